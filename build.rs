@@ -1,0 +1,29 @@
+//! Record the git revision and rustc version for the results file's `meta`.
+use std::process::Command;
+
+fn output(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn main() {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let rustc_version = output(&rustc, &["-V"]).unwrap_or_else(|| "unknown".into());
+    let git = output("git", &["rev-parse", "--short=12", "HEAD"]).unwrap_or_default();
+    let dirty = output("git", &["status", "--porcelain", "--untracked-files=no"]).is_some();
+    let rev = if git.is_empty() {
+        String::new()
+    } else if dirty {
+        format!("{git}-dirty")
+    } else {
+        git
+    };
+    println!("cargo:rustc-env=ZONEBENCH_RUSTC={rustc_version}");
+    println!("cargo:rustc-env=ZONEBENCH_GIT_REV={rev}");
+    println!("cargo:rerun-if-changed=.git/HEAD");
+    println!("cargo:rerun-if-changed=.git/index");
+    println!("cargo:rerun-if-changed=build.rs");
+}

@@ -1,0 +1,209 @@
+//! The zonelist guard: how an allocation's walk of the zonelists is
+//! protected against `build_all_zonelists` rewriting them, and how the
+//! rebuild publishes. One trait, one file per strategy, monomorphised into
+//! the allocator (no `dyn` on the read side).
+//!
+//! # Adding a guard
+//!
+//! Write `src/guard/<name>.rs` with a type implementing [`ZonelistGuard`]
+//! (module docs: the kernel construct, the read protocol, the write protocol,
+//! what is simplified), then add it to the `guards!` list at the bottom of
+//! this file. The CLI, the runner and the tests pick it up from there.
+//!
+//! ```
+//! use zonebench::guard::{ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+//! use zonebench::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
+//! use parking_lot::Mutex;
+//!
+//! /// A guard that cannot be wrong: one mutex around everything.
+//! struct BigLock(Mutex<()>, Zonelists);
+//! struct Held<'a>(parking_lot::MutexGuard<'a, ()>, &'a Zonelists);
+//! impl ZonelistView for Held<'_> {
+//!     fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef { self.1.zoneref(nid, idx) }
+//! }
+//! impl ReadSection for Held<'_> {
+//!     fn need_retry(&self) -> bool { false }
+//! }
+//! impl ZonelistGuard for BigLock {
+//!     const NAME: &'static str = "biglock";
+//!     const MODELS: &'static str = "a global allocator mutex";
+//!     const PREVENTS_FALSE_OOM: bool = true;
+//!     type Fast<'a> = Held<'a>;
+//!     type Section<'a> = Held<'a>;
+//!     fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
+//!         let zl = Zonelists::new(nodes);
+//!         build(&zl);
+//!         BigLock(Mutex::new(()), zl)
+//!     }
+//!     fn fast_view(&self) -> Held<'_> { Held(self.0.lock(), &self.1) }
+//!     fn read_begin(&self, _: &mut ReaderProbe) -> Held<'_> { self.fast_view() }
+//!     fn rebuild(&self, _: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+//!         let _g = self.0.lock();
+//!         build(&self.1);
+//!     }
+//! }
+//! # let g = BigLock::new(1, &|_| {});
+//! # assert!(!g.read_begin(&mut ReaderProbe::default()).need_retry());
+//! ```
+
+pub mod none;
+pub mod seqcount;
+pub mod seqlock;
+
+use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
+use crate::primitive::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::SeqCount;
+
+/// Per-reader counters a guard updates on its read side.
+#[derive(Default, Debug, Clone)]
+pub struct ReaderProbe {
+    /// Spins on an odd count (or on a lock) in `read_begin`.
+    pub stall_spins: u64,
+}
+
+/// The writer's side of the model a guard may need.
+pub struct WriterCtx<'a> {
+    /// The writer CPU's interrupt-enable state (`local_irq_save`). Nothing
+    /// honours it yet; the interrupt model reads it.
+    pub irqs_disabled: &'a AtomicBool,
+}
+
+impl WriterCtx<'_> {
+    /// `local_irq_save` until the returned token is dropped.
+    pub fn irq_save(&self) -> IrqSave<'_> {
+        // Relaxed: the flag is read only by code on the same simulated CPU
+        // (the interrupt model runs on the writer's own thread).
+        let was = self.irqs_disabled.swap(true, Ordering::Relaxed);
+        IrqSave {
+            flag: self.irqs_disabled,
+            was,
+        }
+    }
+}
+
+pub struct IrqSave<'a> {
+    flag: &'a AtomicBool,
+    was: bool,
+}
+
+impl Drop for IrqSave<'_> {
+    fn drop(&mut self) {
+        // Relaxed: as in irq_save.
+        self.flag.store(self.was, Ordering::Relaxed);
+    }
+}
+
+/// A read section (`zonelist_iter_begin` .. end): the zonelists it sees, and
+/// whether they may have changed under it. Dropping it ends the section.
+pub trait ReadSection: ZonelistView {
+    /// `check_retry_zonelist` (`read_seqretry`): the walk may have seen a
+    /// rebuild and must restart.
+    fn need_retry(&self) -> bool;
+}
+
+/// A zonelist synchronisation strategy. See the module docs.
+pub trait ZonelistGuard: Send + Sync + Sized + 'static {
+    /// CLI name.
+    const NAME: &'static str;
+    /// The kernel construct it models, one line.
+    const MODELS: &'static str;
+    /// Whether it is expected to prevent the spurious OOM of the 2022 race.
+    const PREVENTS_FALSE_OOM: bool;
+
+    /// What the allocation fast path walks (upstream: the zonelists with no
+    /// protection at all; guards whose data must be pinned to be read at all,
+    /// such as RCU, pin here).
+    type Fast<'a>: ZonelistView
+    where
+        Self: 'a;
+    /// A read section.
+    type Section<'a>: ReadSection
+    where
+        Self: 'a;
+
+    /// Create the guard with zonelists for `nodes` nodes, filled by `build`.
+    fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self;
+    /// The zonelists for an unprotected walk.
+    fn fast_view(&self) -> Self::Fast<'_>;
+    /// `zonelist_iter_begin`.
+    fn read_begin(&self, probe: &mut ReaderProbe) -> Self::Section<'_>;
+    /// `__build_all_zonelists`: run `build` (which rewrites every node's
+    /// zonelist in the storage it is given) under the write protocol.
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists));
+}
+
+/// Read section of the guards that walk the live zonelists under a
+/// `seqcount_t` (seqcount, seqlock).
+pub struct SeqSection<'a> {
+    zonelists: &'a Zonelists,
+    seq: &'a SeqCount,
+    start: u32,
+}
+
+impl<'a> SeqSection<'a> {
+    #[inline]
+    pub fn begin(zonelists: &'a Zonelists, seq: &'a SeqCount, probe: &mut ReaderProbe) -> Self {
+        let (start, spins) = seq.read_begin();
+        probe.stall_spins += spins as u64;
+        SeqSection { zonelists, seq, start }
+    }
+}
+
+impl ZonelistView for SeqSection<'_> {
+    #[inline]
+    fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef {
+        self.zonelists.zoneref(nid, idx)
+    }
+}
+
+impl ReadSection for SeqSection<'_> {
+    #[inline]
+    fn need_retry(&self) -> bool {
+        self.seq.read_retry(self.start)
+    }
+}
+
+/// Static facts about a guard, for `zonebench list` and the results.
+#[derive(Clone, Copy, Debug)]
+pub struct GuardInfo {
+    pub name: &'static str,
+    pub models: &'static str,
+    pub prevents_false_oom: bool,
+}
+
+const fn info<G: ZonelistGuard>() -> GuardInfo {
+    GuardInfo {
+        name: G::NAME,
+        models: G::MODELS,
+        prevents_false_oom: G::PREVENTS_FALSE_OOM,
+    }
+}
+
+/// Something to do with a guard type chosen at run time by name: the bridge
+/// from CLI names to monomorphised code.
+pub trait GuardVisitor {
+    type Output;
+    fn visit<G: ZonelistGuard>(self) -> Self::Output;
+}
+
+macro_rules! guards {
+    ($($ty:ty),* $(,)?) => {
+        /// Every guard, in the order `zonebench list` prints them.
+        pub const ALL: &[GuardInfo] = &[$(info::<$ty>()),*];
+
+        /// Run `visitor` with the guard called `name`.
+        pub fn dispatch<V: GuardVisitor>(name: &str, visitor: V) -> Option<V::Output> {
+            $(if name == <$ty as ZonelistGuard>::NAME {
+                return Some(visitor.visit::<$ty>());
+            })*
+            None
+        }
+    };
+}
+
+guards!(none::NoGuard, seqcount::Seqcount, seqlock::SeqLock);
+
+/// The guard info for `name`.
+pub fn find(name: &str) -> Option<&'static GuardInfo> {
+    ALL.iter().find(|g| g.name == name)
+}

@@ -1,0 +1,25 @@
+//! # zonebench
+//!
+//! Numbers for the zonelist-rebuild race that linux-mm fixed in August 2022
+//! (commit 3d36424b3b58): memory hotplug rebuilds the zonelists in place
+//! while page allocations walk them, and an allocation could fail with free
+//! memory available.
+//!
+//! [`mm`] is a userspace model of the page allocator (mem_map, buddy free
+//! lists, per-CPU pagesets, zonelists, the allocation fast path and slowpath,
+//! memory hotplug), generic over a [`guard::ZonelistGuard`]: one file per
+//! synchronisation strategy under `src/guard/`. [`workload`] runs reader
+//! threads (the "CPUs") and a writer (zonelist rebuilds or hotplug) against
+//! one guard and measures throughput and correctness; [`results`] is the
+//! results file.
+//!
+//! To add a guard, see the [`guard`] module docs.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod guard;
+pub mod mm;
+pub(crate) mod primitive;
+pub mod results;
+pub mod sync;
+pub mod workload;

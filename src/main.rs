@@ -1,0 +1,291 @@
+//! `zonebench`: list the guards, run cells, write results.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use zonebench::guard;
+use zonebench::mm::alloc::Scope;
+use zonebench::mm::MAX_NUMNODES;
+use zonebench::results::io::{check_writable, save};
+use zonebench::results::schema::RunConfig;
+use zonebench::results::{Meta, ResultsFile, SCHEMA};
+use zonebench::workload::runner::{run_cell, CellResult};
+use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
+
+#[derive(Parser)]
+#[command(name = "zonebench", version, about = "Zonelist guards under contention: numbers for the 2022 zonelist-rebuild race")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List the guards: name, what it models, whether it prevents the false OOM.
+    List,
+    /// Run guards under readers and a writer; print a table, write a results file.
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Guards to run: comma-separated names, or "all".
+    #[arg(long, default_value = "all", value_parser = parse_guards)]
+    guards: Vec<String>,
+    /// Where the guard's read section applies.
+    #[arg(long, value_enum, default_value = "slowpath")]
+    scope: Scope,
+    /// Reader thread counts to run, comma-separated (1..=1024 each).
+    #[arg(long, value_parser = parse_readers, allow_hyphen_values = true)]
+    readers: Option<Vec<usize>>,
+    /// The writer thread's job.
+    #[arg(long, value_enum, default_value = "rebuild")]
+    writer: WriterMode,
+    /// Writer operations per second.
+    #[arg(long, default_value = "1000", value_parser = parse_rate, allow_hyphen_values = true)]
+    writer_rate: f64,
+    /// Measured seconds per cell.
+    #[arg(long, default_value = "3", value_parser = parse_duration, allow_hyphen_values = true)]
+    duration: f64,
+    /// Warm-up seconds before each measured interval.
+    #[arg(long, default_value = "0.3", value_parser = parse_warmup, allow_hyphen_values = true)]
+    warmup: f64,
+    /// Repeats of every cell.
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=1000), allow_hyphen_values = true)]
+    repeats: u32,
+    /// Simulated NUMA nodes.
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=MAX_NUMNODES as i64), allow_hyphen_values = true)]
+    nodes: u32,
+    /// Memory pressure: low keeps allocations in the fast path, high drives them into reclaim.
+    #[arg(long, value_enum, default_value = "low")]
+    pressure: Pressure,
+    /// Busy time of one direct-reclaim round, microseconds.
+    #[arg(long, default_value = "5", value_parser = parse_reclaim, allow_hyphen_values = true)]
+    reclaim_us: f64,
+    /// Do not pin reader threads to cores.
+    #[arg(long)]
+    no_pin: bool,
+    /// Seed of the readers' allocation mix.
+    #[arg(long, default_value = "1")]
+    seed: u64,
+    /// Results file to write.
+    #[arg(long, default_value = "results/latest.json")]
+    out: PathBuf,
+}
+
+fn number(s: &str, what: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("{what} must be a number, got '{s}'"))?;
+    if !v.is_finite() {
+        return Err(format!("{what} must be finite, got '{s}'"));
+    }
+    Ok(v)
+}
+
+fn parse_duration(s: &str) -> Result<f64, String> {
+    let v = number(s, "duration")?;
+    if v <= 0.0 || v > 86_400.0 {
+        return Err(format!("duration must be in (0, 86400] seconds, got {s}"));
+    }
+    Ok(v)
+}
+
+fn parse_warmup(s: &str) -> Result<f64, String> {
+    let v = number(s, "warmup")?;
+    if !(0.0..=3600.0).contains(&v) {
+        return Err(format!("warmup must be in [0, 3600] seconds, got {s}"));
+    }
+    Ok(v)
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let v = number(s, "writer rate")?;
+    if v <= 0.0 || v > 1_000_000.0 {
+        return Err(format!("writer rate must be in (0, 1000000] Hz, got {s}"));
+    }
+    Ok(v)
+}
+
+fn parse_reclaim(s: &str) -> Result<f64, String> {
+    let v = number(s, "reclaim time")?;
+    if !(0.0..=1_000_000.0).contains(&v) {
+        return Err(format!("reclaim time must be in [0, 1000000] us, got {s}"));
+    }
+    Ok(v)
+}
+
+fn parse_readers(s: &str) -> Result<Vec<usize>, String> {
+    let list = s
+        .split(',')
+        .map(|t| {
+            let n: i64 = t.trim().parse().map_err(|_| format!("readers must be whole numbers, got '{t}'"))?;
+            if !(1..=1024).contains(&n) {
+                return Err(format!("readers must be 1..=1024, got {n}"));
+            }
+            Ok(n as usize)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(list)
+}
+
+fn parse_guards(s: &str) -> Result<Vec<String>, String> {
+    if s.trim() == "all" {
+        return Ok(guard::ALL.iter().map(|g| g.name.to_string()).collect());
+    }
+    let mut out = Vec::new();
+    for name in s.split(',').map(str::trim) {
+        if guard::find(name).is_none() {
+            let known: Vec<_> = guard::ALL.iter().map(|g| g.name).collect();
+            return Err(format!("unknown guard '{name}' (known: {})", known.join(", ")));
+        }
+        if !out.iter().any(|g| g == name) {
+            out.push(name.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// Bad input: one line on stderr, exit status 2.
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("zonebench: error: {msg}");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                print!("{e}");
+                return ExitCode::SUCCESS;
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                eprint!("{e}");
+                return ExitCode::from(2);
+            }
+            let text = e.to_string();
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+            return usage_error(first.trim_start_matches("error: "));
+        }
+    };
+    match cli.cmd {
+        Cmd::List => {
+            list();
+            ExitCode::SUCCESS
+        }
+        Cmd::Run(args) => run(args),
+    }
+}
+
+fn list() {
+    println!("{:<18} {:<8} models", "guard", "no-OOM?");
+    for g in guard::ALL {
+        println!("{:<18} {:<8} {}", g.name, if g.prevents_false_oom { "yes" } else { "no" }, g.models);
+    }
+}
+
+fn run(args: RunArgs) -> ExitCode {
+    let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let readers = args.readers.clone().unwrap_or_else(|| vec![logical]);
+    // The default output directory is ours to create; any other must exist.
+    if args.out == PathBuf::from("results/latest.json") {
+        let _ = std::fs::create_dir_all("results");
+    }
+    if let Err(e) = check_writable(&args.out) {
+        return usage_error(&e);
+    }
+    let cores = if args.no_pin { Vec::new() } else { core_affinity::get_core_ids().unwrap_or_default() };
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let config = RunConfig {
+        guards: args.guards.clone(),
+        scope: args.scope.name().into(),
+        readers: readers.clone(),
+        writer: args.writer.name().into(),
+        writer_rate_hz: args.writer_rate,
+        duration_s: args.duration,
+        warmup_s: args.warmup,
+        repeats: args.repeats as usize,
+        nodes: args.nodes as usize,
+        pressure: format!("{:?}", args.pressure).to_lowercase(),
+        reclaim_us: args.reclaim_us,
+        pin: !args.no_pin,
+        seed: args.seed,
+    };
+    let mut file = ResultsFile {
+        schema: SCHEMA.into(),
+        meta: Meta::collect(command),
+        config,
+        cells: Vec::new(),
+    };
+    let total = args.repeats as usize * args.guards.len() * readers.len();
+    let mut i = 0;
+    for repeat in 0..args.repeats as usize {
+        for g in &args.guards {
+            for &r in &readers {
+                i += 1;
+                let spec = CellSpec {
+                    guard: g.clone(),
+                    scope: args.scope,
+                    readers: r,
+                    writer: args.writer,
+                    writer_rate_hz: args.writer_rate,
+                    pressure: args.pressure,
+                    nodes: args.nodes as usize,
+                    reclaim_us: args.reclaim_us,
+                    duration_s: args.duration,
+                    warmup_s: args.warmup,
+                    pin: !args.no_pin,
+                    seed: args.seed.wrapping_add(repeat as u64),
+                    repeat,
+                };
+                eprintln!("[{i}/{total}] {g} readers={r} repeat={repeat}");
+                match run_cell(&spec, &cores) {
+                    Ok(c) => file.cells.push(c),
+                    Err(e) => return usage_error(&e),
+                }
+            }
+        }
+    }
+    print_table(&file.cells);
+    let violations: Vec<String> = file
+        .cells
+        .iter()
+        .flat_map(|c| c.violations().into_iter().map(move |v| format!("{} readers={}: {v}", c.spec.guard, c.spec.readers)))
+        .collect();
+    if let Err(e) = save(&args.out, &file) {
+        eprintln!("zonebench: error: {e}");
+        return ExitCode::from(1);
+    }
+    eprintln!("results: {}", args.out.display());
+    if !violations.is_empty() {
+        for v in &violations {
+            eprintln!("zonebench: INVARIANT BROKEN: {v}");
+        }
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+fn print_table(cells: &[CellResult]) {
+    println!(
+        "{:<10} {:>3} {:>3} {:>12} {:>9} {:>8} {:>6} {:>6} {:>5} {:>5} {:>8}",
+        "guard", "rd", "rep", "allocs/s", "slowpath", "retries", "f-oom", "t-oom", "iso", "lost", "rebuilds"
+    );
+    for c in cells {
+        println!(
+            "{:<10} {:>3} {:>3} {:>12.0} {:>9} {:>8} {:>6} {:>6} {:>5} {:>5} {:>8}{}",
+            c.spec.guard,
+            c.spec.readers,
+            c.spec.repeat,
+            c.allocs_per_sec,
+            c.stats.slowpath_entries,
+            c.stats.retries,
+            c.stats.false_ooms,
+            c.stats.true_ooms,
+            c.stats.isolated_allocs,
+            c.pages_lost,
+            c.writer.rebuilds,
+            if c.oversubscribed { "  oversubscribed" } else { "" }
+        );
+    }
+}

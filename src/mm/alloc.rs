@@ -1,0 +1,544 @@
+//! `__alloc_pages`: the fast path (`get_page_from_freelist` from
+//! `preferred_zoneref` at the LOW watermark) and `__alloc_pages_slowpath`
+//! (`restart:`, `zonelist_iter_begin`, `preferred_zoneref` recomputed, direct
+//! reclaim, the MIN watermark, and `check_retry_zonelist` before OOM and at
+//! `nopage:`), generic over the zonelist guard; and `free_pages`.
+//!
+//! Simplifications, and why they do not change what is measured:
+//! * Direct reclaim is a busy wait of configurable length (the slowpath is
+//!   slow in the kernel, and that length is the race window) followed by
+//!   freeing up to SWAP_CLUSTER_MAX pages of the caller's own cached pages
+//!   (the workload's LRU), not a scan of global LRUs.
+//! * No compaction, kswapd, cpusets, nodemasks, node reclaim or dirty limits:
+//!   none of them touches the zonelist cookie.
+//! * `should_reclaim_retry` is bounded by MAX_RECLAIM_RETRIES reclaim rounds
+//!   in all (the kernel resets its count on progress); costly orders (> 3)
+//!   give up after one round, as without __GFP_RETRY_MAYFAIL.
+//! * A declared OOM ends the allocation as a failure and is counted; the
+//!   kernel would kill a task and retry. Whether the OOM was spurious, which
+//!   is what is measured, is decided before that point.
+//! * A failed allocation is classified outside the timed path: under the
+//!   zonelist-update lock, the current zonelist is walked, and the failure is
+//!   a *false OOM* if an eligible zone that the failing walk did not visit,
+//!   and that was populated since before the slowpath began, has free pages
+//!   above its MIN watermark. A correct guard's final walk visits every
+//!   eligible zone of a consistent zonelist, so it can only fail on
+//!   watermarks (a true OOM).
+
+use crate::guard::{ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+use crate::mm::page::{Pfn, PG_ALLOCATED};
+use crate::mm::pcp::PCP_MAX_ORDER;
+use crate::mm::zone::{ZoneType, NOT_POPULATED, WMARK_HIGH, WMARK_LOW, WMARK_MIN};
+use crate::mm::zonelist::{build_zonelists_node, first_zones_zonelist, ZonelistView, Zonelists};
+use crate::mm::{Mm, MmConfig};
+use crate::primitive::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+pub const SWAP_CLUSTER_MAX: u32 = 32;
+pub const MAX_RECLAIM_RETRIES: u32 = 16;
+
+/// GFP flags (the subset whose meaning the model implements).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gfp(u32);
+
+impl Gfp {
+    pub const DIRECT_RECLAIM: u32 = 1 << 0;
+    pub const MOVABLE: u32 = 1 << 1;
+    pub const HIGH: u32 = 1 << 2;
+    pub const DMA32: u32 = 1 << 3;
+    /// Process context, may reclaim, ZONE_NORMAL and below.
+    pub const KERNEL: Gfp = Gfp(Self::DIRECT_RECLAIM);
+    /// User pages: may reclaim, may use ZONE_MOVABLE.
+    pub const HIGHUSER_MOVABLE: Gfp = Gfp(Self::DIRECT_RECLAIM | Self::MOVABLE);
+    /// Interrupt context: no reclaim, may dip below MIN (ALLOC_HARDER).
+    pub const ATOMIC: Gfp = Gfp(Self::HIGH);
+
+    /// `gfp_zone`: the highest zone type this allocation may use.
+    #[inline]
+    pub fn highest_zoneidx(self) -> usize {
+        if self.0 & Self::MOVABLE != 0 {
+            ZoneType::Movable as usize
+        } else if self.0 & Self::DMA32 != 0 {
+            ZoneType::Dma32 as usize
+        } else {
+            ZoneType::Normal as usize
+        }
+    }
+
+    #[inline]
+    pub fn can_direct_reclaim(self) -> bool {
+        self.0 & Self::DIRECT_RECLAIM != 0
+    }
+
+    #[inline]
+    fn harder(self) -> bool {
+        self.0 & Self::HIGH != 0
+    }
+}
+
+/// Where a guard's read section applies (`--scope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Upstream: a section spans the slowpath; the fast path walks unchecked.
+    Slowpath,
+    /// A section around every zonelist walk, fast path included.
+    EveryAlloc,
+}
+
+impl Scope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Slowpath => "slowpath",
+            Scope::EveryAlloc => "every-alloc",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AllocConfig {
+    pub scope: Scope,
+    /// Busy time of one direct-reclaim round, nanoseconds.
+    pub reclaim_ns: u64,
+}
+
+impl Default for AllocConfig {
+    fn default() -> Self {
+        AllocConfig {
+            scope: Scope::Slowpath,
+            reclaim_ns: 5_000,
+        }
+    }
+}
+
+/// Per-thread allocation counters (owned by one thread; summed after join).
+#[derive(Default, Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AllocStats {
+    pub allocs: u64,
+    pub frees: u64,
+    pub slowpath_entries: u64,
+    /// Sections restarted because `need_retry` said the zonelist changed.
+    pub retries: u64,
+    pub reclaim_rounds: u64,
+    pub reclaimed_pages: u64,
+    pub false_ooms: u64,
+    pub true_ooms: u64,
+    /// Orders above PAGE_ALLOC_COSTLY_ORDER that failed legitimately.
+    pub costly_failures: u64,
+    /// Pages handed out from an isolated or offline pageblock (must be 0).
+    pub isolated_allocs: u64,
+    /// A page handed out while already allocated, or freed while free (must be 0).
+    pub bad_pages: u64,
+}
+
+impl AllocStats {
+    pub fn add(&mut self, o: &AllocStats) {
+        self.allocs += o.allocs;
+        self.frees += o.frees;
+        self.slowpath_entries += o.slowpath_entries;
+        self.retries += o.retries;
+        self.reclaim_rounds += o.reclaim_rounds;
+        self.reclaimed_pages += o.reclaimed_pages;
+        self.false_ooms += o.false_ooms;
+        self.true_ooms += o.true_ooms;
+        self.costly_failures += o.costly_failures;
+        self.isolated_allocs += o.isolated_allocs;
+        self.bad_pages += o.bad_pages;
+    }
+}
+
+/// One simulated CPU's allocation context.
+pub struct AllocCtx {
+    pub cpu: usize,
+    pub nid: usize,
+    pub stats: AllocStats,
+    pub probe: ReaderProbe,
+}
+
+/// The pages direct reclaim can free: the caller's LRU.
+pub trait Reclaim {
+    /// Free up to `nr_pages` cached pages through `alloc`; return how many.
+    fn reclaim<G: ZonelistGuard>(&mut self, alloc: &Allocator<G>, ctx: &mut AllocCtx, nr_pages: u32) -> u32;
+}
+
+/// Nothing to reclaim.
+pub struct NoReclaim;
+
+impl Reclaim for NoReclaim {
+    fn reclaim<G: ZonelistGuard>(&mut self, _: &Allocator<G>, _: &mut AllocCtx, _: u32) -> u32 {
+        0
+    }
+}
+
+/// Records which zones a walk examined (for failure classification).
+trait VisitRecord {
+    fn visit(&mut self, zone_id: usize);
+}
+
+struct NoRecord;
+impl VisitRecord for NoRecord {
+    #[inline(always)]
+    fn visit(&mut self, _: usize) {}
+}
+
+/// A set of zone ids (up to MAX_NUMNODES * MAX_NR_ZONES).
+#[derive(Default, Clone, Copy)]
+struct ZoneMask([u64; 3]);
+
+impl ZoneMask {
+    fn contains(&self, z: usize) -> bool {
+        self.0[z / 64] & (1 << (z % 64)) != 0
+    }
+}
+
+impl VisitRecord for ZoneMask {
+    #[inline]
+    fn visit(&mut self, z: usize) {
+        self.0[z / 64] |= 1 << (z % 64);
+    }
+}
+
+type SlowpathHook<G> = Box<dyn Fn(&Allocator<G>) + Send + Sync>;
+
+/// The allocator: the memory model, the zonelists behind guard `G`, and the
+/// writer-side serialisation.
+pub struct Allocator<G: ZonelistGuard> {
+    pub mm: Mm,
+    pub guard: G,
+    pub cfg: AllocConfig,
+    /// Serialises zonelist rebuilds and zone population changes; failure
+    /// classification takes it to see a stable zonelist.
+    pub(crate) zonelist_update: parking_lot::Mutex<()>,
+    /// `mem_hotplug_lock`: one hotplug operation at a time.
+    pub(crate) hotplug_lock: parking_lot::Mutex<()>,
+    /// Ground truth (never read by a guard): bumped after every rebuild.
+    pub(crate) zonelist_gen: AtomicU64,
+    /// The writer CPU's interrupt state (`seqlock`'s irqsave sets it).
+    pub(crate) writer_irqs_disabled: AtomicBool,
+    slowpath_hook: Option<SlowpathHook<G>>,
+}
+
+impl<G: ZonelistGuard> Allocator<G> {
+    pub fn new(mm_cfg: MmConfig, cfg: AllocConfig) -> Self {
+        let mm = Mm::new(mm_cfg);
+        let guard = G::new(mm.cfg.nodes, &|zl| build_all_into(&mm, zl));
+        for z in mm.zones.iter() {
+            let since = if z.populated() { 0 } else { NOT_POPULATED };
+            // Relaxed: single-threaded construction.
+            z.populated_since.store(since, Ordering::Relaxed);
+        }
+        Allocator {
+            mm,
+            guard,
+            cfg,
+            zonelist_update: parking_lot::Mutex::new(()),
+            hotplug_lock: parking_lot::Mutex::new(()),
+            zonelist_gen: AtomicU64::new(0),
+            writer_irqs_disabled: AtomicBool::new(false),
+            slowpath_hook: None,
+        }
+    }
+
+    /// Test hook: runs in every slowpath between the `preferred_zoneref`
+    /// computation and the walk (where the 2022 race lives).
+    pub fn set_slowpath_hook(&mut self, hook: SlowpathHook<G>) {
+        self.slowpath_hook = Some(hook);
+    }
+
+    /// A context for simulated CPU `cpu`.
+    pub fn ctx(&self, cpu: usize) -> AllocCtx {
+        assert!(cpu < self.mm.nr_cpus, "cpu {cpu} out of range");
+        AllocCtx {
+            cpu,
+            nid: self.mm.cpu_to_node(cpu),
+            stats: AllocStats::default(),
+            probe: ReaderProbe::default(),
+        }
+    }
+
+    /// `__alloc_pages`.
+    #[inline]
+    pub fn alloc_pages<R: Reclaim>(&self, ctx: &mut AllocCtx, gfp: Gfp, order: u32, reclaim: &mut R) -> Option<Pfn> {
+        let highest = gfp.highest_zoneidx();
+        let page = match self.cfg.scope {
+            Scope::Slowpath => {
+                let view = self.guard.fast_view();
+                self.fast_path(ctx, &view, highest, order, gfp)
+            }
+            Scope::EveryAlloc => loop {
+                let section = self.guard.read_begin(&mut ctx.probe);
+                let page = self.fast_path(ctx, &section, highest, order, gfp);
+                if page.is_some() || !section.need_retry() {
+                    break page;
+                }
+                ctx.stats.retries += 1;
+            },
+        };
+        match page {
+            Some(pfn) => {
+                ctx.stats.allocs += 1;
+                Some(pfn)
+            }
+            None => self.alloc_pages_slowpath(ctx, gfp, order, reclaim),
+        }
+    }
+
+    #[inline]
+    fn fast_path<V: ZonelistView>(&self, ctx: &mut AllocCtx, view: &V, highest: usize, order: u32, gfp: Gfp) -> Option<Pfn> {
+        let (pref, zref) = first_zones_zonelist(view, ctx.nid, highest);
+        zref.zone_id()?;
+        self.get_page_from_freelist(ctx, view, pref, highest, order, WMARK_LOW, gfp.harder(), &mut NoRecord)
+    }
+
+    /// `get_page_from_freelist`: walk from `start`, skip zones above
+    /// `highest`, check the watermark, `rmqueue`.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn get_page_from_freelist<V: ZonelistView, Rec: VisitRecord>(
+        &self,
+        ctx: &mut AllocCtx,
+        view: &V,
+        start: usize,
+        highest: usize,
+        order: u32,
+        wmark: usize,
+        harder: bool,
+        rec: &mut Rec,
+    ) -> Option<Pfn> {
+        let mut idx = start;
+        loop {
+            let zref = view.zoneref(ctx.nid, idx);
+            let zone_id = zref.zone_id()?;
+            idx += 1;
+            if zref.zone_idx() > highest {
+                continue;
+            }
+            let zone = &self.mm.zones[zone_id];
+            rec.visit(zone_id);
+            if !zone.watermark_ok(order, zone.wmark(wmark), highest, harder) {
+                continue;
+            }
+            if let Some(pfn) = self.mm.rmqueue(ctx.cpu, zone, order) {
+                self.prep_new_page(ctx, pfn, order);
+                return Some(pfn);
+            }
+        }
+    }
+
+    /// `prep_new_page` + the model's checks: never hand out a page twice, or
+    /// a page of an isolated or offline range.
+    #[inline]
+    fn prep_new_page(&self, ctx: &mut AllocCtx, pfn: Pfn, order: u32) {
+        let page = self.mm.mem_map.page(pfn);
+        let state = page.state();
+        if state & PG_ALLOCATED != 0 {
+            ctx.stats.bad_pages += 1;
+        }
+        if self.mm.pageblock_unavailable(pfn) {
+            ctx.stats.isolated_allocs += 1;
+        }
+        page.set_state(PG_ALLOCATED, order);
+    }
+
+    /// `free_pages`.
+    #[inline]
+    pub fn free_pages(&self, ctx: &mut AllocCtx, pfn: Pfn, order: u32) {
+        let page = self.mm.mem_map.page(pfn);
+        if page.state() != PG_ALLOCATED || page.order() != order {
+            // Freeing a free page (or with the wrong order): count it and
+            // leave the page alone rather than corrupt the lists.
+            ctx.stats.bad_pages += 1;
+            return;
+        }
+        ctx.stats.frees += 1;
+        self.mm.free_to_zone(ctx.cpu, &self.mm.zones[page.zone_id()], pfn, order);
+    }
+
+    /// `__alloc_pages_slowpath`.
+    #[cold]
+    #[inline(never)]
+    fn alloc_pages_slowpath<R: Reclaim>(&self, ctx: &mut AllocCtx, gfp: Gfp, order: u32, reclaim: &mut R) -> Option<Pfn> {
+        ctx.stats.slowpath_entries += 1;
+        let highest = gfp.highest_zoneidx();
+        let harder = gfp.harder();
+        let costly = order > PCP_MAX_ORDER;
+        // restart:
+        loop {
+            let section = self.guard.read_begin(&mut ctx.probe);
+            // Ground truth for classification; Relaxed: only compared with
+            // values written under the zonelist-update lock.
+            let gen0 = self.zonelist_gen.load(Ordering::Relaxed);
+            let (pref, zref) = first_zones_zonelist(&section, ctx.nid, highest);
+            if let Some(hook) = &self.slowpath_hook {
+                hook(self);
+            }
+            let mut visited = ZoneMask::default();
+            let oom_check = 'nopage: {
+                if zref.zone_id().is_none() {
+                    break 'nopage false;
+                }
+                if let Some(pfn) =
+                    self.get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_MIN, harder, &mut visited)
+                {
+                    return self.got_pg(ctx, pfn);
+                }
+                if !gfp.can_direct_reclaim() {
+                    break 'nopage false;
+                }
+                // retry: direct reclaim, then the walk again.
+                let mut drained = false;
+                for _round in 0..MAX_RECLAIM_RETRIES {
+                    let progress = self.direct_reclaim(ctx, reclaim);
+                    visited = ZoneMask::default();
+                    let mut page =
+                        self.get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_MIN, harder, &mut visited);
+                    if page.is_none() && !drained {
+                        // __alloc_pages_direct_reclaim: drain the per-CPU
+                        // lists once and try again.
+                        self.mm.drain_all_pages(None);
+                        drained = true;
+                        visited = ZoneMask::default();
+                        page = self
+                            .get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_MIN, harder, &mut visited);
+                    }
+                    if let Some(pfn) = page {
+                        return self.got_pg(ctx, pfn);
+                    }
+                    if costly {
+                        break 'nopage false;
+                    }
+                    if progress == 0 {
+                        break;
+                    }
+                }
+                true
+            };
+            if oom_check {
+                // Before __alloc_pages_may_oom.
+                if section.need_retry() {
+                    ctx.stats.retries += 1;
+                    continue;
+                }
+                // __alloc_pages_may_oom: one last walk at the HIGH watermark
+                // to catch a parallel OOM kill, then declare the OOM.
+                visited = ZoneMask::default();
+                if let Some(pfn) =
+                    self.get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_HIGH, harder, &mut visited)
+                {
+                    return self.got_pg(ctx, pfn);
+                }
+            }
+            // nopage:
+            if section.need_retry() {
+                ctx.stats.retries += 1;
+                continue;
+            }
+            drop(section);
+            self.account_failure(ctx, gfp, order, &visited, gen0);
+            return None;
+        }
+    }
+
+    #[inline]
+    fn got_pg(&self, ctx: &mut AllocCtx, pfn: Pfn) -> Option<Pfn> {
+        ctx.stats.allocs += 1;
+        Some(pfn)
+    }
+
+    fn direct_reclaim<R: Reclaim>(&self, ctx: &mut AllocCtx, reclaim: &mut R) -> u32 {
+        ctx.stats.reclaim_rounds += 1;
+        busy_wait(Duration::from_nanos(self.cfg.reclaim_ns));
+        let n = reclaim.reclaim(self, ctx, SWAP_CLUSTER_MAX);
+        ctx.stats.reclaimed_pages += n as u64;
+        n
+    }
+
+    /// Classify a failed allocation (see the module docs). Outside any read
+    /// section and outside the timed path.
+    #[cold]
+    fn account_failure(&self, ctx: &mut AllocCtx, gfp: Gfp, order: u32, visited: &ZoneMask, gen0: u64) {
+        if self.missed_free_zone(ctx.nid, gfp, order, visited, gen0) {
+            ctx.stats.false_ooms += 1;
+        } else if order > PCP_MAX_ORDER {
+            ctx.stats.costly_failures += 1;
+        } else {
+            ctx.stats.true_ooms += 1;
+        }
+    }
+
+    fn missed_free_zone(&self, nid: usize, gfp: Gfp, order: u32, visited: &ZoneMask, gen0: u64) -> bool {
+        let _stable = self.zonelist_update.lock();
+        let highest = gfp.highest_zoneidx();
+        let view = self.guard.fast_view();
+        let (mut idx, _) = first_zones_zonelist(&view, nid, highest);
+        while let Some(zone_id) = view.zoneref(nid, idx).zone_id() {
+            idx += 1;
+            let zone = &self.mm.zones[zone_id];
+            // Relaxed: written under zonelist_update, which we hold.
+            let since = zone.populated_since.load(Ordering::Relaxed);
+            if zone.zone_type as usize <= highest
+                && !visited.contains(zone_id)
+                && since <= gen0
+                && zone.watermark_ok(order, zone.wmark(WMARK_MIN), highest, gfp.harder())
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// `build_all_zonelists`: rebuild every node's zonelist under the guard's
+    /// write protocol, then advance the ground-truth generation.
+    pub fn build_all_zonelists(&self) {
+        let _l = self.zonelist_update.lock();
+        self.build_all_zonelists_locked();
+    }
+
+    pub(crate) fn build_all_zonelists_locked(&self) {
+        // Relaxed: zonelist_gen is written only under zonelist_update (held).
+        let gen = self.zonelist_gen.load(Ordering::Relaxed) + 1;
+        for z in self.mm.zones.iter() {
+            // Relaxed: as above; only read under the same lock.
+            let since = z.populated_since.load(Ordering::Relaxed);
+            if z.populated() && since == NOT_POPULATED {
+                z.populated_since.store(gen, Ordering::Relaxed);
+            } else if !z.populated() {
+                z.populated_since.store(NOT_POPULATED, Ordering::Relaxed);
+            }
+        }
+        let writer = WriterCtx {
+            irqs_disabled: &self.writer_irqs_disabled,
+        };
+        self.guard.rebuild(&writer, &|zl| build_all_into(&self.mm, zl));
+        // Bumped after the write section so a reader that saw the new
+        // zonelists may hold the old generation (conservative), never the
+        // reverse.
+        self.zonelist_gen.store(gen, Ordering::Relaxed);
+    }
+
+    /// Zonelist generation (the number of rebuilds so far).
+    pub fn rebuilds(&self) -> u64 {
+        // Relaxed: a statistic.
+        self.zonelist_gen.load(Ordering::Relaxed)
+    }
+}
+
+/// `__build_all_zonelists` body: every node's fallback list.
+fn build_all_into(mm: &Mm, zl: &Zonelists) {
+    let nodes = mm.cfg.nodes;
+    for nid in 0..nodes {
+        build_zonelists_node(zl, nid, nodes, &|z| mm.zones[z].populated());
+    }
+}
+
+/// Burn `d` of CPU time (the direct-reclaim stand-in).
+pub fn busy_wait(d: Duration) {
+    if d.is_zero() {
+        return;
+    }
+    let t = Instant::now();
+    while t.elapsed() < d {
+        std::hint::spin_loop();
+    }
+}

@@ -1,0 +1,244 @@
+//! `struct zone`: span, present/managed pages, watermarks, `lowmem_reserve`,
+//! the zone lock and the buddy `free_area` it protects.
+//!
+//! Simplifications: no migratetypes (every free page is on one list per
+//! order; fragmentation avoidance and fallback stealing are not modelled:
+//! they decide *which* page a zone returns, not which zones a zonelist walk
+//! visits); NR_FREE_PAGES is one atomic updated under the zone lock instead of
+//! per-CPU vmstat deltas folded in batches (readers see it a little more
+//! promptly than the kernel's would, the same for every guard); ZONE_DMA is
+//! not modelled (configurations without CONFIG_ZONE_DMA, e.g. many arm64
+//! systems).
+
+use crate::mm::page::{ListHead, Pfn, MAX_ORDER};
+use crate::primitive::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use crate::sync::SpinLock;
+use crossbeam_utils::CachePadded;
+
+/// `enum zone_type`, lowest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ZoneType {
+    Dma32 = 0,
+    Normal = 1,
+    Movable = 2,
+}
+
+pub const MAX_NR_ZONES: usize = 3;
+
+impl ZoneType {
+    pub const ALL: [ZoneType; MAX_NR_ZONES] = [ZoneType::Dma32, ZoneType::Normal, ZoneType::Movable];
+
+    pub fn from_idx(idx: usize) -> ZoneType {
+        Self::ALL[idx]
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ZoneType::Dma32 => "DMA32",
+            ZoneType::Normal => "Normal",
+            ZoneType::Movable => "Movable",
+        }
+    }
+
+    /// `sysctl_lowmem_reserve_ratio` defaults (v6.1: DMA32 256, NORMAL 32).
+    fn lowmem_reserve_ratio(self) -> u32 {
+        match self {
+            ZoneType::Dma32 => 256,
+            ZoneType::Normal => 32,
+            ZoneType::Movable => 0,
+        }
+    }
+}
+
+/// Watermark indices (`enum zone_watermarks`).
+pub const WMARK_MIN: usize = 0;
+pub const WMARK_LOW: usize = 1;
+pub const WMARK_HIGH: usize = 2;
+
+/// The buddy allocator's state, under `zone->lock`.
+#[derive(Default)]
+pub struct FreeArea {
+    pub free_list: [ListHead; MAX_ORDER as usize + 1],
+    pub nr_free: [u32; MAX_ORDER as usize + 1],
+    /// Free pages of isolated pageblocks (MIGRATE_ISOLATE): never handed out.
+    pub isolate: ListHead,
+    /// Pages (not blocks) on `isolate`.
+    pub nr_isolated: u32,
+}
+
+/// What readers look at without the zone lock (the kernel reads these fields
+/// locklessly too): one cache line, read by every watermark check.
+pub struct ZoneVm {
+    /// NR_FREE_PAGES: pages in `free_area` (not per-CPU lists, not isolated).
+    pub nr_free_pages: AtomicU64,
+    pub watermark: [AtomicU32; 3],
+    pub lowmem_reserve: [AtomicU32; MAX_NR_ZONES],
+    pub present_pages: AtomicU32,
+    pub managed_pages: AtomicU32,
+    /// Mirror of `free_area[order].nr_free` for the high-order watermark check.
+    pub nr_free_order: [AtomicU32; MAX_ORDER as usize + 1],
+}
+
+pub struct Zone {
+    pub id: usize,
+    pub nid: usize,
+    pub zone_type: ZoneType,
+    pub start_pfn: Pfn,
+    pub spanned_pages: u32,
+    pub vm: CachePadded<ZoneVm>,
+    pub lock: CachePadded<SpinLock<FreeArea>>,
+    /// Ground truth for classifying failures (never read by a guard): the
+    /// zonelist generation at which the zone last became populated, or
+    /// `NOT_POPULATED`. Written under the zonelist-update lock.
+    pub(crate) populated_since: AtomicU64,
+}
+
+pub const NOT_POPULATED: u64 = u64::MAX;
+
+fn atomics<const N: usize>() -> [AtomicU32; N] {
+    std::array::from_fn(|_| AtomicU32::new(0))
+}
+
+impl Zone {
+    pub fn new(id: usize, nid: usize, zone_type: ZoneType, start_pfn: Pfn, spanned_pages: u32) -> Self {
+        Zone {
+            id,
+            nid,
+            zone_type,
+            start_pfn,
+            spanned_pages,
+            vm: CachePadded::new(ZoneVm {
+                nr_free_pages: AtomicU64::new(0),
+                watermark: atomics(),
+                lowmem_reserve: atomics(),
+                present_pages: AtomicU32::new(0),
+                managed_pages: AtomicU32::new(0),
+                nr_free_order: atomics(),
+            }),
+            lock: CachePadded::new(SpinLock::new(FreeArea::default())),
+            populated_since: AtomicU64::new(NOT_POPULATED),
+        }
+    }
+
+    #[inline]
+    pub fn end_pfn(&self) -> Pfn {
+        self.start_pfn + self.spanned_pages
+    }
+
+    #[inline]
+    pub fn contains(&self, pfn: Pfn) -> bool {
+        pfn >= self.start_pfn && pfn < self.end_pfn()
+    }
+
+    // Relaxed loads below: these are statistics the kernel reads locklessly
+    // (zone_page_state, READ_ONCE of _watermark); a stale value only makes a
+    // watermark decision a moment late, exactly as in the kernel.
+
+    #[inline]
+    pub fn free_pages(&self) -> u64 {
+        self.vm.nr_free_pages.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    pub fn wmark(&self, which: usize) -> u64 {
+        self.vm.watermark[which].load(Ordering::Relaxed) as u64
+    }
+
+    #[inline]
+    pub fn present_pages(&self) -> u32 {
+        self.vm.present_pages.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    pub fn managed_pages(&self) -> u32 {
+        self.vm.managed_pages.load(Ordering::Relaxed)
+    }
+
+    /// `populated_zone`.
+    #[inline]
+    pub fn populated(&self) -> bool {
+        self.present_pages() != 0
+    }
+
+    /// `__zone_watermark_ok`, with the order-0 shortcut of
+    /// `zone_watermark_fast`.
+    #[inline]
+    pub fn watermark_ok(&self, order: u32, mark: u64, highest_zoneidx: usize, harder: bool) -> bool {
+        let free = self.free_pages() as i64;
+        let reserve = self.vm.lowmem_reserve[highest_zoneidx].load(Ordering::Relaxed) as i64;
+        let mut min = mark as i64;
+        if harder {
+            // ALLOC_HARDER (GFP_ATOMIC) may dip a quarter below the mark.
+            min -= min / 4;
+        }
+        if order == 0 {
+            return free > min + reserve;
+        }
+        let free = free - ((1i64 << order) - 1);
+        if free <= min + reserve {
+            return false;
+        }
+        (order..=MAX_ORDER).any(|o| self.vm.nr_free_order[o as usize].load(Ordering::Relaxed) > 0)
+    }
+
+    /// Publish `nr_free` after a buddy change made under the zone lock.
+    #[inline]
+    pub(crate) fn account_free(&self, area: &FreeArea, order: u32, delta: i64) {
+        // Relaxed load+store rather than an RMW: only zone-lock holders write
+        // these counters, so there is no lost update; readers accept a
+        // slightly stale value (see the loads above).
+        let cur = self.vm.nr_free_pages.load(Ordering::Relaxed) as i64;
+        self.vm.nr_free_pages.store((cur + delta) as u64, Ordering::Relaxed);
+        self.vm.nr_free_order[order as usize].store(area.nr_free[order as usize], Ordering::Relaxed);
+    }
+}
+
+/// `init_per_zone_wmark_min` + `setup_per_zone_wmarks` +
+/// `setup_per_zone_lowmem_reserve` (v6.1 formulas, watermark_scale_factor 10).
+pub fn setup_watermarks(zones: &[Zone], nodes: usize) {
+    const SWAP_CLUSTER_MAX: u64 = 32;
+    let managed = |z: &Zone| z.managed_pages() as u64;
+    let lowmem_pages: u64 = zones.iter().filter(|z| z.zone_type != ZoneType::Movable).map(managed).sum();
+    // min_free_kbytes = sqrt(lowmem_kbytes * 16), clamped to [128, 262144].
+    let lowmem_kbytes = lowmem_pages * 4;
+    let min_free_kbytes = ((lowmem_kbytes * 16) as f64).sqrt() as u64;
+    let min_free_kbytes = min_free_kbytes.clamp(128, 262_144);
+    let pages_min = min_free_kbytes / 4;
+    for z in zones {
+        let m = managed(z);
+        let share = pages_min * m / lowmem_pages.max(1);
+        let min = if z.zone_type == ZoneType::Movable {
+            (m / 1024).clamp(SWAP_CLUSTER_MAX, 128)
+        } else {
+            share
+        };
+        let step = (share >> 2).max(m * 10 / 10_000);
+        let marks = [min, min + step, min + 2 * step];
+        for (w, v) in z.vm.watermark.iter().zip(marks) {
+            // Relaxed: see Zone's loads; hotplug recomputes under its lock.
+            w.store(v as u32, Ordering::Relaxed);
+        }
+    }
+    for nid in 0..nodes {
+        let node = &zones[nid * MAX_NR_ZONES..(nid + 1) * MAX_NR_ZONES];
+        for (i, z) in node.iter().enumerate() {
+            let ratio = z.zone_type.lowmem_reserve_ratio() as u64;
+            let clear = ratio == 0 || managed(z) == 0;
+            let mut upper = 0;
+            for (j, uz) in node.iter().enumerate() {
+                let v = if j <= i {
+                    0
+                } else {
+                    upper += managed(uz);
+                    if clear {
+                        0
+                    } else {
+                        upper / ratio
+                    }
+                };
+                // Relaxed: as for the watermarks.
+                z.vm.lowmem_reserve[j].store(v as u32, Ordering::Relaxed);
+            }
+        }
+    }
+}

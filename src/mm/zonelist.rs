@@ -1,0 +1,176 @@
+//! `node_zonelists[ZONELIST_FALLBACK]`: per node, an array of zonerefs
+//! rewritten **in place** by `build_all_zonelists`, and the walk helpers
+//! (`first_zones_zonelist`).
+//!
+//! Entries are atomics (Relaxed loads compile to the plain loads the kernel
+//! uses), so a reader racing an in-place rebuild is defined behaviour in Rust
+//! and sees exactly the shifted or stale entries the kernel's readers can see.
+//! Simplification: the kernel's zoneref is two words (`zone`, `zone_idx`)
+//! written one after the other; here it is one word, so a reader can see a
+//! shifted entry but never a zone paired with another zone's index. The
+//! hazard of the 2022 race (an index that now points at another entry or at
+//! the NULL terminator) is unchanged.
+
+use crate::mm::zone::{ZoneType, MAX_NR_ZONES};
+use crate::primitive::sync::atomic::{AtomicU32, Ordering};
+
+/// A zoneref: `None` is the NULL terminator.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ZoneRef(u32);
+
+impl ZoneRef {
+    pub const NULL: ZoneRef = ZoneRef(0);
+
+    pub fn new(zone_id: usize) -> Self {
+        ZoneRef(zone_id as u32 + 1)
+    }
+
+    /// `zonelist_zone`: the zone id, or `None` at the terminator.
+    #[inline]
+    pub fn zone_id(self) -> Option<usize> {
+        self.0.checked_sub(1).map(|z| z as usize)
+    }
+
+    /// `zonelist_zone_idx`: the zone type index (meaningless for NULL).
+    #[inline]
+    pub fn zone_idx(self) -> usize {
+        (self.0.wrapping_sub(1) as usize) % MAX_NR_ZONES
+    }
+
+    pub fn raw(self) -> u32 {
+        self.0
+    }
+}
+
+/// Anything a zonelist walk can read zonerefs from: the live in-place arrays,
+/// an RCU-published copy, a snapshot.
+pub trait ZonelistView {
+    /// Entry `idx` of node `nid`'s fallback zonelist.
+    fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef;
+}
+
+/// The zonelists of every node, one flat array (`stride` entries per node:
+/// every zone of the machine plus the terminator, so the last entry of each
+/// row is always NULL and every walk ends inside its row).
+pub struct Zonelists {
+    entries: Box<[AtomicU32]>,
+    stride: usize,
+}
+
+impl Zonelists {
+    /// Empty zonelists (every entry NULL) for `nodes` nodes.
+    pub fn new(nodes: usize) -> Self {
+        let stride = nodes * MAX_NR_ZONES + 1;
+        Zonelists {
+            entries: (0..nodes * stride).map(|_| AtomicU32::new(0)).collect(),
+            stride,
+        }
+    }
+
+    pub fn nodes(&self) -> usize {
+        self.entries.len() / self.stride
+    }
+
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// Store one entry (a rebuild's write; the guard orders it).
+    #[inline]
+    pub fn set(&self, nid: usize, idx: usize, zref: ZoneRef) {
+        // Relaxed: the guard's write protocol supplies the ordering (a
+        // seqcount's fences, a lock, or publication of a private copy).
+        self.entries[nid * self.stride + idx].store(zref.0, Ordering::Relaxed);
+    }
+
+    /// Copy every entry of `other` (the same shape) into `self`.
+    pub fn copy_from(&self, other: &Zonelists) {
+        assert_eq!(self.entries.len(), other.entries.len());
+        for (d, s) in self.entries.iter().zip(other.entries.iter()) {
+            // Relaxed: as in `set`.
+            d.store(s.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
+    }
+
+    /// Node `nid`'s entries up to the terminator (tests and diagnostics).
+    pub fn node_list(&self, nid: usize) -> Vec<usize> {
+        (0..self.stride).map_while(|i| self.zoneref(nid, i).zone_id()).collect()
+    }
+}
+
+impl ZonelistView for Zonelists {
+    #[inline]
+    fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef {
+        // Relaxed: the plain load of the kernel's walk; any ordering the
+        // reader needs comes from its guard's begin/retry protocol.
+        ZoneRef(self.entries[nid * self.stride + idx].load(Ordering::Relaxed))
+    }
+}
+
+impl<T: ZonelistView + ?Sized> ZonelistView for &T {
+    #[inline]
+    fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef {
+        (**self).zoneref(nid, idx)
+    }
+}
+
+/// `first_zones_zonelist`: the index of the first zoneref whose zone type is
+/// at most `highest_zoneidx` (or of the terminator), and the entry read there.
+#[inline]
+pub fn first_zones_zonelist<V: ZonelistView>(view: &V, nid: usize, highest_zoneidx: usize) -> (usize, ZoneRef) {
+    let mut idx = 0;
+    loop {
+        let z = view.zoneref(nid, idx);
+        if z.zone_id().is_none() || z.zone_idx() <= highest_zoneidx {
+            return (idx, z);
+        }
+        idx += 1;
+    }
+}
+
+/// `node_distance` of the simulated machine: 10 locally, then 20, 30, ... by
+/// hops on a ring of nodes (a SLIT-like table without the firmware).
+pub fn node_distance(a: usize, b: usize, nodes: usize) -> usize {
+    if a == b {
+        return 10;
+    }
+    let d = a.abs_diff(b);
+    10 + 10 * d.min(nodes - d)
+}
+
+/// `build_zonelists` for node `local` (NUMA order: nodes by distance, lowest
+/// id first on ties, as `find_next_best_node` without its load balancing;
+/// within a node `build_zonerefs_node`: populated zones, highest type first).
+/// Writes entries in order and then one NULL terminator, in place, as the
+/// kernel does; entries past the terminator keep stale values.
+pub fn build_zonelists_node(out: &Zonelists, local: usize, nodes: usize, populated: &dyn Fn(usize) -> bool) {
+    let mut used = vec![false; nodes];
+    let mut nr = 0;
+    for _ in 0..nodes {
+        // find_next_best_node: O(nodes) per pick, O(nodes^2) per zonelist.
+        let mut best: Option<usize> = None;
+        for n in 0..nodes {
+            if used[n] {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some(b) => node_distance(local, n, nodes) < node_distance(local, b, nodes),
+            };
+            if better {
+                best = Some(n);
+            }
+        }
+        let node = best.expect("a node is left to pick");
+        used[node] = true;
+        // build_zonerefs_node
+        for zt in ZoneType::ALL.iter().rev() {
+            let zone_id = node * MAX_NR_ZONES + *zt as usize;
+            if populated(zone_id) {
+                out.set(local, nr, ZoneRef::new(zone_id));
+                nr += 1;
+            }
+        }
+    }
+    out.set(local, nr, ZoneRef::NULL);
+}

@@ -1,0 +1,95 @@
+//! Serde types of the results file, versioned by `schema`.
+
+use crate::workload::runner::CellResult;
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA: &str = "zonebench/1";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Meta {
+    pub zonebench_version: String,
+    pub git_revision: String,
+    pub cpu_model: String,
+    pub logical_cpus: usize,
+    pub kernel_release: String,
+    pub rustc_version: String,
+    /// UTC, RFC 3339.
+    pub start_time: String,
+    /// The command line that produced the file.
+    pub command: String,
+    /// The run was interrupted: some cells are missing.
+    pub partial: bool,
+}
+
+impl Meta {
+    /// Describe this machine and build, now.
+    pub fn collect(command: String) -> Self {
+        Meta {
+            zonebench_version: env!("CARGO_PKG_VERSION").to_string(),
+            git_revision: env!("ZONEBENCH_GIT_REV").to_string(),
+            cpu_model: cpu_model().unwrap_or_else(|| "unknown".into()),
+            logical_cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            kernel_release: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .map(|s| s.trim().to_string())
+                .unwrap_or_else(|_| "unknown".into()),
+            rustc_version: env!("ZONEBENCH_RUSTC").to_string(),
+            start_time: rfc3339_now(),
+            command,
+            partial: false,
+        }
+    }
+}
+
+fn cpu_model() -> Option<String> {
+    let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    info.lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+}
+
+/// The current UTC time as RFC 3339, without a date crate.
+fn rfc3339_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// What `zonebench run` was asked to do.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunConfig {
+    pub guards: Vec<String>,
+    pub scope: String,
+    pub readers: Vec<usize>,
+    pub writer: String,
+    pub writer_rate_hz: f64,
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub repeats: usize,
+    pub nodes: usize,
+    pub pressure: String,
+    pub reclaim_us: f64,
+    pub pin: bool,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ResultsFile {
+    pub schema: String,
+    pub meta: Meta,
+    pub config: RunConfig,
+    pub cells: Vec<CellResult>,
+}

@@ -1,0 +1,108 @@
+//! `seqcount_t` (include/linux/seqlock.h), with the memory ordering of Boehm,
+//! "Can seqlocks get along with programming language memory models?":
+//!
+//! 1. The writer (serialised by a lock of its caller's) stores `seq + 1`
+//!    (odd: a write is in progress), then issues a Release fence.
+//! 2. It writes the protected data with Relaxed atomic stores.
+//! 3. It stores `seq + 2` with Release (even again).
+//! 4. A reader loads `seq` with Acquire and spins while it is odd
+//!    (`read_seqcount_begin`), reads the data with Relaxed atomic loads, then
+//!    issues an Acquire fence and reloads `seq` Relaxed (`read_seqcount_retry`):
+//!    if it changed, what it read may be torn and it must retry.
+//!
+//! If a reader's data load saw any store of step 2, the writer's Release fence
+//! (step 1) synchronises with the reader's Acquire fence (step 4), so the
+//! reload sees at least `seq + 1` and the reader retries.
+
+use crate::primitive::spin_hint;
+use crate::primitive::sync::atomic::{fence, AtomicU32, Ordering};
+
+pub struct SeqCount {
+    seq: AtomicU32,
+}
+
+impl Default for SeqCount {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SeqCount {
+    pub fn new() -> Self {
+        SeqCount {
+            seq: AtomicU32::new(0),
+        }
+    }
+
+    /// `raw_read_seqcount`: the current count, without waiting for an even one.
+    #[inline]
+    pub fn raw_read(&self) -> u32 {
+        // Acquire: data reads that follow may not be reordered before it
+        // (the smp_rmb() of raw_read_seqcount_begin).
+        self.seq.load(Ordering::Acquire)
+    }
+
+    /// `read_seqcount_begin`: spins while a write is in progress. Returns the
+    /// (even) count and how many times it had to spin.
+    #[inline]
+    pub fn read_begin(&self) -> (u32, u32) {
+        let seq = self.raw_read();
+        if seq & 1 == 0 {
+            return (seq, 0);
+        }
+        self.read_begin_spin()
+    }
+
+    #[cold]
+    fn read_begin_spin(&self) -> (u32, u32) {
+        let mut spins = 0u32;
+        loop {
+            spin_hint();
+            spins = spins.saturating_add(1);
+            let seq = self.raw_read();
+            if seq & 1 == 0 {
+                return (seq, spins);
+            }
+        }
+    }
+
+    /// `read_seqcount_retry`: true when a writer ran since `start`.
+    #[inline]
+    pub fn read_retry(&self, start: u32) -> bool {
+        // Acquire fence: orders the section's Relaxed data loads before the
+        // reload below (the smp_rmb() of read_seqcount_retry). The reload
+        // itself can then be Relaxed.
+        fence(Ordering::Acquire);
+        self.seq.load(Ordering::Relaxed) != start
+    }
+
+    /// `write_seqcount_begin`. The caller must serialise writers.
+    #[inline]
+    pub fn write_begin(&self) {
+        // Relaxed load: writers are serialised by the caller's lock, whose
+        // Acquire already made the previous writer's count visible.
+        let seq = self.seq.load(Ordering::Relaxed);
+        debug_assert!(seq & 1 == 0, "nested write_seqcount_begin");
+        // Relaxed store then Release fence (step 1): no data store below may
+        // become visible before the odd count.
+        self.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+    }
+
+    /// `write_seqcount_end`.
+    #[inline]
+    pub fn write_end(&self) {
+        // Relaxed load: only this (serialised) writer changes the count.
+        let seq = self.seq.load(Ordering::Relaxed);
+        debug_assert!(seq & 1 == 1, "write_seqcount_end without begin");
+        // Release (step 3): the data stores are visible to any reader whose
+        // Acquire load sees the even count.
+        self.seq.store(seq.wrapping_add(1), Ordering::Release);
+    }
+
+    /// Whether a write section is open (diagnostics and the irq model).
+    pub fn is_odd(&self) -> bool {
+        // Relaxed: a diagnostic snapshot.
+        self.seq.load(Ordering::Relaxed) & 1 == 1
+    }
+}

@@ -1,0 +1,123 @@
+//! `spinlock_t`: a test-and-test-and-set lock with `spin_trylock`.
+//!
+//! The kernel's spinlock disables preemption, so its holder is never
+//! descheduled. A userspace thread can be, so after spinning a bounded number
+//! of times a waiter yields the CPU; on an idle machine that path is never
+//! taken, and it keeps oversubscribed runs from burning whole time slices
+//! behind a preempted holder.
+
+use crate::primitive::sync::atomic::{AtomicBool, Ordering};
+use crate::primitive::{spin_hint, yield_now};
+use std::cell::UnsafeCell;
+use std::ops::{Deref, DerefMut};
+
+/// Spins before a waiter starts yielding.
+const SPINS_BEFORE_YIELD: u32 = 128;
+
+pub struct SpinLock<T> {
+    locked: AtomicBool,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the lock hands out access to `data` to one thread at a time, so the
+// lock is Sync whenever the data may be sent between threads.
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+// SAFETY: owning the lock is owning the data.
+unsafe impl<T: Send> Send for SpinLock<T> {}
+
+impl<T> SpinLock<T> {
+    pub fn new(data: T) -> Self {
+        SpinLock {
+            locked: AtomicBool::new(false),
+            data: UnsafeCell::new(data),
+        }
+    }
+
+    /// `spin_trylock`: one attempt, never waits.
+    #[inline]
+    pub fn try_lock(&self) -> Option<SpinLockGuard<'_, T>> {
+        // Acquire on success: everything the previous holder wrote before its
+        // Release unlock is visible to us. Relaxed on failure: we touch nothing.
+        if self
+            .locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            Some(SpinLockGuard { lock: self })
+        } else {
+            None
+        }
+    }
+
+    /// `spin_lock`.
+    #[inline]
+    pub fn lock(&self) -> SpinLockGuard<'_, T> {
+        match self.try_lock() {
+            Some(g) => g,
+            None => self.lock_contended(),
+        }
+    }
+
+    #[cold]
+    fn lock_contended(&self) -> SpinLockGuard<'_, T> {
+        let mut spins = 0u32;
+        loop {
+            // Relaxed: only a hint that the lock looks free; the Acquire of the
+            // successful compare_exchange in try_lock is what orders the data.
+            while self.locked.load(Ordering::Relaxed) {
+                spins += 1;
+                if spins < SPINS_BEFORE_YIELD {
+                    spin_hint();
+                } else {
+                    yield_now();
+                }
+            }
+            if let Some(g) = self.try_lock() {
+                return g;
+            }
+        }
+    }
+
+    /// Whether someone holds the lock right now (lockdep-style assertions).
+    pub fn is_locked(&self) -> bool {
+        // Relaxed: a diagnostic snapshot, it orders nothing.
+        self.locked.load(Ordering::Relaxed)
+    }
+}
+
+impl<T: Default> Default for SpinLock<T> {
+    fn default() -> Self {
+        SpinLock::new(T::default())
+    }
+}
+
+pub struct SpinLockGuard<'a, T> {
+    lock: &'a SpinLock<T>,
+}
+
+impl<T> Deref for SpinLockGuard<'_, T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: the guard exists only while this thread holds the lock, so
+        // no other reference to the data is live.
+        unsafe { &*self.lock.data.get() }
+    }
+}
+
+impl<T> DerefMut for SpinLockGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in deref; `&mut self` makes this the only access.
+        unsafe { &mut *self.lock.data.get() }
+    }
+}
+
+impl<T> Drop for SpinLockGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // Release: publishes every write made under the lock to the next
+        // holder's Acquire.
+        self.lock.locked.store(false, Ordering::Release);
+    }
+}

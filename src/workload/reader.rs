@@ -1,0 +1,135 @@
+//! A reader: one simulated CPU looping free-oldest / allocate over a ring of
+//! held blocks (its working set, and its LRU: direct reclaim frees the
+//! oldest entries). Mixed orders (mostly 0) and mixed gfp (GFP_KERNEL and
+//! GFP_HIGHUSER_MOVABLE), from a seeded xorshift generator so a cell can be
+//! replayed.
+
+use crate::guard::ZonelistGuard;
+use crate::mm::alloc::{AllocCtx, Allocator, Gfp, Reclaim};
+use crate::mm::page::Pfn;
+
+const EMPTY: u64 = u64::MAX;
+
+/// The working set: `(pfn << 8) | order` per slot, or EMPTY.
+pub struct Ring {
+    slots: Box<[u64]>,
+    pos: usize,
+}
+
+impl Ring {
+    pub fn new(len: usize) -> Self {
+        Ring {
+            slots: vec![EMPTY; len.max(1)].into_boxed_slice(),
+            pos: 0,
+        }
+    }
+
+    #[inline]
+    fn unpack(v: u64) -> (Pfn, u32) {
+        ((v >> 8) as Pfn, (v & 0xff) as u32)
+    }
+
+    /// Take the current slot's block (the oldest), leaving it empty.
+    #[inline]
+    pub fn take_current(&mut self) -> Option<(Pfn, u32)> {
+        let v = std::mem::replace(&mut self.slots[self.pos], EMPTY);
+        (v != EMPTY).then(|| Self::unpack(v))
+    }
+
+    /// Store into the current slot and advance.
+    #[inline]
+    pub fn put_and_advance(&mut self, block: Option<(Pfn, u32)>) {
+        if let Some((pfn, order)) = block {
+            self.slots[self.pos] = ((pfn as u64) << 8) | order as u64;
+        }
+        self.pos += 1;
+        if self.pos == self.slots.len() {
+            self.pos = 0;
+        }
+    }
+
+    /// Free every held block `pred` selects (hotplug migration).
+    pub fn release_where<G: ZonelistGuard>(
+        &mut self,
+        alloc: &Allocator<G>,
+        ctx: &mut AllocCtx,
+        pred: impl Fn(Pfn) -> bool,
+    ) -> u32 {
+        let mut n = 0;
+        for s in self.slots.iter_mut() {
+            if *s != EMPTY {
+                let (pfn, order) = Self::unpack(*s);
+                if pred(pfn) {
+                    alloc.free_pages(ctx, pfn, order);
+                    *s = EMPTY;
+                    n += 1 << order;
+                }
+            }
+        }
+        n
+    }
+
+    /// Every held block (for the end-of-run page accounting).
+    pub fn held(&self) -> Vec<(Pfn, u32)> {
+        self.slots.iter().filter(|&&s| s != EMPTY).map(|&s| Self::unpack(s)).collect()
+    }
+}
+
+impl Reclaim for Ring {
+    /// Free the oldest held blocks (the slots just ahead of the cursor), up
+    /// to `nr_pages` pages.
+    fn reclaim<G: ZonelistGuard>(&mut self, alloc: &Allocator<G>, ctx: &mut AllocCtx, nr_pages: u32) -> u32 {
+        let len = self.slots.len();
+        let mut freed = 0;
+        for i in 1..len {
+            if freed >= nr_pages {
+                break;
+            }
+            let s = &mut self.slots[(self.pos + i) % len];
+            if *s != EMPTY {
+                let (pfn, order) = Self::unpack(*s);
+                *s = EMPTY;
+                alloc.free_pages(ctx, pfn, order);
+                freed += 1 << order;
+            }
+        }
+        freed
+    }
+}
+
+/// The allocation mix: xorshift64*.
+pub struct Mix(u64);
+
+impl Mix {
+    pub fn new(seed: u64) -> Self {
+        Mix(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    #[inline]
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Half GFP_KERNEL, half GFP_HIGHUSER_MOVABLE; order 0 with 60/64,
+    /// orders 1, 2, 3 with 2/64, 1/64, 1/64.
+    #[inline]
+    pub fn next_request(&mut self) -> (Gfp, u32) {
+        let r = self.next() >> 32;
+        let gfp = if r & 1 == 0 { Gfp::KERNEL } else { Gfp::HIGHUSER_MOVABLE };
+        let order = match (r >> 1) & 63 {
+            0..=59 => 0,
+            60 | 61 => 1,
+            62 => 2,
+            _ => 3,
+        };
+        (gfp, order)
+    }
+
+    /// Mean pages per request of `next_request`.
+    pub const MEAN_PAGES: f64 = (60.0 + 2.0 * 2.0 + 4.0 + 8.0) / 64.0;
+}

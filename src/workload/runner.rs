@@ -1,0 +1,173 @@
+//! One cell: build the allocator for the guard, start the readers and the
+//! writer together on a barrier (readers pinned one per core where the
+//! machine allows), warm up, measure, stop, join, and check the invariants.
+
+use crate::guard::{dispatch, GuardVisitor, ZonelistGuard};
+use crate::mm::alloc::{AllocStats, Allocator};
+use crate::mm::check::PageAccount;
+use crate::primitive::sync::atomic::{AtomicU64, Ordering};
+use crate::workload::reader::{Mix, Ring};
+use crate::workload::spec::CellSpec;
+use crate::workload::writer::{run_writer, Shared, WriterStats};
+use crossbeam_utils::CachePadded;
+use serde::{Deserialize, Serialize};
+use std::sync::Barrier;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CellResult {
+    #[serde(flatten)]
+    pub spec: CellSpec,
+    /// More readers than logical CPUs: measures preemption, not contention.
+    pub oversubscribed: bool,
+    /// Whether reader threads were pinned.
+    pub pinned: bool,
+    pub measured_s: f64,
+    pub allocs_per_sec: f64,
+    pub allocs_per_sec_min_reader: f64,
+    pub allocs_per_sec_max_reader: f64,
+    /// Counters over the whole run (warm-up included), all readers.
+    pub stats: AllocStats,
+    pub writer: WriterStats,
+    pub pages: PageAccount,
+    /// Conservation: pages accounted nowhere at the end of the run.
+    pub pages_lost: u64,
+}
+
+impl CellResult {
+    /// The invariants every run must keep, whatever the guard.
+    pub fn violations(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.pages_lost != 0 {
+            v.push(format!("{} pages lost", self.pages_lost));
+        }
+        if self.pages.duplicated != 0 || self.stats.bad_pages != 0 {
+            v.push(format!(
+                "pages handed out twice: {} duplicated, {} bad page states",
+                self.pages.duplicated, self.stats.bad_pages
+            ));
+        }
+        if self.stats.isolated_allocs != 0 {
+            v.push(format!("{} allocations from isolated or offline memory", self.stats.isolated_allocs));
+        }
+        if self.pages.inconsistencies != 0 {
+            v.push(format!("{} free-list inconsistencies: {}", self.pages.inconsistencies, self.pages.notes.join("; ")));
+        }
+        v
+    }
+}
+
+/// Run one cell. Errors are configuration problems (unknown guard).
+pub fn run_cell(spec: &CellSpec, cores: &[core_affinity::CoreId]) -> Result<CellResult, String> {
+    dispatch(&spec.guard, Run { spec, cores }).ok_or_else(|| format!("unknown guard '{}'", spec.guard))
+}
+
+struct Run<'a> {
+    spec: &'a CellSpec,
+    cores: &'a [core_affinity::CoreId],
+}
+
+impl GuardVisitor for Run<'_> {
+    type Output = CellResult;
+    fn visit<G: ZonelistGuard>(self) -> CellResult {
+        run_generic::<G>(self.spec, self.cores)
+    }
+}
+
+struct ReaderOut {
+    stats: AllocStats,
+    held: Vec<(u32, u32)>,
+}
+
+fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId]) -> CellResult {
+    let alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
+    let shared = Shared::default();
+    let total_pages = alloc.mm.mem_map.len() as f64;
+    let ring_len = (spec.pressure.demand() * total_pages / Mix::MEAN_PAGES / spec.readers as f64) as usize;
+    let progress: Vec<CachePadded<AtomicU64>> = (0..spec.readers).map(|_| CachePadded::new(AtomicU64::new(0))).collect();
+    let barrier = Barrier::new(spec.readers + 2);
+    let pin = spec.pin && !cores.is_empty();
+
+    let (outs, writer, measured_s, per_reader) = std::thread::scope(|s| {
+        let readers: Vec<_> = (0..spec.readers)
+            .map(|i| {
+                let (alloc, shared, progress, barrier) = (&alloc, &shared, &progress[i], &barrier);
+                let core = pin.then(|| cores[i % cores.len()]);
+                s.spawn(move || {
+                    if let Some(c) = core {
+                        core_affinity::set_for_current(c);
+                    }
+                    let mut ctx = alloc.ctx(i);
+                    let mut ring = Ring::new(ring_len);
+                    let mut mix = Mix::new(spec.seed ^ (i as u64 + 1));
+                    let mut seen_epoch = 0;
+                    barrier.wait();
+                    while !shared.stopped() {
+                        // Acquire: pairs with the writer's Release bump, so
+                        // the isolated pageblocks are visible.
+                        let epoch = shared.migrate_epoch.load(Ordering::Acquire);
+                        if epoch != seen_epoch {
+                            seen_epoch = epoch;
+                            ring.release_where(alloc, &mut ctx, |pfn| alloc.mm.pageblock_isolated(pfn));
+                        }
+                        if let Some((pfn, order)) = ring.take_current() {
+                            alloc.free_pages(&mut ctx, pfn, order);
+                        }
+                        let (gfp, order) = mix.next_request();
+                        let got = alloc.alloc_pages(&mut ctx, gfp, order, &mut ring);
+                        ring.put_and_advance(got.map(|p| (p, order)));
+                        // Relaxed: a progress counter sampled by the main
+                        // thread; on this thread's own cache line.
+                        progress.store(ctx.stats.allocs, Ordering::Relaxed);
+                    }
+                    ReaderOut {
+                        stats: ctx.stats,
+                        held: ring.held(),
+                    }
+                })
+            })
+            .collect();
+        let writer = {
+            let (alloc, shared, barrier) = (&alloc, &shared, &barrier);
+            s.spawn(move || {
+                barrier.wait();
+                run_writer(alloc, spec, shared)
+            })
+        };
+        barrier.wait();
+        std::thread::sleep(spec.warmup());
+        let snap = || progress.iter().map(|p| p.load(Ordering::Relaxed)).collect::<Vec<_>>();
+        let (c0, t0) = (snap(), Instant::now());
+        std::thread::sleep(spec.duration());
+        let (c1, t1) = (snap(), Instant::now());
+        // Relaxed: see Shared::stopped.
+        shared.stop.store(true, Ordering::Relaxed);
+        let secs = (t1 - t0).as_secs_f64();
+        let per_reader: Vec<f64> = c0.iter().zip(&c1).map(|(a, b)| (b - a) as f64 / secs).collect();
+        let outs: Vec<ReaderOut> = readers.into_iter().map(|h| h.join().expect("reader thread")).collect();
+        let writer = writer.join().expect("writer thread");
+        (outs, writer, secs, per_reader)
+    });
+
+    let mut stats = AllocStats::default();
+    let mut held = Vec::new();
+    for o in &outs {
+        stats.add(&o.stats);
+        held.extend_from_slice(&o.held);
+    }
+    let pages = alloc.mm.check(&held);
+    let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    CellResult {
+        spec: spec.clone(),
+        oversubscribed: spec.readers > logical,
+        pinned: pin,
+        measured_s,
+        allocs_per_sec: per_reader.iter().sum(),
+        allocs_per_sec_min_reader: per_reader.iter().cloned().fold(f64::INFINITY, f64::min),
+        allocs_per_sec_max_reader: per_reader.iter().cloned().fold(0.0, f64::max),
+        pages_lost: pages.lost,
+        stats,
+        writer,
+        pages,
+    }
+}

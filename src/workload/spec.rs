@@ -1,0 +1,97 @@
+//! What one measured cell is: guard, scope, readers, writer, pressure.
+
+use crate::mm::alloc::{AllocConfig, Scope};
+use crate::mm::MmConfig;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum WriterMode {
+    /// No writer: the read side alone.
+    None,
+    /// `build_all_zonelists` at `--writer-rate` (same content, rewritten in
+    /// place, as sysctl or hotplug of another zone would).
+    Rebuild,
+    /// Offline and online node 0's movable zone in turn at `--writer-rate`
+    /// operations per second (each changes the zone's population, so each
+    /// rebuilds the zonelists).
+    Hotplug,
+}
+
+impl WriterMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            WriterMode::None => "none",
+            WriterMode::Rebuild => "rebuild",
+            WriterMode::Hotplug => "hotplug",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pressure {
+    /// Readers hold a quarter of memory: allocations stay in the fast path.
+    Low,
+    /// Readers want more than all of memory: zones sit at their watermarks,
+    /// allocations enter the slowpath and reclaim.
+    High,
+}
+
+impl Pressure {
+    /// Fraction of managed memory the readers together try to hold.
+    pub fn demand(self) -> f64 {
+        match self {
+            Pressure::Low => 0.25,
+            Pressure::High => 1.05,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CellSpec {
+    pub guard: String,
+    pub scope: Scope,
+    pub readers: usize,
+    pub writer: WriterMode,
+    pub writer_rate_hz: f64,
+    pub pressure: Pressure,
+    pub nodes: usize,
+    /// Busy time of one direct-reclaim round, microseconds.
+    pub reclaim_us: f64,
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub pin: bool,
+    pub seed: u64,
+    pub repeat: usize,
+}
+
+impl CellSpec {
+    pub fn mm_config(&self) -> MmConfig {
+        MmConfig {
+            nr_cpus: self.readers + 1,
+            ..MmConfig::with_nodes(self.nodes)
+        }
+    }
+
+    pub fn alloc_config(&self) -> AllocConfig {
+        AllocConfig {
+            scope: self.scope,
+            reclaim_ns: (self.reclaim_us * 1000.0) as u64,
+        }
+    }
+
+    pub fn duration(&self) -> Duration {
+        Duration::from_secs_f64(self.duration_s)
+    }
+
+    pub fn warmup(&self) -> Duration {
+        Duration::from_secs_f64(self.warmup_s)
+    }
+
+    /// The CPU (thread) of the writer: after the readers.
+    pub fn writer_cpu(&self) -> usize {
+        self.readers
+    }
+}

@@ -1,0 +1,125 @@
+//! The writer: `build_all_zonelists` or hotplug of node 0's movable zone, at
+//! a target rate. Operations that take longer than the period (an offline
+//! waits for readers to free the range) lower the achieved rate, which is
+//! reported; the writer never bursts to catch up.
+
+use crate::guard::ZonelistGuard;
+use crate::mm::alloc::Allocator;
+use crate::mm::hotplug::HotplugError;
+use crate::mm::zone::ZoneType;
+use crate::primitive::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::workload::spec::{CellSpec, WriterMode};
+use crossbeam_utils::CachePadded;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// How long an offline waits for readers to free the range before it gives
+/// up with EBUSY (and the run reports it).
+pub const MIGRATE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// State shared by the readers and the writer of one cell.
+pub struct Shared {
+    pub stop: CachePadded<AtomicBool>,
+    /// Bumped by an offline once its range is isolated: readers then free
+    /// whatever they hold in isolated pageblocks (the migration stand-in).
+    pub migrate_epoch: CachePadded<AtomicU64>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            stop: CachePadded::new(AtomicBool::new(false)),
+            migrate_epoch: CachePadded::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+impl Shared {
+    #[inline]
+    pub fn stopped(&self) -> bool {
+        // Relaxed: a flag polled in a loop; nothing is published through it
+        // (results are handed over by joining the threads).
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(Default, Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WriterStats {
+    /// Zonelist rebuilds (both modes).
+    pub rebuilds: u64,
+    pub offlines: u64,
+    pub onlines: u64,
+    /// Offlines that gave up waiting for the range to become free.
+    pub offline_busy: u64,
+    /// Operations per second actually achieved.
+    pub achieved_rate_hz: f64,
+}
+
+pub fn run_writer<G: ZonelistGuard>(alloc: &Allocator<G>, spec: &CellSpec, shared: &Shared) -> WriterStats {
+    let mut stats = WriterStats::default();
+    if spec.writer == WriterMode::None {
+        return stats;
+    }
+    let rebuilds0 = alloc.rebuilds();
+    let period = Duration::from_secs_f64(1.0 / spec.writer_rate_hz);
+    let movable = alloc.mm.zone(0, ZoneType::Movable).id;
+    let start = Instant::now();
+    let mut next = start;
+    let mut ops = 0u64;
+    while !shared.stopped() {
+        match spec.writer {
+            WriterMode::Rebuild => alloc.build_all_zonelists(),
+            WriterMode::Hotplug => hotplug_step(alloc, movable, shared, &mut stats),
+            WriterMode::None => unreachable!(),
+        }
+        ops += 1;
+        next += period;
+        let now = Instant::now();
+        if next > now {
+            sleep_until(next, shared);
+        } else {
+            next = now;
+        }
+    }
+    stats.rebuilds = alloc.rebuilds() - rebuilds0;
+    stats.achieved_rate_hz = ops as f64 / start.elapsed().as_secs_f64();
+    stats
+}
+
+fn hotplug_step<G: ZonelistGuard>(alloc: &Allocator<G>, zone_id: usize, shared: &Shared, stats: &mut WriterStats) {
+    if alloc.mm.zones[zone_id].populated() {
+        let deadline = Instant::now() + MIGRATE_TIMEOUT;
+        let mut requested = false;
+        let mut migrate = || {
+            if !requested {
+                // Release: readers that see the new epoch see the isolated
+                // pageblocks set before it.
+                shared.migrate_epoch.fetch_add(1, Ordering::Release);
+                requested = true;
+            }
+            if shared.stopped() || Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_micros(20));
+            true
+        };
+        match alloc.offline_pages(zone_id, &mut migrate) {
+            Ok(()) => stats.offlines += 1,
+            Err(HotplugError::Busy) => stats.offline_busy += 1,
+            Err(e) => unreachable!("offline of an online zone: {e}"),
+        }
+    } else {
+        alloc.online_pages(zone_id).expect("online of an offline zone");
+        stats.onlines += 1;
+    }
+}
+
+fn sleep_until(t: Instant, shared: &Shared) {
+    loop {
+        let now = Instant::now();
+        if now >= t || shared.stopped() {
+            return;
+        }
+        std::thread::sleep((t - now).min(Duration::from_millis(10)));
+    }
+}
