@@ -31,13 +31,13 @@ enum Cmd {
 struct RunArgs {
     /// Guards to run: comma-separated names, or "all".
     #[arg(long, default_value = "all", value_parser = parse_guards)]
-    guards: Vec<String>,
+    guards: GuardList,
     /// Where the guard's read section applies.
     #[arg(long, value_enum, default_value = "slowpath")]
     scope: Scope,
     /// Reader thread counts to run, comma-separated (1..=1024 each).
     #[arg(long, value_parser = parse_readers, allow_hyphen_values = true)]
-    readers: Option<Vec<usize>>,
+    readers: Option<ReaderList>,
     /// The writer thread's job.
     #[arg(long, value_enum, default_value = "rebuild")]
     writer: WriterMode,
@@ -72,6 +72,14 @@ struct RunArgs {
     #[arg(long, default_value = "results/latest.json")]
     out: PathBuf,
 }
+
+/// A comma-separated list of guard names (a newtype so clap takes it as one value).
+#[derive(Clone)]
+struct GuardList(Vec<String>);
+
+/// A comma-separated list of reader counts.
+#[derive(Clone)]
+struct ReaderList(Vec<usize>);
 
 fn number(s: &str, what: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("{what} must be a number, got '{s}'"))?;
@@ -113,7 +121,7 @@ fn parse_reclaim(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-fn parse_readers(s: &str) -> Result<Vec<usize>, String> {
+fn parse_readers(s: &str) -> Result<ReaderList, String> {
     let list = s
         .split(',')
         .map(|t| {
@@ -124,12 +132,12 @@ fn parse_readers(s: &str) -> Result<Vec<usize>, String> {
             Ok(n as usize)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(list)
+    Ok(ReaderList(list))
 }
 
-fn parse_guards(s: &str) -> Result<Vec<String>, String> {
+fn parse_guards(s: &str) -> Result<GuardList, String> {
     if s.trim() == "all" {
-        return Ok(guard::ALL.iter().map(|g| g.name.to_string()).collect());
+        return Ok(GuardList(guard::ALL.iter().map(|g| g.name.to_string()).collect()));
     }
     let mut out = Vec::new();
     for name in s.split(',').map(str::trim) {
@@ -141,7 +149,7 @@ fn parse_guards(s: &str) -> Result<Vec<String>, String> {
             out.push(name.to_string());
         }
     }
-    Ok(out)
+    Ok(GuardList(out))
 }
 
 /// Bad input: one line on stderr, exit status 2.
@@ -186,7 +194,8 @@ fn list() {
 
 fn run(args: RunArgs) -> ExitCode {
     let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let readers = args.readers.clone().unwrap_or_else(|| vec![logical]);
+    let readers = args.readers.as_ref().map(|r| r.0.clone()).unwrap_or_else(|| vec![logical]);
+    let guards = &args.guards.0;
     // The default output directory is ours to create; any other must exist.
     if args.out == PathBuf::from("results/latest.json") {
         let _ = std::fs::create_dir_all("results");
@@ -197,7 +206,7 @@ fn run(args: RunArgs) -> ExitCode {
     let cores = if args.no_pin { Vec::new() } else { core_affinity::get_core_ids().unwrap_or_default() };
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let config = RunConfig {
-        guards: args.guards.clone(),
+        guards: guards.clone(),
         scope: args.scope.name().into(),
         readers: readers.clone(),
         writer: args.writer.name().into(),
@@ -217,10 +226,10 @@ fn run(args: RunArgs) -> ExitCode {
         config,
         cells: Vec::new(),
     };
-    let total = args.repeats as usize * args.guards.len() * readers.len();
+    let total = args.repeats as usize * guards.len() * readers.len();
     let mut i = 0;
     for repeat in 0..args.repeats as usize {
-        for g in &args.guards {
+        for g in guards {
             for &r in &readers {
                 i += 1;
                 let spec = CellSpec {

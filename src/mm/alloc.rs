@@ -20,8 +20,8 @@
 //! * A failed allocation is classified outside the timed path: under the
 //!   zonelist-update lock, the current zonelist is walked, and the failure is
 //!   a *false OOM* if an eligible zone that the failing walk did not visit,
-//!   and that was populated since before the slowpath began, has free pages
-//!   above its MIN watermark. A correct guard's final walk visits every
+//!   and that was populated since before the slowpath began, had free pages
+//!   above its MIN watermark when the walk ended (a snapshot taken then). A correct guard's final walk visits every
 //!   eligible zone of a consistent zonelist, so it can only fail on
 //!   watermarks (a true OOM).
 
@@ -120,6 +120,9 @@ pub struct AllocStats {
     pub slowpath_entries: u64,
     /// Sections restarted because `need_retry` said the zonelist changed.
     pub retries: u64,
+    /// Slowpath passes during which the zonelists were rebuilt (ground
+    /// truth, whatever the guard noticed).
+    pub rebuild_overlaps: u64,
     pub reclaim_rounds: u64,
     pub reclaimed_pages: u64,
     pub false_ooms: u64,
@@ -138,6 +141,7 @@ impl AllocStats {
         self.frees += o.frees;
         self.slowpath_entries += o.slowpath_entries;
         self.retries += o.retries;
+        self.rebuild_overlaps += o.rebuild_overlaps;
         self.reclaim_rounds += o.reclaim_rounds;
         self.reclaimed_pages += o.reclaimed_pages;
         self.false_ooms += o.false_ooms;
@@ -335,7 +339,10 @@ impl<G: ZonelistGuard> Allocator<G> {
         if state & PG_ALLOCATED != 0 {
             ctx.stats.bad_pages += 1;
         }
-        if self.mm.pageblock_unavailable(pfn) {
+        // Race-free here: an offline needs this (now allocated) page free
+        // first. Isolation is checked where buddy hands blocks out, under
+        // the zone lock (`Buddy::rmqueue_smallest`).
+        if self.mm.pageblock_offline(pfn) {
             ctx.stats.isolated_allocs += 1;
         }
         page.set_state(PG_ALLOCATED, order);
@@ -381,7 +388,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                 if let Some(pfn) =
                     self.get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_MIN, harder, &mut visited)
                 {
-                    return self.got_pg(ctx, pfn);
+                    return self.got_pg(ctx, pfn, gen0);
                 }
                 if !gfp.can_direct_reclaim() {
                     break 'nopage false;
@@ -403,7 +410,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                             .get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_MIN, harder, &mut visited);
                     }
                     if let Some(pfn) = page {
-                        return self.got_pg(ctx, pfn);
+                        return self.got_pg(ctx, pfn, gen0);
                     }
                     if costly {
                         break 'nopage false;
@@ -414,6 +421,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                 }
                 true
             };
+            self.note_overlap(ctx, gen0);
             if oom_check {
                 // Before __alloc_pages_may_oom.
                 if section.need_retry() {
@@ -426,7 +434,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                 if let Some(pfn) =
                     self.get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_HIGH, harder, &mut visited)
                 {
-                    return self.got_pg(ctx, pfn);
+                    return self.got_pg(ctx, pfn, gen0);
                 }
             }
             // nopage:
@@ -434,16 +442,34 @@ impl<G: ZonelistGuard> Allocator<G> {
                 ctx.stats.retries += 1;
                 continue;
             }
+            // Which zones could have served the allocation when the walk
+            // ended (snapshot now, judged below under the lock).
+            let mut ok_at_fail = ZoneMask::default();
+            for z in self.mm.zones.iter() {
+                if z.watermark_ok(order, z.wmark(WMARK_MIN), highest, harder) {
+                    ok_at_fail.visit(z.id);
+                }
+            }
             drop(section);
-            self.account_failure(ctx, gfp, order, &visited, gen0);
+            self.account_failure(ctx, gfp, order, &visited, &ok_at_fail, gen0);
             return None;
         }
     }
 
     #[inline]
-    fn got_pg(&self, ctx: &mut AllocCtx, pfn: Pfn) -> Option<Pfn> {
+    fn got_pg(&self, ctx: &mut AllocCtx, pfn: Pfn, gen0: u64) -> Option<Pfn> {
         ctx.stats.allocs += 1;
+        self.note_overlap(ctx, gen0);
         Some(pfn)
+    }
+
+    /// Count a slowpath pass that a rebuild overlapped (ground truth).
+    #[inline]
+    fn note_overlap(&self, ctx: &mut AllocCtx, gen0: u64) {
+        // Relaxed: a statistic compared with the value read at the start.
+        if self.zonelist_gen.load(Ordering::Relaxed) != gen0 {
+            ctx.stats.rebuild_overlaps += 1;
+        }
     }
 
     fn direct_reclaim<R: Reclaim>(&self, ctx: &mut AllocCtx, reclaim: &mut R) -> u32 {
@@ -457,8 +483,8 @@ impl<G: ZonelistGuard> Allocator<G> {
     /// Classify a failed allocation (see the module docs). Outside any read
     /// section and outside the timed path.
     #[cold]
-    fn account_failure(&self, ctx: &mut AllocCtx, gfp: Gfp, order: u32, visited: &ZoneMask, gen0: u64) {
-        if self.missed_free_zone(ctx.nid, gfp, order, visited, gen0) {
+    fn account_failure(&self, ctx: &mut AllocCtx, gfp: Gfp, order: u32, visited: &ZoneMask, ok: &ZoneMask, gen0: u64) {
+        if self.missed_free_zone(ctx.nid, gfp, visited, ok, gen0) {
             ctx.stats.false_ooms += 1;
         } else if order > PCP_MAX_ORDER {
             ctx.stats.costly_failures += 1;
@@ -467,7 +493,7 @@ impl<G: ZonelistGuard> Allocator<G> {
         }
     }
 
-    fn missed_free_zone(&self, nid: usize, gfp: Gfp, order: u32, visited: &ZoneMask, gen0: u64) -> bool {
+    fn missed_free_zone(&self, nid: usize, gfp: Gfp, visited: &ZoneMask, ok_at_fail: &ZoneMask, gen0: u64) -> bool {
         let _stable = self.zonelist_update.lock();
         let highest = gfp.highest_zoneidx();
         let view = self.guard.fast_view();
@@ -480,7 +506,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             if zone.zone_type as usize <= highest
                 && !visited.contains(zone_id)
                 && since <= gen0
-                && zone.watermark_ok(order, zone.wmark(WMARK_MIN), highest, gfp.harder())
+                && ok_at_fail.contains(zone_id)
             {
                 return true;
             }

@@ -49,7 +49,7 @@ impl Default for MmConfig {
     fn default() -> Self {
         MmConfig {
             nodes: 1,
-            dma32_mib: 64,
+            dma32_mib: 0,
             normal_mib: 128,
             movable_mib: 128,
             nr_cpus: 2,
@@ -219,6 +219,17 @@ impl Mm {
     #[inline]
     pub fn pageblock_isolated(&self, pfn: Pfn) -> bool {
         self.pageblock(pfn) & PB_ISOLATE != 0
+    }
+
+    #[inline]
+    pub fn pageblock_offline(&self, pfn: Pfn) -> bool {
+        self.pageblock(pfn) & PB_OFFLINE != 0
+    }
+
+    /// Blocks buddy handed out from isolated or offline memory, all zones.
+    pub fn buddy_isolated_allocs(&self) -> u64 {
+        // Relaxed: read after the threads that wrote it were joined.
+        self.zones.iter().map(|z| z.isolated_allocs.load(Ordering::Relaxed)).sum()
     }
 
     /// The page may not be handed out: isolated or offline.

@@ -193,6 +193,6 @@ impl Mm {
 
     #[inline]
     pub(crate) fn buddy<'a>(&'a self, zone: &'a Zone) -> Buddy<'a> {
-        Buddy { mm: &self.mem_map, zone }
+        Buddy { mm: self, zone }
     }
 }

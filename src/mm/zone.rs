@@ -91,6 +91,9 @@ pub struct Zone {
     /// zonelist generation at which the zone last became populated, or
     /// `NOT_POPULATED`. Written under the zonelist-update lock.
     pub(crate) populated_since: AtomicU64,
+    /// Blocks buddy handed out from an isolated or offline pageblock
+    /// (must stay 0; checked under the zone lock).
+    pub isolated_allocs: AtomicU64,
 }
 
 pub const NOT_POPULATED: u64 = u64::MAX;
@@ -117,6 +120,7 @@ impl Zone {
             }),
             lock: CachePadded::new(SpinLock::new(FreeArea::default())),
             populated_since: AtomicU64::new(NOT_POPULATED),
+            isolated_allocs: AtomicU64::new(0),
         }
     }
 

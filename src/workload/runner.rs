@@ -155,6 +155,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
         stats.add(&o.stats);
         held.extend_from_slice(&o.held);
     }
+    stats.isolated_allocs += alloc.mm.buddy_isolated_allocs();
     let pages = alloc.mm.check(&held);
     let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     CellResult {
