@@ -56,6 +56,15 @@ struct RunArgs {
     /// Simulated NUMA nodes.
     #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=MAX_NUMNODES as i64), allow_hyphen_values = true)]
     nodes: u32,
+    /// ZONE_DMA32 size on node 0, MiB (multiple of 4; 0: none, as in the 2022 report).
+    #[arg(long, default_value = "0", value_parser = parse_mib, allow_hyphen_values = true)]
+    dma32_mib: u32,
+    /// ZONE_NORMAL size per node, MiB (multiple of 4).
+    #[arg(long, default_value = "128", value_parser = parse_mib, allow_hyphen_values = true)]
+    normal_mib: u32,
+    /// ZONE_MOVABLE size per node, MiB (multiple of 4): the block hotplug offlines.
+    #[arg(long, default_value = "128", value_parser = parse_mib, allow_hyphen_values = true)]
+    movable_mib: u32,
     /// Memory pressure: low keeps allocations in the fast path, high drives them into reclaim.
     #[arg(long, value_enum, default_value = "low")]
     pressure: Pressure,
@@ -119,6 +128,14 @@ fn parse_reclaim(s: &str) -> Result<f64, String> {
         return Err(format!("reclaim time must be in [0, 1000000] us, got {s}"));
     }
     Ok(v)
+}
+
+fn parse_mib(s: &str) -> Result<u32, String> {
+    let v: i64 = s.trim().parse().map_err(|_| format!("zone size must be a whole number of MiB, got '{s}'"))?;
+    if !(0..=65_536).contains(&v) || v % 4 != 0 {
+        return Err(format!("zone size must be a multiple of 4 MiB in 0..=65536, got {s}"));
+    }
+    Ok(v as u32)
 }
 
 fn parse_readers(s: &str) -> Result<ReaderList, String> {
@@ -203,6 +220,9 @@ fn run(args: RunArgs) -> ExitCode {
     if let Err(e) = check_writable(&args.out) {
         return usage_error(&e);
     }
+    if args.normal_mib == 0 {
+        return usage_error("--normal-mib must not be 0");
+    }
     let cores = if args.no_pin { Vec::new() } else { core_affinity::get_core_ids().unwrap_or_default() };
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let config = RunConfig {
@@ -215,6 +235,9 @@ fn run(args: RunArgs) -> ExitCode {
         warmup_s: args.warmup,
         repeats: args.repeats as usize,
         nodes: args.nodes as usize,
+        dma32_mib: args.dma32_mib,
+        normal_mib: args.normal_mib,
+        movable_mib: args.movable_mib,
         pressure: format!("{:?}", args.pressure).to_lowercase(),
         reclaim_us: args.reclaim_us,
         pin: !args.no_pin,
@@ -240,6 +263,9 @@ fn run(args: RunArgs) -> ExitCode {
                     writer_rate_hz: args.writer_rate,
                     pressure: args.pressure,
                     nodes: args.nodes as usize,
+                    dma32_mib: args.dma32_mib,
+                    normal_mib: args.normal_mib,
+                    movable_mib: args.movable_mib,
                     reclaim_us: args.reclaim_us,
                     duration_s: args.duration,
                     warmup_s: args.warmup,

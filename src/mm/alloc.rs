@@ -514,6 +514,23 @@ impl<G: ZonelistGuard> Allocator<G> {
         false
     }
 
+    /// Take `nr` order-0 pages straight from a zone's buddy lists and hand
+    /// them out (tests that need a zone at an exact watermark; memory a
+    /// workload pins). Stops early if the zone runs out.
+    pub fn take_pages(&self, ctx: &mut AllocCtx, zone_id: usize, nr: usize) -> Vec<Pfn> {
+        let zone = &self.mm.zones[zone_id];
+        let mut out = Vec::with_capacity(nr);
+        for _ in 0..nr {
+            let Some(pfn) = self.mm.rmqueue_buddy(zone, 0) else {
+                break;
+            };
+            self.prep_new_page(ctx, pfn, 0);
+            ctx.stats.allocs += 1;
+            out.push(pfn);
+        }
+        out
+    }
+
     /// `build_all_zonelists`: rebuild every node's zonelist under the guard's
     /// write protocol, then advance the ground-truth generation.
     pub fn build_all_zonelists(&self) {

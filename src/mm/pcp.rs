@@ -66,7 +66,7 @@ impl Mm {
 
     /// `rmqueue_buddy`.
     #[cold]
-    pub(crate) fn rmqueue_buddy(&self, zone: &Zone, order: u32) -> Option<Pfn> {
+    pub fn rmqueue_buddy(&self, zone: &Zone, order: u32) -> Option<Pfn> {
         let mut area = zone.lock.lock();
         self.buddy(zone).rmqueue_smallest(&mut area, order)
     }
@@ -117,6 +117,12 @@ impl Mm {
         let mut area = zone.lock.lock();
         let isolated = self.pageblock_isolated(pfn);
         self.buddy(zone).free_one_page(&mut area, isolated, pfn, order);
+    }
+
+    /// `free_one_page` for tests: a handed-out order-`order` block straight
+    /// back to buddy.
+    pub fn free_one_page_for_test(&self, zone: &Zone, pfn: Pfn, order: u32) {
+        self.free_one_page(zone, pfn, order);
     }
 
     /// `free_pcppages_bulk`: return at least `count` pages from the cold

@@ -58,6 +58,10 @@ pub struct CellSpec {
     pub writer_rate_hz: f64,
     pub pressure: Pressure,
     pub nodes: usize,
+    /// Zone sizes, MiB: DMA32 (node 0), NORMAL and MOVABLE (per node).
+    pub dma32_mib: u32,
+    pub normal_mib: u32,
+    pub movable_mib: u32,
     /// Busy time of one direct-reclaim round, microseconds.
     pub reclaim_us: f64,
     pub duration_s: f64,
@@ -70,8 +74,12 @@ pub struct CellSpec {
 impl CellSpec {
     pub fn mm_config(&self) -> MmConfig {
         MmConfig {
+            nodes: self.nodes,
+            dma32_mib: self.dma32_mib,
+            normal_mib: self.normal_mib,
+            movable_mib: self.movable_mib,
             nr_cpus: self.readers + 1,
-            ..MmConfig::with_nodes(self.nodes)
+            pcp_batch: MmConfig::default().pcp_batch,
         }
     }
 

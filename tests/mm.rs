@@ -1,0 +1,273 @@
+//! The memory model: buddy split and merge, per-CPU refill and drain,
+//! watermarks, hotplug, a property test against an oracle, and the 2022
+//! race reproduced deterministically through the slowpath hook.
+
+use proptest::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use zonebench::guard::none::NoGuard;
+use zonebench::guard::seqcount::Seqcount;
+use zonebench::guard::seqlock::SeqLock;
+use zonebench::guard::ZonelistGuard;
+use zonebench::mm::alloc::{AllocConfig, Allocator, Gfp, NoReclaim, Scope};
+use zonebench::mm::page::{Pfn, MAX_ORDER};
+use zonebench::mm::zone::{ZoneType, WMARK_HIGH, WMARK_LOW, WMARK_MIN};
+use zonebench::mm::MmConfig;
+
+fn small(dma32: u32, normal: u32, movable: u32, cpus: usize) -> MmConfig {
+    MmConfig {
+        nodes: 1,
+        dma32_mib: dma32,
+        normal_mib: normal,
+        movable_mib: movable,
+        nr_cpus: cpus,
+        pcp_batch: 63,
+    }
+}
+
+fn alloc<G: ZonelistGuard>(cfg: MmConfig, scope: Scope) -> Allocator<G> {
+    Allocator::new(cfg, AllocConfig { scope, reclaim_ns: 0 })
+}
+
+fn nr_free(a: &Allocator<NoGuard>, zt: ZoneType) -> [u32; MAX_ORDER as usize + 1] {
+    a.mm.zone(0, zt).lock.lock().nr_free
+}
+
+#[test]
+fn buddy_split_then_merge_back_to_canonical_form() {
+    let a = alloc::<NoGuard>(small(0, 4, 4, 1), Scope::Slowpath);
+    let before = nr_free(&a, ZoneType::Normal);
+    assert_eq!(before[MAX_ORDER as usize], 1, "4 MiB is one MAX_ORDER block");
+    let zone = a.mm.zone(0, ZoneType::Normal);
+    let mut ctx = a.ctx(0);
+    let pfn = a.take_pages(&mut ctx, zone.id, 1)[0];
+    let split = nr_free(&a, ZoneType::Normal);
+    // expand: one free block of every order 0..MAX_ORDER, none of MAX_ORDER.
+    assert_eq!(split[MAX_ORDER as usize], 0);
+    assert!(split[..MAX_ORDER as usize].iter().all(|&n| n == 1), "{split:?}");
+    assert_eq!(zone.free_pages(), 1023);
+    assert!(a.mm.check(&[(pfn, 0)]).ok());
+    // Freeing straight to buddy merges all the way up again.
+    a.mm.free_one_page_for_test(zone, pfn, 0);
+    assert_eq!(nr_free(&a, ZoneType::Normal), before);
+    assert!(a.mm.check(&[]).ok(), "{:?}", a.mm.check(&[]));
+}
+
+#[test]
+fn pcp_refills_a_batch_and_drains_at_high() {
+    let a = alloc::<NoGuard>(small(0, 8, 4, 1), Scope::Slowpath);
+    let zone = a.mm.zone(0, ZoneType::Normal);
+    let mut ctx = a.ctx(0);
+    let p = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim).unwrap();
+    let (count, batch, high) = {
+        let pcp = a.mm.pcp(0, zone.id).lock();
+        (pcp.count, pcp.batch, pcp.high)
+    };
+    assert_eq!(batch, 63);
+    assert_eq!(count, batch - 1, "rmqueue_bulk took a batch, one was handed out");
+    assert_eq!(zone.free_pages(), 2048 - batch as u64);
+    // Free enough pages back that count reaches high: a batch goes to buddy.
+    let mut held = vec![p];
+    while held.len() < high as usize + 10 {
+        held.push(a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim).unwrap());
+    }
+    for pfn in held.drain(..) {
+        a.free_pages(&mut ctx, pfn, 0);
+        assert!(a.mm.pcp(0, zone.id).lock().count < high, "free_pcppages_bulk keeps count below high");
+    }
+    a.mm.drain_all_pages(None);
+    assert_eq!(a.mm.pcp(0, zone.id).lock().count, 0);
+    assert_eq!(zone.free_pages(), 2048);
+    assert!(a.mm.check(&[]).ok());
+}
+
+#[test]
+fn watermarks_are_ordered_and_reserve_protects_lower_zones() {
+    let a = alloc::<NoGuard>(small(64, 128, 128, 2), Scope::Slowpath);
+    for zt in ZoneType::ALL {
+        let z = a.mm.zone(0, zt);
+        assert!(z.wmark(WMARK_MIN) > 0);
+        assert!(z.wmark(WMARK_MIN) < z.wmark(WMARK_LOW) && z.wmark(WMARK_LOW) < z.wmark(WMARK_HIGH));
+    }
+    let dma32 = a.mm.zone(0, ZoneType::Dma32);
+    let r = |i: ZoneType| dma32.vm.lowmem_reserve[i as usize].load(Ordering::Relaxed);
+    // v6.1: DMA32 keeps NORMAL/256 from GFP_KERNEL, (NORMAL+MOVABLE)/256 from movable.
+    assert_eq!(r(ZoneType::Normal), 32768 / 256);
+    assert_eq!(r(ZoneType::Movable), 65536 / 256);
+    // A zone passes the watermark check only above min + reserve.
+    assert!(dma32.watermark_ok(0, dma32.wmark(WMARK_MIN), ZoneType::Dma32 as usize, false));
+}
+
+#[test]
+fn offline_then_online_rebuilds_the_zonelist() {
+    let a = alloc::<Seqcount>(small(0, 8, 4, 1), Scope::Slowpath);
+    let (normal, movable) = (a.mm.zone(0, ZoneType::Normal).id, a.mm.zone(0, ZoneType::Movable).id);
+    assert_eq!(a.guard.fast_view().node_list(0), vec![movable, normal]);
+    a.offline_pages(movable, &mut || false).unwrap();
+    assert_eq!(a.guard.fast_view().node_list(0), vec![normal]);
+    let acc = a.mm.check(&[]);
+    assert!(acc.ok() && acc.offline == 1024, "{acc:?}");
+    a.online_pages(movable).unwrap();
+    assert_eq!(a.guard.fast_view().node_list(0), vec![movable, normal]);
+    assert_eq!(a.mm.zone(0, ZoneType::Movable).free_pages(), 1024);
+    assert!(a.mm.check(&[]).ok());
+    assert_eq!(a.rebuilds(), 2);
+}
+
+#[test]
+fn offline_gives_up_while_pages_are_held_and_undoes_isolation() {
+    let a = alloc::<Seqcount>(small(0, 8, 4, 1), Scope::Slowpath);
+    let movable = a.mm.zone(0, ZoneType::Movable);
+    let mut ctx = a.ctx(0);
+    let held = a.take_pages(&mut ctx, movable.id, 3);
+    let mut calls = 0;
+    let r = a.offline_pages(movable.id, &mut || {
+        calls += 1;
+        calls < 5
+    });
+    assert_eq!(r, Err(zonebench::mm::hotplug::HotplugError::Busy));
+    assert!(movable.populated());
+    assert_eq!(movable.free_pages(), 1021, "isolated free pages went back to buddy");
+    let held: Vec<(Pfn, u32)> = held.into_iter().map(|p| (p, 0)).collect();
+    assert!(a.mm.check(&held).ok());
+}
+
+/// Bring zone `zt` to just below its LOW watermark (above MIN), so the fast
+/// path fails and the slowpath's MIN walk would succeed.
+fn squeeze<G: ZonelistGuard>(a: &Allocator<G>, zt: ZoneType) -> Vec<Pfn> {
+    let zone = a.mm.zone(0, zt);
+    let mut ctx = a.ctx(1);
+    let excess = zone.free_pages() - zone.wmark(WMARK_LOW);
+    let held = a.take_pages(&mut ctx, zone.id, excess as usize);
+    assert!(zone.free_pages() <= zone.wmark(WMARK_LOW));
+    assert!(zone.free_pages() > zone.wmark(WMARK_MIN));
+    held
+}
+
+/// The 2022 race: the rebuild runs between the slowpath's
+/// `preferred_zoneref` computation and its walk. Returns (page, stats).
+fn race<G: ZonelistGuard>() -> (Option<Pfn>, zonebench::mm::alloc::AllocStats) {
+    // The report's layout: node 0 zonelist [MOVABLE, NORMAL].
+    let mut a = alloc::<G>(small(0, 8, 4, 2), Scope::Slowpath);
+    let movable = a.mm.zone(0, ZoneType::Movable).id;
+    let fired = AtomicBool::new(false);
+    a.set_slowpath_hook(Box::new(move |a| {
+        if !fired.swap(true, Ordering::Relaxed) {
+            a.offline_pages(movable, &mut || false).expect("movable is all free");
+        }
+    }));
+    let _held = squeeze(&a, ZoneType::Normal);
+    let mut ctx = a.ctx(0);
+    let page = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim);
+    assert_eq!(a.rebuilds(), 1, "the hook offlined MOVABLE once");
+    (page, ctx.stats)
+}
+
+#[test]
+fn race_none_fails_with_free_memory_false_oom() {
+    let (page, stats) = race::<NoGuard>();
+    assert_eq!(page, None, "the walk from the stale index finds the terminator");
+    assert_eq!(stats.false_ooms, 1, "{stats:?}");
+    assert_eq!(stats.true_ooms, 0);
+    assert_eq!(stats.retries, 0);
+}
+
+#[test]
+fn race_seqcount_retries_and_succeeds() {
+    let (page, stats) = race::<Seqcount>();
+    assert!(page.is_some());
+    assert_eq!(stats.false_ooms + stats.true_ooms, 0);
+    assert_eq!(stats.retries, 1, "{stats:?}");
+}
+
+#[test]
+fn race_seqlock_retries_and_succeeds() {
+    let (page, stats) = race::<SeqLock>();
+    assert!(page.is_some());
+    assert_eq!(stats.false_ooms + stats.true_ooms, 0);
+    assert_eq!(stats.retries, 1, "{stats:?}");
+}
+
+#[test]
+fn a_real_oom_is_not_called_false() {
+    // NORMAL exhausted below MIN and nothing to reclaim: a true OOM.
+    let a = alloc::<NoGuard>(small(0, 8, 4, 2), Scope::Slowpath);
+    let zone = a.mm.zone(0, ZoneType::Normal);
+    let mut ctx1 = a.ctx(1);
+    let _held = a.take_pages(&mut ctx1, zone.id, zone.free_pages() as usize);
+    let mut ctx = a.ctx(0);
+    assert_eq!(a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim), None);
+    assert_eq!((ctx.stats.true_ooms, ctx.stats.false_ooms), (1, 0));
+    // A movable allocation still has ZONE_MOVABLE.
+    assert!(a.alloc_pages(&mut ctx, Gfp::HIGHUSER_MOVABLE, 0, &mut NoReclaim).is_some());
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Alloc { cpu: usize, movable: bool, order: u32 },
+    Free { idx: usize },
+    Offline,
+    Online,
+    Drain,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        8 => (0..2usize, any::<bool>(), 0..5u32).prop_map(|(cpu, movable, order)| Op::Alloc { cpu, movable, order }),
+        6 => any::<usize>().prop_map(|idx| Op::Free { idx }),
+        1 => Just(Op::Offline),
+        1 => Just(Op::Online),
+        1 => Just(Op::Drain),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Random alloc/free/offline/online against an oracle (the set of held
+    /// blocks): after every step every page is accounted exactly once, the
+    /// buddy lists are canonical, and no held page is in an offline range.
+    #[test]
+    fn conservation_against_an_oracle(ops in proptest::collection::vec(op(), 1..120)) {
+        let a = alloc::<Seqcount>(small(4, 8, 4, 2), Scope::EveryAlloc);
+        let movable = a.mm.zone(0, ZoneType::Movable).id;
+        let mut ctxs = [a.ctx(0), a.ctx(1)];
+        let mut held: Vec<(Pfn, u32, usize)> = Vec::new();
+        for op in ops {
+            match op {
+                Op::Alloc { cpu, movable: m, order } => {
+                    let gfp = if m { Gfp::HIGHUSER_MOVABLE } else { Gfp::KERNEL };
+                    if let Some(p) = a.alloc_pages(&mut ctxs[cpu], gfp, order, &mut NoReclaim) {
+                        prop_assert!(!held.iter().any(|h| h.0 == p), "pfn {} handed out twice", p);
+                        held.push((p, order, cpu));
+                    }
+                }
+                Op::Free { idx } if !held.is_empty() => {
+                    let (p, order, cpu) = held.swap_remove(idx % held.len());
+                    a.free_pages(&mut ctxs[cpu], p, order);
+                }
+                Op::Free { .. } => {}
+                Op::Offline => {
+                    // Migration: the oracle frees what it holds in the zone.
+                    let zone = &a.mm.zones[movable];
+                    let mut mine = Vec::new();
+                    held.retain(|h| if zone.contains(h.0) { mine.push(*h); false } else { true });
+                    for (p, order, cpu) in mine {
+                        a.free_pages(&mut ctxs[cpu], p, order);
+                    }
+                    let r = a.offline_pages(movable, &mut || false);
+                    prop_assert!(r.is_ok() || !zone.populated());
+                }
+                Op::Online => {
+                    let _ = a.online_pages(movable);
+                }
+                Op::Drain => a.mm.drain_all_pages(None),
+            }
+            let blocks: Vec<(Pfn, u32)> = held.iter().map(|h| (h.0, h.1)).collect();
+            let acc = a.mm.check(&blocks);
+            prop_assert!(acc.ok(), "{:?}", acc);
+            prop_assert_eq!(acc.free + acc.pcp + acc.isolated + acc.allocated + acc.offline, acc.total);
+            let bad = ctxs.iter().map(|c| c.stats.bad_pages + c.stats.isolated_allocs).sum::<u64>();
+            prop_assert_eq!(bad, 0);
+        }
+    }
+}
