@@ -34,7 +34,9 @@ impl GuardVisitor for RoundTrip<'_> {
         let name = format!("alloc_free_order0/{}/{}", G::NAME, self.scope.name());
         self.c.bench_function(&name, |b| {
             b.iter(|| {
-                let p = alloc.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim).expect("memory is free");
+                let p = alloc
+                    .alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim)
+                    .expect("memory is free");
                 alloc.free_pages(&mut ctx, black_box(p), 0);
             })
         });

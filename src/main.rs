@@ -13,7 +13,11 @@ use zonebench::workload::runner::{run_cell, CellResult};
 use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
 
 #[derive(Parser)]
-#[command(name = "zonebench", version, about = "Zonelist guards under contention: numbers for the 2022 zonelist-rebuild race")]
+#[command(
+    name = "zonebench",
+    version,
+    about = "Zonelist guards under contention: numbers for the 2022 zonelist-rebuild race"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -69,7 +73,7 @@ struct RunArgs {
     #[arg(long, value_enum, default_value = "low")]
     pressure: Pressure,
     /// Busy time of one direct-reclaim round, microseconds.
-    #[arg(long, default_value = "5", value_parser = parse_reclaim, allow_hyphen_values = true)]
+    #[arg(long, default_value = "2", value_parser = parse_reclaim, allow_hyphen_values = true)]
     reclaim_us: f64,
     /// Do not pin reader threads to cores.
     #[arg(long)]
@@ -91,7 +95,10 @@ struct GuardList(Vec<String>);
 struct ReaderList(Vec<usize>);
 
 fn number(s: &str, what: &str) -> Result<f64, String> {
-    let v: f64 = s.trim().parse().map_err(|_| format!("{what} must be a number, got '{s}'"))?;
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{what} must be a number, got '{s}'"))?;
     if !v.is_finite() {
         return Err(format!("{what} must be finite, got '{s}'"));
     }
@@ -131,9 +138,14 @@ fn parse_reclaim(s: &str) -> Result<f64, String> {
 }
 
 fn parse_mib(s: &str) -> Result<u32, String> {
-    let v: i64 = s.trim().parse().map_err(|_| format!("zone size must be a whole number of MiB, got '{s}'"))?;
+    let v: i64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("zone size must be a whole number of MiB, got '{s}'"))?;
     if !(0..=65_536).contains(&v) || v % 4 != 0 {
-        return Err(format!("zone size must be a multiple of 4 MiB in 0..=65536, got {s}"));
+        return Err(format!(
+            "zone size must be a multiple of 4 MiB in 0..=65536, got {s}"
+        ));
     }
     Ok(v as u32)
 }
@@ -142,7 +154,10 @@ fn parse_readers(s: &str) -> Result<ReaderList, String> {
     let list = s
         .split(',')
         .map(|t| {
-            let n: i64 = t.trim().parse().map_err(|_| format!("readers must be whole numbers, got '{t}'"))?;
+            let n: i64 = t
+                .trim()
+                .parse()
+                .map_err(|_| format!("readers must be whole numbers, got '{t}'"))?;
             if !(1..=1024).contains(&n) {
                 return Err(format!("readers must be 1..=1024, got {n}"));
             }
@@ -154,13 +169,18 @@ fn parse_readers(s: &str) -> Result<ReaderList, String> {
 
 fn parse_guards(s: &str) -> Result<GuardList, String> {
     if s.trim() == "all" {
-        return Ok(GuardList(guard::ALL.iter().map(|g| g.name.to_string()).collect()));
+        return Ok(GuardList(
+            guard::ALL.iter().map(|g| g.name.to_string()).collect(),
+        ));
     }
     let mut out = Vec::new();
     for name in s.split(',').map(str::trim) {
         if guard::find(name).is_none() {
             let known: Vec<_> = guard::ALL.iter().map(|g| g.name).collect();
-            return Err(format!("unknown guard '{name}' (known: {})", known.join(", ")));
+            return Err(format!(
+                "unknown guard '{name}' (known: {})",
+                known.join(", ")
+            ));
         }
         if !out.iter().any(|g| g == name) {
             out.push(name.to_string());
@@ -189,7 +209,10 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             let text = e.to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
             return usage_error(first.trim_start_matches("error: "));
         }
     };
@@ -205,16 +228,27 @@ fn main() -> ExitCode {
 fn list() {
     println!("{:<18} {:<8} models", "guard", "no-OOM?");
     for g in guard::ALL {
-        println!("{:<18} {:<8} {}", g.name, if g.prevents_false_oom { "yes" } else { "no" }, g.models);
+        println!(
+            "{:<18} {:<8} {}",
+            g.name,
+            if g.prevents_false_oom { "yes" } else { "no" },
+            g.models
+        );
     }
 }
 
 fn run(args: RunArgs) -> ExitCode {
-    let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let readers = args.readers.as_ref().map(|r| r.0.clone()).unwrap_or_else(|| vec![logical]);
+    let logical = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let readers = args
+        .readers
+        .as_ref()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(|| vec![logical]);
     let guards = &args.guards.0;
     // The default output directory is ours to create; any other must exist.
-    if args.out == PathBuf::from("results/latest.json") {
+    if args.out == std::path::Path::new("results/latest.json") {
         let _ = std::fs::create_dir_all("results");
     }
     if let Err(e) = check_writable(&args.out) {
@@ -223,7 +257,11 @@ fn run(args: RunArgs) -> ExitCode {
     if args.normal_mib == 0 {
         return usage_error("--normal-mib must not be 0");
     }
-    let cores = if args.no_pin { Vec::new() } else { core_affinity::get_core_ids().unwrap_or_default() };
+    let cores = if args.no_pin {
+        Vec::new()
+    } else {
+        core_affinity::get_core_ids().unwrap_or_default()
+    };
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let config = RunConfig {
         guards: guards.clone(),
@@ -285,7 +323,11 @@ fn run(args: RunArgs) -> ExitCode {
     let violations: Vec<String> = file
         .cells
         .iter()
-        .flat_map(|c| c.violations().into_iter().map(move |v| format!("{} readers={}: {v}", c.spec.guard, c.spec.readers)))
+        .flat_map(|c| {
+            c.violations()
+                .into_iter()
+                .map(move |v| format!("{} readers={}: {v}", c.spec.guard, c.spec.readers))
+        })
         .collect();
     if let Err(e) = save(&args.out, &file) {
         eprintln!("zonebench: error: {e}");
@@ -304,7 +346,17 @@ fn run(args: RunArgs) -> ExitCode {
 fn print_table(cells: &[CellResult]) {
     println!(
         "{:<10} {:>3} {:>3} {:>12} {:>9} {:>8} {:>6} {:>6} {:>5} {:>5} {:>8}",
-        "guard", "rd", "rep", "allocs/s", "slowpath", "retries", "f-oom", "t-oom", "iso", "lost", "rebuilds"
+        "guard",
+        "rd",
+        "rep",
+        "allocs/s",
+        "slowpath",
+        "retries",
+        "f-oom",
+        "t-oom",
+        "iso",
+        "lost",
+        "rebuilds"
     );
     for c in cells {
         println!(
@@ -320,7 +372,11 @@ fn print_table(cells: &[CellResult]) {
             c.stats.isolated_allocs,
             c.pages_lost,
             c.writer.rebuilds,
-            if c.oversubscribed { "  oversubscribed" } else { "" }
+            if c.oversubscribed {
+                "  oversubscribed"
+            } else {
+                ""
+            }
         );
     }
 }

@@ -24,7 +24,10 @@ fn list_names_the_three_foundation_guards() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for g in ["none", "seqcount", "seqlock"] {
-        assert!(text.lines().any(|l| l.starts_with(g)), "{g} missing from:\n{text}");
+        assert!(
+            text.lines().any(|l| l.starts_with(g)),
+            "{g} missing from:\n{text}"
+        );
     }
 }
 
@@ -32,11 +35,29 @@ fn list_names_the_three_foundation_guards() {
 fn a_short_run_writes_results() {
     let out_path = tmp("short.json");
     let out = zonebench(&[
-        "run", "--guards", "none,seqcount", "--readers", "1", "--writer", "rebuild", "--writer-rate", "2000",
-        "--duration", "0.2", "--warmup", "0.05", "--out", out_path.to_str().unwrap(),
+        "run",
+        "--guards",
+        "none,seqcount",
+        "--readers",
+        "1",
+        "--writer",
+        "rebuild",
+        "--writer-rate",
+        "2000",
+        "--duration",
+        "0.2",
+        "--warmup",
+        "0.05",
+        "--out",
+        out_path.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
     assert_eq!(v["schema"], "zonebench/1");
     assert!(v["meta"]["zonebench_version"].is_string() && v["meta"]["cpu_model"].is_string());
     let cells = v["cells"].as_array().unwrap();
@@ -80,8 +101,16 @@ fn bad_input_is_one_line_and_exit_2() {
         let out = zonebench(&args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: not one line:\n{stderr}");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{args:?}: not one line:\n{stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert_eq!(std::fs::read_to_string(&existing).unwrap(), "precious", "{args:?} touched the results file");
+        assert_eq!(
+            std::fs::read_to_string(&existing).unwrap(),
+            "precious",
+            "{args:?} touched the results file"
+        );
     }
 }

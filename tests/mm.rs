@@ -25,7 +25,13 @@ fn small(dma32: u32, normal: u32, movable: u32, cpus: usize) -> MmConfig {
 }
 
 fn alloc<G: ZonelistGuard>(cfg: MmConfig, scope: Scope) -> Allocator<G> {
-    Allocator::new(cfg, AllocConfig { scope, reclaim_ns: 0 })
+    Allocator::new(
+        cfg,
+        AllocConfig {
+            scope,
+            reclaim_ns: 0,
+        },
+    )
 }
 
 fn nr_free(a: &Allocator<NoGuard>, zt: ZoneType) -> [u32; MAX_ORDER as usize + 1] {
@@ -36,14 +42,20 @@ fn nr_free(a: &Allocator<NoGuard>, zt: ZoneType) -> [u32; MAX_ORDER as usize + 1
 fn buddy_split_then_merge_back_to_canonical_form() {
     let a = alloc::<NoGuard>(small(0, 4, 4, 1), Scope::Slowpath);
     let before = nr_free(&a, ZoneType::Normal);
-    assert_eq!(before[MAX_ORDER as usize], 1, "4 MiB is one MAX_ORDER block");
+    assert_eq!(
+        before[MAX_ORDER as usize], 1,
+        "4 MiB is one MAX_ORDER block"
+    );
     let zone = a.mm.zone(0, ZoneType::Normal);
     let mut ctx = a.ctx(0);
     let pfn = a.take_pages(&mut ctx, zone.id, 1)[0];
     let split = nr_free(&a, ZoneType::Normal);
     // expand: one free block of every order 0..MAX_ORDER, none of MAX_ORDER.
     assert_eq!(split[MAX_ORDER as usize], 0);
-    assert!(split[..MAX_ORDER as usize].iter().all(|&n| n == 1), "{split:?}");
+    assert!(
+        split[..MAX_ORDER as usize].iter().all(|&n| n == 1),
+        "{split:?}"
+    );
     assert_eq!(zone.free_pages(), 1023);
     assert!(a.mm.check(&[(pfn, 0)]).ok());
     // Freeing straight to buddy merges all the way up again.
@@ -57,22 +69,34 @@ fn pcp_refills_a_batch_and_drains_at_high() {
     let a = alloc::<NoGuard>(small(0, 8, 4, 1), Scope::Slowpath);
     let zone = a.mm.zone(0, ZoneType::Normal);
     let mut ctx = a.ctx(0);
-    let p = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim).unwrap();
+    let p = a
+        .alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim)
+        .unwrap();
     let (count, batch, high) = {
         let pcp = a.mm.pcp(0, zone.id).lock();
         (pcp.count, pcp.batch, pcp.high)
     };
     assert_eq!(batch, 63);
-    assert_eq!(count, batch - 1, "rmqueue_bulk took a batch, one was handed out");
+    assert_eq!(
+        count,
+        batch - 1,
+        "rmqueue_bulk took a batch, one was handed out"
+    );
     assert_eq!(zone.free_pages(), 2048 - batch as u64);
     // Free enough pages back that count reaches high: a batch goes to buddy.
     let mut held = vec![p];
     while held.len() < high as usize + 10 {
-        held.push(a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim).unwrap());
+        held.push(
+            a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim)
+                .unwrap(),
+        );
     }
     for pfn in held.drain(..) {
         a.free_pages(&mut ctx, pfn, 0);
-        assert!(a.mm.pcp(0, zone.id).lock().count < high, "free_pcppages_bulk keeps count below high");
+        assert!(
+            a.mm.pcp(0, zone.id).lock().count < high,
+            "free_pcppages_bulk keeps count below high"
+        );
     }
     a.mm.drain_all_pages(None);
     assert_eq!(a.mm.pcp(0, zone.id).lock().count, 0);
@@ -86,7 +110,9 @@ fn watermarks_are_ordered_and_reserve_protects_lower_zones() {
     for zt in ZoneType::ALL {
         let z = a.mm.zone(0, zt);
         assert!(z.wmark(WMARK_MIN) > 0);
-        assert!(z.wmark(WMARK_MIN) < z.wmark(WMARK_LOW) && z.wmark(WMARK_LOW) < z.wmark(WMARK_HIGH));
+        assert!(
+            z.wmark(WMARK_MIN) < z.wmark(WMARK_LOW) && z.wmark(WMARK_LOW) < z.wmark(WMARK_HIGH)
+        );
     }
     let dma32 = a.mm.zone(0, ZoneType::Dma32);
     let r = |i: ZoneType| dma32.vm.lowmem_reserve[i as usize].load(Ordering::Relaxed);
@@ -100,7 +126,10 @@ fn watermarks_are_ordered_and_reserve_protects_lower_zones() {
 #[test]
 fn offline_then_online_rebuilds_the_zonelist() {
     let a = alloc::<Seqcount>(small(0, 8, 4, 1), Scope::Slowpath);
-    let (normal, movable) = (a.mm.zone(0, ZoneType::Normal).id, a.mm.zone(0, ZoneType::Movable).id);
+    let (normal, movable) = (
+        a.mm.zone(0, ZoneType::Normal).id,
+        a.mm.zone(0, ZoneType::Movable).id,
+    );
     assert_eq!(a.guard.fast_view().node_list(0), vec![movable, normal]);
     a.offline_pages(movable, &mut || false).unwrap();
     assert_eq!(a.guard.fast_view().node_list(0), vec![normal]);
@@ -126,7 +155,11 @@ fn offline_gives_up_while_pages_are_held_and_undoes_isolation() {
     });
     assert_eq!(r, Err(zonebench::mm::hotplug::HotplugError::Busy));
     assert!(movable.populated());
-    assert_eq!(movable.free_pages(), 1021, "isolated free pages went back to buddy");
+    assert_eq!(
+        movable.free_pages(),
+        1021,
+        "isolated free pages went back to buddy"
+    );
     let held: Vec<(Pfn, u32)> = held.into_iter().map(|p| (p, 0)).collect();
     assert!(a.mm.check(&held).ok());
 }
@@ -152,7 +185,8 @@ fn race<G: ZonelistGuard>() -> (Option<Pfn>, zonebench::mm::alloc::AllocStats) {
     let fired = AtomicBool::new(false);
     a.set_slowpath_hook(Box::new(move |a| {
         if !fired.swap(true, Ordering::Relaxed) {
-            a.offline_pages(movable, &mut || false).expect("movable is all free");
+            a.offline_pages(movable, &mut || false)
+                .expect("movable is all free");
         }
     }));
     let _held = squeeze(&a, ZoneType::Normal);
@@ -165,7 +199,10 @@ fn race<G: ZonelistGuard>() -> (Option<Pfn>, zonebench::mm::alloc::AllocStats) {
 #[test]
 fn race_none_fails_with_free_memory_false_oom() {
     let (page, stats) = race::<NoGuard>();
-    assert_eq!(page, None, "the walk from the stale index finds the terminator");
+    assert_eq!(
+        page, None,
+        "the walk from the stale index finds the terminator"
+    );
     assert_eq!(stats.false_ooms, 1, "{stats:?}");
     assert_eq!(stats.true_ooms, 0);
     assert_eq!(stats.retries, 0);
@@ -195,16 +232,27 @@ fn a_real_oom_is_not_called_false() {
     let mut ctx1 = a.ctx(1);
     let _held = a.take_pages(&mut ctx1, zone.id, zone.free_pages() as usize);
     let mut ctx = a.ctx(0);
-    assert_eq!(a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim), None);
+    assert_eq!(
+        a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim),
+        None
+    );
     assert_eq!((ctx.stats.true_ooms, ctx.stats.false_ooms), (1, 0));
     // A movable allocation still has ZONE_MOVABLE.
-    assert!(a.alloc_pages(&mut ctx, Gfp::HIGHUSER_MOVABLE, 0, &mut NoReclaim).is_some());
+    assert!(a
+        .alloc_pages(&mut ctx, Gfp::HIGHUSER_MOVABLE, 0, &mut NoReclaim)
+        .is_some());
 }
 
 #[derive(Debug, Clone)]
 enum Op {
-    Alloc { cpu: usize, movable: bool, order: u32 },
-    Free { idx: usize },
+    Alloc {
+        cpu: usize,
+        movable: bool,
+        order: u32,
+    },
+    Free {
+        idx: usize,
+    },
     Offline,
     Online,
     Drain,

@@ -145,7 +145,11 @@ impl<'a> SeqSection<'a> {
     pub fn begin(zonelists: &'a Zonelists, seq: &'a SeqCount, probe: &mut ReaderProbe) -> Self {
         let (start, spins) = seq.read_begin();
         probe.stall_spins += spins as u64;
-        SeqSection { zonelists, seq, start }
+        SeqSection {
+            zonelists,
+            seq,
+            start,
+        }
     }
 }
 

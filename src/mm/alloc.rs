@@ -107,7 +107,7 @@ impl Default for AllocConfig {
     fn default() -> Self {
         AllocConfig {
             scope: Scope::Slowpath,
-            reclaim_ns: 5_000,
+            reclaim_ns: 2_000,
         }
     }
 }
@@ -163,7 +163,12 @@ pub struct AllocCtx {
 /// The pages direct reclaim can free: the caller's LRU.
 pub trait Reclaim {
     /// Free up to `nr_pages` cached pages through `alloc`; return how many.
-    fn reclaim<G: ZonelistGuard>(&mut self, alloc: &Allocator<G>, ctx: &mut AllocCtx, nr_pages: u32) -> u32;
+    fn reclaim<G: ZonelistGuard>(
+        &mut self,
+        alloc: &Allocator<G>,
+        ctx: &mut AllocCtx,
+        nr_pages: u32,
+    ) -> u32;
 }
 
 /// Nothing to reclaim.
@@ -263,7 +268,13 @@ impl<G: ZonelistGuard> Allocator<G> {
 
     /// `__alloc_pages`.
     #[inline]
-    pub fn alloc_pages<R: Reclaim>(&self, ctx: &mut AllocCtx, gfp: Gfp, order: u32, reclaim: &mut R) -> Option<Pfn> {
+    pub fn alloc_pages<R: Reclaim>(
+        &self,
+        ctx: &mut AllocCtx,
+        gfp: Gfp,
+        order: u32,
+        reclaim: &mut R,
+    ) -> Option<Pfn> {
         let highest = gfp.highest_zoneidx();
         let page = match self.cfg.scope {
             Scope::Slowpath => {
@@ -289,10 +300,26 @@ impl<G: ZonelistGuard> Allocator<G> {
     }
 
     #[inline]
-    fn fast_path<V: ZonelistView>(&self, ctx: &mut AllocCtx, view: &V, highest: usize, order: u32, gfp: Gfp) -> Option<Pfn> {
+    fn fast_path<V: ZonelistView>(
+        &self,
+        ctx: &mut AllocCtx,
+        view: &V,
+        highest: usize,
+        order: u32,
+        gfp: Gfp,
+    ) -> Option<Pfn> {
         let (pref, zref) = first_zones_zonelist(view, ctx.nid, highest);
         zref.zone_id()?;
-        self.get_page_from_freelist(ctx, view, pref, highest, order, WMARK_LOW, gfp.harder(), &mut NoRecord)
+        self.get_page_from_freelist(
+            ctx,
+            view,
+            pref,
+            highest,
+            order,
+            WMARK_LOW,
+            gfp.harder(),
+            &mut NoRecord,
+        )
     }
 
     /// `get_page_from_freelist`: walk from `start`, skip zones above
@@ -359,13 +386,20 @@ impl<G: ZonelistGuard> Allocator<G> {
             return;
         }
         ctx.stats.frees += 1;
-        self.mm.free_to_zone(ctx.cpu, &self.mm.zones[page.zone_id()], pfn, order);
+        self.mm
+            .free_to_zone(ctx.cpu, &self.mm.zones[page.zone_id()], pfn, order);
     }
 
     /// `__alloc_pages_slowpath`.
     #[cold]
     #[inline(never)]
-    fn alloc_pages_slowpath<R: Reclaim>(&self, ctx: &mut AllocCtx, gfp: Gfp, order: u32, reclaim: &mut R) -> Option<Pfn> {
+    fn alloc_pages_slowpath<R: Reclaim>(
+        &self,
+        ctx: &mut AllocCtx,
+        gfp: Gfp,
+        order: u32,
+        reclaim: &mut R,
+    ) -> Option<Pfn> {
         ctx.stats.slowpath_entries += 1;
         let highest = gfp.highest_zoneidx();
         let harder = gfp.harder();
@@ -385,9 +419,16 @@ impl<G: ZonelistGuard> Allocator<G> {
                 if zref.zone_id().is_none() {
                     break 'nopage false;
                 }
-                if let Some(pfn) =
-                    self.get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_MIN, harder, &mut visited)
-                {
+                if let Some(pfn) = self.get_page_from_freelist(
+                    ctx,
+                    &section,
+                    pref,
+                    highest,
+                    order,
+                    WMARK_MIN,
+                    harder,
+                    &mut visited,
+                ) {
                     return self.got_pg(ctx, pfn, gen0);
                 }
                 if !gfp.can_direct_reclaim() {
@@ -398,16 +439,32 @@ impl<G: ZonelistGuard> Allocator<G> {
                 for _round in 0..MAX_RECLAIM_RETRIES {
                     let progress = self.direct_reclaim(ctx, reclaim);
                     visited = ZoneMask::default();
-                    let mut page =
-                        self.get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_MIN, harder, &mut visited);
+                    let mut page = self.get_page_from_freelist(
+                        ctx,
+                        &section,
+                        pref,
+                        highest,
+                        order,
+                        WMARK_MIN,
+                        harder,
+                        &mut visited,
+                    );
                     if page.is_none() && !drained {
                         // __alloc_pages_direct_reclaim: drain the per-CPU
                         // lists once and try again.
                         self.mm.drain_all_pages(None);
                         drained = true;
                         visited = ZoneMask::default();
-                        page = self
-                            .get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_MIN, harder, &mut visited);
+                        page = self.get_page_from_freelist(
+                            ctx,
+                            &section,
+                            pref,
+                            highest,
+                            order,
+                            WMARK_MIN,
+                            harder,
+                            &mut visited,
+                        );
                     }
                     if let Some(pfn) = page {
                         return self.got_pg(ctx, pfn, gen0);
@@ -431,9 +488,16 @@ impl<G: ZonelistGuard> Allocator<G> {
                 // __alloc_pages_may_oom: one last walk at the HIGH watermark
                 // to catch a parallel OOM kill, then declare the OOM.
                 visited = ZoneMask::default();
-                if let Some(pfn) =
-                    self.get_page_from_freelist(ctx, &section, pref, highest, order, WMARK_HIGH, harder, &mut visited)
-                {
+                if let Some(pfn) = self.get_page_from_freelist(
+                    ctx,
+                    &section,
+                    pref,
+                    highest,
+                    order,
+                    WMARK_HIGH,
+                    harder,
+                    &mut visited,
+                ) {
                     return self.got_pg(ctx, pfn, gen0);
                 }
             }
@@ -483,7 +547,15 @@ impl<G: ZonelistGuard> Allocator<G> {
     /// Classify a failed allocation (see the module docs). Outside any read
     /// section and outside the timed path.
     #[cold]
-    fn account_failure(&self, ctx: &mut AllocCtx, gfp: Gfp, order: u32, visited: &ZoneMask, ok: &ZoneMask, gen0: u64) {
+    fn account_failure(
+        &self,
+        ctx: &mut AllocCtx,
+        gfp: Gfp,
+        order: u32,
+        visited: &ZoneMask,
+        ok: &ZoneMask,
+        gen0: u64,
+    ) {
         if self.missed_free_zone(ctx.nid, gfp, visited, ok, gen0) {
             ctx.stats.false_ooms += 1;
         } else if order > PCP_MAX_ORDER {
@@ -493,7 +565,14 @@ impl<G: ZonelistGuard> Allocator<G> {
         }
     }
 
-    fn missed_free_zone(&self, nid: usize, gfp: Gfp, visited: &ZoneMask, ok_at_fail: &ZoneMask, gen0: u64) -> bool {
+    fn missed_free_zone(
+        &self,
+        nid: usize,
+        gfp: Gfp,
+        visited: &ZoneMask,
+        ok_at_fail: &ZoneMask,
+        gen0: u64,
+    ) -> bool {
         let _stable = self.zonelist_update.lock();
         let highest = gfp.highest_zoneidx();
         let view = self.guard.fast_view();
@@ -553,7 +632,8 @@ impl<G: ZonelistGuard> Allocator<G> {
         let writer = WriterCtx {
             irqs_disabled: &self.writer_irqs_disabled,
         };
-        self.guard.rebuild(&writer, &|zl| build_all_into(&self.mm, zl));
+        self.guard
+            .rebuild(&writer, &|zl| build_all_into(&self.mm, zl));
         // Bumped after the write section so a reader that saw the new
         // zonelists may hold the old generation (conservative), never the
         // reverse.

@@ -56,7 +56,12 @@ impl Mm {
                 *c = c.saturating_add(1);
             }
         };
-        let expect = |acc: &mut PageAccount, pfn: Pfn, state: u32, order: u32, zone: usize, what: &str| {
+        let expect = |acc: &mut PageAccount,
+                      pfn: Pfn,
+                      state: u32,
+                      order: u32,
+                      zone: usize,
+                      what: &str| {
             let p = self.mem_map.page(pfn);
             if p.state() != state || p.order() != order || p.zone_id() != zone {
                 acc.note(format!(
@@ -86,11 +91,18 @@ impl Mm {
                     }
                 }
                 if n != area.nr_free[o as usize] {
-                    acc.note(format!("zone {} order {o}: nr_free {} but {n} on the list", zone.id, area.nr_free[o as usize]));
+                    acc.note(format!(
+                        "zone {} order {o}: nr_free {} but {n} on the list",
+                        zone.id, area.nr_free[o as usize]
+                    ));
                 }
             }
             if zone_free != zone.free_pages() {
-                acc.note(format!("zone {}: NR_FREE_PAGES {} but {zone_free} free", zone.id, zone.free_pages()));
+                acc.note(format!(
+                    "zone {}: NR_FREE_PAGES {} but {zone_free} free",
+                    zone.id,
+                    zone.free_pages()
+                ));
             }
             acc.free += zone_free;
             let mut iso = 0u64;
@@ -101,7 +113,10 @@ impl Mm {
                 iso += 1 << o;
             }
             if iso != area.nr_isolated as u64 {
-                acc.note(format!("zone {}: nr_isolated {} but {iso} listed", zone.id, area.nr_isolated));
+                acc.note(format!(
+                    "zone {}: nr_isolated {} but {iso} listed",
+                    zone.id, area.nr_isolated
+                ));
             }
             acc.isolated += iso;
         }
@@ -117,7 +132,10 @@ impl Mm {
                     }
                 }
                 if n != pcp.count as u64 {
-                    acc.note(format!("cpu {cpu} zone {}: pcp count {} but {n} listed", zone.id, pcp.count));
+                    acc.note(format!(
+                        "cpu {cpu} zone {}: pcp count {} but {n} listed",
+                        zone.id, pcp.count
+                    ));
                 }
                 acc.pcp += n;
             }

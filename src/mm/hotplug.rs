@@ -46,7 +46,11 @@ impl<G: ZonelistGuard> Allocator<G> {
     /// `offline_pages` of zone `zone_id`'s whole span. `migrate` is called
     /// while pages of the range are still allocated; it returns false to give
     /// up.
-    pub fn offline_pages(&self, zone_id: usize, migrate: &mut dyn FnMut() -> bool) -> Result<(), HotplugError> {
+    pub fn offline_pages(
+        &self,
+        zone_id: usize,
+        migrate: &mut dyn FnMut() -> bool,
+    ) -> Result<(), HotplugError> {
         let _hotplug = self.hotplug_lock.lock();
         let mm = &self.mm;
         let zone = &mm.zones[zone_id];

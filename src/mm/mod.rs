@@ -65,14 +65,23 @@ impl Default for MmConfig {
 impl MmConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.nodes == 0 || self.nodes > MAX_NUMNODES {
-            return Err(format!("nodes must be 1..={MAX_NUMNODES}, got {}", self.nodes));
+            return Err(format!(
+                "nodes must be 1..={MAX_NUMNODES}, got {}",
+                self.nodes
+            ));
         }
         if self.nr_cpus == 0 || self.nr_cpus > MAX_CPUS {
             return Err(format!("cpus must be 1..={MAX_CPUS}, got {}", self.nr_cpus));
         }
-        for (name, mib) in [("dma32", self.dma32_mib), ("normal", self.normal_mib), ("movable", self.movable_mib)] {
+        for (name, mib) in [
+            ("dma32", self.dma32_mib),
+            ("normal", self.normal_mib),
+            ("movable", self.movable_mib),
+        ] {
             if mib % 4 != 0 {
-                return Err(format!("{name} zone size must be a multiple of 4 MiB (one MAX_ORDER block), got {mib}"));
+                return Err(format!(
+                    "{name} zone size must be a multiple of 4 MiB (one MAX_ORDER block), got {mib}"
+                ));
             }
         }
         if self.normal_mib == 0 {
@@ -80,7 +89,10 @@ impl MmConfig {
         }
         let pages = self.total_pages();
         if pages >= (u32::MAX / 2) as u64 {
-            return Err(format!("{} MiB simulated is too much memory", pages * 4 / 1024));
+            return Err(format!(
+                "{} MiB simulated is too much memory",
+                pages * 4 / 1024
+            ));
         }
         if self.pcp_batch == 0 {
             return Err("pcp batch must be at least 1".into());
@@ -143,7 +155,9 @@ impl Mm {
             .collect();
         let mm = Mm {
             mem_map: MemMap::new(zone_of.into_iter()),
-            pageblock_flags: (0..(pfn >> PAGEBLOCK_ORDER)).map(|_| AtomicU32::new(0)).collect(),
+            pageblock_flags: (0..(pfn >> PAGEBLOCK_ORDER))
+                .map(|_| AtomicU32::new(0))
+                .collect(),
             zones: zones.into_boxed_slice(),
             nr_cpus: cfg.nr_cpus,
             pcp,
@@ -158,8 +172,12 @@ impl Mm {
                 p += MAX_ORDER_NR_PAGES;
             }
             // Relaxed: single-threaded construction.
-            zone.vm.present_pages.store(zone.spanned_pages, Ordering::Relaxed);
-            zone.vm.managed_pages.store(zone.spanned_pages, Ordering::Relaxed);
+            zone.vm
+                .present_pages
+                .store(zone.spanned_pages, Ordering::Relaxed);
+            zone.vm
+                .managed_pages
+                .store(zone.spanned_pages, Ordering::Relaxed);
         }
         mm.setup_per_zone_wmarks();
         mm
@@ -194,7 +212,9 @@ impl Mm {
     }
 
     pub fn cpus_of_node(&self, nid: usize) -> usize {
-        (0..self.nr_cpus).filter(|&c| self.cpu_to_node(c) == nid).count()
+        (0..self.nr_cpus)
+            .filter(|&c| self.cpu_to_node(c) == nid)
+            .count()
     }
 
     #[inline]
@@ -220,7 +240,10 @@ impl Mm {
     /// Blocks buddy handed out from isolated or offline memory, all zones.
     pub fn buddy_isolated_allocs(&self) -> u64 {
         // Relaxed: read after the threads that wrote it were joined.
-        self.zones.iter().map(|z| z.isolated_allocs.load(Ordering::Relaxed)).sum()
+        self.zones
+            .iter()
+            .map(|z| z.isolated_allocs.load(Ordering::Relaxed))
+            .sum()
     }
 
     /// The page may not be handed out: isolated or offline.

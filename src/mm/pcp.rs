@@ -51,11 +51,20 @@ impl Mm {
 
     /// `__rmqueue_pcplist`.
     #[inline]
-    fn rmqueue_pcplist(&self, mut pcp: SpinLockGuard<'_, Pcp>, zone: &Zone, order: u32) -> Option<Pfn> {
+    fn rmqueue_pcplist(
+        &self,
+        mut pcp: SpinLockGuard<'_, Pcp>,
+        zone: &Zone,
+        order: u32,
+    ) -> Option<Pfn> {
         let o = order as usize;
         if pcp.lists[o].is_empty() {
             // nr_pcp_alloc: batch, scaled down for higher orders.
-            let batch = if order == 0 { pcp.batch } else { (pcp.batch >> order).max(2) };
+            let batch = if order == 0 {
+                pcp.batch
+            } else {
+                (pcp.batch >> order).max(2)
+            };
             let got = self.rmqueue_bulk(zone, order, batch, &mut pcp.lists[o]);
             pcp.count += got << order;
         }
@@ -102,7 +111,11 @@ impl Mm {
                 if pcp.count >= pcp.high {
                     // nr_pcp_free: a batch; everything when high < batch
                     // (the pageset is disabled for hotplug).
-                    let n = if pcp.high < pcp.batch { pcp.count } else { pcp.batch };
+                    let n = if pcp.high < pcp.batch {
+                        pcp.count
+                    } else {
+                        pcp.batch
+                    };
                     self.free_pcppages_bulk(zone, n, &mut pcp);
                 }
                 return;
@@ -116,7 +129,8 @@ impl Mm {
     pub(crate) fn free_one_page(&self, zone: &Zone, pfn: Pfn, order: u32) {
         let mut area = zone.lock.lock();
         let isolated = self.pageblock_isolated(pfn);
-        self.buddy(zone).free_one_page(&mut area, isolated, pfn, order);
+        self.buddy(zone)
+            .free_one_page(&mut area, isolated, pfn, order);
     }
 
     /// `free_one_page` for tests: a handed-out order-`order` block straight
@@ -145,7 +159,9 @@ impl Mm {
                 }
             }
             let order = pindex as u32;
-            let pfn = pcp.lists[pindex].pop_tail(&self.mem_map).expect("list is not empty");
+            let pfn = pcp.lists[pindex]
+                .pop_tail(&self.mem_map)
+                .expect("list is not empty");
             pcp.count -= 1 << order;
             to_free -= 1 << order;
             let isolated = self.pageblock_isolated(pfn);
@@ -168,7 +184,10 @@ impl Mm {
         for cpu in 0..self.nr_cpus {
             match zone {
                 Some(z) => self.drain_pages_zone(cpu, z),
-                None => self.zones.iter().for_each(|z| self.drain_pages_zone(cpu, z)),
+                None => self
+                    .zones
+                    .iter()
+                    .for_each(|z| self.drain_pages_zone(cpu, z)),
             }
         }
     }

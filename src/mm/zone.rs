@@ -26,7 +26,8 @@ pub enum ZoneType {
 pub const MAX_NR_ZONES: usize = 3;
 
 impl ZoneType {
-    pub const ALL: [ZoneType; MAX_NR_ZONES] = [ZoneType::Dma32, ZoneType::Normal, ZoneType::Movable];
+    pub const ALL: [ZoneType; MAX_NR_ZONES] =
+        [ZoneType::Dma32, ZoneType::Normal, ZoneType::Movable];
 
     pub fn from_idx(idx: usize) -> ZoneType {
         Self::ALL[idx]
@@ -103,7 +104,13 @@ fn atomics<const N: usize>() -> [AtomicU32; N] {
 }
 
 impl Zone {
-    pub fn new(id: usize, nid: usize, zone_type: ZoneType, start_pfn: Pfn, spanned_pages: u32) -> Self {
+    pub fn new(
+        id: usize,
+        nid: usize,
+        zone_type: ZoneType,
+        start_pfn: Pfn,
+        spanned_pages: u32,
+    ) -> Self {
         Zone {
             id,
             nid,
@@ -167,7 +174,13 @@ impl Zone {
     /// `__zone_watermark_ok`, with the order-0 shortcut of
     /// `zone_watermark_fast`.
     #[inline]
-    pub fn watermark_ok(&self, order: u32, mark: u64, highest_zoneidx: usize, harder: bool) -> bool {
+    pub fn watermark_ok(
+        &self,
+        order: u32,
+        mark: u64,
+        highest_zoneidx: usize,
+        harder: bool,
+    ) -> bool {
         let free = self.free_pages() as i64;
         let reserve = self.vm.lowmem_reserve[highest_zoneidx].load(Ordering::Relaxed) as i64;
         let mut min = mark as i64;
@@ -192,8 +205,11 @@ impl Zone {
         // these counters, so there is no lost update; readers accept a
         // slightly stale value (see the loads above).
         let cur = self.vm.nr_free_pages.load(Ordering::Relaxed) as i64;
-        self.vm.nr_free_pages.store((cur + delta) as u64, Ordering::Relaxed);
-        self.vm.nr_free_order[order as usize].store(area.nr_free[order as usize], Ordering::Relaxed);
+        self.vm
+            .nr_free_pages
+            .store((cur + delta) as u64, Ordering::Relaxed);
+        self.vm.nr_free_order[order as usize]
+            .store(area.nr_free[order as usize], Ordering::Relaxed);
     }
 }
 
@@ -202,7 +218,11 @@ impl Zone {
 pub fn setup_watermarks(zones: &[Zone], nodes: usize) {
     const SWAP_CLUSTER_MAX: u64 = 32;
     let managed = |z: &Zone| z.managed_pages() as u64;
-    let lowmem_pages: u64 = zones.iter().filter(|z| z.zone_type != ZoneType::Movable).map(managed).sum();
+    let lowmem_pages: u64 = zones
+        .iter()
+        .filter(|z| z.zone_type != ZoneType::Movable)
+        .map(managed)
+        .sum();
     // min_free_kbytes = sqrt(lowmem_kbytes * 16), clamped to [128, 262144].
     let lowmem_kbytes = lowmem_pages * 4;
     let min_free_kbytes = ((lowmem_kbytes * 16) as f64).sqrt() as u64;

@@ -94,7 +94,9 @@ impl Zonelists {
 
     /// Node `nid`'s entries up to the terminator (tests and diagnostics).
     pub fn node_list(&self, nid: usize) -> Vec<usize> {
-        (0..self.stride).map_while(|i| self.zoneref(nid, i).zone_id()).collect()
+        (0..self.stride)
+            .map_while(|i| self.zoneref(nid, i).zone_id())
+            .collect()
     }
 }
 
@@ -117,7 +119,11 @@ impl<T: ZonelistView + ?Sized> ZonelistView for &T {
 /// `first_zones_zonelist`: the index of the first zoneref whose zone type is
 /// at most `highest_zoneidx` (or of the terminator), and the entry read there.
 #[inline]
-pub fn first_zones_zonelist<V: ZonelistView>(view: &V, nid: usize, highest_zoneidx: usize) -> (usize, ZoneRef) {
+pub fn first_zones_zonelist<V: ZonelistView>(
+    view: &V,
+    nid: usize,
+    highest_zoneidx: usize,
+) -> (usize, ZoneRef) {
     let mut idx = 0;
     loop {
         let z = view.zoneref(nid, idx);
@@ -143,16 +149,18 @@ pub fn node_distance(a: usize, b: usize, nodes: usize) -> usize {
 /// within a node `build_zonerefs_node`: populated zones, highest type first).
 /// Writes entries in order and then one NULL terminator, in place, as the
 /// kernel does; entries past the terminator keep stale values.
-pub fn build_zonelists_node(out: &Zonelists, local: usize, nodes: usize, populated: &dyn Fn(usize) -> bool) {
+pub fn build_zonelists_node(
+    out: &Zonelists,
+    local: usize,
+    nodes: usize,
+    populated: &dyn Fn(usize) -> bool,
+) {
     let mut used = vec![false; nodes];
     let mut nr = 0;
     for _ in 0..nodes {
         // find_next_best_node: O(nodes) per pick, O(nodes^2) per zonelist.
         let mut best: Option<usize> = None;
-        for n in 0..nodes {
-            if used[n] {
-                continue;
-            }
+        for (n, _) in used.iter().enumerate().filter(|(_, &u)| !u) {
             let better = match best {
                 None => true,
                 Some(b) => node_distance(local, n, nodes) < node_distance(local, b, nodes),

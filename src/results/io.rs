@@ -15,7 +15,11 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
     }
     let dir = parent_dir(path);
     if !dir.is_dir() {
-        return Err(format!("{}: directory {} does not exist", path.display(), dir.display()));
+        return Err(format!(
+            "{}: directory {} does not exist",
+            path.display(),
+            dir.display()
+        ));
     }
     let probe = temp_name(path, "probe");
     match fs::File::create(&probe) {
@@ -35,13 +39,17 @@ fn parent_dir(path: &Path) -> PathBuf {
 }
 
 fn temp_name(path: &Path, what: &str) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     parent_dir(path).join(format!(".{name}.{what}.{}", std::process::id()))
 }
 
 /// Write `results` to `path` atomically (temporary file + rename).
 pub fn save(path: &Path, results: &ResultsFile) -> Result<(), String> {
-    let json = serde_json::to_string_pretty(results).map_err(|e| format!("serialising results: {e}"))?;
+    let json =
+        serde_json::to_string_pretty(results).map_err(|e| format!("serialising results: {e}"))?;
     let tmp = temp_name(path, "tmp");
     let write = || -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
@@ -62,12 +70,18 @@ pub fn load(path: &Path) -> Result<ResultsFile, String> {
     if text.trim().is_empty() {
         return Err(format!("{}: empty file", path.display()));
     }
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: not valid JSON ({e})", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not valid JSON ({e})", path.display()))?;
     match value.get("schema").and_then(|s| s.as_str()) {
         Some(crate::results::SCHEMA) => {}
         Some(other) => return Err(format!("{}: unsupported schema '{other}'", path.display())),
-        None => return Err(format!("{}: not a zonebench results file (no schema)", path.display())),
+        None => {
+            return Err(format!(
+                "{}: not a zonebench results file (no schema)",
+                path.display()
+            ))
+        }
     }
-    serde_json::from_value(value).map_err(|e| format!("{}: malformed results ({e})", path.display()))
+    serde_json::from_value(value)
+        .map_err(|e| format!("{}: malformed results ({e})", path.display()))
 }

@@ -71,14 +71,23 @@ impl Ring {
 
     /// Every held block (for the end-of-run page accounting).
     pub fn held(&self) -> Vec<(Pfn, u32)> {
-        self.slots.iter().filter(|&&s| s != EMPTY).map(|&s| Self::unpack(s)).collect()
+        self.slots
+            .iter()
+            .filter(|&&s| s != EMPTY)
+            .map(|&s| Self::unpack(s))
+            .collect()
     }
 }
 
 impl Reclaim for Ring {
     /// Free the oldest held blocks (the slots just ahead of the cursor), up
     /// to `nr_pages` pages.
-    fn reclaim<G: ZonelistGuard>(&mut self, alloc: &Allocator<G>, ctx: &mut AllocCtx, nr_pages: u32) -> u32 {
+    fn reclaim<G: ZonelistGuard>(
+        &mut self,
+        alloc: &Allocator<G>,
+        ctx: &mut AllocCtx,
+        nr_pages: u32,
+    ) -> u32 {
         let len = self.slots.len();
         let mut freed = 0;
         for i in 1..len {
@@ -120,7 +129,11 @@ impl Mix {
     #[inline]
     pub fn next_request(&mut self) -> (Gfp, u32) {
         let r = self.next() >> 32;
-        let gfp = if r & 1 == 0 { Gfp::KERNEL } else { Gfp::HIGHUSER_MOVABLE };
+        let gfp = if r & 1 == 0 {
+            Gfp::KERNEL
+        } else {
+            Gfp::HIGHUSER_MOVABLE
+        };
         let order = match (r >> 1) & 63 {
             0..=59 => 0,
             60 | 61 => 1,

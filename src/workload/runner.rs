@@ -48,10 +48,17 @@ impl CellResult {
             ));
         }
         if self.stats.isolated_allocs != 0 {
-            v.push(format!("{} allocations from isolated or offline memory", self.stats.isolated_allocs));
+            v.push(format!(
+                "{} allocations from isolated or offline memory",
+                self.stats.isolated_allocs
+            ));
         }
         if self.pages.inconsistencies != 0 {
-            v.push(format!("{} free-list inconsistencies: {}", self.pages.inconsistencies, self.pages.notes.join("; ")));
+            v.push(format!(
+                "{} free-list inconsistencies: {}",
+                self.pages.inconsistencies,
+                self.pages.notes.join("; ")
+            ));
         }
         v
     }
@@ -59,7 +66,8 @@ impl CellResult {
 
 /// Run one cell. Errors are configuration problems (unknown guard).
 pub fn run_cell(spec: &CellSpec, cores: &[core_affinity::CoreId]) -> Result<CellResult, String> {
-    dispatch(&spec.guard, Run { spec, cores }).ok_or_else(|| format!("unknown guard '{}'", spec.guard))
+    dispatch(&spec.guard, Run { spec, cores })
+        .ok_or_else(|| format!("unknown guard '{}'", spec.guard))
 }
 
 struct Run<'a> {
@@ -83,8 +91,11 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
     let alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
     let shared = Shared::default();
     let total_pages = alloc.mm.mem_map.len() as f64;
-    let ring_len = (spec.pressure.demand() * total_pages / Mix::MEAN_PAGES / spec.readers as f64) as usize;
-    let progress: Vec<CachePadded<AtomicU64>> = (0..spec.readers).map(|_| CachePadded::new(AtomicU64::new(0))).collect();
+    let ring_len =
+        (spec.pressure.demand() * total_pages / Mix::MEAN_PAGES / spec.readers as f64) as usize;
+    let progress: Vec<CachePadded<AtomicU64>> = (0..spec.readers)
+        .map(|_| CachePadded::new(AtomicU64::new(0)))
+        .collect();
     let barrier = Barrier::new(spec.readers + 2);
     let pin = spec.pin && !cores.is_empty();
 
@@ -108,7 +119,9 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
                         let epoch = shared.migrate_epoch.load(Ordering::Acquire);
                         if epoch != seen_epoch {
                             seen_epoch = epoch;
-                            ring.release_where(alloc, &mut ctx, |pfn| alloc.mm.pageblock_isolated(pfn));
+                            ring.release_where(alloc, &mut ctx, |pfn| {
+                                alloc.mm.pageblock_isolated(pfn)
+                            });
                         }
                         if let Some((pfn, order)) = ring.take_current() {
                             alloc.free_pages(&mut ctx, pfn, order);
@@ -136,15 +149,27 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
         };
         barrier.wait();
         std::thread::sleep(spec.warmup());
-        let snap = || progress.iter().map(|p| p.load(Ordering::Relaxed)).collect::<Vec<_>>();
+        let snap = || {
+            progress
+                .iter()
+                .map(|p| p.load(Ordering::Relaxed))
+                .collect::<Vec<_>>()
+        };
         let (c0, t0) = (snap(), Instant::now());
         std::thread::sleep(spec.duration());
         let (c1, t1) = (snap(), Instant::now());
         // Relaxed: see Shared::stopped.
         shared.stop.store(true, Ordering::Relaxed);
         let secs = (t1 - t0).as_secs_f64();
-        let per_reader: Vec<f64> = c0.iter().zip(&c1).map(|(a, b)| (b - a) as f64 / secs).collect();
-        let outs: Vec<ReaderOut> = readers.into_iter().map(|h| h.join().expect("reader thread")).collect();
+        let per_reader: Vec<f64> = c0
+            .iter()
+            .zip(&c1)
+            .map(|(a, b)| (b - a) as f64 / secs)
+            .collect();
+        let outs: Vec<ReaderOut> = readers
+            .into_iter()
+            .map(|h| h.join().expect("reader thread"))
+            .collect();
         let writer = writer.join().expect("writer thread");
         (outs, writer, secs, per_reader)
     });
@@ -157,7 +182,9 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
     }
     stats.isolated_allocs += alloc.mm.buddy_isolated_allocs();
     let pages = alloc.mm.check(&held);
-    let logical = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let logical = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     CellResult {
         spec: spec.clone(),
         oversubscribed: spec.readers > logical,

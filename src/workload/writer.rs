@@ -55,7 +55,11 @@ pub struct WriterStats {
     pub achieved_rate_hz: f64,
 }
 
-pub fn run_writer<G: ZonelistGuard>(alloc: &Allocator<G>, spec: &CellSpec, shared: &Shared) -> WriterStats {
+pub fn run_writer<G: ZonelistGuard>(
+    alloc: &Allocator<G>,
+    spec: &CellSpec,
+    shared: &Shared,
+) -> WriterStats {
     let mut stats = WriterStats::default();
     if spec.writer == WriterMode::None {
         return stats;
@@ -86,7 +90,12 @@ pub fn run_writer<G: ZonelistGuard>(alloc: &Allocator<G>, spec: &CellSpec, share
     stats
 }
 
-fn hotplug_step<G: ZonelistGuard>(alloc: &Allocator<G>, zone_id: usize, shared: &Shared, stats: &mut WriterStats) {
+fn hotplug_step<G: ZonelistGuard>(
+    alloc: &Allocator<G>,
+    zone_id: usize,
+    shared: &Shared,
+    stats: &mut WriterStats,
+) {
     if alloc.mm.zones[zone_id].populated() {
         let deadline = Instant::now() + MIGRATE_TIMEOUT;
         let mut requested = false;
@@ -109,7 +118,9 @@ fn hotplug_step<G: ZonelistGuard>(alloc: &Allocator<G>, zone_id: usize, shared: 
             Err(e) => unreachable!("offline of an online zone: {e}"),
         }
     } else {
-        alloc.online_pages(zone_id).expect("online of an offline zone");
+        alloc
+            .online_pages(zone_id)
+            .expect("online of an offline zone");
         stats.onlines += 1;
     }
 }
