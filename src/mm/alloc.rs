@@ -26,7 +26,7 @@
 //!   watermarks (a true OOM).
 
 use crate::guard::{ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
-use crate::mm::page::{Pfn, PG_ALLOCATED};
+use crate::mm::page::{page_zone_id, Pfn, ORDER_MASK, PG_ALLOCATED, STATE_MASK};
 use crate::mm::pcp::PCP_MAX_ORDER;
 use crate::mm::zone::{ZoneType, NOT_POPULATED, WMARK_HIGH, WMARK_LOW, WMARK_MIN};
 use crate::mm::zonelist::{build_zonelists_node, first_zones_zonelist, ZonelistView, Zonelists};
@@ -362,8 +362,7 @@ impl<G: ZonelistGuard> Allocator<G> {
     #[inline]
     fn prep_new_page(&self, ctx: &mut AllocCtx, pfn: Pfn, order: u32) {
         let page = self.mm.mem_map.page(pfn);
-        let state = page.state();
-        if state & PG_ALLOCATED != 0 {
+        if page.state() & PG_ALLOCATED != 0 {
             ctx.stats.bad_pages += 1;
         }
         // Race-free here: an offline needs this (now allocated) page free
@@ -379,15 +378,16 @@ impl<G: ZonelistGuard> Allocator<G> {
     #[inline]
     pub fn free_pages(&self, ctx: &mut AllocCtx, pfn: Pfn, order: u32) {
         let page = self.mm.mem_map.page(pfn);
-        if page.state() != PG_ALLOCATED || page.order() != order {
+        let flags = page.flags();
+        if flags & (STATE_MASK | ORDER_MASK) != PG_ALLOCATED | order {
             // Freeing a free page (or with the wrong order): count it and
             // leave the page alone rather than corrupt the lists.
             ctx.stats.bad_pages += 1;
             return;
         }
         ctx.stats.frees += 1;
-        self.mm
-            .free_to_zone(ctx.cpu, &self.mm.zones[page.zone_id()], pfn, order);
+        let zone = &self.mm.zones[page_zone_id(flags)];
+        self.mm.free_to_zone(ctx.cpu, zone, pfn, order);
     }
 
     /// `__alloc_pages_slowpath`.

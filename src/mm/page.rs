@@ -27,7 +27,7 @@ pub const PAGEBLOCK_ORDER: u32 = 9;
 pub const PAGEBLOCK_NR_PAGES: u32 = 1 << PAGEBLOCK_ORDER;
 
 // Page flag bits.
-const ORDER_MASK: u32 = 0xf;
+pub const ORDER_MASK: u32 = 0xf;
 /// Free, head of a block on a zone `free_area` list (`PageBuddy`).
 pub const PG_BUDDY: u32 = 1 << 4;
 /// Head of a block on a per-CPU list.
@@ -38,8 +38,14 @@ pub const PG_ISOLATED: u32 = 1 << 6;
 pub const PG_ALLOCATED: u32 = 1 << 7;
 /// The page's memory is offline.
 pub const PG_OFFLINE: u32 = 1 << 8;
-const STATE_MASK: u32 = PG_BUDDY | PG_PCP | PG_ISOLATED | PG_ALLOCATED | PG_OFFLINE;
+pub const STATE_MASK: u32 = PG_BUDDY | PG_PCP | PG_ISOLATED | PG_ALLOCATED | PG_OFFLINE;
 const ZONE_SHIFT: u32 = 16;
+
+/// The zone id bits of a flags word (see [`Page::flags`]).
+#[inline]
+pub fn page_zone_id(flags: u32) -> usize {
+    (flags >> ZONE_SHIFT) as usize
+}
 
 #[derive(Debug)]
 pub struct Page {
@@ -62,7 +68,7 @@ impl Page {
     #[inline]
     pub fn zone_id(&self) -> usize {
         // Relaxed: the zone bits never change after mem_map is built.
-        (self.flags.load(Ordering::Relaxed) >> ZONE_SHIFT) as usize
+        page_zone_id(self.flags.load(Ordering::Relaxed))
     }
 
     #[inline]
