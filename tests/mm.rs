@@ -319,3 +319,46 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn numa_zonelists_are_local_first_then_by_distance() {
+    let cfg = MmConfig {
+        nodes: 4,
+        dma32_mib: 4,
+        normal_mib: 4,
+        movable_mib: 4,
+        nr_cpus: 4,
+        pcp_batch: 63,
+    };
+    let a = alloc::<Seqcount>(cfg, Scope::Slowpath);
+    let z = |nid: usize, zt: ZoneType| a.mm.zone(nid, zt).id;
+    use ZoneType::{Dma32, Movable, Normal};
+    // Node 1 on a ring of 4: itself, then nodes 0 and 2 (one hop, lower id
+    // first), then node 3 (two hops); within a node, highest zone first;
+    // DMA32 exists on node 0 only.
+    assert_eq!(
+        a.guard.fast_view().node_list(1),
+        vec![
+            z(1, Movable),
+            z(1, Normal),
+            z(0, Movable),
+            z(0, Normal),
+            z(0, Dma32),
+            z(2, Movable),
+            z(2, Normal),
+            z(3, Movable),
+            z(3, Normal)
+        ]
+    );
+    // CPU 1 is on node 1: its GFP_KERNEL allocation comes from node 1's NORMAL.
+    let mut ctx = a.ctx(1);
+    let p = a
+        .alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim)
+        .unwrap();
+    assert_eq!(a.mm.page_zone(p).id, z(1, Normal));
+    // Offlining node 1's MOVABLE drops it from every node's list.
+    a.offline_pages(z(1, Movable), &mut || false).unwrap();
+    for nid in 0..4 {
+        assert!(!a.guard.fast_view().node_list(nid).contains(&z(1, Movable)));
+    }
+}

@@ -52,7 +52,8 @@ pub mod seqlock;
 
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::sync::atomic::{AtomicBool, Ordering};
-use crate::sync::SeqCount;
+use crate::sync::{SeqCount, SpinLock};
+use crossbeam_utils::CachePadded;
 
 /// Per-reader counters a guard updates on its read side.
 #[derive(Default, Debug, Clone)]
@@ -164,6 +165,47 @@ impl ReadSection for SeqSection<'_> {
     #[inline]
     fn need_retry(&self) -> bool {
         self.seq.read_retry(self.start)
+    }
+}
+
+/// Zonelists rewritten in place under a `seqcount_t`, writers serialised by
+/// a spinlock: the state shared by `seqcount` (a static spinlock beside the
+/// count) and `seqlock` (the lock inside `seqlock_t`), which differ only in
+/// what the writer does around it.
+pub struct SeqZonelists {
+    lock: SpinLock<()>,
+    seq: CachePadded<SeqCount>,
+    zonelists: Zonelists,
+}
+
+impl SeqZonelists {
+    pub fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
+        let zonelists = Zonelists::new(nodes);
+        build(&zonelists);
+        SeqZonelists {
+            lock: SpinLock::new(()),
+            seq: CachePadded::new(SeqCount::new()),
+            zonelists,
+        }
+    }
+
+    #[inline]
+    pub fn zonelists(&self) -> &Zonelists {
+        &self.zonelists
+    }
+
+    #[inline]
+    pub fn read_begin(&self, probe: &mut ReaderProbe) -> SeqSection<'_> {
+        SeqSection::begin(&self.zonelists, &self.seq, probe)
+    }
+
+    /// `spin_lock`; `write_seqcount_begin`; rewrite; `write_seqcount_end`;
+    /// `spin_unlock`.
+    pub fn write(&self, build: &dyn Fn(&Zonelists)) {
+        let _lock = self.lock.lock();
+        self.seq.write_begin();
+        build(&self.zonelists);
+        self.seq.write_end();
     }
 }
 

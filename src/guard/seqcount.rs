@@ -8,16 +8,10 @@
 //! rewrite in place, `write_seqcount_end`, `spin_unlock`. Memory ordering: see
 //! `crate::sync::seqcount`.
 
-use crate::guard::{ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
+use crate::guard::{ReaderProbe, SeqSection, SeqZonelists, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
-use crate::sync::{SeqCount, SpinLock};
-use crossbeam_utils::CachePadded;
 
-pub struct Seqcount {
-    lock: SpinLock<()>,
-    seq: CachePadded<SeqCount>,
-    zonelists: Zonelists,
-}
+pub struct Seqcount(SeqZonelists);
 
 impl ZonelistGuard for Seqcount {
     const NAME: &'static str = "seqcount";
@@ -27,29 +21,20 @@ impl ZonelistGuard for Seqcount {
     type Section<'a> = SeqSection<'a>;
 
     fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
-        let zonelists = Zonelists::new(nodes);
-        build(&zonelists);
-        Seqcount {
-            lock: SpinLock::new(()),
-            seq: CachePadded::new(SeqCount::new()),
-            zonelists,
-        }
+        Seqcount(SeqZonelists::new(nodes, build))
     }
 
     #[inline]
     fn fast_view(&self) -> &Zonelists {
-        &self.zonelists
+        self.0.zonelists()
     }
 
     #[inline]
     fn read_begin(&self, probe: &mut ReaderProbe) -> SeqSection<'_> {
-        SeqSection::begin(&self.zonelists, &self.seq, probe)
+        self.0.read_begin(probe)
     }
 
     fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
-        let _lock = self.lock.lock();
-        self.seq.write_begin();
-        build(&self.zonelists);
-        self.seq.write_end();
+        self.0.write(build);
     }
 }

@@ -11,18 +11,11 @@
 //! that the interrupt model honours by deferring interrupts on the writer's
 //! CPU; `printk_deferred_enter` has no counterpart (no console here).
 
-use crate::guard::{ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
+use crate::guard::{ReaderProbe, SeqSection, SeqZonelists, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
-use crate::sync::{SeqCount, SpinLock};
-use crossbeam_utils::CachePadded;
 
-pub struct SeqLock {
-    /// `seqlock_t.lock`.
-    lock: SpinLock<()>,
-    /// `seqlock_t.seqcount`.
-    seq: CachePadded<SeqCount>,
-    zonelists: Zonelists,
-}
+/// `seqlock_t` (its `lock` and `seqcount`) and the zonelists it protects.
+pub struct SeqLock(SeqZonelists);
 
 impl ZonelistGuard for SeqLock {
     const NAME: &'static str = "seqlock";
@@ -32,31 +25,23 @@ impl ZonelistGuard for SeqLock {
     type Section<'a> = SeqSection<'a>;
 
     fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
-        let zonelists = Zonelists::new(nodes);
-        build(&zonelists);
-        SeqLock {
-            lock: SpinLock::new(()),
-            seq: CachePadded::new(SeqCount::new()),
-            zonelists,
-        }
+        SeqLock(SeqZonelists::new(nodes, build))
     }
 
     #[inline]
     fn fast_view(&self) -> &Zonelists {
-        &self.zonelists
+        self.0.zonelists()
     }
 
     #[inline]
     fn read_begin(&self, probe: &mut ReaderProbe) -> SeqSection<'_> {
-        SeqSection::begin(&self.zonelists, &self.seq, probe)
+        self.0.read_begin(probe)
     }
 
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
-        // write_seqlock_irqsave: mask interrupts, then take the lock.
+        // write_seqlock_irqsave: interrupts masked on the writer's CPU for
+        // the whole section, lock included.
         let _irq = writer.irq_save();
-        let _lock = self.lock.lock();
-        self.seq.write_begin();
-        build(&self.zonelists);
-        self.seq.write_end();
+        self.0.write(build);
     }
 }
