@@ -54,6 +54,7 @@ use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{SeqCount, SpinLock};
 use crossbeam_utils::CachePadded;
+use std::marker::PhantomData;
 
 /// Per-reader counters a guard updates on its read side.
 #[derive(Default, Debug, Clone)]
@@ -206,6 +207,45 @@ impl SeqZonelists {
         self.seq.write_begin();
         build(&self.zonelists);
         self.seq.write_end();
+    }
+}
+
+/// The write side of a guard of the seqcount family: everything else (the
+/// read protocol, the in-place zonelists) is [`SeqFamily`]'s.
+pub trait SeqWriteSide: Send + Sync + 'static {
+    const NAME: &'static str;
+    const MODELS: &'static str;
+    /// Run the rebuild: at least `zonelists.write(build)`.
+    fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists));
+}
+
+/// A guard whose readers walk the live zonelists between
+/// `read_seqcount_begin` and `read_seqcount_retry`; `W` is its write side.
+pub struct SeqFamily<W>(SeqZonelists, PhantomData<W>);
+
+impl<W: SeqWriteSide> ZonelistGuard for SeqFamily<W> {
+    const NAME: &'static str = W::NAME;
+    const MODELS: &'static str = W::MODELS;
+    const PREVENTS_FALSE_OOM: bool = true;
+    type Fast<'a> = &'a Zonelists;
+    type Section<'a> = SeqSection<'a>;
+
+    fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
+        SeqFamily(SeqZonelists::new(nodes, build), PhantomData)
+    }
+
+    #[inline]
+    fn fast_view(&self) -> &Zonelists {
+        self.0.zonelists()
+    }
+
+    #[inline]
+    fn read_begin(&self, probe: &mut ReaderProbe) -> SeqSection<'_> {
+        self.0.read_begin(probe)
+    }
+
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        W::write(&self.0, writer, build);
     }
 }
 

@@ -8,33 +8,19 @@
 //! rewrite in place, `write_seqcount_end`, `spin_unlock`. Memory ordering: see
 //! `crate::sync::seqcount`.
 
-use crate::guard::{ReaderProbe, SeqSection, SeqZonelists, WriterCtx, ZonelistGuard};
+use crate::guard::{SeqFamily, SeqWriteSide, SeqZonelists, WriterCtx};
 use crate::mm::zonelist::Zonelists;
 
-pub struct Seqcount(SeqZonelists);
+/// The write side of `seqcount`: the static spinlock, then the count.
+pub struct SeqcountWrite;
 
-impl ZonelistGuard for Seqcount {
+impl SeqWriteSide for SeqcountWrite {
     const NAME: &'static str = "seqcount";
     const MODELS: &'static str = "seqcount_t + static spinlock (the v1 fix in the thread)";
-    const PREVENTS_FALSE_OOM: bool = true;
-    type Fast<'a> = &'a Zonelists;
-    type Section<'a> = SeqSection<'a>;
 
-    fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
-        Seqcount(SeqZonelists::new(nodes, build))
-    }
-
-    #[inline]
-    fn fast_view(&self) -> &Zonelists {
-        self.0.zonelists()
-    }
-
-    #[inline]
-    fn read_begin(&self, probe: &mut ReaderProbe) -> SeqSection<'_> {
-        self.0.read_begin(probe)
-    }
-
-    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
-        self.0.write(build);
+    fn write(zonelists: &SeqZonelists, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        zonelists.write(build);
     }
 }
+
+pub type Seqcount = SeqFamily<SeqcountWrite>;

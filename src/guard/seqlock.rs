@@ -11,37 +11,22 @@
 //! that the interrupt model honours by deferring interrupts on the writer's
 //! CPU; `printk_deferred_enter` has no counterpart (no console here).
 
-use crate::guard::{ReaderProbe, SeqSection, SeqZonelists, WriterCtx, ZonelistGuard};
+use crate::guard::{SeqFamily, SeqWriteSide, SeqZonelists, WriterCtx};
 use crate::mm::zonelist::Zonelists;
 
-/// `seqlock_t` (its `lock` and `seqcount`) and the zonelists it protects.
-pub struct SeqLock(SeqZonelists);
+/// The write side of `seqlock`: `write_seqlock_irqsave`.
+pub struct SeqLockWrite;
 
-impl ZonelistGuard for SeqLock {
+impl SeqWriteSide for SeqLockWrite {
     const NAME: &'static str = "seqlock";
     const MODELS: &'static str = "seqlock_t, write_seqlock_irqsave (the upstream fix)";
-    const PREVENTS_FALSE_OOM: bool = true;
-    type Fast<'a> = &'a Zonelists;
-    type Section<'a> = SeqSection<'a>;
 
-    fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
-        SeqLock(SeqZonelists::new(nodes, build))
-    }
-
-    #[inline]
-    fn fast_view(&self) -> &Zonelists {
-        self.0.zonelists()
-    }
-
-    #[inline]
-    fn read_begin(&self, probe: &mut ReaderProbe) -> SeqSection<'_> {
-        self.0.read_begin(probe)
-    }
-
-    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+    fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         // write_seqlock_irqsave: interrupts masked on the writer's CPU for
         // the whole section, lock included.
         let _irq = writer.irq_save();
-        self.0.write(build);
+        zonelists.write(build);
     }
 }
+
+pub type SeqLock = SeqFamily<SeqLockWrite>;

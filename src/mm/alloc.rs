@@ -208,6 +208,18 @@ impl VisitRecord for ZoneMask {
     }
 }
 
+/// `struct alloc_context` plus the request: what every zonelist walk of one
+/// allocation shares.
+#[derive(Clone, Copy)]
+struct AllocContext {
+    /// Index of `preferred_zoneref` in the walked zonelist.
+    preferred: usize,
+    highest_zoneidx: usize,
+    order: u32,
+    /// ALLOC_HARDER.
+    harder: bool,
+}
+
 type SlowpathHook<G> = Box<dyn Fn(&Allocator<G>) + Send + Sync>;
 
 /// The allocator: the memory model, the zonelists behind guard `G`, and the
@@ -308,50 +320,43 @@ impl<G: ZonelistGuard> Allocator<G> {
         order: u32,
         gfp: Gfp,
     ) -> Option<Pfn> {
-        let (pref, zref) = first_zones_zonelist(view, ctx.nid, highest);
+        let (preferred, zref) = first_zones_zonelist(view, ctx.nid, highest);
         zref.zone_id()?;
-        self.get_page_from_freelist(
-            ctx,
-            view,
-            pref,
-            highest,
+        let ac = AllocContext {
+            preferred,
+            highest_zoneidx: highest,
             order,
-            WMARK_LOW,
-            gfp.harder(),
-            &mut NoRecord,
-        )
+            harder: gfp.harder(),
+        };
+        self.get_page_from_freelist(ctx, view, &ac, WMARK_LOW, &mut NoRecord)
     }
 
-    /// `get_page_from_freelist`: walk from `start`, skip zones above
-    /// `highest`, check the watermark, `rmqueue`.
+    /// `get_page_from_freelist`: walk from `preferred_zoneref`, skip zones
+    /// above `highest_zoneidx`, check the watermark, `rmqueue`.
     #[inline]
-    #[allow(clippy::too_many_arguments)]
     fn get_page_from_freelist<V: ZonelistView, Rec: VisitRecord>(
         &self,
         ctx: &mut AllocCtx,
         view: &V,
-        start: usize,
-        highest: usize,
-        order: u32,
+        ac: &AllocContext,
         wmark: usize,
-        harder: bool,
         rec: &mut Rec,
     ) -> Option<Pfn> {
-        let mut idx = start;
+        let mut idx = ac.preferred;
         loop {
             let zref = view.zoneref(ctx.nid, idx);
             let zone_id = zref.zone_id()?;
             idx += 1;
-            if zref.zone_idx() > highest {
+            if zref.zone_idx() > ac.highest_zoneidx {
                 continue;
             }
             let zone = &self.mm.zones[zone_id];
             rec.visit(zone_id);
-            if !zone.watermark_ok(order, zone.wmark(wmark), highest, harder) {
+            if !zone.watermark_ok(ac.order, zone.wmark(wmark), ac.highest_zoneidx, ac.harder) {
                 continue;
             }
-            if let Some(pfn) = self.mm.rmqueue(ctx.cpu, zone, order) {
-                self.prep_new_page(ctx, pfn, order);
+            if let Some(pfn) = self.mm.rmqueue(ctx.cpu, zone, ac.order) {
+                self.prep_new_page(ctx, pfn, ac.order);
                 return Some(pfn);
             }
         }
@@ -401,8 +406,6 @@ impl<G: ZonelistGuard> Allocator<G> {
         reclaim: &mut R,
     ) -> Option<Pfn> {
         ctx.stats.slowpath_entries += 1;
-        let highest = gfp.highest_zoneidx();
-        let harder = gfp.harder();
         let costly = order > PCP_MAX_ORDER;
         // restart:
         loop {
@@ -410,25 +413,28 @@ impl<G: ZonelistGuard> Allocator<G> {
             // Ground truth for classification; Relaxed: only compared with
             // values written under the zonelist-update lock.
             let gen0 = self.zonelist_gen.load(Ordering::Relaxed);
-            let (pref, zref) = first_zones_zonelist(&section, ctx.nid, highest);
+            let (preferred, zref) = first_zones_zonelist(&section, ctx.nid, gfp.highest_zoneidx());
             if let Some(hook) = &self.slowpath_hook {
                 hook(self);
             }
+            let ac = AllocContext {
+                preferred,
+                highest_zoneidx: gfp.highest_zoneidx(),
+                order,
+                harder: gfp.harder(),
+            };
+            // One walk of the section's zonelists; `visited` keeps the zones
+            // the latest walk examined.
             let mut visited = ZoneMask::default();
+            let mut walk = |ctx: &mut AllocCtx, wmark: usize| {
+                visited = ZoneMask::default();
+                self.get_page_from_freelist(ctx, &section, &ac, wmark, &mut visited)
+            };
             let oom_check = 'nopage: {
                 if zref.zone_id().is_none() {
                     break 'nopage false;
                 }
-                if let Some(pfn) = self.get_page_from_freelist(
-                    ctx,
-                    &section,
-                    pref,
-                    highest,
-                    order,
-                    WMARK_MIN,
-                    harder,
-                    &mut visited,
-                ) {
+                if let Some(pfn) = walk(ctx, WMARK_MIN) {
                     return self.got_pg(ctx, pfn, gen0);
                 }
                 if !gfp.can_direct_reclaim() {
@@ -438,33 +444,13 @@ impl<G: ZonelistGuard> Allocator<G> {
                 let mut drained = false;
                 for _round in 0..MAX_RECLAIM_RETRIES {
                     let progress = self.direct_reclaim(ctx, reclaim);
-                    visited = ZoneMask::default();
-                    let mut page = self.get_page_from_freelist(
-                        ctx,
-                        &section,
-                        pref,
-                        highest,
-                        order,
-                        WMARK_MIN,
-                        harder,
-                        &mut visited,
-                    );
+                    let mut page = walk(ctx, WMARK_MIN);
                     if page.is_none() && !drained {
                         // __alloc_pages_direct_reclaim: drain the per-CPU
                         // lists once and try again.
                         self.mm.drain_all_pages(None);
                         drained = true;
-                        visited = ZoneMask::default();
-                        page = self.get_page_from_freelist(
-                            ctx,
-                            &section,
-                            pref,
-                            highest,
-                            order,
-                            WMARK_MIN,
-                            harder,
-                            &mut visited,
-                        );
+                        page = walk(ctx, WMARK_MIN);
                     }
                     if let Some(pfn) = page {
                         return self.got_pg(ctx, pfn, gen0);
@@ -487,17 +473,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                 }
                 // __alloc_pages_may_oom: one last walk at the HIGH watermark
                 // to catch a parallel OOM kill, then declare the OOM.
-                visited = ZoneMask::default();
-                if let Some(pfn) = self.get_page_from_freelist(
-                    ctx,
-                    &section,
-                    pref,
-                    highest,
-                    order,
-                    WMARK_HIGH,
-                    harder,
-                    &mut visited,
-                ) {
+                if let Some(pfn) = walk(ctx, WMARK_HIGH) {
                     return self.got_pg(ctx, pfn, gen0);
                 }
             }
@@ -510,7 +486,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             // ended (snapshot now, judged below under the lock).
             let mut ok_at_fail = ZoneMask::default();
             for z in self.mm.zones.iter() {
-                if z.watermark_ok(order, z.wmark(WMARK_MIN), highest, harder) {
+                if z.watermark_ok(order, z.wmark(WMARK_MIN), ac.highest_zoneidx, ac.harder) {
                     ok_at_fail.visit(z.id);
                 }
             }
