@@ -28,6 +28,7 @@ impl GuardVisitor for RoundTrip<'_> {
             AllocConfig {
                 scope: self.scope,
                 reclaim_ns: 0,
+                ..AllocConfig::default()
             },
         );
         let mut ctx = alloc.ctx(0);

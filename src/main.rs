@@ -75,6 +75,11 @@ struct RunArgs {
     /// Busy time of one direct-reclaim round, microseconds.
     #[arg(long, default_value = "2", value_parser = parse_reclaim, allow_hyphen_values = true)]
     reclaim_us: f64,
+    /// PREEMPT_RT semantics: readers of guards that honour it wait on the
+    /// writer's lock instead of spinning (a no-op, stated in the output, for
+    /// the others).
+    #[arg(long)]
+    rt: bool,
     /// Do not pin reader threads to cores.
     #[arg(long)]
     no_pin: bool,
@@ -254,6 +259,19 @@ fn run(args: RunArgs) -> ExitCode {
     if let Err(e) = check_writable(&args.out) {
         return usage_error(&e);
     }
+    if args.rt {
+        let ignored: Vec<&str> = guards
+            .iter()
+            .filter(|g| guard::find(g).is_some_and(|i| !i.honours_rt))
+            .map(|g| g.as_str())
+            .collect();
+        if !ignored.is_empty() {
+            eprintln!(
+                "note: --rt changes nothing for {} (no PREEMPT_RT read side)",
+                ignored.join(", ")
+            );
+        }
+    }
     if args.normal_mib == 0 {
         return usage_error("--normal-mib must not be 0");
     }
@@ -279,6 +297,7 @@ fn run(args: RunArgs) -> ExitCode {
         pressure: format!("{:?}", args.pressure).to_lowercase(),
         reclaim_us: args.reclaim_us,
         pin: !args.no_pin,
+        rt: args.rt,
         seed: args.seed,
     };
     let mut file = ResultsFile {
@@ -308,6 +327,7 @@ fn run(args: RunArgs) -> ExitCode {
                     duration_s: args.duration,
                     warmup_s: args.warmup,
                     pin: !args.no_pin,
+                    rt: args.rt,
                     seed: args.seed.wrapping_add(repeat as u64),
                     repeat,
                 };

@@ -30,6 +30,7 @@ fn alloc<G: ZonelistGuard>(cfg: MmConfig, scope: Scope) -> Allocator<G> {
         AllocConfig {
             scope,
             reclaim_ns: 0,
+            ..AllocConfig::default()
         },
     )
 }

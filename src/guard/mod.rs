@@ -11,7 +11,7 @@
 //! this file. The CLI, the runner and the tests pick it up from there.
 //!
 //! ```
-//! use zonebench::guard::{ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+//! use zonebench::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 //! use zonebench::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 //! use parking_lot::Mutex;
 //!
@@ -30,20 +30,20 @@
 //!     const PREVENTS_FALSE_OOM: bool = true;
 //!     type Fast<'a> = Held<'a>;
 //!     type Section<'a> = Held<'a>;
-//!     fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
+//!     fn new(nodes: usize, _: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
 //!         let zl = Zonelists::new(nodes);
 //!         build(&zl);
 //!         BigLock(Mutex::new(()), zl)
 //!     }
 //!     fn fast_view(&self) -> Held<'_> { Held(self.0.lock(), &self.1) }
-//!     fn read_begin(&self, _: &mut ReaderProbe) -> Held<'_> { self.fast_view() }
+//!     fn read_begin(&self, _: &mut ReaderProbe, _retry: bool) -> Held<'_> { self.fast_view() }
 //!     fn rebuild(&self, _: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
 //!         let _g = self.0.lock();
 //!         build(&self.1);
 //!     }
 //! }
-//! # let g = BigLock::new(1, &|_| {});
-//! # assert!(!g.read_begin(&mut ReaderProbe::default()).need_retry());
+//! # let g = BigLock::new(1, &GuardOpts::default(), &|_| {});
+//! # assert!(!g.read_begin(&mut ReaderProbe::default(), false).need_retry());
 //! ```
 
 pub mod none;
@@ -55,6 +55,13 @@ use crate::primitive::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{SeqCount, SpinLock};
 use crossbeam_utils::CachePadded;
 use std::marker::PhantomData;
+
+/// Run-wide options a guard may honour.
+#[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuardOpts {
+    /// PREEMPT_RT semantics (`--rt`): only guards with `HONOURS_RT` change.
+    pub rt: bool,
+}
 
 /// Per-reader counters a guard updates on its read side.
 #[derive(Default, Debug, Clone)]
@@ -123,12 +130,17 @@ pub trait ZonelistGuard: Send + Sync + Sized + 'static {
     where
         Self: 'a;
 
+    /// Whether `--rt` changes this guard's behaviour.
+    const HONOURS_RT: bool = false;
+
     /// Create the guard with zonelists for `nodes` nodes, filled by `build`.
-    fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self;
+    fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self;
     /// The zonelists for an unprotected walk.
     fn fast_view(&self) -> Self::Fast<'_>;
-    /// `zonelist_iter_begin`.
-    fn read_begin(&self, probe: &mut ReaderProbe) -> Self::Section<'_>;
+    /// `zonelist_iter_begin`. `retry` is true when the previous section of
+    /// the same allocation asked for a retry (`read_seqbegin_or_lock` takes
+    /// the lock on such a pass).
+    fn read_begin(&self, probe: &mut ReaderProbe, retry: bool) -> Self::Section<'_>;
     /// `__build_all_zonelists`: run `build` (which rewrites every node's
     /// zonelist in the storage it is given) under the write protocol.
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists));
@@ -230,7 +242,7 @@ impl<W: SeqWriteSide> ZonelistGuard for SeqFamily<W> {
     type Fast<'a> = &'a Zonelists;
     type Section<'a> = SeqSection<'a>;
 
-    fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
+    fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
         SeqFamily(SeqZonelists::new(nodes, build), PhantomData)
     }
 
@@ -240,7 +252,7 @@ impl<W: SeqWriteSide> ZonelistGuard for SeqFamily<W> {
     }
 
     #[inline]
-    fn read_begin(&self, probe: &mut ReaderProbe) -> SeqSection<'_> {
+    fn read_begin(&self, probe: &mut ReaderProbe, _retry: bool) -> SeqSection<'_> {
         self.0.read_begin(probe)
     }
 
@@ -255,6 +267,7 @@ pub struct GuardInfo {
     pub name: &'static str,
     pub models: &'static str,
     pub prevents_false_oom: bool,
+    pub honours_rt: bool,
 }
 
 const fn info<G: ZonelistGuard>() -> GuardInfo {
@@ -262,6 +275,7 @@ const fn info<G: ZonelistGuard>() -> GuardInfo {
         name: G::NAME,
         models: G::MODELS,
         prevents_false_oom: G::PREVENTS_FALSE_OOM,
+        honours_rt: G::HONOURS_RT,
     }
 }
 

@@ -7,7 +7,7 @@
 //! slowpath that saved `preferred_zoneref` before an offline's rebuild walks
 //! a shifted array afterwards and can fail with free memory in its zone.
 
-use crate::guard::{ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::sync::SpinLock;
 
@@ -41,7 +41,7 @@ impl ZonelistGuard for NoGuard {
     type Fast<'a> = &'a Zonelists;
     type Section<'a> = Unprotected<'a>;
 
-    fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
+    fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
         let zonelists = Zonelists::new(nodes);
         build(&zonelists);
         NoGuard {
@@ -56,7 +56,7 @@ impl ZonelistGuard for NoGuard {
     }
 
     #[inline]
-    fn read_begin(&self, _probe: &mut ReaderProbe) -> Unprotected<'_> {
+    fn read_begin(&self, _probe: &mut ReaderProbe, _retry: bool) -> Unprotected<'_> {
         Unprotected(&self.zonelists)
     }
 

@@ -25,7 +25,7 @@
 //!   eligible zone of a consistent zonelist, so it can only fail on
 //!   watermarks (a true OOM).
 
-use crate::guard::{ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::page::{page_zone_id, Pfn, ORDER_MASK, PG_ALLOCATED, STATE_MASK};
 use crate::mm::pcp::PCP_MAX_ORDER;
 use crate::mm::zone::{ZoneType, NOT_POPULATED, WMARK_HIGH, WMARK_LOW, WMARK_MIN};
@@ -99,6 +99,8 @@ impl Scope {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct AllocConfig {
     pub scope: Scope,
+    #[serde(skip)]
+    pub guard: GuardOpts,
     /// Busy time of one direct-reclaim round, nanoseconds.
     pub reclaim_ns: u64,
 }
@@ -107,6 +109,7 @@ impl Default for AllocConfig {
     fn default() -> Self {
         AllocConfig {
             scope: Scope::Slowpath,
+            guard: GuardOpts::default(),
             reclaim_ns: 2_000,
         }
     }
@@ -127,6 +130,8 @@ pub struct AllocStats {
     pub reclaimed_pages: u64,
     pub false_ooms: u64,
     pub true_ooms: u64,
+    /// Walks that examined a zone no longer populated (an old zonelist).
+    pub stale_zone_visits: u64,
     /// Orders above PAGE_ALLOC_COSTLY_ORDER that failed legitimately.
     pub costly_failures: u64,
     /// Pages handed out from an isolated or offline pageblock (must be 0).
@@ -146,6 +151,7 @@ impl AllocStats {
         self.reclaimed_pages += o.reclaimed_pages;
         self.false_ooms += o.false_ooms;
         self.true_ooms += o.true_ooms;
+        self.stale_zone_visits += o.stale_zone_visits;
         self.costly_failures += o.costly_failures;
         self.isolated_allocs += o.isolated_allocs;
         self.bad_pages += o.bad_pages;
@@ -243,7 +249,7 @@ pub struct Allocator<G: ZonelistGuard> {
 impl<G: ZonelistGuard> Allocator<G> {
     pub fn new(mm_cfg: MmConfig, cfg: AllocConfig) -> Self {
         let mm = Mm::new(mm_cfg);
-        let guard = G::new(mm.cfg.nodes, &|zl| build_all_into(&mm, zl));
+        let guard = G::new(mm.cfg.nodes, &cfg.guard, &|zl| build_all_into(&mm, zl));
         for z in mm.zones.iter() {
             let since = if z.populated() { 0 } else { NOT_POPULATED };
             // Relaxed: single-threaded construction.
@@ -293,14 +299,18 @@ impl<G: ZonelistGuard> Allocator<G> {
                 let view = self.guard.fast_view();
                 self.fast_path(ctx, &view, highest, order, gfp)
             }
-            Scope::EveryAlloc => loop {
-                let section = self.guard.read_begin(&mut ctx.probe);
-                let page = self.fast_path(ctx, &section, highest, order, gfp);
-                if page.is_some() || !section.need_retry() {
-                    break page;
+            Scope::EveryAlloc => {
+                let mut retry = false;
+                loop {
+                    let section = self.guard.read_begin(&mut ctx.probe, retry);
+                    let page = self.fast_path(ctx, &section, highest, order, gfp);
+                    if page.is_some() || !section.need_retry() {
+                        break page;
+                    }
+                    ctx.stats.retries += 1;
+                    retry = true;
                 }
-                ctx.stats.retries += 1;
-            },
+            }
         };
         match page {
             Some(pfn) => {
@@ -352,6 +362,11 @@ impl<G: ZonelistGuard> Allocator<G> {
             }
             let zone = &self.mm.zones[zone_id];
             rec.visit(zone_id);
+            if !zone.populated() {
+                // Only a guard that lets a walk see an old zonelist (RCU)
+                // gets here: in-place lists never hold unpopulated zones.
+                ctx.stats.stale_zone_visits += 1;
+            }
             if !zone.watermark_ok(ac.order, zone.wmark(wmark), ac.highest_zoneidx, ac.harder) {
                 continue;
             }
@@ -408,8 +423,9 @@ impl<G: ZonelistGuard> Allocator<G> {
         ctx.stats.slowpath_entries += 1;
         let costly = order > PCP_MAX_ORDER;
         // restart:
+        let mut retry = false;
         loop {
-            let section = self.guard.read_begin(&mut ctx.probe);
+            let section = self.guard.read_begin(&mut ctx.probe, retry);
             // Ground truth for classification; Relaxed: only compared with
             // values written under the zonelist-update lock.
             let gen0 = self.zonelist_gen.load(Ordering::Relaxed);
@@ -469,6 +485,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                 // Before __alloc_pages_may_oom.
                 if section.need_retry() {
                     ctx.stats.retries += 1;
+                    retry = true;
                     continue;
                 }
                 // __alloc_pages_may_oom: one last walk at the HIGH watermark
@@ -480,6 +497,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             // nopage:
             if section.need_retry() {
                 ctx.stats.retries += 1;
+                retry = true;
                 continue;
             }
             // Which zones could have served the allocation when the walk

@@ -93,6 +93,7 @@ pub struct RunConfig {
     pub pressure: String,
     pub reclaim_us: f64,
     pub pin: bool,
+    pub rt: bool,
     pub seed: u64,
 }
 

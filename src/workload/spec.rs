@@ -1,5 +1,6 @@
 //! What one measured cell is: guard, scope, readers, writer, pressure.
 
+use crate::guard::GuardOpts;
 use crate::mm::alloc::{AllocConfig, Scope};
 use crate::mm::MmConfig;
 use serde::{Deserialize, Serialize};
@@ -67,6 +68,8 @@ pub struct CellSpec {
     pub duration_s: f64,
     pub warmup_s: f64,
     pub pin: bool,
+    /// PREEMPT_RT semantics for guards that honour it.
+    pub rt: bool,
     pub seed: u64,
     pub repeat: usize,
 }
@@ -86,6 +89,7 @@ impl CellSpec {
     pub fn alloc_config(&self) -> AllocConfig {
         AllocConfig {
             scope: self.scope,
+            guard: GuardOpts { rt: self.rt },
             reclaim_ns: (self.reclaim_us * 1000.0) as u64,
         }
     }
