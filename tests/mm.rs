@@ -165,6 +165,28 @@ fn offline_gives_up_while_pages_are_held_and_undoes_isolation() {
     assert!(a.mm.check(&held).ok());
 }
 
+#[test]
+fn a_disabled_pageset_holds_nothing_between_allocations() {
+    // zone_pcp_disable sets batch 1: a refill of any order takes one block,
+    // so nothing stays on the list for isolation to miss.
+    let a = alloc::<Seqcount>(small(0, 8, 4, 1), Scope::Slowpath);
+    let movable = a.mm.zone(0, ZoneType::Movable);
+    a.mm.zone_pcp_disable(movable);
+    let mut ctx = a.ctx(0);
+    for order in 0..=3 {
+        let p = a
+            .alloc_pages(&mut ctx, Gfp::HIGHUSER_MOVABLE, order, &mut NoReclaim)
+            .unwrap();
+        assert_eq!(a.mm.pcp(0, movable.id).lock().count, 0, "order {order}");
+        a.free_pages(&mut ctx, p, order);
+        assert_eq!(
+            a.mm.pcp(0, movable.id).lock().count,
+            0,
+            "order {order} free"
+        );
+    }
+}
+
 /// Bring zone `zt` to just below its LOW watermark (above MIN), so the fast
 /// path fails and the slowpath's MIN walk would succeed.
 fn squeeze<G: ZonelistGuard>(a: &Allocator<G>, zt: ZoneType) -> Vec<Pfn> {

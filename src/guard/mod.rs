@@ -52,7 +52,7 @@ pub mod seqlock;
 
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::sync::atomic::{AtomicBool, Ordering};
-use crate::sync::{SeqCount, SpinLock};
+use crate::sync::{SeqCount, SpinLock, SpinLockGuard};
 use crossbeam_utils::CachePadded;
 use std::marker::PhantomData;
 
@@ -68,6 +68,9 @@ pub struct GuardOpts {
 pub struct ReaderProbe {
     /// Spins on an odd count (or on a lock) in `read_begin`.
     pub stall_spins: u64,
+    /// Sections that took a lock because a lockless pass had to retry
+    /// (`read_seqbegin_or_lock`).
+    pub locked_passes: u64,
 }
 
 /// The writer's side of the model a guard may need.
@@ -181,6 +184,49 @@ impl ReadSection for SeqSection<'_> {
     }
 }
 
+impl<'a> SeqSection<'a> {
+    /// A section that began at count `start` (read by the caller).
+    #[inline]
+    pub fn from_start(zonelists: &'a Zonelists, seq: &'a SeqCount, start: u32) -> Self {
+        SeqSection {
+            zonelists,
+            seq,
+            start,
+        }
+    }
+}
+
+/// A section that holds a lock for its whole length and never retries
+/// (`read_seqlock_excl`, a read-write lock's read side).
+pub struct LockedSection<'a, H> {
+    _held: H,
+    zonelists: &'a Zonelists,
+}
+
+impl<'a, H> LockedSection<'a, H> {
+    #[inline]
+    pub fn new(held: H, zonelists: &'a Zonelists) -> Self {
+        LockedSection {
+            _held: held,
+            zonelists,
+        }
+    }
+}
+
+impl<H> ZonelistView for LockedSection<'_, H> {
+    #[inline]
+    fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef {
+        self.zonelists.zoneref(nid, idx)
+    }
+}
+
+impl<H> ReadSection for LockedSection<'_, H> {
+    #[inline]
+    fn need_retry(&self) -> bool {
+        false
+    }
+}
+
 /// Zonelists rewritten in place under a `seqcount_t`, writers serialised by
 /// a spinlock: the state shared by `seqcount` (a static spinlock beside the
 /// count) and `seqlock` (the lock inside `seqlock_t`), which differ only in
@@ -210,6 +256,14 @@ impl SeqZonelists {
     #[inline]
     pub fn read_begin(&self, probe: &mut ReaderProbe) -> SeqSection<'_> {
         SeqSection::begin(&self.zonelists, &self.seq, probe)
+    }
+
+    /// `read_seqlock_excl`: the writers' lock, held by a reader.
+    #[inline]
+    pub fn read_excl(&self, probe: &mut ReaderProbe) -> LockedSection<'_, SpinLockGuard<'_, ()>> {
+        let (held, spins) = self.lock.lock_counting();
+        probe.stall_spins += spins as u64;
+        LockedSection::new(held, &self.zonelists)
     }
 
     /// `spin_lock`; `write_seqcount_begin`; rewrite; `write_seqcount_end`;

@@ -8,8 +8,10 @@
 //! `write_seqcount_end`, `spin_unlock_irqrestore`.
 //!
 //! Simplification: interrupt masking is a per-CPU flag ([`WriterCtx::irq_save`])
-//! that the interrupt model honours by deferring interrupts on the writer's
-//! CPU; `printk_deferred_enter` has no counterpart (no console here).
+//! set for the write section. Nothing injects interrupts yet, so until the
+//! interrupt model exists `seqlock` measures the same as `seqcount` plus the
+//! cost of setting the flag; `printk_deferred_enter` has no counterpart (no
+//! console here).
 
 use crate::guard::{SeqFamily, SeqWriteSide, SeqZonelists, WriterCtx};
 use crate::mm::zonelist::Zonelists;

@@ -12,16 +12,20 @@
 //! * No compaction, kswapd, cpusets, nodemasks, node reclaim or dirty limits:
 //!   none of them touches the zonelist cookie.
 //! * `should_reclaim_retry` is bounded by MAX_RECLAIM_RETRIES reclaim rounds
-//!   in all (the kernel resets its count on progress); costly orders (> 3)
-//!   give up after one round, as without __GFP_RETRY_MAYFAIL.
+//!   in all and stops when reclaim makes no progress (the kernel resets its
+//!   count on progress and also weighs reclaimable pages); costly orders
+//!   (> 3) give up after one round, as without __GFP_RETRY_MAYFAIL. As in
+//!   `__alloc_pages_direct_reclaim`, a round that made progress walks, and on
+//!   failure drains every per-CPU list and walks again.
 //! * A declared OOM ends the allocation as a failure and is counted; the
 //!   kernel would kill a task and retry. Whether the OOM was spurious, which
 //!   is what is measured, is decided before that point.
-//! * A failed allocation is classified outside the timed path: under the
-//!   zonelist-update lock, the current zonelist is walked, and the failure is
-//!   a *false OOM* if an eligible zone that the failing walk did not visit,
-//!   and that was populated since before the slowpath began, had free pages
-//!   above its MIN watermark when the walk ended (a snapshot taken then). A correct guard's final walk visits every
+//! * A failed allocation is classified after its section ended, without
+//!   taking any lock: it is a *false OOM* if an eligible zone that one of the
+//!   final pass's walks did not visit, and that was populated since before
+//!   the pass began, had free pages above its MIN watermark when the walks
+//!   ended (a snapshot taken then). Every zonelist holds every populated
+//!   zone, so this equals a validating walk under the writer lock. A correct guard's final walk visits every
 //!   eligible zone of a consistent zonelist, so it can only fail on
 //!   watermarks (a true OOM).
 
@@ -202,8 +206,16 @@ impl VisitRecord for NoRecord {
 struct ZoneMask([u64; 3]);
 
 impl ZoneMask {
+    const ALL: ZoneMask = ZoneMask([u64::MAX; 3]);
+
     fn contains(&self, z: usize) -> bool {
         self.0[z / 64] & (1 << (z % 64)) != 0
+    }
+
+    fn intersect(&mut self, other: &ZoneMask) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a &= b;
+        }
     }
 }
 
@@ -297,13 +309,13 @@ impl<G: ZonelistGuard> Allocator<G> {
         let page = match self.cfg.scope {
             Scope::Slowpath => {
                 let view = self.guard.fast_view();
-                self.fast_path(ctx, &view, highest, order, gfp)
+                self.fast_path(ctx, &view, highest, order)
             }
             Scope::EveryAlloc => {
                 let mut retry = false;
                 loop {
                     let section = self.guard.read_begin(&mut ctx.probe, retry);
-                    let page = self.fast_path(ctx, &section, highest, order, gfp);
+                    let page = self.fast_path(ctx, &section, highest, order);
                     if page.is_some() || !section.need_retry() {
                         break page;
                     }
@@ -328,15 +340,14 @@ impl<G: ZonelistGuard> Allocator<G> {
         view: &V,
         highest: usize,
         order: u32,
-        gfp: Gfp,
     ) -> Option<Pfn> {
         let (preferred, zref) = first_zones_zonelist(view, ctx.nid, highest);
-        zref.zone_id()?;
+        zref.zone_id()?; // The fast path uses plain ALLOC_WMARK_LOW, whatever the gfp.
         let ac = AllocContext {
             preferred,
             highest_zoneidx: highest,
             order,
-            harder: gfp.harder(),
+            harder: false,
         };
         self.get_page_from_freelist(ctx, view, &ac, WMARK_LOW, &mut NoRecord)
     }
@@ -363,8 +374,9 @@ impl<G: ZonelistGuard> Allocator<G> {
             let zone = &self.mm.zones[zone_id];
             rec.visit(zone_id);
             if !zone.populated() {
-                // Only a guard that lets a walk see an old zonelist (RCU)
-                // gets here: in-place lists never hold unpopulated zones.
+                // A zonelist that still lists a zone no longer populated: an
+                // RCU reader's old copy, or any guard's walk between an
+                // offline's population change and its rebuild.
                 ctx.stats.stale_zone_visits += 1;
             }
             if !zone.watermark_ok(ac.order, zone.wmark(wmark), ac.highest_zoneidx, ac.harder) {
@@ -385,12 +397,11 @@ impl<G: ZonelistGuard> Allocator<G> {
         if page.state() & PG_ALLOCATED != 0 {
             ctx.stats.bad_pages += 1;
         }
-        // Race-free here: an offline needs this (now allocated) page free
-        // first. Isolation is checked where buddy hands blocks out, under
-        // the zone lock (`Buddy::rmqueue_smallest`).
-        if self.mm.pageblock_offline(pfn) {
-            ctx.stats.isolated_allocs += 1;
-        }
+        // Isolation is checked where blocks become available for handing
+        // out, under the owning lock (`Buddy::rmqueue_smallest`, and the
+        // per-CPU lists at isolation time); an offline page cannot be here,
+        // since offlining waits for every page of the range to be free, and
+        // the end-of-run accounting would see it.
         page.set_state(PG_ALLOCATED, order);
     }
 
@@ -425,9 +436,13 @@ impl<G: ZonelistGuard> Allocator<G> {
         // restart:
         let mut retry = false;
         loop {
-            let section = self.guard.read_begin(&mut ctx.probe, retry);
-            // Ground truth for classification; Relaxed: only compared with
-            // values written under the zonelist-update lock.
+            let section = self.guard.read_begin(&mut ctx.probe, retry); // Ground truth for classification. Relaxed: for a seqcount-family
+                                                                        // guard, a gen0 read inside the section that sees rebuild g also
+                                                                        // makes need_retry fire unless the walk saw g's zonelist (the
+                                                                        // writer's Release fence pairs with the reader's Acquire fence),
+                                                                        // so a zone populated at or before gen0 was in every list a
+                                                                        // non-retrying walk saw; lock and RCU guards argue it in their
+                                                                        // own docs.
             let gen0 = self.zonelist_gen.load(Ordering::Relaxed);
             let (preferred, zref) = first_zones_zonelist(&section, ctx.nid, gfp.highest_zoneidx());
             if let Some(hook) = &self.slowpath_hook {
@@ -439,12 +454,15 @@ impl<G: ZonelistGuard> Allocator<G> {
                 order,
                 harder: gfp.harder(),
             };
-            // One walk of the section's zonelists; `visited` keeps the zones
-            // the latest walk examined.
-            let mut visited = ZoneMask::default();
+            // One walk of the section's zonelists. `visited` keeps the
+            // zones that *every* walk of this pass examined: a zone any walk
+            // skipped counts as missed when the allocation fails.
+            let mut visited = ZoneMask::ALL;
             let mut walk = |ctx: &mut AllocCtx, wmark: usize| {
-                visited = ZoneMask::default();
-                self.get_page_from_freelist(ctx, &section, &ac, wmark, &mut visited)
+                let mut mask = ZoneMask::default();
+                let page = self.get_page_from_freelist(ctx, &section, &ac, wmark, &mut mask);
+                visited.intersect(&mask);
+                page
             };
             let oom_check = 'nopage: {
                 if zref.zone_id().is_none() {
@@ -456,16 +474,19 @@ impl<G: ZonelistGuard> Allocator<G> {
                 if !gfp.can_direct_reclaim() {
                     break 'nopage false;
                 }
-                // retry: direct reclaim, then the walk again.
-                let mut drained = false;
+                // retry: __alloc_pages_direct_reclaim, then
+                // should_reclaim_retry.
                 for _round in 0..MAX_RECLAIM_RETRIES {
                     let progress = self.direct_reclaim(ctx, reclaim);
+                    if progress == 0 {
+                        // No progress: no walk, and no point retrying.
+                        break;
+                    }
                     let mut page = walk(ctx, WMARK_MIN);
-                    if page.is_none() && !drained {
-                        // __alloc_pages_direct_reclaim: drain the per-CPU
-                        // lists once and try again.
+                    if page.is_none() {
+                        // Drain the per-CPU lists (where reclaim just put
+                        // its pages) and try once more.
                         self.mm.drain_all_pages(None);
-                        drained = true;
                         page = walk(ctx, WMARK_MIN);
                     }
                     if let Some(pfn) = page {
@@ -473,9 +494,6 @@ impl<G: ZonelistGuard> Allocator<G> {
                     }
                     if costly {
                         break 'nopage false;
-                    }
-                    if progress == 0 {
-                        break;
                     }
                 }
                 true
@@ -550,7 +568,7 @@ impl<G: ZonelistGuard> Allocator<G> {
         ok: &ZoneMask,
         gen0: u64,
     ) {
-        if self.missed_free_zone(ctx.nid, gfp, visited, ok, gen0) {
+        if self.missed_free_zone(gfp, visited, ok, gen0) {
             ctx.stats.false_ooms += 1;
         } else if order > PCP_MAX_ORDER {
             ctx.stats.costly_failures += 1;
@@ -559,32 +577,28 @@ impl<G: ZonelistGuard> Allocator<G> {
         }
     }
 
+    /// Every node's zonelist holds every populated zone, so "an eligible
+    /// zone the failing walks did not visit" is a scan of all zones; no lock
+    /// is taken (the writer holds the zonelist-update lock across work that
+    /// would otherwise stall the failing reader inside its measured time).
     fn missed_free_zone(
         &self,
-        nid: usize,
         gfp: Gfp,
         visited: &ZoneMask,
         ok_at_fail: &ZoneMask,
         gen0: u64,
     ) -> bool {
-        let _stable = self.zonelist_update.lock();
         let highest = gfp.highest_zoneidx();
-        let view = self.guard.fast_view();
-        let (mut idx, _) = first_zones_zonelist(&view, nid, highest);
-        while let Some(zone_id) = view.zoneref(nid, idx).zone_id() {
-            idx += 1;
-            let zone = &self.mm.zones[zone_id];
-            // Relaxed: written under zonelist_update, which we hold.
+        self.mm.zones.iter().any(|zone| {
+            // Relaxed: written under zonelist_update; a racing rebuild can
+            // only make the value newer, which excludes the zone (an
+            // undercount for `none`, never a false positive).
             let since = zone.populated_since.load(Ordering::Relaxed);
-            if zone.zone_type as usize <= highest
-                && !visited.contains(zone_id)
+            zone.zone_type as usize <= highest
+                && !visited.contains(zone.id)
                 && since <= gen0
-                && ok_at_fail.contains(zone_id)
-            {
-                return true;
-            }
-        }
-        false
+                && ok_at_fail.contains(zone.id)
+        })
     }
 
     /// Take `nr` order-0 pages straight from a zone's buddy lists and hand

@@ -65,6 +65,16 @@ impl<G: ZonelistGuard> Allocator<G> {
             mm.set_pageblocks(start, end, true, false);
             mm.buddy(zone).isolate_range(&mut area, start, end);
         }
+        // The pagesets were drained and disabled before isolation: none may
+        // hold a block of the range now, or it could be handed out isolated.
+        for cpu in 0..mm.nr_cpus {
+            let pcp = mm.pcp(cpu, zone_id).lock();
+            if pcp.count != 0 {
+                // Relaxed: a bug counter summed after the run.
+                zone.isolated_allocs
+                    .fetch_add(pcp.count as u64, Ordering::Relaxed);
+            }
+        }
         // Migration: wait until every page of the range is free.
         while zone.lock.lock().nr_isolated < nr {
             if !migrate() {

@@ -59,8 +59,10 @@ impl Mm {
     ) -> Option<Pfn> {
         let o = order as usize;
         if pcp.lists[o].is_empty() {
-            // nr_pcp_alloc: batch, scaled down for higher orders.
-            let batch = if order == 0 {
+            // nr_pcp_alloc (v6.1): batch, scaled down for higher orders but
+            // never above 1 while the pageset is disabled (batch 1), so a
+            // disabled pageset holds nothing between lock holds.
+            let batch = if order == 0 || pcp.batch <= 1 {
                 pcp.batch
             } else {
                 (pcp.batch >> order).max(2)
@@ -109,19 +111,25 @@ impl Mm {
                 pcp.lists[order as usize].push_head(&self.mem_map, pfn);
                 pcp.count += 1 << order;
                 if pcp.count >= pcp.high {
-                    // nr_pcp_free: a batch; everything when high < batch
-                    // (the pageset is disabled for hotplug).
-                    let n = if pcp.high < pcp.batch {
-                        pcp.count
-                    } else {
-                        pcp.batch
-                    };
-                    self.free_pcppages_bulk(zone, n, &mut pcp);
+                    self.free_high(zone, &mut pcp);
                 }
                 return;
             }
         }
         self.free_one_page(zone, pfn, order);
+    }
+
+    /// The `count >= high` tail of `free_unref_page_commit`: nr_pcp_free is
+    /// a batch, or everything when high < batch (the pageset is disabled).
+    #[cold]
+    #[inline(never)]
+    fn free_high(&self, zone: &Zone, pcp: &mut Pcp) {
+        let n = if pcp.high < pcp.batch {
+            pcp.count
+        } else {
+            pcp.batch
+        };
+        self.free_pcppages_bulk(zone, n, pcp);
     }
 
     /// `free_one_page`: straight into buddy under the zone lock.

@@ -92,8 +92,9 @@ pub struct Zone {
     /// zonelist generation at which the zone last became populated, or
     /// `NOT_POPULATED`. Written under the zonelist-update lock.
     pub(crate) populated_since: AtomicU64,
-    /// Blocks buddy handed out from an isolated or offline pageblock
-    /// (must stay 0; checked under the zone lock).
+    /// Blocks of an isolated or offline range the allocator could hand out:
+    /// taken off a buddy free list, or left on a per-CPU list across
+    /// isolation (must stay 0; checked under the owning lock).
     pub isolated_allocs: AtomicU64,
 }
 
@@ -185,7 +186,9 @@ impl Zone {
         let reserve = self.vm.lowmem_reserve[highest_zoneidx].load(Ordering::Relaxed) as i64;
         let mut min = mark as i64;
         if harder {
-            // ALLOC_HARDER (GFP_ATOMIC) may dip a quarter below the mark.
+            // GFP_ATOMIC: ALLOC_HIGH halves the mark, ALLOC_HARDER takes a
+            // quarter of the rest (3/8 of the mark remains).
+            min -= min / 2;
             min -= min / 4;
         }
         if order == 0 {

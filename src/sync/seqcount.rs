@@ -14,8 +14,9 @@
 //! (step 1) synchronises with the reader's Acquire fence (step 4), so the
 //! reload sees at least `seq + 1` and the reader retries.
 
-use crate::primitive::spin_hint;
 use crate::primitive::sync::atomic::{fence, AtomicU32, Ordering};
+use crate::primitive::{spin_hint, yield_now};
+use crate::sync::spinlock::SPINS_BEFORE_YIELD;
 
 pub struct SeqCount {
     seq: AtomicU32,
@@ -57,7 +58,13 @@ impl SeqCount {
     fn read_begin_spin(&self) -> (u32, u32) {
         let mut spins = 0u32;
         loop {
-            spin_hint();
+            // Yield after a while, as the spinlock does: a userspace writer
+            // can be preempted inside its section, a kernel one cannot.
+            if spins < SPINS_BEFORE_YIELD {
+                spin_hint();
+            } else {
+                yield_now();
+            }
             spins = spins.saturating_add(1);
             let seq = self.raw_read();
             if seq & 1 == 0 {
@@ -98,6 +105,21 @@ impl SeqCount {
         // Release (step 3): the data stores are visible to any reader whose
         // Acquire load sees the even count.
         self.seq.store(seq.wrapping_add(1), Ordering::Release);
+    }
+
+    /// `raw_write_seqcount_latch`: advance the count so readers switch to
+    /// the other copy. The caller serialises writers.
+    #[inline]
+    pub fn write_latch(&self) {
+        // Relaxed load: as in write_begin.
+        let seq = self.seq.load(Ordering::Relaxed);
+        // Release store: the writes to the copy readers now switch to are
+        // visible to a reader whose Acquire load sees the new count (the
+        // first smp_wmb). Release fence after it: a reader that observes any
+        // later write to the other copy also sees this count on its retry
+        // check (the second smp_wmb), as in write_begin.
+        self.seq.store(seq.wrapping_add(1), Ordering::Release);
+        fence(Ordering::Release);
     }
 
     /// Whether a write section is open (diagnostics and the irq model).

@@ -12,7 +12,7 @@ use std::cell::UnsafeCell;
 use std::ops::{Deref, DerefMut};
 
 /// Spins before a waiter starts yielding.
-const SPINS_BEFORE_YIELD: u32 = 128;
+pub(crate) const SPINS_BEFORE_YIELD: u32 = 128;
 
 pub struct SpinLock<T> {
     locked: AtomicBool,
@@ -52,14 +52,20 @@ impl<T> SpinLock<T> {
     /// `spin_lock`.
     #[inline]
     pub fn lock(&self) -> SpinLockGuard<'_, T> {
+        self.lock_counting().0
+    }
+
+    /// `spin_lock`, also returning how many times it spun (0: uncontended).
+    #[inline]
+    pub fn lock_counting(&self) -> (SpinLockGuard<'_, T>, u32) {
         match self.try_lock() {
-            Some(g) => g,
+            Some(g) => (g, 0),
             None => self.lock_contended(),
         }
     }
 
     #[cold]
-    fn lock_contended(&self) -> SpinLockGuard<'_, T> {
+    fn lock_contended(&self) -> (SpinLockGuard<'_, T>, u32) {
         let mut spins = 0u32;
         loop {
             // Relaxed: only a hint that the lock looks free; the Acquire of the
@@ -73,7 +79,7 @@ impl<T> SpinLock<T> {
                 }
             }
             if let Some(g) = self.try_lock() {
-                return g;
+                return (g, spins.max(1));
             }
         }
     }
