@@ -196,12 +196,18 @@ impl ListHead {
             self.head = pfn;
         }
         self.tail = pfn;
-    }
-
+    }    /// Take the head. The taken page's own links are left stale: every
+    /// push sets both before the page is listed again.
     #[inline]
     pub fn pop_head(&mut self, mm: &MemMap) -> Option<Pfn> {
         let pfn = self.first()?;
-        self.remove(mm, pfn);
+        let next = mm.page(pfn).next();
+        self.head = next;
+        if next != NIL {
+            mm.page(next).set_prev(NIL);
+        } else {
+            self.tail = NIL;
+        }
         Some(pfn)
     }
 

@@ -19,22 +19,23 @@ use crate::primitive::sync::atomic::{AtomicU32, Ordering};
 pub struct ZoneRef(u32);
 
 impl ZoneRef {
-    pub const NULL: ZoneRef = ZoneRef(0);
-
+    pub const NULL: ZoneRef = ZoneRef(0);    /// The zone id above two bits of zone type index (the kernel's zoneref
+    /// carries `zone_idx` beside the zone pointer for the same reason: the
+    /// walk filters on it without touching the zone).
     pub fn new(zone_id: usize) -> Self {
-        ZoneRef(zone_id as u32 + 1)
+        ZoneRef((((zone_id + 1) << 2) | (zone_id % MAX_NR_ZONES)) as u32)
     }
 
     /// `zonelist_zone`: the zone id, or `None` at the terminator.
     #[inline]
     pub fn zone_id(self) -> Option<usize> {
-        self.0.checked_sub(1).map(|z| z as usize)
+        (self.0 >> 2).checked_sub(1).map(|z| z as usize)
     }
 
     /// `zonelist_zone_idx`: the zone type index (meaningless for NULL).
     #[inline]
     pub fn zone_idx(self) -> usize {
-        (self.0.wrapping_sub(1) as usize) % MAX_NR_ZONES
+        (self.0 & 3) as usize
     }
 
     pub fn raw(self) -> u32 {
