@@ -196,7 +196,8 @@ impl ListHead {
             self.head = pfn;
         }
         self.tail = pfn;
-    }    /// Take the head. The taken page's own links are left stale: every
+    }
+    /// Take the head. The taken page's own links are left stale: every
     /// push sets both before the page is listed again.
     #[inline]
     pub fn pop_head(&mut self, mm: &MemMap) -> Option<Pfn> {

@@ -19,7 +19,8 @@ use crate::primitive::sync::atomic::{AtomicU32, Ordering};
 pub struct ZoneRef(u32);
 
 impl ZoneRef {
-    pub const NULL: ZoneRef = ZoneRef(0);    /// The zone id above two bits of zone type index (the kernel's zoneref
+    pub const NULL: ZoneRef = ZoneRef(0);
+    /// The zone id above two bits of zone type index (the kernel's zoneref
     /// carries `zone_idx` beside the zone pointer for the same reason: the
     /// walk filters on it without touching the zone).
     pub fn new(zone_id: usize) -> Self {
