@@ -365,7 +365,7 @@ fn run(args: RunArgs) -> ExitCode {
 
 fn print_table(cells: &[CellResult]) {
     println!(
-        "{:<10} {:>3} {:>3} {:>12} {:>9} {:>8} {:>6} {:>6} {:>5} {:>5} {:>8}",
+        "{:<17} {:>3} {:>3} {:>11} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
         "guard",
         "rd",
         "rep",
@@ -374,13 +374,14 @@ fn print_table(cells: &[CellResult]) {
         "retries",
         "f-oom",
         "t-oom",
+        "stale",
         "iso",
         "lost",
         "rebuilds"
     );
     for c in cells {
         println!(
-            "{:<10} {:>3} {:>3} {:>12.0} {:>9} {:>8} {:>6} {:>6} {:>5} {:>5} {:>8}{}",
+            "{:<17} {:>3} {:>3} {:>11.0} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}{}",
             c.spec.guard,
             c.spec.readers,
             c.spec.repeat,
@@ -389,6 +390,7 @@ fn print_table(cells: &[CellResult]) {
             c.stats.retries,
             c.stats.false_ooms,
             c.stats.true_ooms,
+            c.stats.stale_zone_visits,
             c.stats.isolated_allocs,
             c.pages_lost,
             c.writer.rebuilds,

@@ -46,9 +46,18 @@
 //! # assert!(!g.read_begin(&mut ReaderProbe::default(), false).need_retry());
 //! ```
 
+pub mod epoch;
+pub mod latch;
 pub mod none;
+pub mod rcu;
+pub mod rcu_recheck;
+pub mod rwlock;
+pub mod seqbegin_or_lock;
 pub mod seqcount;
+pub mod seqcount_spinlock;
 pub mod seqlock;
+pub mod seqlock_crate;
+pub mod seqlock_excl;
 
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::sync::atomic::{AtomicBool, Ordering};
@@ -355,7 +364,20 @@ macro_rules! guards {
     };
 }
 
-guards!(none::NoGuard, seqcount::Seqcount, seqlock::SeqLock);
+guards!(
+    none::NoGuard,
+    seqcount::Seqcount,
+    seqlock::SeqLock,
+    seqlock_excl::SeqlockExcl,
+    seqbegin_or_lock::SeqbeginOrLock,
+    seqcount_spinlock::SeqcountSpinlock,
+    rcu::Rcu<false>,
+    rcu_recheck::RcuRecheck,
+    latch::Latch,
+    rwlock::RwLockGuard,
+    seqlock_crate::SeqlockCrate,
+    epoch::Epoch,
+);
 
 /// The guard info for `name`.
 pub fn find(name: &str) -> Option<&'static GuardInfo> {

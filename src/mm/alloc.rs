@@ -134,7 +134,8 @@ pub struct AllocStats {
     pub reclaimed_pages: u64,
     pub false_ooms: u64,
     pub true_ooms: u64,
-    /// Walks that examined a zone no longer populated (an old zonelist).
+    /// Zone visits on a zonelist older than the current one: the zone is
+    /// empty and a rebuild has already dropped it.
     pub stale_zone_visits: u64,
     /// Orders above PAGE_ALLOC_COSTLY_ORDER that failed legitimately.
     pub costly_failures: u64,
@@ -372,11 +373,12 @@ impl<G: ZonelistGuard> Allocator<G> {
                 continue;
             }
             let zone = &self.mm.zones[zone_id];
-            rec.visit(zone_id);
-            if !zone.populated() {
-                // A zonelist that still lists a zone no longer populated: an
-                // RCU reader's old copy, or any guard's walk between an
-                // offline's population change and its rebuild.
+            rec.visit(zone_id); // Relaxed: a statistic; populated_since is read only when the
+                                // zone is empty, which is rare.
+            if !zone.populated() && zone.populated_since.load(Ordering::Relaxed) == NOT_POPULATED {
+                // A zone the current zonelists no longer list (the rebuild
+                // that dropped it has begun): the walk is over an old list,
+                // an RCU snapshot or an in-place list mid-rewrite.
                 ctx.stats.stale_zone_visits += 1;
             }
             if !zone.watermark_ok(ac.order, zone.wmark(wmark), ac.highest_zoneidx, ac.harder) {

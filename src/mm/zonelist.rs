@@ -42,6 +42,11 @@ impl ZoneRef {
     pub fn raw(self) -> u32 {
         self.0
     }
+
+    /// The inverse of [`ZoneRef::raw`].
+    pub fn from_raw(raw: u32) -> Self {
+        ZoneRef(raw)
+    }
 }
 
 /// Anything a zonelist walk can read zonerefs from: the live in-place arrays,

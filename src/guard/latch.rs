@@ -1,0 +1,58 @@
+//! `latch`: `seqcount_latch_t` with two copies of the zonelists.
+//!
+//! Read protocol: `seq = raw_read_seqcount_latch()`, walk `copy[seq & 1]`,
+//! and `read_seqcount_latch_retry()` before OOM and before failing. A reader
+//! never waits: whatever the writer is doing, one copy is stable. Write
+//! protocol (writers serialised by a spinlock): `raw_write_seqcount_latch`
+//! (readers move to copy 1), rebuild copy 0, `raw_write_seqcount_latch`
+//! (readers move to copy 0), rebuild copy 1. The writer pays for two
+//! rebuilds; no interrupt masking is needed, since an interrupted writer's
+//! own CPU can still read the other copy.
+
+use crate::guard::{GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
+use crate::mm::zonelist::Zonelists;
+use crate::sync::{SeqCount, SpinLock};
+use crossbeam_utils::CachePadded;
+
+pub struct Latch {
+    lock: SpinLock<()>,
+    seq: CachePadded<SeqCount>,
+    copies: [Zonelists; 2],
+}
+
+impl ZonelistGuard for Latch {
+    const NAME: &'static str = "latch";
+    const MODELS: &'static str = "seqcount_latch_t: two copies, readers never spin";
+    const PREVENTS_FALSE_OOM: bool = true;
+    type Fast<'a> = &'a Zonelists;
+    type Section<'a> = SeqSection<'a>;
+
+    fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
+        let copies = [Zonelists::new(nodes), Zonelists::new(nodes)];
+        copies.iter().for_each(build);
+        Latch {
+            lock: SpinLock::new(()),
+            seq: CachePadded::new(SeqCount::new()),
+            copies,
+        }
+    }
+
+    #[inline]
+    fn fast_view(&self) -> &Zonelists {
+        &self.copies[(self.seq.raw_read() & 1) as usize]
+    }
+
+    #[inline]
+    fn read_begin(&self, _probe: &mut ReaderProbe, _retry: bool) -> SeqSection<'_> {
+        let start = self.seq.raw_read();
+        SeqSection::from_start(&self.copies[(start & 1) as usize], &self.seq, start)
+    }
+
+    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        let _lock = self.lock.lock();
+        self.seq.write_latch();
+        build(&self.copies[0]);
+        self.seq.write_latch();
+        build(&self.copies[1]);
+    }
+}

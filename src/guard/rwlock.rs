@@ -1,0 +1,57 @@
+//! `rwlock`: a `parking_lot::RwLock` held for the section, what a userspace
+//! developer would reach for.
+//!
+//! Read protocol: `read()` at `zonelist_iter_begin`, walk the live entries,
+//! release when the section ends; never retries. Write protocol: `write()`,
+//! rewrite in place, release. The fast path at `--scope slowpath` walks
+//! without the lock, as upstream's does (the entries are atomics). Every
+//! read acquisition writes the lock word, so readers on different CPUs bounce
+//! its cache line: the cost the thread's seqcount avoids.
+
+use crate::guard::{GuardOpts, LockedSection, ReaderProbe, WriterCtx, ZonelistGuard};
+use crate::mm::zonelist::Zonelists;
+use parking_lot::{RwLock, RwLockReadGuard};
+
+pub struct RwLockGuard {
+    lock: RwLock<()>,
+    zonelists: Zonelists,
+}
+
+impl ZonelistGuard for RwLockGuard {
+    const NAME: &'static str = "rwlock";
+    const MODELS: &'static str = "parking_lot::RwLock held for the section";
+    const PREVENTS_FALSE_OOM: bool = true;
+    type Fast<'a> = &'a Zonelists;
+    type Section<'a> = LockedSection<'a, RwLockReadGuard<'a, ()>>;
+
+    fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
+        let zonelists = Zonelists::new(nodes);
+        build(&zonelists);
+        RwLockGuard {
+            lock: RwLock::new(()),
+            zonelists,
+        }
+    }
+
+    #[inline]
+    fn fast_view(&self) -> &Zonelists {
+        &self.zonelists
+    }
+
+    #[inline]
+    fn read_begin(&self, probe: &mut ReaderProbe, _retry: bool) -> Self::Section<'_> {
+        let held = match self.lock.try_read() {
+            Some(g) => g,
+            None => {
+                probe.stall_spins += 1;
+                self.lock.read()
+            }
+        };
+        LockedSection::new(held, &self.zonelists)
+    }
+
+    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        let _held = self.lock.write();
+        build(&self.zonelists);
+    }
+}

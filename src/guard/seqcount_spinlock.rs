@@ -1,0 +1,91 @@
+//! `seqcount-spinlock`: `seqcount_spinlock_t`, a sequence count with an
+//! associated lock that every writer must hold (lockdep asserts it; here a
+//! debug assertion).
+//!
+//! Read protocol, normally: as `seqcount` (`read_seqcount_begin` spins while
+//! odd, `read_seqcount_retry` before OOM and before failing). With `--rt`
+//! (PREEMPT_RT), a reader that finds the count odd does not spin: it takes
+//! and releases the associated lock, which on RT is a sleeping lock, so it
+//! waits for the (possibly preempted) writer to finish, then reads the count
+//! again (`__seqprop_spinlock_sequence` with `preemptible`). Write protocol:
+//! take the associated lock, `write_seqcount_begin`, rewrite in place,
+//! `write_seqcount_end`, unlock.
+//!
+//! Simplification: the associated lock is `parking_lot::Mutex` in both modes
+//! (it spins briefly, then parks, like an rt_mutex); without `--rt` readers
+//! never touch it, so the read side equals `seqcount`'s and only the writer's
+//! lock differs.
+
+use crate::guard::{GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
+use crate::mm::zonelist::Zonelists;
+use crate::sync::SeqCount;
+use crossbeam_utils::CachePadded;
+
+pub struct SeqcountSpinlock {
+    lock: parking_lot::Mutex<()>,
+    seq: CachePadded<SeqCount>,
+    zonelists: Zonelists,
+    rt: bool,
+}
+
+impl SeqcountSpinlock {
+    /// PREEMPT_RT read_seqcount_begin: wait on the writer's lock while odd.
+    #[cold]
+    fn read_begin_rt(&self, probe: &mut ReaderProbe) -> u32 {
+        loop {
+            let seq = self.seq.raw_read();
+            if seq & 1 == 0 {
+                return seq;
+            }
+            probe.stall_spins += 1;
+            drop(self.lock.lock());
+        }
+    }
+}
+
+impl ZonelistGuard for SeqcountSpinlock {
+    const NAME: &'static str = "seqcount-spinlock";
+    const MODELS: &'static str = "seqcount_spinlock_t; --rt: readers wait on the lock, not spin";
+    const PREVENTS_FALSE_OOM: bool = true;
+    const HONOURS_RT: bool = true;
+    type Fast<'a> = &'a Zonelists;
+    type Section<'a> = SeqSection<'a>;
+
+    fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
+        let zonelists = Zonelists::new(nodes);
+        build(&zonelists);
+        SeqcountSpinlock {
+            lock: parking_lot::Mutex::new(()),
+            seq: CachePadded::new(SeqCount::new()),
+            zonelists,
+            rt: opts.rt,
+        }
+    }
+
+    #[inline]
+    fn fast_view(&self) -> &Zonelists {
+        &self.zonelists
+    }
+
+    #[inline]
+    fn read_begin(&self, probe: &mut ReaderProbe, _retry: bool) -> SeqSection<'_> {
+        if self.rt {
+            let start = self.read_begin_rt(probe);
+            SeqSection::from_start(&self.zonelists, &self.seq, start)
+        } else {
+            SeqSection::begin(&self.zonelists, &self.seq, probe)
+        }
+    }
+
+    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        let _lock = self.lock.lock();
+        // lockdep_assert_held: the associated lock must be held to write.
+        debug_assert!(
+            self.lock.is_locked(),
+            "seqcount_spinlock_t written without its lock"
+        );
+        self.seq.write_begin();
+        build(&self.zonelists);
+        self.seq.write_end();
+    }
+}

@@ -1,0 +1,136 @@
+//! `seqlock-crate`: the Rust ecosystem's seqlock, `seqlock::SeqLock<T:
+//! Copy>`, one per node, holding that node's zonelist as a fixed-size array.
+//!
+//! Read protocol: `read()` copies the node's whole array out (retrying
+//! internally while a writer is active) and the walk runs over the copy;
+//! `need_retry` is false, since the copy is consistent by construction.
+//! Write protocol: build the zonelists off to the side, then for each node
+//! `lock_write()` and copy its row in.
+//!
+//! How this differs from the kernel's in-place walk: the kernel reads only
+//! the entries it walks, in place, and checks the count once at the end; the
+//! crate must copy the whole `T` on every section (it cannot hand out a
+//! reference into data a writer may change), so its cost grows with the
+//! array's size rather than with the walk's length. The array is sized for
+//! the run's nodes (16 entries up to 5 nodes, else every zone of
+//! MAX_NUMNODES nodes), as a Rust user would size a `Copy` type.
+
+use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+use crate::mm::zone::MAX_NR_ZONES;
+use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
+use crate::mm::MAX_NUMNODES;
+use seqlock::SeqLock;
+use std::cell::OnceCell;
+
+const SMALL: usize = 16;
+const LARGE: usize = MAX_NUMNODES * MAX_NR_ZONES + 4;
+
+enum Rows {
+    Small(Box<[SeqLock<[u32; SMALL]>]>),
+    Large(Box<[SeqLock<[u32; LARGE]>]>),
+}
+
+/// The copy lives on the reader's stack: boxing the large variant would add
+/// a heap allocation to every section.
+#[derive(Clone, Copy)]
+#[allow(clippy::large_enum_variant)]
+enum RowCopy {
+    Small([u32; SMALL]),
+    Large([u32; LARGE]),
+}
+
+pub struct SeqlockCrate {
+    rows: Rows,
+    nodes: usize,
+}
+
+/// A section: the node's row, copied out on first use (the walk's node is
+/// known only then).
+pub struct CopySection<'a> {
+    rows: &'a Rows,
+    copy: OnceCell<(usize, RowCopy)>,
+}
+
+impl ZonelistView for CopySection<'_> {
+    #[inline]
+    fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef {
+        let (copied_nid, row) = self.copy.get_or_init(|| {
+            let row = match self.rows {
+                Rows::Small(r) => RowCopy::Small(r[nid].read()),
+                Rows::Large(r) => RowCopy::Large(r[nid].read()),
+            };
+            (nid, row)
+        });
+        debug_assert_eq!(*copied_nid, nid, "one section walks one node's zonelist");
+        ZoneRef::from_raw(match row {
+            RowCopy::Small(a) => a[idx],
+            RowCopy::Large(a) => a[idx],
+        })
+    }
+}
+
+impl ReadSection for CopySection<'_> {
+    #[inline]
+    fn need_retry(&self) -> bool {
+        false
+    }
+}
+
+fn fill<const N: usize>(row: &mut [u32; N], zonelists: &Zonelists, nid: usize) {
+    for (i, slot) in row.iter_mut().enumerate().take(zonelists.stride()) {
+        *slot = zonelists.zoneref(nid, i).raw();
+    }
+}
+
+impl ZonelistGuard for SeqlockCrate {
+    const NAME: &'static str = "seqlock-crate";
+    const MODELS: &'static str = "the seqlock crate's SeqLock<T: Copy>: copy out, walk the copy";
+    const PREVENTS_FALSE_OOM: bool = true;
+    type Fast<'a> = CopySection<'a>;
+    type Section<'a> = CopySection<'a>;
+
+    fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
+        let scratch = Zonelists::new(nodes);
+        build(&scratch);
+        let rows = if scratch.stride() <= SMALL {
+            Rows::Small((0..nodes).map(|_| SeqLock::new([0; SMALL])).collect())
+        } else {
+            Rows::Large((0..nodes).map(|_| SeqLock::new([0; LARGE])).collect())
+        };
+        let guard = SeqlockCrate { rows, nodes };
+        guard.publish(&scratch);
+        guard
+    }
+
+    #[inline]
+    fn fast_view(&self) -> CopySection<'_> {
+        CopySection {
+            rows: &self.rows,
+            copy: OnceCell::new(),
+        }
+    }
+
+    #[inline]
+    fn read_begin(&self, _probe: &mut ReaderProbe, _retry: bool) -> CopySection<'_> {
+        self.fast_view()
+    }
+
+    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        let scratch = Zonelists::new(self.nodes);
+        build(&scratch);
+        self.publish(&scratch);
+    }
+}
+
+impl SeqlockCrate {
+    /// Copy every node's row in, each under its SeqLock's write lock (which
+    /// also serialises writers).
+    fn publish(&self, scratch: &Zonelists) {
+        for nid in 0..self.nodes {
+            match &self.rows {
+                Rows::Small(r) => fill(&mut r[nid].lock_write(), scratch, nid),
+                Rows::Large(r) => fill(&mut r[nid].lock_write(), scratch, nid),
+            }
+        }
+    }
+}
