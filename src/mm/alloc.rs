@@ -22,9 +22,9 @@
 //!   is what is measured, is decided before that point.
 //! * A failed allocation is classified after its section ended, without
 //!   taking any lock: it is a *false OOM* if an eligible zone that one of the
-//!   final pass's walks did not visit, and that was populated since before
-//!   the pass began, had free pages above its MIN watermark when the walks
-//!   ended (a snapshot taken then). Every zonelist holds every populated
+//!   final pass's walks did not visit, and that was in the zonelists current
+//!   at the final `check_retry_zonelist`, had free pages above its MIN
+//!   watermark when the walks ended (a snapshot taken then). Every zonelist holds every populated
 //!   zone, so this equals a validating walk under the writer lock. A correct guard's final walk visits every
 //!   eligible zone of a consistent zonelist, so it can only fail on
 //!   watermarks (a true OOM).
@@ -438,13 +438,8 @@ impl<G: ZonelistGuard> Allocator<G> {
         // restart:
         let mut retry = false;
         loop {
-            let section = self.guard.read_begin(&mut ctx.probe, retry); // Ground truth for classification. Relaxed: for a seqcount-family
-                                                                        // guard, a gen0 read inside the section that sees rebuild g also
-                                                                        // makes need_retry fire unless the walk saw g's zonelist (the
-                                                                        // writer's Release fence pairs with the reader's Acquire fence),
-                                                                        // so a zone populated at or before gen0 was in every list a
-                                                                        // non-retrying walk saw; lock and RCU guards argue it in their
-                                                                        // own docs.
+            let section = self.guard.read_begin(&mut ctx.probe, retry); // Ground truth for the overlap statistic. Relaxed: only compared
+                                                                        // with a later load of the same counter.
             let gen0 = self.zonelist_gen.load(Ordering::Relaxed);
             let (preferred, zref) = first_zones_zonelist(&section, ctx.nid, gfp.highest_zoneidx());
             if let Some(hook) = &self.slowpath_hook {
@@ -513,15 +508,22 @@ impl<G: ZonelistGuard> Allocator<G> {
                 if let Some(pfn) = walk(ctx, WMARK_HIGH) {
                     return self.got_pg(ctx, pfn, gen0);
                 }
-            }
-            // nopage:
+            } // nopage:
+              // The generation the failure is judged against, read before the
+              // final check. Acquire: pairs with the Release store after each
+              // rebuild, so if it shows rebuild g, the check below sees g's
+              // write (the guard's count or generation) and retries unless the
+              // walks saw g's zonelists. A guard with no check (rcu, epoch,
+              // seqlock-crate) can have walked an older snapshot: a zone
+              // populated by g that it missed is then its false OOM.
+            let gen_check = self.zonelist_gen.load(Ordering::Acquire);
             if section.need_retry() {
                 ctx.stats.retries += 1;
                 retry = true;
                 continue;
             }
             // Which zones could have served the allocation when the walk
-            // ended (snapshot now, judged below under the lock).
+            // ended (snapshot now, judged below).
             let mut ok_at_fail = ZoneMask::default();
             for z in self.mm.zones.iter() {
                 if z.watermark_ok(order, z.wmark(WMARK_MIN), ac.highest_zoneidx, ac.harder) {
@@ -529,7 +531,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                 }
             }
             drop(section);
-            self.account_failure(ctx, gfp, order, &visited, &ok_at_fail, gen0);
+            self.account_failure(ctx, gfp, order, &visited, &ok_at_fail, gen_check);
             return None;
         }
     }
@@ -568,9 +570,9 @@ impl<G: ZonelistGuard> Allocator<G> {
         order: u32,
         visited: &ZoneMask,
         ok: &ZoneMask,
-        gen0: u64,
+        gen: u64,
     ) {
-        if self.missed_free_zone(gfp, visited, ok, gen0) {
+        if self.missed_free_zone(gfp, visited, ok, gen) {
             ctx.stats.false_ooms += 1;
         } else if order > PCP_MAX_ORDER {
             ctx.stats.costly_failures += 1;
@@ -588,17 +590,18 @@ impl<G: ZonelistGuard> Allocator<G> {
         gfp: Gfp,
         visited: &ZoneMask,
         ok_at_fail: &ZoneMask,
-        gen0: u64,
+        gen: u64,
     ) -> bool {
         let highest = gfp.highest_zoneidx();
         self.mm.zones.iter().any(|zone| {
-            // Relaxed: written under zonelist_update; a racing rebuild can
-            // only make the value newer, which excludes the zone (an
-            // undercount for `none`, never a false positive).
+            // Relaxed: written under zonelist_update before the Release
+            // store of the generation `gen` was read from (Acquire); a later
+            // rebuild can only make it newer, which excludes the zone (an
+            // undercount, never a false positive).
             let since = zone.populated_since.load(Ordering::Relaxed);
             zone.zone_type as usize <= highest
                 && !visited.contains(zone.id)
-                && since <= gen0
+                && since <= gen
                 && ok_at_fail.contains(zone.id)
         })
     }
@@ -643,11 +646,11 @@ impl<G: ZonelistGuard> Allocator<G> {
             irqs_disabled: &self.writer_irqs_disabled,
         };
         self.guard
-            .rebuild(&writer, &|zl| build_all_into(&self.mm, zl));
-        // Bumped after the write section so a reader that saw the new
-        // zonelists may hold the old generation (conservative), never the
-        // reverse.
-        self.zonelist_gen.store(gen, Ordering::Relaxed);
+            .rebuild(&writer, &|zl| build_all_into(&self.mm, zl)); // Bumped after the write section so a reader that saw the new
+                                                                   // zonelists may hold the old generation (conservative), never the
+                                                                   // reverse. Release: a reader whose Acquire load sees `gen` also sees
+                                                                   // the guard's write protocol completed (see the slowpath's nopage).
+        self.zonelist_gen.store(gen, Ordering::Release);
     }
 
     /// Zonelist generation (the number of rebuilds so far).
