@@ -19,16 +19,64 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 #[test]
-fn list_names_the_three_foundation_guards() {
+fn list_names_the_twelve_guards_of_the_design() {
     let out = zonebench(&["list"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for g in ["none", "seqcount", "seqlock"] {
+    let names = [
+        "none",
+        "seqcount",
+        "seqlock",
+        "seqlock-excl",
+        "seqbegin-or-lock",
+        "seqcount-spinlock",
+        "rcu",
+        "rcu-recheck",
+        "latch",
+        "rwlock",
+        "seqlock-crate",
+        "epoch",
+    ];
+    for g in names {
         assert!(
-            text.lines().any(|l| l.starts_with(g)),
+            text.lines().any(|l| l.split_whitespace().next() == Some(g)),
             "{g} missing from:\n{text}"
         );
     }
+    assert_eq!(text.lines().count(), names.len() + 1, "{text}");
+}
+
+#[test]
+fn rt_is_a_stated_no_op_for_guards_without_an_rt_read_side() {
+    let out_path = tmp("rt.json");
+    let out = zonebench(&[
+        "run",
+        "--guards",
+        "seqcount,seqcount-spinlock",
+        "--rt",
+        "--readers",
+        "1",
+        "--duration",
+        "0.1",
+        "--warmup",
+        "0",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let note = stderr
+        .lines()
+        .find(|l| l.starts_with("note: --rt"))
+        .expect("a note about --rt");
+    assert!(
+        note.contains("seqcount") && !note.contains("seqcount-spinlock"),
+        "{note}"
+    );
 }
 
 #[test]

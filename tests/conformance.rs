@@ -1,0 +1,271 @@
+//! One conformance body, instantiated for every guard (as arc-swap's
+//! tests/stress.rs does): single-thread allocation through each scope,
+//! bounded concurrent runs under a rebuild writer and under hotplug, and the
+//! 2022 race driven deterministically through the slowpath hook, asserting
+//! each guard's documented behaviour.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use zonebench::guard::ZonelistGuard;
+use zonebench::mm::alloc::{AllocConfig, AllocStats, Allocator, Gfp, NoReclaim, Scope};
+use zonebench::mm::page::Pfn;
+use zonebench::mm::zone::{ZoneType, WMARK_LOW};
+use zonebench::mm::MmConfig;
+use zonebench::workload::runner::run_cell;
+use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
+
+fn small() -> MmConfig {
+    MmConfig {
+        nodes: 1,
+        dma32_mib: 0,
+        normal_mib: 8,
+        movable_mib: 4,
+        nr_cpus: 2,
+        pcp_batch: 63,
+    }
+}
+
+fn allocator<G: ZonelistGuard>(scope: Scope) -> Allocator<G> {
+    Allocator::new(
+        small(),
+        AllocConfig {
+            scope,
+            reclaim_ns: 0,
+            ..AllocConfig::default()
+        },
+    )
+}
+
+fn single_thread<G: ZonelistGuard>() {
+    for scope in [Scope::Slowpath, Scope::EveryAlloc] {
+        let a = allocator::<G>(scope);
+        let mut ctx = a.ctx(0);
+        let mut held = Vec::new();
+        for i in 0..3000u32 {
+            let (gfp, order) = if i % 2 == 0 {
+                (Gfp::KERNEL, i % 4)
+            } else {
+                (Gfp::HIGHUSER_MOVABLE, 0)
+            };
+            if let Some(p) = a.alloc_pages(&mut ctx, gfp, order, &mut NoReclaim) {
+                held.push((p, order));
+            }
+            if i % 3 == 0 {
+                if let Some((p, o)) = held.pop() {
+                    a.free_pages(&mut ctx, p, o);
+                }
+            }
+        }
+        assert!(held.len() > 500, "{}: allocations failed early", G::NAME);
+        let acc = a.mm.check(&held);
+        assert!(acc.ok(), "{} {scope:?}: {acc:?}", G::NAME);
+        assert_eq!(
+            ctx.stats.bad_pages + ctx.stats.isolated_allocs + ctx.stats.false_ooms,
+            0,
+            "{}",
+            G::NAME
+        );
+    }
+}
+
+fn bounded_run<G: ZonelistGuard>(writer: WriterMode, scope: Scope) {
+    let spec = CellSpec {
+        guard: G::NAME.into(),
+        scope,
+        readers: 2,
+        writer,
+        writer_rate_hz: 5000.0,
+        pressure: Pressure::High,
+        nodes: 1,
+        dma32_mib: 0,
+        normal_mib: 32,
+        movable_mib: 16,
+        reclaim_us: 2.0,
+        duration_s: 0.3,
+        warmup_s: 0.05,
+        pin: false,
+        rt: false,
+        seed: 7,
+        repeat: 0,
+    };
+    let c = run_cell(&spec, &[]).unwrap();
+    assert!(
+        c.violations().is_empty(),
+        "{} {writer:?}: {:?}",
+        G::NAME,
+        c.violations()
+    );
+    assert_eq!(c.pages_lost, 0);
+    assert_eq!(c.stats.isolated_allocs, 0);
+    assert!(
+        c.stats.allocs > 0 && c.writer.rebuilds > 0,
+        "{}: no progress {c:?}",
+        G::NAME
+    );
+    if G::PREVENTS_FALSE_OOM {
+        assert_eq!(c.stats.false_ooms, 0, "{} {writer:?} {scope:?}", G::NAME);
+    }
+}
+
+/// How the hook's rebuild meets the reader's section.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Hook {
+    /// Run the offline right there (the writer does not wait for readers).
+    Inline,
+    /// The reader's section excludes writers: start the offline on another
+    /// thread, which can only rebuild once the section ends.
+    Thread,
+}
+
+/// The race: NORMAL below LOW (fast path fails), the hook offlines MOVABLE
+/// between `preferred_zoneref` and the walk.
+fn race<G: ZonelistGuard>(hook: Hook, gfp: Gfp) -> (Option<Pfn>, AllocStats, u64) {
+    let mut a = allocator::<G>(Scope::Slowpath);
+    let movable = a.mm.zone(0, ZoneType::Movable).id;
+    let fired = AtomicBool::new(false);
+    let me: Arc<OnceLock<Weak<Allocator<G>>>> = Arc::new(OnceLock::new());
+    let threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>> = Arc::default();
+    let (me2, threads2) = (me.clone(), threads.clone());
+    a.set_slowpath_hook(Box::new(move |a| {
+        if fired.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        match hook {
+            Hook::Inline => a
+                .offline_pages(movable, &mut || false)
+                .expect("movable is free"),
+            Hook::Thread => {
+                let a = me2.get().unwrap().upgrade().unwrap();
+                threads2.lock().unwrap().push(std::thread::spawn(move || {
+                    a.offline_pages(movable, &mut || false)
+                        .expect("movable is free")
+                }));
+            }
+        }
+    }));
+    let a = Arc::new(a);
+    me.set(Arc::downgrade(&a)).ok().unwrap();
+    let normal = a.mm.zone(0, ZoneType::Normal);
+    let mut squeezer = a.ctx(1);
+    let excess = normal.free_pages() - normal.wmark(WMARK_LOW);
+    a.take_pages(&mut squeezer, normal.id, excess as usize);
+    let mut ctx = a.ctx(0);
+    let page = a.alloc_pages(&mut ctx, gfp, 0, &mut NoReclaim);
+    for t in threads.lock().unwrap().drain(..) {
+        t.join().unwrap();
+    }
+    assert_eq!(a.rebuilds(), 1, "{}: the offline rebuilt once", G::NAME);
+    (page, ctx.stats.clone(), ctx.probe.locked_passes)
+}
+
+/// What the race hook must show for a guard.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Expect {
+    /// The 2022 bug: fails although NORMAL had free pages.
+    FalseOom,
+    /// Notices the rebuild at check_retry_zonelist and succeeds on a retry.
+    Retries,
+    /// Notices, and the retry pass is the locked one.
+    RetriesLocked,
+    /// Walks a consistent (old or protected) zonelist and succeeds.
+    Succeeds,
+}
+
+fn race_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
+    let (page, stats, locked) = race::<G>(hook, Gfp::KERNEL);
+    match expect {
+        Expect::FalseOom => {
+            assert_eq!(page, None);
+            assert_eq!((stats.false_ooms, stats.true_ooms), (1, 0), "{stats:?}");
+        }
+        Expect::Retries | Expect::RetriesLocked => {
+            assert!(page.is_some(), "{stats:?}");
+            assert_eq!(stats.retries, 1, "{stats:?}");
+            assert_eq!(locked, u64::from(expect == Expect::RetriesLocked));
+        }
+        Expect::Succeeds => {
+            assert!(page.is_some(), "{stats:?}");
+            assert_eq!(stats.retries, 0, "{stats:?}");
+        }
+    }
+    assert_eq!(stats.false_ooms, u64::from(expect == Expect::FalseOom));
+}
+
+/// Within one section, does the walk still see the zonelist as it was before
+/// an offline rebuilt it? Snapshot guards do (the offlined zone stays listed:
+/// a stale zone); in-place guards see the rewrite (and the seq family must
+/// retry). Lock guards are skipped: the offline would wait for the section.
+fn section_keeps_snapshot<G: ZonelistGuard>() -> (bool, bool) {
+    use zonebench::guard::{ReadSection, ReaderProbe};
+    use zonebench::mm::zonelist::ZonelistView;
+    let a = allocator::<G>(Scope::Slowpath);
+    let movable = a.mm.zone(0, ZoneType::Movable).id;
+    let mut probe = ReaderProbe::default();
+    let section = a.guard.read_begin(&mut probe, false);
+    let before = section.zoneref(0, 0);
+    assert_eq!(before.zone_id(), Some(movable));
+    a.offline_pages(movable, &mut || false).unwrap();
+    (section.zoneref(0, 0) == before, section.need_retry())
+}
+
+fn snapshot_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
+    if hook == Hook::Thread {
+        return;
+    }
+    let (kept, retry) = section_keeps_snapshot::<G>();
+    let snapshot = matches!(G::NAME, "rcu" | "rcu-recheck" | "epoch" | "seqlock-crate");
+    assert_eq!(kept, snapshot, "{}", G::NAME);
+    // Whoever walked a changed list, or promised a recheck, must say so.
+    let must_retry = !snapshot && expect != Expect::FalseOom || G::NAME == "rcu-recheck";
+    assert_eq!(retry, must_retry, "{}", G::NAME);
+}
+
+macro_rules! conformance {
+    ($($m:ident: $ty:ty, $hook:expr, $expect:expr;)*) => {$(
+        mod $m {
+            use super::*;
+            type G = $ty;
+
+            #[test]
+            fn single_thread_each_scope() {
+                single_thread::<G>();
+            }
+
+            #[test]
+            fn bounded_runs_keep_the_invariants() {
+                bounded_run::<G>(WriterMode::Rebuild, Scope::Slowpath);
+                bounded_run::<G>(WriterMode::Hotplug, Scope::EveryAlloc);
+            }
+
+            #[test]
+            fn the_2022_race() {
+                race_expect::<G>($hook, $expect);
+            }
+
+            #[test]
+            fn snapshot_or_in_place() {
+                snapshot_expect::<G>($hook, $expect);
+            }
+        }
+    )*};
+}
+
+conformance! {
+    none: zonebench::guard::none::NoGuard, Hook::Inline, Expect::FalseOom;
+    seqcount: zonebench::guard::seqcount::Seqcount, Hook::Inline, Expect::Retries;
+    seqlock: zonebench::guard::seqlock::SeqLock, Hook::Inline, Expect::Retries;
+    seqlock_excl: zonebench::guard::seqlock_excl::SeqlockExcl, Hook::Thread, Expect::Succeeds;
+    seqbegin_or_lock: zonebench::guard::seqbegin_or_lock::SeqbeginOrLock, Hook::Inline, Expect::RetriesLocked;
+    seqcount_spinlock: zonebench::guard::seqcount_spinlock::SeqcountSpinlock, Hook::Inline, Expect::Retries;
+    rcu: zonebench::guard::rcu::Rcu<false>, Hook::Inline, Expect::Succeeds;
+    rcu_recheck: zonebench::guard::rcu_recheck::RcuRecheck, Hook::Inline, Expect::Succeeds;
+    latch: zonebench::guard::latch::Latch, Hook::Inline, Expect::Retries;
+    rwlock: zonebench::guard::rwlock::RwLockGuard, Hook::Thread, Expect::Succeeds;
+    seqlock_crate: zonebench::guard::seqlock_crate::SeqlockCrate, Hook::Inline, Expect::Succeeds;
+    epoch: zonebench::guard::epoch::Epoch, Hook::Inline, Expect::Succeeds;
+}
+
+#[test]
+fn every_guard_is_instantiated_here() {
+    assert_eq!(zonebench::guard::ALL.len(), 12);
+}
