@@ -12,6 +12,17 @@ fn zonebench(args: &[&str]) -> Output {
         .expect("run zonebench")
 }
 
+/// A `run` that must succeed; its output.
+fn run_ok(args: &[&str]) -> Output {
+    let out = zonebench(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("zonebench-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -49,7 +60,7 @@ fn list_names_the_twelve_guards_of_the_design() {
 #[test]
 fn rt_is_a_stated_no_op_for_guards_without_an_rt_read_side() {
     let out_path = tmp("rt.json");
-    let out = zonebench(&[
+    let out = run_ok(&[
         "run",
         "--guards",
         "seqcount,seqcount-spinlock",
@@ -63,11 +74,6 @@ fn rt_is_a_stated_no_op_for_guards_without_an_rt_read_side() {
         "--out",
         out_path.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     let note = stderr
         .lines()
@@ -82,7 +88,7 @@ fn rt_is_a_stated_no_op_for_guards_without_an_rt_read_side() {
 #[test]
 fn a_short_run_writes_results() {
     let out_path = tmp("short.json");
-    let out = zonebench(&[
+    run_ok(&[
         "run",
         "--guards",
         "none,seqcount",
@@ -99,11 +105,6 @@ fn a_short_run_writes_results() {
         "--out",
         out_path.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
     assert_eq!(v["schema"], "zonebench/1");

@@ -53,8 +53,7 @@ impl ZonelistGuard for Epoch {
     type Section<'a> = EpochSection;
 
     fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        let zonelists = Zonelists::new(nodes);
-        build(&zonelists);
+        let zonelists = Zonelists::built(nodes, build);
         Epoch {
             current: Atomic::new(zonelists),
             writer: parking_lot::Mutex::new(()),
@@ -81,8 +80,7 @@ impl ZonelistGuard for Epoch {
 
     fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         let _writer = self.writer.lock();
-        let fresh = Owned::new(Zonelists::new(self.nodes));
-        build(&fresh);
+        let fresh = Owned::new(Zonelists::built(self.nodes, build));
         let pin = epoch::pin();
         // AcqRel: Release publishes the fresh entries to readers' Acquire
         // loads; Acquire orders our later use of `old` after its readers'

@@ -248,8 +248,7 @@ pub struct SeqZonelists {
 
 impl SeqZonelists {
     pub fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
-        let zonelists = Zonelists::new(nodes);
-        build(&zonelists);
+        let zonelists = Zonelists::built(nodes, build);
         SeqZonelists {
             lock: SpinLock::new(()),
             seq: CachePadded::new(SeqCount::new()),

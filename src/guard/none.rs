@@ -42,8 +42,7 @@ impl ZonelistGuard for NoGuard {
     type Section<'a> = Unprotected<'a>;
 
     fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        let zonelists = Zonelists::new(nodes);
-        build(&zonelists);
+        let zonelists = Zonelists::built(nodes, build);
         NoGuard {
             lock: SpinLock::new(()),
             zonelists,

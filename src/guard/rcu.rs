@@ -84,8 +84,7 @@ impl<const RECHECK: bool> ZonelistGuard for Rcu<RECHECK> {
     type Section<'a> = RcuSection<'a>;
 
     fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        let zonelists = Zonelists::new(nodes);
-        build(&zonelists);
+        let zonelists = Zonelists::built(nodes, build);
         Rcu {
             current: ArcSwap::from_pointee(zonelists),
             generation: CachePadded::new(AtomicU64::new(0)),
@@ -112,8 +111,7 @@ impl<const RECHECK: bool> ZonelistGuard for Rcu<RECHECK> {
 
     fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         let _writer = self.writer.lock();
-        let fresh = Zonelists::new(self.nodes);
-        build(&fresh);
+        let fresh = Zonelists::built(self.nodes, build);
         self.current.store(Arc::new(fresh));
         // Release: publishes the store above to a section whose Acquire load
         // of the generation sees this bump.

@@ -25,8 +25,7 @@ impl ZonelistGuard for RwLockGuard {
     type Section<'a> = LockedSection<'a, RwLockReadGuard<'a, ()>>;
 
     fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        let zonelists = Zonelists::new(nodes);
-        build(&zonelists);
+        let zonelists = Zonelists::built(nodes, build);
         RwLockGuard {
             lock: RwLock::new(()),
             zonelists,

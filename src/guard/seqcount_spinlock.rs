@@ -52,8 +52,7 @@ impl ZonelistGuard for SeqcountSpinlock {
     type Section<'a> = SeqSection<'a>;
 
     fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        let zonelists = Zonelists::new(nodes);
-        build(&zonelists);
+        let zonelists = Zonelists::built(nodes, build);
         SeqcountSpinlock {
             lock: parking_lot::Mutex::new(()),
             seq: CachePadded::new(SeqCount::new()),

@@ -93,8 +93,7 @@ impl ZonelistGuard for SeqlockCrate {
     type Section<'a> = CopySection<'a>;
 
     fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        let scratch = Zonelists::new(nodes);
-        build(&scratch);
+        let scratch = Zonelists::built(nodes, build);
         let rows = if scratch.stride() <= SMALL {
             Rows::Small((0..nodes).map(|_| SeqLock::new([0; SMALL])).collect())
         } else {
@@ -119,8 +118,7 @@ impl ZonelistGuard for SeqlockCrate {
     }
 
     fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
-        let scratch = Zonelists::new(self.nodes);
-        build(&scratch);
+        let scratch = Zonelists::built(self.nodes, build);
         self.publish(&scratch);
     }
 }

@@ -119,9 +119,27 @@ impl Default for AllocConfig {
     }
 }
 
-/// Per-thread allocation counters (owned by one thread; summed after join).
-#[derive(Default, Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct AllocStats {
+/// Defines a struct of u64 counters and its field-by-field `add`.
+macro_rules! counters {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[doc = $doc:expr])* pub $field:ident: u64,)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[doc = $doc])* pub $field: u64,)*
+        }
+
+        impl $name {
+            /// Add `o`'s counters to these (merging per-thread counters).
+            pub fn add(&mut self, o: &$name) {
+                $(self.$field += o.$field;)*
+            }
+        }
+    };
+}
+
+counters! {
+    /// Per-thread allocation counters (owned by one thread; summed after join).
+    #[derive(Default, Debug, Clone, Serialize, Deserialize, PartialEq)]
+    pub struct AllocStats {
     pub allocs: u64,
     pub frees: u64,
     pub slowpath_entries: u64,
@@ -143,23 +161,6 @@ pub struct AllocStats {
     pub isolated_allocs: u64,
     /// A page handed out while already allocated, or freed while free (must be 0).
     pub bad_pages: u64,
-}
-
-impl AllocStats {
-    pub fn add(&mut self, o: &AllocStats) {
-        self.allocs += o.allocs;
-        self.frees += o.frees;
-        self.slowpath_entries += o.slowpath_entries;
-        self.retries += o.retries;
-        self.rebuild_overlaps += o.rebuild_overlaps;
-        self.reclaim_rounds += o.reclaim_rounds;
-        self.reclaimed_pages += o.reclaimed_pages;
-        self.false_ooms += o.false_ooms;
-        self.true_ooms += o.true_ooms;
-        self.stale_zone_visits += o.stale_zone_visits;
-        self.costly_failures += o.costly_failures;
-        self.isolated_allocs += o.isolated_allocs;
-        self.bad_pages += o.bad_pages;
     }
 }
 

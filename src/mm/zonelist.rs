@@ -74,6 +74,13 @@ impl Zonelists {
         }
     }
 
+    /// New zonelists for `nodes` nodes, filled by `build` (a rebuild's body).
+    pub fn built(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
+        let zonelists = Zonelists::new(nodes);
+        build(&zonelists);
+        zonelists
+    }
+
     pub fn nodes(&self) -> usize {
         self.entries.len() / self.stride
     }
