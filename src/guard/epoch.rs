@@ -98,6 +98,7 @@ impl Drop for Epoch {
         // SAFETY: `&mut self`: no reader or writer can hold a section or be
         // rebuilding, so nothing else references the current zonelists.
         unsafe {
+            // Relaxed: `&mut self` already orders us after every writer.
             let cur = self.current.load(Ordering::Relaxed, epoch::unprotected());
             if !cur.is_null() {
                 drop(cur.into_owned());

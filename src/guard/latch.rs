@@ -8,6 +8,9 @@
 //! (readers move to copy 0), rebuild copy 1. The writer pays for two
 //! rebuilds; no interrupt masking is needed, since an interrupted writer's
 //! own CPU can still read the other copy.
+//!
+//! Simplification: none beyond the model's; the copies are two full
+//! `Zonelists`, as the kernel's latch users keep two full structures.
 
 use crate::guard::{GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;

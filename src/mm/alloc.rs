@@ -634,8 +634,29 @@ impl<G: ZonelistGuard> Allocator<G> {
     pub(crate) fn build_all_zonelists_locked(&self) {
         // Relaxed: zonelist_gen is written only under zonelist_update (held).
         let gen = self.zonelist_gen.load(Ordering::Relaxed) + 1;
+        let writer = WriterCtx {
+            irqs_disabled: &self.writer_irqs_disabled,
+        };
+        self.guard.rebuild(&writer, &|zl| {
+            // Ground truth moves when the write protocol actually runs (a
+            // lock guard's writer may first wait for its readers): from here
+            // on, a walk that meets an emptied zone is on an old list.
+            self.note_population(gen);
+            build_all_into(&self.mm, zl);
+        });
+        // Bumped after the write section so a reader that saw the new
+        // zonelists may hold the old generation (conservative), never the
+        // reverse. Release: a reader whose Acquire load sees `gen` also sees
+        // the guard's write protocol completed (see the slowpath's nopage).
+        self.zonelist_gen.store(gen, Ordering::Release);
+    }
+
+    /// Record which zones generation `gen` populates (idempotent: a latch
+    /// builds twice).
+    fn note_population(&self, gen: u64) {
         for z in self.mm.zones.iter() {
-            // Relaxed: as above; only read under the same lock.
+            // Relaxed: written only under zonelist_update (held); readers
+            // order their reads through the generation's Release/Acquire.
             let since = z.populated_since.load(Ordering::Relaxed);
             if z.populated() && since == NOT_POPULATED {
                 z.populated_since.store(gen, Ordering::Relaxed);
@@ -643,15 +664,6 @@ impl<G: ZonelistGuard> Allocator<G> {
                 z.populated_since.store(NOT_POPULATED, Ordering::Relaxed);
             }
         }
-        let writer = WriterCtx {
-            irqs_disabled: &self.writer_irqs_disabled,
-        };
-        self.guard
-            .rebuild(&writer, &|zl| build_all_into(&self.mm, zl)); // Bumped after the write section so a reader that saw the new
-                                                                   // zonelists may hold the old generation (conservative), never the
-                                                                   // reverse. Release: a reader whose Acquire load sees `gen` also sees
-                                                                   // the guard's write protocol completed (see the slowpath's nopage).
-        self.zonelist_gen.store(gen, Ordering::Release);
     }
 
     /// Zonelist generation (the number of rebuilds so far).
