@@ -9,6 +9,32 @@ fn output(cmd: &str, args: &[&str]) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// `name=version,...` for the crates the guards are built from, read from
+/// Cargo.lock (empty when there is none yet).
+fn crate_versions() -> String {
+    const WANTED: [&str; 6] = [
+        "arc-swap",
+        "parking_lot",
+        "crossbeam-epoch",
+        "crossbeam-utils",
+        "seqlock",
+        "hdrhistogram",
+    ];
+    let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
+    let mut out = Vec::new();
+    let mut name = None;
+    for line in lock.lines() {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = Some(n.trim_matches('"').to_string());
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
+            if WANTED.contains(&n.as_str()) {
+                out.push(format!("{n}={}", v.trim_matches('"')));
+            }
+        }
+    }
+    out.join(",")
+}
+
 fn main() {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let rustc_version = output(&rustc, &["-V"]).unwrap_or_else(|| "unknown".into());
@@ -22,6 +48,8 @@ fn main() {
         git
     };
     println!("cargo:rustc-env=ZONEBENCH_RUSTC={rustc_version}");
+    println!("cargo:rustc-env=ZONEBENCH_CRATES={}", crate_versions());
+    println!("cargo:rerun-if-changed=Cargo.lock");
     println!("cargo:rustc-env=ZONEBENCH_GIT_REV={rev}");
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/index");

@@ -18,6 +18,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod guard;
+pub mod metrics;
 pub mod mm;
 pub(crate) mod primitive;
 pub mod results;

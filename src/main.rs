@@ -69,6 +69,10 @@ struct RunArgs {
     /// ZONE_MOVABLE size per node, MiB (multiple of 4): the block hotplug offlines.
     #[arg(long, default_value = "128", value_parser = parse_mib, allow_hyphen_values = true)]
     movable_mib: u32,
+    /// Busy time inside every rebuild's write section, microseconds (a long
+    /// rebuild, or a writer preempted inside it).
+    #[arg(long, default_value = "0", value_parser = parse_hold, allow_hyphen_values = true)]
+    writer_hold: f64,
     /// Memory pressure: low keeps allocations in the fast path, high drives them into reclaim.
     #[arg(long, value_enum, default_value = "low")]
     pressure: Pressure,
@@ -153,6 +157,14 @@ fn parse_mib(s: &str) -> Result<u32, String> {
         ));
     }
     Ok(v as u32)
+}
+
+fn parse_hold(s: &str) -> Result<f64, String> {
+    let v = number(s, "writer hold")?;
+    if !(0.0..=1_000_000.0).contains(&v) {
+        return Err(format!("writer hold must be in [0, 1000000] us, got {s}"));
+    }
+    Ok(v)
 }
 
 fn parse_readers(s: &str) -> Result<ReaderList, String> {
@@ -296,6 +308,7 @@ fn run(args: RunArgs) -> ExitCode {
         movable_mib: args.movable_mib,
         pressure: format!("{:?}", args.pressure).to_lowercase(),
         reclaim_us: args.reclaim_us,
+        writer_hold_us: args.writer_hold,
         pin: !args.no_pin,
         rt: args.rt,
         seed: args.seed,
@@ -324,6 +337,7 @@ fn run(args: RunArgs) -> ExitCode {
                     normal_mib: args.normal_mib,
                     movable_mib: args.movable_mib,
                     reclaim_us: args.reclaim_us,
+                    writer_hold_us: args.writer_hold,
                     duration_s: args.duration,
                     warmup_s: args.warmup,
                     pin: !args.no_pin,
@@ -365,11 +379,13 @@ fn run(args: RunArgs) -> ExitCode {
 
 fn print_table(cells: &[CellResult]) {
     println!(
-        "{:<17} {:>3} {:>3} {:>11} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
+        "{:<17} {:>3} {:>3} {:>11} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
         "guard",
         "rd",
         "rep",
         "allocs/s",
+        "lat50",
+        "lat99",
         "slowpath",
         "retries",
         "f-oom",
@@ -381,11 +397,13 @@ fn print_table(cells: &[CellResult]) {
     );
     for c in cells {
         println!(
-            "{:<17} {:>3} {:>3} {:>11.0} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}{}",
+            "{:<17} {:>3} {:>3} {:>11.0} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}{}",
             c.spec.guard,
             c.spec.readers,
             c.spec.repeat,
             c.allocs_per_sec,
+            c.read_latency_ns.p50,
+            c.read_latency_ns.p99,
             c.stats.slowpath_entries,
             c.stats.retries,
             c.stats.false_ooms,
@@ -394,11 +412,8 @@ fn print_table(cells: &[CellResult]) {
             c.stats.isolated_allocs,
             c.pages_lost,
             c.writer.rebuilds,
-            if c.oversubscribed {
-                "  oversubscribed"
-            } else {
-                ""
-            }
+            if c.oversubscribed { "  oversubscribed" } else { "" }
         );
     }
+    println!("lat50/lat99: allocation latency percentiles, ns (sampled; see the results' meta)");
 }

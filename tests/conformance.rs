@@ -81,6 +81,7 @@ fn bounded_run<G: ZonelistGuard>(writer: WriterMode, scope: Scope) {
         normal_mib: 32,
         movable_mib: 16,
         reclaim_us: 2.0,
+        writer_hold_us: 0.0,
         duration_s: 0.3,
         warmup_s: 0.05,
         pin: false,

@@ -78,9 +78,11 @@ impl ZonelistGuard for Epoch {
         self.fast_view()
     }
 
-    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
-        let _writer = self.writer.lock();
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        let _writers = self.writer.lock();
+        writer.locked();
         let fresh = Owned::new(Zonelists::built(self.nodes, build));
+        writer.publishing();
         let pin = epoch::pin();
         // AcqRel: Release publishes the fresh entries to readers' Acquire
         // loads; Acquire orders our later use of `old` after its readers'

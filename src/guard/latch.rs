@@ -51,8 +51,9 @@ impl ZonelistGuard for Latch {
         SeqSection::from_start(&self.copies[(start & 1) as usize], &self.seq, start)
     }
 
-    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         let _lock = self.lock.lock();
+        writer.locked();
         self.seq.write_latch();
         build(&self.copies[0]);
         self.seq.write_latch();

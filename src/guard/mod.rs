@@ -63,7 +63,9 @@ use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::{SeqCount, SpinLock, SpinLockGuard};
 use crossbeam_utils::CachePadded;
+use std::cell::Cell;
 use std::marker::PhantomData;
+use std::time::Instant;
 
 /// Run-wide options a guard may honour.
 #[derive(Default, Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,11 +77,24 @@ pub struct GuardOpts {
 /// Per-reader counters a guard updates on its read side.
 #[derive(Default, Debug, Clone)]
 pub struct ReaderProbe {
-    /// Spins on an odd count (or on a lock) in `read_begin`.
-    pub stall_spins: u64,
+    /// Time spent waiting inside the guard (spinning on an odd count,
+    /// waiting for a lock), nanoseconds: total and the longest wait.
+    pub stall_ns: u64,
+    pub stall_max_ns: u64,
     /// Sections that took a lock because a lockless pass had to retry
     /// (`read_seqbegin_or_lock`).
     pub locked_passes: u64,
+}
+
+impl ReaderProbe {
+    /// Account one wait of `ns` nanoseconds (0: none).
+    #[inline]
+    pub fn stalled(&mut self, ns: u32) {
+        if ns != 0 {
+            self.stall_ns += ns as u64;
+            self.stall_max_ns = self.stall_max_ns.max(ns as u64);
+        }
+    }
 }
 
 /// The writer's side of the model a guard may need.
@@ -87,9 +102,39 @@ pub struct WriterCtx<'a> {
     /// The writer CPU's interrupt-enable state (`local_irq_save`). Nothing
     /// honours it yet; the interrupt model reads it.
     pub irqs_disabled: &'a AtomicBool,
+    /// When the guard's writer got its lock, and when it began publishing
+    /// a copy (RCU-like guards): the split of the rebuild's time.
+    locked_at: Cell<Option<Instant>>,
+    publish_at: Cell<Option<Instant>>,
 }
 
-impl WriterCtx<'_> {
+impl<'a> WriterCtx<'a> {
+    pub fn new(irqs_disabled: &'a AtomicBool) -> Self {
+        WriterCtx {
+            irqs_disabled,
+            locked_at: Cell::new(None),
+            publish_at: Cell::new(None),
+        }
+    }
+
+    /// The guard's writer holds its lock: lock wait ends, the critical
+    /// section begins.
+    #[inline]
+    pub fn locked(&self) {
+        self.locked_at.set(Some(Instant::now()));
+    }
+
+    /// The new zonelists are built; publishing them (swap, reclaim) begins.
+    #[inline]
+    pub fn publishing(&self) {
+        self.publish_at.set(Some(Instant::now()));
+    }
+
+    /// `(locked, publishing)` instants the guard reported.
+    pub fn marks(&self) -> (Option<Instant>, Option<Instant>) {
+        (self.locked_at.get(), self.publish_at.get())
+    }
+
     /// `local_irq_save` until the returned token is dropped.
     pub fn irq_save(&self) -> IrqSave<'_> {
         // Relaxed: the flag is read only by code on the same simulated CPU
@@ -169,8 +214,8 @@ pub struct SeqSection<'a> {
 impl<'a> SeqSection<'a> {
     #[inline]
     pub fn begin(zonelists: &'a Zonelists, seq: &'a SeqCount, probe: &mut ReaderProbe) -> Self {
-        let (start, spins) = seq.read_begin();
-        probe.stall_spins += spins as u64;
+        let (start, stall) = seq.read_begin();
+        probe.stalled(stall);
         SeqSection {
             zonelists,
             seq,
@@ -269,15 +314,16 @@ impl SeqZonelists {
     /// `read_seqlock_excl`: the writers' lock, held by a reader.
     #[inline]
     pub fn read_excl(&self, probe: &mut ReaderProbe) -> LockedSection<'_, SpinLockGuard<'_, ()>> {
-        let (held, spins) = self.lock.lock_counting();
-        probe.stall_spins += spins as u64;
+        let (held, stall) = self.lock.lock_counting();
+        probe.stalled(stall);
         LockedSection::new(held, &self.zonelists)
     }
 
     /// `spin_lock`; `write_seqcount_begin`; rewrite; `write_seqcount_end`;
     /// `spin_unlock`.
-    pub fn write(&self, build: &dyn Fn(&Zonelists)) {
+    pub fn write(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         let _lock = self.lock.lock();
+        writer.locked();
         self.seq.write_begin();
         build(&self.zonelists);
         self.seq.write_end();

@@ -59,8 +59,9 @@ impl ZonelistGuard for NoGuard {
         Unprotected(&self.zonelists)
     }
 
-    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         let _lock = self.lock.lock();
+        writer.locked();
         build(&self.zonelists);
     }
 }

@@ -109,9 +109,11 @@ impl<const RECHECK: bool> ZonelistGuard for Rcu<RECHECK> {
         }
     }
 
-    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
-        let _writer = self.writer.lock();
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        let _writers = self.writer.lock();
+        writer.locked();
         let fresh = Zonelists::built(self.nodes, build);
+        writer.publishing();
         self.current.store(Arc::new(fresh));
         // Release: publishes the store above to a section whose Acquire load
         // of the generation sees this bump.

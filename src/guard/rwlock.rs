@@ -47,15 +47,18 @@ impl ZonelistGuard for RwLockGuard {
         let held = match self.lock.try_read() {
             Some(g) => g,
             None => {
-                probe.stall_spins += 1;
-                self.lock.read()
+                let t = std::time::Instant::now();
+                let g = self.lock.read();
+                probe.stalled(crate::sync::stall_ns(t));
+                g
             }
         };
         LockedSection::new(held, &self.zonelists)
     }
 
-    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         let _held = self.lock.write();
+        writer.locked();
         build(&self.zonelists);
     }
 }

@@ -74,6 +74,6 @@ impl ZonelistGuard for SeqbeginOrLock {
 
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         let _irq = writer.irq_save();
-        self.0.write(build);
+        self.0.write(writer, build);
     }
 }

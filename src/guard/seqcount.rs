@@ -18,8 +18,8 @@ impl SeqWriteSide for SeqcountWrite {
     const NAME: &'static str = "seqcount";
     const MODELS: &'static str = "seqcount_t + static spinlock (the v1 fix in the thread)";
 
-    fn write(zonelists: &SeqZonelists, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
-        zonelists.write(build);
+    fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        zonelists.write(writer, build);
     }
 }
 

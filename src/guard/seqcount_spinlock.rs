@@ -32,13 +32,18 @@ impl SeqcountSpinlock {
     /// PREEMPT_RT read_seqcount_begin: wait on the writer's lock while odd.
     #[cold]
     fn read_begin_rt(&self, probe: &mut ReaderProbe) -> u32 {
+        let seq = self.seq.raw_read();
+        if seq & 1 == 0 {
+            return seq;
+        }
+        let t = std::time::Instant::now();
         loop {
+            drop(self.lock.lock());
             let seq = self.seq.raw_read();
             if seq & 1 == 0 {
+                probe.stalled(crate::sync::stall_ns(t));
                 return seq;
             }
-            probe.stall_spins += 1;
-            drop(self.lock.lock());
         }
     }
 }
@@ -76,8 +81,9 @@ impl ZonelistGuard for SeqcountSpinlock {
         }
     }
 
-    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         let _lock = self.lock.lock();
+        writer.locked();
         // lockdep_assert_held: the associated lock must be held to write.
         debug_assert!(
             self.lock.is_locked(),

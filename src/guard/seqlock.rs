@@ -27,7 +27,7 @@ impl SeqWriteSide for SeqLockWrite {
         // write_seqlock_irqsave: interrupts masked on the writer's CPU for
         // the whole section, lock included.
         let _irq = writer.irq_save();
-        zonelists.write(build);
+        zonelists.write(writer, build);
     }
 }
 

@@ -117,8 +117,12 @@ impl ZonelistGuard for SeqlockCrate {
         self.fast_view()
     }
 
-    fn rebuild(&self, _writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        // The crate's per-node write locks are taken in publish; building
+        // the copy needs none.
+        writer.locked();
         let scratch = Zonelists::built(self.nodes, build);
+        writer.publishing();
         self.publish(&scratch);
     }
 }

@@ -30,6 +30,7 @@
 //!   watermarks (a true OOM).
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+use crate::metrics::Hist;
 use crate::mm::page::{page_zone_id, Pfn, ORDER_MASK, PG_ALLOCATED, STATE_MASK};
 use crate::mm::pcp::PCP_MAX_ORDER;
 use crate::mm::zone::{ZoneType, NOT_POPULATED, WMARK_HIGH, WMARK_LOW, WMARK_MIN};
@@ -107,6 +108,10 @@ pub struct AllocConfig {
     pub guard: GuardOpts,
     /// Busy time of one direct-reclaim round, nanoseconds.
     pub reclaim_ns: u64,
+    /// Busy time inside every rebuild's write section, nanoseconds.
+    pub writer_hold_ns: u64,
+    /// A rebuild whose lock wait exceeds this is a writer stall.
+    pub writer_stall_ns: u64,
 }
 
 impl Default for AllocConfig {
@@ -115,6 +120,8 @@ impl Default for AllocConfig {
             scope: Scope::Slowpath,
             guard: GuardOpts::default(),
             reclaim_ns: 2_000,
+            writer_hold_ns: 0,
+            writer_stall_ns: 10_000_000,
         }
     }
 }
@@ -139,12 +146,15 @@ macro_rules! counters {
 counters! {
     /// Per-thread allocation counters (owned by one thread; summed after join).
     #[derive(Default, Debug, Clone, Serialize, Deserialize, PartialEq)]
-    pub struct AllocStats {
-    pub allocs: u64,
+    pub struct AllocStats {    pub allocs: u64,
     pub frees: u64,
     pub slowpath_entries: u64,
-    /// Sections restarted because `need_retry` said the zonelist changed.
+    /// Read sections begun (`zonelist_iter_begin`).
+    pub sections: u64,    /// Sections restarted because `need_retry` said the zonelist changed.
     pub retries: u64,
+    /// Retries made at `check_retry_zonelist` before OOM or before failing:
+    /// without them the allocation would have failed.
+    pub retries_needed: u64,
     /// Slowpath passes during which the zonelists were rebuilt (ground
     /// truth, whatever the guard noticed).
     pub rebuild_overlaps: u64,
@@ -164,12 +174,31 @@ counters! {
     }
 }
 
+/// Retries per allocation that retried at all: `[1, 2, 3, 4+]`.
+pub const RETRY_BUCKETS: usize = 4;
+
 /// One simulated CPU's allocation context.
 pub struct AllocCtx {
     pub cpu: usize,
     pub nid: usize,
     pub stats: AllocStats,
     pub probe: ReaderProbe,
+    /// Time the sections of the current allocation (set by the sampler).
+    pub sample: bool,
+    /// Guard section times, begin to end with retries: every slowpath
+    /// section, and the sampled every-alloc fast-path sections.
+    pub section_ns: Hist,
+    /// Allocations that retried, by number of retries.
+    pub retry_hist: [u64; RETRY_BUCKETS],
+}
+
+impl AllocCtx {
+    #[cold]
+    fn note_retries(&mut self, n: u64) {
+        if n > 0 {
+            self.retry_hist[(n as usize).min(RETRY_BUCKETS) - 1] += 1;
+        }
+    }
 }
 
 /// The pages direct reclaim can free: the caller's LRU.
@@ -228,6 +257,45 @@ impl VisitRecord for ZoneMask {
     }
 }
 
+/// Where the writer's time went, per rebuild.
+#[derive(Default)]
+pub struct WriterTimes {
+    /// Waiting for the guard's writer lock (readers holding it, or another
+    /// writer).
+    pub lock_wait_ns: Hist,
+    /// Holding it: rewriting in place, or building the copy.
+    pub critical_ns: Hist,
+    /// Publishing a copy (swap, waiting on readers' debts): RCU-like guards.
+    pub publish_ns: Hist,
+    /// Rebuilds whose lock wait exceeded the stall threshold.
+    pub stalls: u64,
+}
+
+impl WriterTimes {
+    fn record(
+        &mut self,
+        start: Instant,
+        marks: (Option<Instant>, Option<Instant>),
+        end: Instant,
+        stall_ns: u64,
+    ) {
+        let ns = |a: Instant, b: Instant| (b - a).as_nanos() as u64;
+        let locked = marks.0.unwrap_or(start);
+        let wait = ns(start, locked);
+        self.lock_wait_ns.record(wait);
+        if wait > stall_ns {
+            self.stalls += 1;
+        }
+        match marks.1 {
+            Some(publish) => {
+                self.critical_ns.record(ns(locked, publish));
+                self.publish_ns.record(ns(publish, end));
+            }
+            None => self.critical_ns.record(ns(locked, end)),
+        }
+    }
+}
+
 /// `struct alloc_context` plus the request: what every zonelist walk of one
 /// allocation shares.
 #[derive(Clone, Copy)]
@@ -257,6 +325,8 @@ pub struct Allocator<G: ZonelistGuard> {
     pub(crate) zonelist_gen: AtomicU64,
     /// The writer CPU's interrupt state (`seqlock`'s irqsave sets it).
     pub(crate) writer_irqs_disabled: AtomicBool,
+    /// How each rebuild's time split (the writer's own; read after a run).
+    pub writer_times: parking_lot::Mutex<WriterTimes>,
     slowpath_hook: Option<SlowpathHook<G>>,
 }
 
@@ -277,6 +347,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             hotplug_lock: parking_lot::Mutex::new(()),
             zonelist_gen: AtomicU64::new(0),
             writer_irqs_disabled: AtomicBool::new(false),
+            writer_times: parking_lot::Mutex::new(WriterTimes::default()),
             slowpath_hook: None,
         }
     }
@@ -295,6 +366,9 @@ impl<G: ZonelistGuard> Allocator<G> {
             nid: self.mm.cpu_to_node(cpu),
             stats: AllocStats::default(),
             probe: ReaderProbe::default(),
+            sample: false,
+            section_ns: Hist::default(),
+            retry_hist: [0; RETRY_BUCKETS],
         }
     }
 
@@ -313,18 +387,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                 let view = self.guard.fast_view();
                 self.fast_path(ctx, &view, highest, order)
             }
-            Scope::EveryAlloc => {
-                let mut retry = false;
-                loop {
-                    let section = self.guard.read_begin(&mut ctx.probe, retry);
-                    let page = self.fast_path(ctx, &section, highest, order);
-                    if page.is_some() || !section.need_retry() {
-                        break page;
-                    }
-                    ctx.stats.retries += 1;
-                    retry = true;
-                }
-            }
+            Scope::EveryAlloc => self.every_alloc_fast_path(ctx, highest, order),
         };
         match page {
             Some(pfn) => {
@@ -333,6 +396,31 @@ impl<G: ZonelistGuard> Allocator<G> {
             }
             None => self.alloc_pages_slowpath(ctx, gfp, order, reclaim),
         }
+    }
+
+    /// The fast path inside a section (`--scope every-alloc`); a walk that
+    /// failed on a changed zonelist is retried before the slowpath.
+    #[inline]
+    fn every_alloc_fast_path(&self, ctx: &mut AllocCtx, highest: usize, order: u32) -> Option<Pfn> {
+        let t = ctx.sample.then(Instant::now);
+        let mut retries = 0;
+        let page = loop {
+            ctx.stats.sections += 1;
+            let section = self.guard.read_begin(&mut ctx.probe, retries > 0);
+            let page = self.fast_path(ctx, &section, highest, order);
+            if page.is_some() || !section.need_retry() {
+                break page;
+            }
+            retries += 1;
+        };
+        if retries > 0 {
+            ctx.stats.retries += retries;
+            ctx.note_retries(retries);
+        }
+        if let Some(t) = t {
+            ctx.section_ns.record(t.elapsed().as_nanos() as u64);
+        }
+        page
     }
 
     #[inline]
@@ -436,11 +524,30 @@ impl<G: ZonelistGuard> Allocator<G> {
     ) -> Option<Pfn> {
         ctx.stats.slowpath_entries += 1;
         let costly = order > PCP_MAX_ORDER;
+        // Every slowpath section is timed: it lasts microseconds, the clock
+        // reads do not matter.
+        let t = Instant::now();
+        let page = self.slowpath_sections(ctx, gfp, order, costly, reclaim);
+        ctx.section_ns.record(t.elapsed().as_nanos() as u64);
+        page
+    }
+
+    /// The slowpath from `restart:`, one read section per pass.
+    #[inline(always)]
+    fn slowpath_sections<R: Reclaim>(
+        &self,
+        ctx: &mut AllocCtx,
+        gfp: Gfp,
+        order: u32,
+        costly: bool,
+        reclaim: &mut R,
+    ) -> Option<Pfn> {
         // restart:
-        let mut retry = false;
+        let mut retries = 0u64;
         loop {
-            let section = self.guard.read_begin(&mut ctx.probe, retry); // Ground truth for the overlap statistic. Relaxed: only compared
-                                                                        // with a later load of the same counter.
+            ctx.stats.sections += 1;
+            let section = self.guard.read_begin(&mut ctx.probe, retries > 0); // Ground truth for the overlap statistic. Relaxed: only compared
+                                                                              // with a later load of the same counter.
             let gen0 = self.zonelist_gen.load(Ordering::Relaxed);
             let (preferred, zref) = first_zones_zonelist(&section, ctx.nid, gfp.highest_zoneidx());
             if let Some(hook) = &self.slowpath_hook {
@@ -467,7 +574,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                     break 'nopage false;
                 }
                 if let Some(pfn) = walk(ctx, WMARK_MIN) {
-                    return self.got_pg(ctx, pfn, gen0);
+                    return self.got_pg(ctx, pfn, gen0, retries);
                 }
                 if !gfp.can_direct_reclaim() {
                     break 'nopage false;
@@ -488,7 +595,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                         page = walk(ctx, WMARK_MIN);
                     }
                     if let Some(pfn) = page {
-                        return self.got_pg(ctx, pfn, gen0);
+                        return self.got_pg(ctx, pfn, gen0, retries);
                     }
                     if costly {
                         break 'nopage false;
@@ -501,13 +608,14 @@ impl<G: ZonelistGuard> Allocator<G> {
                 // Before __alloc_pages_may_oom.
                 if section.need_retry() {
                     ctx.stats.retries += 1;
-                    retry = true;
+                    ctx.stats.retries_needed += 1;
+                    retries += 1;
                     continue;
                 }
                 // __alloc_pages_may_oom: one last walk at the HIGH watermark
                 // to catch a parallel OOM kill, then declare the OOM.
                 if let Some(pfn) = walk(ctx, WMARK_HIGH) {
-                    return self.got_pg(ctx, pfn, gen0);
+                    return self.got_pg(ctx, pfn, gen0, retries);
                 }
             } // nopage:
               // The generation the failure is judged against, read before the
@@ -520,7 +628,8 @@ impl<G: ZonelistGuard> Allocator<G> {
             let gen_check = self.zonelist_gen.load(Ordering::Acquire);
             if section.need_retry() {
                 ctx.stats.retries += 1;
-                retry = true;
+                ctx.stats.retries_needed += 1;
+                retries += 1;
                 continue;
             }
             // Which zones could have served the allocation when the walk
@@ -533,13 +642,15 @@ impl<G: ZonelistGuard> Allocator<G> {
             }
             drop(section);
             self.account_failure(ctx, gfp, order, &visited, &ok_at_fail, gen_check);
+            ctx.note_retries(retries);
             return None;
         }
     }
 
     #[inline]
-    fn got_pg(&self, ctx: &mut AllocCtx, pfn: Pfn, gen0: u64) -> Option<Pfn> {
+    fn got_pg(&self, ctx: &mut AllocCtx, pfn: Pfn, gen0: u64, retries: u64) -> Option<Pfn> {
         ctx.stats.allocs += 1;
+        ctx.note_retries(retries);
         self.note_overlap(ctx, gen0);
         Some(pfn)
     }
@@ -634,21 +745,28 @@ impl<G: ZonelistGuard> Allocator<G> {
     pub(crate) fn build_all_zonelists_locked(&self) {
         // Relaxed: zonelist_gen is written only under zonelist_update (held).
         let gen = self.zonelist_gen.load(Ordering::Relaxed) + 1;
-        let writer = WriterCtx {
-            irqs_disabled: &self.writer_irqs_disabled,
-        };
+        let writer = WriterCtx::new(&self.writer_irqs_disabled);
+        let hold = Duration::from_nanos(self.cfg.writer_hold_ns);
+        let start = Instant::now();
         self.guard.rebuild(&writer, &|zl| {
             // Ground truth moves when the write protocol actually runs (a
             // lock guard's writer may first wait for its readers): from here
             // on, a walk that meets an emptied zone is on an old list.
             self.note_population(gen);
             build_all_into(&self.mm, zl);
+            // --writer-hold: a long rebuild (a large NUMA machine) or a
+            // writer preempted inside its section.
+            busy_wait(hold);
         });
+        let end = Instant::now();
         // Bumped after the write section so a reader that saw the new
         // zonelists may hold the old generation (conservative), never the
         // reverse. Release: a reader whose Acquire load sees `gen` also sees
         // the guard's write protocol completed (see the slowpath's nopage).
         self.zonelist_gen.store(gen, Ordering::Release);
+        self.writer_times
+            .lock()
+            .record(start, writer.marks(), end, self.cfg.writer_stall_ns);
     }
 
     /// Record which zones generation `gen` populates (idempotent: a latch

@@ -19,6 +19,12 @@ pub struct Meta {
     pub command: String,
     /// The run was interrupted: some cells are missing.
     pub partial: bool,
+    /// How latencies were timed.
+    pub timer: String,
+    /// Cost of the timer's clock-read pair, subtracted from every sample.
+    pub timer_overhead_ns: u64,
+    /// Versions of the crates the guards are built from.
+    pub crates: std::collections::BTreeMap<String, String>,
 }
 
 impl Meta {
@@ -38,6 +44,16 @@ impl Meta {
             start_time: rfc3339_now(),
             command,
             partial: false,
+            timer: format!(
+                "std::time::Instant around 1 in {} allocations per reader; the clock-read pair's median cost subtracted; every slowpath section timed",
+                crate::metrics::timer::SAMPLE_EVERY
+            ),
+            timer_overhead_ns: crate::metrics::timer::overhead_ns(),
+            crates: env!("ZONEBENCH_CRATES")
+                .split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 }
@@ -92,6 +108,7 @@ pub struct RunConfig {
     pub movable_mib: u32,
     pub pressure: String,
     pub reclaim_us: f64,
+    pub writer_hold_us: f64,
     pub pin: bool,
     pub rt: bool,
     pub seed: u64,

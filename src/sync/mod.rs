@@ -5,5 +5,5 @@
 pub mod seqcount;
 pub mod spinlock;
 
-pub use seqcount::SeqCount;
+pub use seqcount::{stall_ns, SeqCount};
 pub use spinlock::{SpinLock, SpinLockGuard};

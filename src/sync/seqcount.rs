@@ -18,6 +18,11 @@ use crate::primitive::sync::atomic::{fence, AtomicU32, Ordering};
 use crate::primitive::{spin_hint, yield_now};
 use crate::sync::spinlock::SPINS_BEFORE_YIELD;
 
+/// Nanoseconds since `t`, at least 1 (a stall happened), saturating.
+pub fn stall_ns(t: std::time::Instant) -> u32 {
+    (t.elapsed().as_nanos().min(u32::MAX as u128) as u32).max(1)
+}
+
 pub struct SeqCount {
     seq: AtomicU32,
 }
@@ -42,9 +47,8 @@ impl SeqCount {
         // (the smp_rmb() of raw_read_seqcount_begin).
         self.seq.load(Ordering::Acquire)
     }
-
     /// `read_seqcount_begin`: spins while a write is in progress. Returns the
-    /// (even) count and how many times it had to spin.
+    /// (even) count and the nanoseconds spent spinning (0 when it did not).
     #[inline]
     pub fn read_begin(&self) -> (u32, u32) {
         let seq = self.raw_read();
@@ -56,6 +60,7 @@ impl SeqCount {
 
     #[cold]
     fn read_begin_spin(&self) -> (u32, u32) {
+        let t = std::time::Instant::now();
         let mut spins = 0u32;
         loop {
             // Yield after a while, as the spinlock does: a userspace writer
@@ -68,7 +73,7 @@ impl SeqCount {
             spins = spins.saturating_add(1);
             let seq = self.raw_read();
             if seq & 1 == 0 {
-                return (seq, spins);
+                return (seq, stall_ns(t));
             }
         }
     }

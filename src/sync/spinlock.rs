@@ -55,7 +55,7 @@ impl<T> SpinLock<T> {
         self.lock_counting().0
     }
 
-    /// `spin_lock`, also returning how many times it spun (0: uncontended).
+    /// `spin_lock`, also returning the nanoseconds it waited (0: uncontended).
     #[inline]
     pub fn lock_counting(&self) -> (SpinLockGuard<'_, T>, u32) {
         match self.try_lock() {
@@ -66,6 +66,7 @@ impl<T> SpinLock<T> {
 
     #[cold]
     fn lock_contended(&self) -> (SpinLockGuard<'_, T>, u32) {
+        let t = std::time::Instant::now();
         let mut spins = 0u32;
         loop {
             // Relaxed: only a hint that the lock looks free; the Acquire of the
@@ -79,7 +80,7 @@ impl<T> SpinLock<T> {
                 }
             }
             if let Some(g) = self.try_lock() {
-                return (g, spins.max(1));
+                return (g, crate::sync::seqcount::stall_ns(t));
             }
         }
     }

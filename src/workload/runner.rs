@@ -2,7 +2,11 @@
 //! writer together on a barrier (readers pinned one per core where the
 //! machine allows), warm up, measure, stop, join, and check the invariants.
 
+use crate::guard::ReaderProbe;
 use crate::guard::{dispatch, GuardVisitor, ZonelistGuard};
+use crate::metrics::timer::{overhead_ns, Sampler};
+use crate::metrics::{Hist, HistSummary};
+use crate::mm::alloc::RETRY_BUCKETS;
 use crate::mm::alloc::{AllocStats, Allocator};
 use crate::mm::check::PageAccount;
 use crate::primitive::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +35,16 @@ pub struct CellResult {
     /// top level of the cell.
     #[serde(flatten)]
     pub stats: AllocStats,
+    /// Allocation latency as the caller sees it, sampled (see `meta`).
+    pub read_latency_ns: HistSummary,
+    /// The guard section alone, begin to end with retries.
+    pub section_ns: HistSummary,
+    /// Restarts per million read sections.
+    pub retries_per_million: f64,
+    /// Allocations that retried 1, 2, 3, 4+ times.
+    pub retry_hist: [u64; RETRY_BUCKETS],
+    /// Time readers waited inside the guard (odd count, lock), ns.
+    pub reader_stall_ns: Stall,
     pub writer: WriterStats,
     pub pages: PageAccount,
     /// Conservation: pages accounted nowhere at the end of the run.
@@ -67,6 +81,12 @@ impl CellResult {
     }
 }
 
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Stall {
+    pub total: u64,
+    pub max: u64,
+}
+
 /// Run one cell. Errors are configuration problems (unknown guard).
 pub fn run_cell(spec: &CellSpec, cores: &[core_affinity::CoreId]) -> Result<CellResult, String> {
     dispatch(&spec.guard, Run { spec, cores })
@@ -88,9 +108,14 @@ impl GuardVisitor for Run<'_> {
 struct ReaderOut {
     stats: AllocStats,
     held: Vec<(u32, u32)>,
+    latency: Hist,
+    section: Hist,
+    retry_hist: [u64; RETRY_BUCKETS],
+    probe: ReaderProbe,
 }
 
 fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId]) -> CellResult {
+    let timer_overhead_ns = overhead_ns();
     let alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
     let shared = Shared::default();
     let total_pages = alloc.mm.mem_map.len() as f64;
@@ -115,6 +140,8 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
                     let mut ring = Ring::new(ring_len);
                     let mut mix = Mix::new(spec.seed ^ (i as u64 + 1));
                     let mut seen_epoch = 0;
+                    let mut sampler = Sampler::new(timer_overhead_ns, i as u32 * 7);
+                    let mut latency = Hist::default();
                     barrier.wait();
                     while !shared.stopped() {
                         // Acquire: pairs with the writer's Release bump, so
@@ -130,7 +157,15 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
                             alloc.free_pages(&mut ctx, pfn, order);
                         }
                         let (gfp, order) = mix.next_request();
-                        let got = alloc.alloc_pages(&mut ctx, gfp, order, &mut ring);
+                        ctx.sample = sampler.due();
+                        let got = if ctx.sample {
+                            let t = Instant::now();
+                            let got = alloc.alloc_pages(&mut ctx, gfp, order, &mut ring);
+                            latency.record(sampler.elapsed_ns(t));
+                            got
+                        } else {
+                            alloc.alloc_pages(&mut ctx, gfp, order, &mut ring)
+                        };
                         ring.put_and_advance(got.map(|p| (p, order)));
                         // Relaxed: a progress counter sampled by the main
                         // thread; on this thread's own cache line.
@@ -139,6 +174,10 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
                     ReaderOut {
                         stats: ctx.stats,
                         held: ring.held(),
+                        latency,
+                        section: ctx.section_ns,
+                        retry_hist: ctx.retry_hist,
+                        probe: ctx.probe,
                     }
                 })
             })
@@ -176,12 +215,21 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
         let writer = writer.join().expect("writer thread");
         (outs, writer, secs, per_reader)
     });
-
     let mut stats = AllocStats::default();
     let mut held = Vec::new();
+    let (mut latency, mut section) = (Hist::default(), Hist::default());
+    let mut retry_hist = [0; RETRY_BUCKETS];
+    let mut stall = Stall::default();
     for o in &outs {
         stats.add(&o.stats);
         held.extend_from_slice(&o.held);
+        latency.merge(&o.latency);
+        section.merge(&o.section);
+        for (a, b) in retry_hist.iter_mut().zip(o.retry_hist) {
+            *a += b;
+        }
+        stall.total += o.probe.stall_ns;
+        stall.max = stall.max.max(o.probe.stall_max_ns);
     }
     stats.isolated_allocs += alloc.mm.buddy_isolated_allocs();
     let pages = alloc.mm.check(&held);
@@ -197,6 +245,15 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
         allocs_per_sec_min_reader: per_reader.iter().cloned().fold(f64::INFINITY, f64::min),
         allocs_per_sec_max_reader: per_reader.iter().cloned().fold(0.0, f64::max),
         pages_lost: pages.lost,
+        read_latency_ns: latency.summary(),
+        section_ns: section.summary(),
+        retries_per_million: if stats.sections == 0 {
+            0.0
+        } else {
+            stats.retries as f64 * 1e6 / stats.sections as f64
+        },
+        retry_hist,
+        reader_stall_ns: stall,
         stats,
         writer,
         pages,

@@ -65,6 +65,9 @@ pub struct CellSpec {
     pub movable_mib: u32,
     /// Busy time of one direct-reclaim round, microseconds.
     pub reclaim_us: f64,
+    /// Busy time inside every rebuild's write section, microseconds.
+    #[serde(default)]
+    pub writer_hold_us: f64,
     pub duration_s: f64,
     pub warmup_s: f64,
     pub pin: bool,
@@ -91,6 +94,8 @@ impl CellSpec {
             scope: self.scope,
             guard: GuardOpts { rt: self.rt },
             reclaim_ns: (self.reclaim_us * 1000.0) as u64,
+            writer_hold_ns: (self.writer_hold_us * 1000.0) as u64,
+            ..AllocConfig::default()
         }
     }
 

@@ -4,6 +4,7 @@
 //! reported; the writer never bursts to catch up.
 
 use crate::guard::ZonelistGuard;
+use crate::metrics::HistSummary;
 use crate::mm::alloc::Allocator;
 use crate::mm::hotplug::HotplugError;
 use crate::mm::zone::ZoneType;
@@ -53,6 +54,13 @@ pub struct WriterStats {
     pub offline_busy: u64,
     /// Operations per second actually achieved.
     pub achieved_rate_hz: f64,
+    /// Per rebuild: waiting for the guard's writer lock, holding it, and
+    /// publishing a copy (RCU-like guards).
+    pub lock_wait_ns: HistSummary,
+    pub critical_ns: HistSummary,
+    pub publish_ns: HistSummary,
+    /// Rebuilds that waited longer than the stall threshold (10 ms).
+    pub writer_stalls: u64,
 }
 
 pub fn run_writer<G: ZonelistGuard>(
@@ -87,6 +95,11 @@ pub fn run_writer<G: ZonelistGuard>(
     }
     stats.rebuilds = alloc.rebuilds() - rebuilds0;
     stats.achieved_rate_hz = ops as f64 / start.elapsed().as_secs_f64();
+    let times = alloc.writer_times.lock();
+    stats.lock_wait_ns = times.lock_wait_ns.summary();
+    stats.critical_ns = times.critical_ns.summary();
+    stats.publish_ns = times.publish_ns.summary();
+    stats.writer_stalls = times.stalls;
     stats
 }
 

@@ -1,0 +1,7 @@
+//! Measurement: the sampling timer and the latency histograms every thread
+//! keeps for itself and the harness merges after the threads are joined.
+
+pub mod hist;
+pub mod timer;
+
+pub use hist::{Hist, HistSummary};
