@@ -7,11 +7,20 @@
 //! mutex; build fresh zonelists, `swap` the pointer (AcqRel), and
 //! `defer_destroy` the old ones: they are freed once every thread pinned
 //! when they were replaced has unpinned (a grace period). Like `rcu`, a walk
-//! sees one complete but possibly old zonelist.
+//! sees one complete but possibly old zonelist, and like `rcu` it can fail on
+//! a snapshot that misses a zone onlined since.
+//!
+//! Simplification: crossbeam's collector runs on the pinning threads
+//! (`pin` occasionally collects garbage), so reclamation cost lands on
+//! readers inside their measured allocations, where the kernel's RCU
+//! callbacks run in softirq or rcuo kthreads; with one rebuild per writer
+//! period there is little garbage, so the effect is small, and it is part of
+//! what a Rust user of this crate would pay.
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crossbeam_epoch::{self as epoch, Atomic, Owned};
+use std::marker::PhantomData;
 use std::sync::atomic::Ordering;
 
 pub struct Epoch {
@@ -20,25 +29,28 @@ pub struct Epoch {
     nodes: usize,
 }
 
-/// A pinned section and the zonelists it loaded.
-pub struct EpochSection {
+/// A pinned section and the zonelists it loaded; it borrows the guard, so it
+/// cannot outlive it (the guard's `Drop` frees the current zonelists).
+pub struct EpochSection<'a> {
     _pin: epoch::Guard,
     zonelists: *const Zonelists,
+    _guard: PhantomData<&'a Epoch>,
 }
 
-impl ZonelistView for EpochSection {
+impl ZonelistView for EpochSection<'_> {
     #[inline]
     fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef {
         // SAFETY: `zonelists` was loaded (non-null: the pointer is never
-        // null after `new`) while `_pin` was pinned, and a replaced
-        // zonelist is only freed by `defer_destroy`, after every guard
-        // pinned before its replacement is dropped; `_pin` lives as long as
-        // this section.
+        // null after `new`) while `_pin` was pinned. A replaced zonelist is
+        // only freed by `defer_destroy`, after every guard pinned before its
+        // replacement is dropped, and `_pin` lives as long as this section;
+        // the current one is freed only by `Epoch::drop`, which cannot run
+        // while this section borrows the `Epoch`.
         unsafe { &*self.zonelists }.zoneref(nid, idx)
     }
 }
 
-impl ReadSection for EpochSection {
+impl ReadSection for EpochSection<'_> {
     #[inline]
     fn need_retry(&self) -> bool {
         false
@@ -49,8 +61,8 @@ impl ZonelistGuard for Epoch {
     const NAME: &'static str = "epoch";
     const MODELS: &'static str = "crossbeam-epoch: pin, swap, defer_destroy (call_rcu)";
     const PREVENTS_FALSE_OOM: bool = false;
-    type Fast<'a> = EpochSection;
-    type Section<'a> = EpochSection;
+    type Fast<'a> = EpochSection<'a>;
+    type Section<'a> = EpochSection<'a>;
 
     fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
         let zonelists = Zonelists::built(nodes, build);
@@ -62,7 +74,7 @@ impl ZonelistGuard for Epoch {
     }
 
     #[inline]
-    fn fast_view(&self) -> EpochSection {
+    fn fast_view(&self) -> EpochSection<'_> {
         let pin = epoch::pin();
         // Acquire: pairs with the writer's swap, so the entries written
         // before publication are visible.
@@ -70,11 +82,12 @@ impl ZonelistGuard for Epoch {
         EpochSection {
             _pin: pin,
             zonelists,
+            _guard: PhantomData,
         }
     }
 
     #[inline]
-    fn read_begin(&self, _probe: &mut ReaderProbe, _retry: bool) -> EpochSection {
+    fn read_begin(&self, _probe: &mut ReaderProbe, _retry: bool) -> EpochSection<'_> {
         self.fast_view()
     }
 
@@ -97,8 +110,9 @@ impl ZonelistGuard for Epoch {
 
 impl Drop for Epoch {
     fn drop(&mut self) {
-        // SAFETY: `&mut self`: no reader or writer can hold a section or be
-        // rebuilding, so nothing else references the current zonelists.
+        // SAFETY: `&mut self`, and every section borrows `self`: no section
+        // or rebuild is live, so nothing else references the current
+        // zonelists; replaced ones are owned by the epoch collector.
         unsafe {
             // Relaxed: `&mut self` already orders us after every writer.
             let cur = self.current.load(Ordering::Relaxed, epoch::unprotected());

@@ -9,6 +9,7 @@
 use crate::primitive::sync::atomic::{AtomicBool, Ordering};
 use crate::primitive::{spin_hint, yield_now};
 use std::cell::UnsafeCell;
+use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
 /// Spins before a waiter starts yielding.
@@ -43,7 +44,10 @@ impl<T> SpinLock<T> {
             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
         {
-            Some(SpinLockGuard { lock: self })
+            Some(SpinLockGuard {
+                lock: self,
+                _data: PhantomData,
+            })
         } else {
             None
         }
@@ -100,6 +104,9 @@ impl<T: Default> Default for SpinLock<T> {
 
 pub struct SpinLockGuard<'a, T> {
     lock: &'a SpinLock<T>,
+    /// The guard hands out `&mut T`: it may be shared between threads only
+    /// when `T: Sync` (as std's `MutexGuard`).
+    _data: PhantomData<&'a mut T>,
 }
 
 impl<T> Deref for SpinLockGuard<'_, T> {
