@@ -281,6 +281,26 @@ impl<H> ReadSection for LockedSection<'_, H> {
     }
 }
 
+/// PREEMPT_RT `read_seqcount_begin` of a count with an associated lock
+/// (`__seqprop_*_sequence` with `preemptible`): while the count is odd, wait
+/// for the writer by taking and releasing its lock (`wait`), then re-read;
+/// never spin on the count itself.
+pub fn rt_read_begin(seq: &SeqCount, probe: &mut ReaderProbe, wait: impl Fn()) -> u32 {
+    let start = seq.raw_read();
+    if start & 1 == 0 {
+        return start;
+    }
+    let t = Instant::now();
+    loop {
+        wait();
+        let start = seq.raw_read();
+        if start & 1 == 0 {
+            probe.stalled(crate::sync::stall_ns(t));
+            return start;
+        }
+    }
+}
+
 /// Zonelists rewritten in place under a `seqcount_t`, writers serialised by
 /// a spinlock: the state shared by `seqcount` (a static spinlock beside the
 /// count) and `seqlock` (the lock inside `seqlock_t`), which differ only in
@@ -289,15 +309,18 @@ pub struct SeqZonelists {
     lock: SpinLock<()>,
     seq: CachePadded<SeqCount>,
     zonelists: Zonelists,
+    /// PREEMPT_RT reader semantics (`seqlock_t` only: its count is a
+    /// `seqcount_spinlock_t` since v5.10).
+    rt: bool,
 }
 
 impl SeqZonelists {
-    pub fn new(nodes: usize, build: &dyn Fn(&Zonelists)) -> Self {
-        let zonelists = Zonelists::built(nodes, build);
+    pub fn new(nodes: usize, rt: bool, build: &dyn Fn(&Zonelists)) -> Self {
         SeqZonelists {
             lock: SpinLock::new(()),
             seq: CachePadded::new(SeqCount::new()),
-            zonelists,
+            zonelists: Zonelists::built(nodes, build),
+            rt,
         }
     }
 
@@ -305,10 +328,16 @@ impl SeqZonelists {
     pub fn zonelists(&self) -> &Zonelists {
         &self.zonelists
     }
-
+    /// `read_seqbegin`: spins while odd, or with PREEMPT_RT takes and
+    /// releases the lock (which a preempted writer holds) instead.
     #[inline]
     pub fn read_begin(&self, probe: &mut ReaderProbe) -> SeqSection<'_> {
-        SeqSection::begin(&self.zonelists, &self.seq, probe)
+        if self.rt {
+            let start = rt_read_begin(&self.seq, probe, || drop(self.lock.lock()));
+            SeqSection::from_start(&self.zonelists, &self.seq, start)
+        } else {
+            SeqSection::begin(&self.zonelists, &self.seq, probe)
+        }
     }
 
     /// `read_seqlock_excl`: the writers' lock, held by a reader.
@@ -335,6 +364,9 @@ impl SeqZonelists {
 pub trait SeqWriteSide: Send + Sync + 'static {
     const NAME: &'static str;
     const MODELS: &'static str;
+    /// Readers follow PREEMPT_RT semantics under `--rt` (a `seqlock_t`,
+    /// whose count has an associated lock; not a bare `seqcount_t`).
+    const RT_READS_LOCK: bool;
     /// Run the rebuild: at least `zonelists.write(build)`.
     fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists));
 }
@@ -347,11 +379,15 @@ impl<W: SeqWriteSide> ZonelistGuard for SeqFamily<W> {
     const NAME: &'static str = W::NAME;
     const MODELS: &'static str = W::MODELS;
     const PREVENTS_FALSE_OOM: bool = true;
+    const HONOURS_RT: bool = W::RT_READS_LOCK;
     type Fast<'a> = &'a Zonelists;
     type Section<'a> = SeqSection<'a>;
 
-    fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        SeqFamily(SeqZonelists::new(nodes, build), PhantomData)
+    fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
+        SeqFamily(
+            SeqZonelists::new(nodes, opts.rt && W::RT_READS_LOCK, build),
+            PhantomData,
+        )
     }
 
     #[inline]

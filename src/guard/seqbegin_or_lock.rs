@@ -8,7 +8,13 @@
 //! spinlock (`read_seqlock_excl`) and cannot fail. Locked passes are counted
 //! (`locked_passes`). Write protocol: `write_seqlock` (the spinlock, then the
 //! count). Under frequent writers the locked passes serialise readers, "the
-//! retry step is heavy and acts as a global lock".
+//! retry step is heavy and acts as a global lock". With `--rt` the lockless
+//! pass waits on the lock instead of spinning, as `seqlock`'s readers do.
+//!
+//! Simplification: the locked pass holds the spinlock across direct reclaim
+//! and the per-CPU drain, which the kernel could not (reclaim sleeps); as in
+//! `seqlock-excl`, a section here is held for its whole length, and reclaim
+//! is a busy wait.
 
 use crate::guard::{
     GuardOpts, LockedSection, ReadSection, ReaderProbe, SeqSection, SeqZonelists, WriterCtx,
@@ -50,11 +56,12 @@ impl ZonelistGuard for SeqbeginOrLock {
     const NAME: &'static str = "seqbegin-or-lock";
     const MODELS: &'static str = "read_seqbegin_or_lock: lockless pass, then a locked retry";
     const PREVENTS_FALSE_OOM: bool = true;
+    const HONOURS_RT: bool = true;
     type Fast<'a> = &'a Zonelists;
     type Section<'a> = OrLockSection<'a>;
 
-    fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        SeqbeginOrLock(SeqZonelists::new(nodes, build))
+    fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
+        SeqbeginOrLock(SeqZonelists::new(nodes, opts.rt, build))
     }
 
     #[inline]

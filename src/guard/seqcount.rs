@@ -7,6 +7,11 @@
 //! the kernel. Write protocol: `spin_lock(&lock)`, `write_seqcount_begin`,
 //! rewrite in place, `write_seqcount_end`, `spin_unlock`. Memory ordering: see
 //! `crate::sync::seqcount`.
+//!
+//! Simplification: the walk reads zonerefs as single atomic words (see
+//! `mm::zonelist`); nothing else: the count, its ordering and where it is
+//! checked are the kernel's. With `--rt` nothing changes: a bare
+//! `seqcount_t` has no lock for readers to wait on.
 
 use crate::guard::{SeqFamily, SeqWriteSide, SeqZonelists, WriterCtx};
 use crate::mm::zonelist::Zonelists;
@@ -17,6 +22,8 @@ pub struct SeqcountWrite;
 impl SeqWriteSide for SeqcountWrite {
     const NAME: &'static str = "seqcount";
     const MODELS: &'static str = "seqcount_t + static spinlock (the v1 fix in the thread)";
+    /// A bare seqcount_t: on RT its writer disables preemption instead.
+    const RT_READS_LOCK: bool = false;
 
     fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         zonelists.write(writer, build);

@@ -1,6 +1,6 @@
 //! `seqcount-spinlock`: `seqcount_spinlock_t`, a sequence count with an
-//! associated lock that every writer must hold (lockdep asserts it; here a
-//! debug assertion).
+//! associated lock that every writer must hold (lockdep asserts it; here the
+//! write helper takes the lock's guard, so the compiler checks it).
 //!
 //! Read protocol, normally: as `seqcount` (`read_seqcount_begin` spins while
 //! odd, `read_seqcount_retry` before OOM and before failing). With `--rt`
@@ -16,7 +16,7 @@
 //! never touch it, so the read side equals `seqcount`'s and only the writer's
 //! lock differs.
 
-use crate::guard::{GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
+use crate::guard::{rt_read_begin, GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
 use crate::sync::SeqCount;
 use crossbeam_utils::CachePadded;
@@ -29,22 +29,13 @@ pub struct SeqcountSpinlock {
 }
 
 impl SeqcountSpinlock {
-    /// PREEMPT_RT read_seqcount_begin: wait on the writer's lock while odd.
-    #[cold]
-    fn read_begin_rt(&self, probe: &mut ReaderProbe) -> u32 {
-        let seq = self.seq.raw_read();
-        if seq & 1 == 0 {
-            return seq;
-        }
-        let t = std::time::Instant::now();
-        loop {
-            drop(self.lock.lock());
-            let seq = self.seq.raw_read();
-            if seq & 1 == 0 {
-                probe.stalled(crate::sync::stall_ns(t));
-                return seq;
-            }
-        }
+    /// `write_seqcount_begin` .. `end` on a `seqcount_spinlock_t`: the
+    /// caller proves it holds the associated lock by passing its guard
+    /// (lockdep_assert_held, checked by the type system here).
+    fn write_locked(&self, _held: &parking_lot::MutexGuard<'_, ()>, build: &dyn Fn(&Zonelists)) {
+        self.seq.write_begin();
+        build(&self.zonelists);
+        self.seq.write_end();
     }
 }
 
@@ -74,7 +65,7 @@ impl ZonelistGuard for SeqcountSpinlock {
     #[inline]
     fn read_begin(&self, probe: &mut ReaderProbe, _retry: bool) -> SeqSection<'_> {
         if self.rt {
-            let start = self.read_begin_rt(probe);
+            let start = rt_read_begin(&self.seq, probe, || drop(self.lock.lock()));
             SeqSection::from_start(&self.zonelists, &self.seq, start)
         } else {
             SeqSection::begin(&self.zonelists, &self.seq, probe)
@@ -82,15 +73,8 @@ impl ZonelistGuard for SeqcountSpinlock {
     }
 
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
-        let _lock = self.lock.lock();
+        let lock = self.lock.lock();
         writer.locked();
-        // lockdep_assert_held: the associated lock must be held to write.
-        debug_assert!(
-            self.lock.is_locked(),
-            "seqcount_spinlock_t written without its lock"
-        );
-        self.seq.write_begin();
-        build(&self.zonelists);
-        self.seq.write_end();
+        self.write_locked(&lock, build);
     }
 }

@@ -1,8 +1,11 @@
 //! `seqlock`: `seqlock_t zonelist_update_seq` with `write_seqlock_irqsave`,
 //! the fix that went upstream (3d36424b3b58, irqsave from 1007843a9190).
 //!
-//! Read protocol: identical to `seqcount` (`read_seqbegin` spins while odd,
-//! `read_seqretry` before OOM and before failing). Write protocol:
+//! Read protocol: as `seqcount` (`read_seqbegin` spins while odd,
+//! `read_seqretry` before OOM and before failing). With `--rt`: since v5.10
+//! the count of a `seqlock_t` is a `seqcount_spinlock_t`, so on PREEMPT_RT a
+//! reader that finds it odd takes and releases the seqlock's lock instead of
+//! spinning (the model's lock spins, then yields, where RT's sleeps). Write protocol:
 //! `spin_lock_irqsave(&sl->lock)` (the lock embedded in the seqlock_t, and the
 //! writer CPU's interrupts masked), `write_seqcount_begin`, rewrite in place,
 //! `write_seqcount_end`, `spin_unlock_irqrestore`.
@@ -22,6 +25,7 @@ pub struct SeqLockWrite;
 impl SeqWriteSide for SeqLockWrite {
     const NAME: &'static str = "seqlock";
     const MODELS: &'static str = "seqlock_t, write_seqlock_irqsave (the upstream fix)";
+    const RT_READS_LOCK: bool = true;
 
     fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         // write_seqlock_irqsave: interrupts masked on the writer's CPU for

@@ -27,7 +27,9 @@ impl ZonelistGuard for SeqlockExcl {
     type Section<'a> = LockedSection<'a, SpinLockGuard<'a, ()>>;
 
     fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        SeqlockExcl(SeqZonelists::new(nodes, build))
+        // The lock is taken by every reader whatever the count: --rt has no
+        // reader path to change (RT's lock would sleep; the model's yields).
+        SeqlockExcl(SeqZonelists::new(nodes, false, build))
     }
 
     #[inline]
