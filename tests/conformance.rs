@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use zonebench::guard::ZonelistGuard;
 use zonebench::mm::alloc::{AllocConfig, AllocStats, Allocator, Gfp, NoReclaim, Scope};
 use zonebench::mm::page::Pfn;
-use zonebench::mm::zone::{ZoneType, WMARK_LOW};
+use zonebench::mm::zone::{ZoneType, WMARK_LOW, WMARK_MIN};
 use zonebench::mm::MmConfig;
 use zonebench::workload::runner::run_cell;
 use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -118,11 +118,33 @@ enum Hook {
     Thread,
 }
 
-/// The race: NORMAL below LOW (fast path fails), the hook offlines MOVABLE
-/// between `preferred_zoneref` and the walk.
-fn race<G: ZonelistGuard>(hook: Hook, gfp: Gfp) -> (Option<Pfn>, AllocStats, u64) {
+/// A hotplug operation the hook runs on the movable zone.
+type HotplugOp<G> = fn(&Allocator<G>, usize);
+
+fn offline<G: ZonelistGuard>(a: &Allocator<G>, zone: usize) {
+    a.offline_pages(zone, &mut || false)
+        .expect("movable is free");
+}
+
+fn online<G: ZonelistGuard>(a: &Allocator<G>, zone: usize) {
+    a.online_pages(zone).expect("movable is offline");
+}
+
+/// A race through the slowpath hook: `setup` prepares the machine, NORMAL
+/// is squeezed down to watermark `to`, and the hook runs `op` on the movable
+/// zone between `preferred_zoneref` and the walk (inline, or on a thread
+/// when the guard's section excludes writers).
+fn race_with<G: ZonelistGuard>(
+    hook: Hook,
+    gfp: Gfp,
+    setup: HotplugOp<G>,
+    op: HotplugOp<G>,
+    to: usize,
+) -> (Option<Pfn>, AllocStats, u64) {
     let mut a = allocator::<G>(Scope::Slowpath);
     let movable = a.mm.zone(0, ZoneType::Movable).id;
+    setup(&a, movable);
+    let rebuilds0 = a.rebuilds();
     let fired = AtomicBool::new(false);
     let me: Arc<OnceLock<Weak<Allocator<G>>>> = Arc::new(OnceLock::new());
     let threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>> = Arc::default();
@@ -132,15 +154,13 @@ fn race<G: ZonelistGuard>(hook: Hook, gfp: Gfp) -> (Option<Pfn>, AllocStats, u64
             return;
         }
         match hook {
-            Hook::Inline => a
-                .offline_pages(movable, &mut || false)
-                .expect("movable is free"),
+            Hook::Inline => op(a, movable),
             Hook::Thread => {
                 let a = me2.get().unwrap().upgrade().unwrap();
-                threads2.lock().unwrap().push(std::thread::spawn(move || {
-                    a.offline_pages(movable, &mut || false)
-                        .expect("movable is free")
-                }));
+                threads2
+                    .lock()
+                    .unwrap()
+                    .push(std::thread::spawn(move || op(&a, movable)));
             }
         }
     }));
@@ -148,15 +168,26 @@ fn race<G: ZonelistGuard>(hook: Hook, gfp: Gfp) -> (Option<Pfn>, AllocStats, u64
     me.set(Arc::downgrade(&a)).ok().unwrap();
     let normal = a.mm.zone(0, ZoneType::Normal);
     let mut squeezer = a.ctx(1);
-    let excess = normal.free_pages() - normal.wmark(WMARK_LOW);
+    let excess = normal.free_pages() - normal.wmark(to);
     a.take_pages(&mut squeezer, normal.id, excess as usize);
     let mut ctx = a.ctx(0);
     let page = a.alloc_pages(&mut ctx, gfp, 0, &mut NoReclaim);
     for t in threads.lock().unwrap().drain(..) {
         t.join().unwrap();
     }
-    assert_eq!(a.rebuilds(), 1, "{}: the offline rebuilt once", G::NAME);
+    assert_eq!(
+        a.rebuilds(),
+        rebuilds0 + 1,
+        "{}: the hook's hotplug rebuilt once",
+        G::NAME
+    );
     (page, ctx.stats.clone(), ctx.probe.locked_passes)
+}
+
+/// The 2022 race: NORMAL below LOW (fast path fails), the hook offlines
+/// MOVABLE between `preferred_zoneref` and the walk.
+fn race<G: ZonelistGuard>(hook: Hook, gfp: Gfp) -> (Option<Pfn>, AllocStats, u64) {
+    race_with::<G>(hook, gfp, |_, _| {}, offline::<G>, WMARK_LOW)
 }
 
 /// What the race hook must show for a guard.
@@ -221,6 +252,123 @@ fn snapshot_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
     assert_eq!(retry, must_retry, "{}", G::NAME);
 }
 
+/// A lock guard's section excludes the writer: a rebuild started while a
+/// section is held cannot finish until it ends (checked for 200 ms; a guard
+/// that excluded nothing lets it through at once). Every other guard's writer
+/// never waits for readers: the rebuild finishes while the section is held.
+fn section_and_writer<G: ZonelistGuard>(hook: Hook) {
+    use zonebench::guard::ReaderProbe;
+    let a = Arc::new(allocator::<G>(Scope::Slowpath));
+    let mut probe = ReaderProbe::default();
+    let section = a.guard.read_begin(&mut probe, false);
+    let writer = {
+        let a = a.clone();
+        std::thread::spawn(move || a.build_all_zonelists())
+    };
+    if hook == Hook::Thread {
+        let t = std::time::Instant::now();
+        while t.elapsed() < std::time::Duration::from_millis(200) {
+            assert_eq!(
+                a.rebuilds(),
+                0,
+                "{}: a rebuild finished inside a read section",
+                G::NAME
+            );
+            std::thread::yield_now();
+        }
+        drop(section);
+        writer.join().unwrap();
+    } else {
+        writer.join().unwrap();
+        assert_eq!(a.rebuilds(), 1, "{}", G::NAME);
+        drop(section);
+    }
+    assert_eq!(a.rebuilds(), 1);
+}
+
+/// The other race: MOVABLE comes back online while a movable allocation's
+/// slowpath is between `preferred_zoneref` and its walk, and NORMAL is at
+/// MIN. A guard that walks an old snapshot without checking it again fails
+/// with the onlined zone free (rcu, epoch, seqlock-crate); rcu-recheck
+/// notices; in-place guards walk the rewritten list; lock guards make the
+/// online wait for the section, which then fails honestly (a true OOM: no
+/// zone of its zonelist had memory).
+fn online_race_expect<G: ZonelistGuard>(hook: Hook) {
+    let (page, stats, _) = race_with::<G>(
+        hook,
+        Gfp::HIGHUSER_MOVABLE,
+        offline::<G>,
+        online::<G>,
+        WMARK_MIN,
+    );
+    let stale_snapshot = matches!(G::NAME, "rcu" | "epoch" | "seqlock-crate");
+    assert_eq!(
+        stats.false_ooms,
+        u64::from(stale_snapshot),
+        "{}: {stats:?}",
+        G::NAME
+    );
+    let excluded = hook == Hook::Thread;
+    assert_eq!(
+        page.is_some(),
+        !stale_snapshot && !excluded,
+        "{}: {stats:?}",
+        G::NAME
+    );
+    assert_eq!(
+        stats.true_ooms,
+        u64::from(excluded),
+        "{}: {stats:?}",
+        G::NAME
+    );
+    assert_eq!(
+        stats.retries,
+        u64::from(G::NAME == "rcu-recheck"),
+        "{}: {stats:?}",
+        G::NAME
+    );
+}
+
+/// PREEMPT_RT readers (a no-op for guards without an RT read side) under
+/// oversubscription and a writer that holds its section: the invariants
+/// hold, no false OOM appears, and the hold lands inside the section.
+fn rt_run<G: ZonelistGuard>() {
+    let spec = CellSpec {
+        guard: G::NAME.into(),
+        scope: Scope::EveryAlloc,
+        readers: 3,
+        writer: WriterMode::Rebuild,
+        writer_rate_hz: 2000.0,
+        pressure: Pressure::High,
+        nodes: 1,
+        dma32_mib: 0,
+        normal_mib: 32,
+        movable_mib: 16,
+        reclaim_us: 2.0,
+        writer_hold_us: 50.0,
+        duration_s: 0.3,
+        warmup_s: 0.05,
+        pin: false,
+        rt: true,
+        seed: 11,
+        repeat: 0,
+    };
+    let c = run_cell(&spec, &[]).unwrap();
+    assert!(
+        c.violations().is_empty(),
+        "{}: {:?}",
+        G::NAME,
+        c.violations()
+    );
+    assert_eq!(c.stats.false_ooms, 0);
+    assert!(
+        c.writer.critical_ns.p50 >= 50_000,
+        "{}: --writer-hold not inside the section: {:?}",
+        G::NAME,
+        c.writer.critical_ns
+    );
+}
+
 macro_rules! conformance {
     ($($m:ident: $ty:ty, $hook:expr, $expect:expr;)*) => {$(
         mod $m {
@@ -246,6 +394,21 @@ macro_rules! conformance {
             #[test]
             fn snapshot_or_in_place() {
                 snapshot_expect::<G>($hook, $expect);
+            }
+
+            #[test]
+            fn sections_and_the_writer() {
+                section_and_writer::<G>($hook);
+            }
+
+            #[test]
+            fn the_online_race() {
+                online_race_expect::<G>($hook);
+            }
+
+            #[test]
+            fn preempt_rt_readers() {
+                rt_run::<G>();
             }
         }
     )*};

@@ -9,8 +9,13 @@
 //! rebuilds; no interrupt masking is needed, since an interrupted writer's
 //! own CPU can still read the other copy.
 //!
-//! Simplification: none beyond the model's; the copies are two full
-//! `Zonelists`, as the kernel's latch users keep two full structures.
+//! Simplifications: the copies are two full `Zonelists`, as the kernel's
+//! latch users keep two full structures. Kernel latch readers always check
+//! `read_seqcount_latch_retry`; here, as for every guard, the check is made
+//! where the allocator checks its cookie (before OOM and before failing), so
+//! a walk of a copy that was rewritten under it can still return a page: a
+//! page from a real zone that passed its watermark, which is what the
+//! allocator's cookie discipline accepts too.
 
 use crate::guard::{GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;

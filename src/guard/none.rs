@@ -6,6 +6,10 @@
 //! rewrite, `spin_unlock`. This is the guard that loses the 2022 race: a
 //! slowpath that saved `preferred_zoneref` before an offline's rebuild walks
 //! a shifted array afterwards and can fail with free memory in its zone.
+//!
+//! Simplification: the kernel's readers use plain loads; here they are
+//! Relaxed atomic loads (the same instructions), so the race is defined
+//! behaviour in Rust without changing what a racing reader can observe.
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};

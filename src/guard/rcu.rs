@@ -7,8 +7,9 @@
 //!
 //! Read protocol: `load()` at `zonelist_iter_begin`; walk that snapshot;
 //! `need_retry` is false. Write protocol: writers serialised by a mutex;
-//! build a fresh `Zonelists`; `store` (which waits on arc-swap's debt slots,
-//! the publish cost that grows with reader threads).
+//! build a fresh `Zonelists`; `store` (which walks arc-swap's debt slots and
+//! pays the debts of readers still holding the old value: the publish cost
+//! that grows with reader threads).
 //!
 //! What the model says about it: a walk is always over one complete,
 //! consistent zonelist, so the 2022 index shift cannot happen. But the

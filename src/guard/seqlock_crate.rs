@@ -17,6 +17,12 @@
 //! array's size rather than with the walk's length. The array is sized for
 //! the run's nodes (16 entries up to 5 nodes, else every zone of
 //! MAX_NUMNODES nodes), as a Rust user would size a `Copy` type.
+//!
+//! What the numbers cannot show: `read()` yields the CPU while the count is
+//! odd and retries internally, so its waits and retries never reach the
+//! probe (this guard reports 0 stall and 0 retries, an artifact); and its
+//! copy is a volatile read racing the writer, which the crate accepts and
+//! the Rust memory model does not define (the other guards here use atomics).
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zone::MAX_NR_ZONES;
