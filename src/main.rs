@@ -4,10 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use zonebench::guard;
+use zonebench::metrics::floor::Floors;
 use zonebench::mm::alloc::Scope;
 use zonebench::mm::MAX_NUMNODES;
 use zonebench::results::io::{check_writable, save};
-use zonebench::results::schema::RunConfig;
+use zonebench::results::schema::{RepeatSummary, RunConfig};
 use zonebench::results::{Meta, ResultsFile, SCHEMA};
 use zonebench::workload::runner::{run_cell, CellResult};
 use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -317,7 +318,9 @@ fn run(args: RunArgs) -> ExitCode {
         schema: SCHEMA.into(),
         meta: Meta::collect(command),
         config,
+        floors: Floors::measure(),
         cells: Vec::new(),
+        summary: Vec::new(),
     };
     let total = args.repeats as usize * guards.len() * readers.len();
     let mut i = 0;
@@ -353,7 +356,12 @@ fn run(args: RunArgs) -> ExitCode {
             }
         }
     }
+    file.summary = RepeatSummary::of(&file.cells);
     print_table(&file.cells);
+    print_floors(&file.floors);
+    if args.repeats > 1 {
+        print_summary(&file.summary);
+    }
     let violations: Vec<String> = file
         .cells
         .iter()
@@ -375,6 +383,33 @@ fn run(args: RunArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+fn print_floors(f: &Floors) {
+    println!(
+        "floors (ns): seqcount read pair {:.2}, spinlock round trip {:.2}, rwlock read {:.2}, arc-swap load {:.2}, epoch pin {:.2}",
+        f.seqcount_read_pair_ns, f.spinlock_round_trip_ns, f.rwlock_read_ns, f.arc_swap_load_ns, f.epoch_pin_ns
+    );
+}
+
+fn print_summary(rows: &[RepeatSummary]) {
+    let ci = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
+    println!(
+        "\n{:<17} {:>3} {:>4} {:>12} {:>10} {:>8} {:>7}",
+        "guard", "rd", "reps", "hmean a/s", "+-95%", "p50 ns", "+-95%"
+    );
+    for r in rows {
+        println!(
+            "{:<17} {:>3} {:>4} {:>12.0} {:>10} {:>8.1} {:>7}",
+            r.guard,
+            r.readers,
+            r.repeats,
+            r.allocs_per_sec_hmean,
+            ci(r.allocs_per_sec_ci95),
+            r.lat_p50_mean,
+            ci(r.lat_p50_ci95)
+        );
+    }
 }
 
 fn print_table(cells: &[CellResult]) {

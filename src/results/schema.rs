@@ -1,5 +1,6 @@
 //! Serde types of the results file, versioned by `schema`.
 
+use crate::metrics::floor::Floors;
 use crate::workload::runner::CellResult;
 use serde::{Deserialize, Serialize};
 
@@ -114,10 +115,63 @@ pub struct RunConfig {
     pub seed: u64,
 }
 
+/// One guard x readers cell over its repeats.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RepeatSummary {
+    pub guard: String,
+    pub readers: usize,
+    pub repeats: usize,
+    /// Harmonic mean of the repeats' allocs/s, and the 95% CI half-width
+    /// of their arithmetic mean (Student's t; null with one repeat).
+    pub allocs_per_sec_hmean: f64,
+    pub allocs_per_sec_ci95: Option<f64>,
+    /// Mean of the repeats' p50 allocation latency, ns, and its 95% CI.
+    pub lat_p50_mean: f64,
+    pub lat_p50_ci95: Option<f64>,
+}
+
+impl RepeatSummary {
+    /// Group `cells` by guard and readers, in first-seen order.
+    pub fn of(cells: &[CellResult]) -> Vec<RepeatSummary> {
+        use crate::metrics::stats::{ci95_half_width, hmean, mean};
+        let mut keys: Vec<(String, usize)> = Vec::new();
+        for c in cells {
+            let k = (c.spec.guard.clone(), c.spec.readers);
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys.into_iter()
+            .map(|(guard, readers)| {
+                let group: Vec<&CellResult> = cells
+                    .iter()
+                    .filter(|c| c.spec.guard == guard && c.spec.readers == readers)
+                    .collect();
+                let rates: Vec<f64> = group.iter().map(|c| c.allocs_per_sec).collect();
+                let p50: Vec<f64> = group.iter().map(|c| c.read_latency_ns.p50 as f64).collect();
+                let ci = |xs: &[f64]| Some(ci95_half_width(xs)).filter(|v| v.is_finite());
+                RepeatSummary {
+                    guard,
+                    readers,
+                    repeats: group.len(),
+                    allocs_per_sec_hmean: hmean(&rates),
+                    allocs_per_sec_ci95: ci(&rates),
+                    lat_p50_mean: mean(&p50),
+                    lat_p50_ci95: ci(&p50),
+                }
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ResultsFile {
     pub schema: String,
     pub meta: Meta,
     pub config: RunConfig,
+    /// The raw cost of the guards' primitives, measured in this run.
+    pub floors: Floors,
     pub cells: Vec<CellResult>,
+    /// Per guard and reader count, over the repeats.
+    pub summary: Vec<RepeatSummary>,
 }

@@ -1,0 +1,62 @@
+//! Floor cells: the raw cost of the primitives the guards are built from,
+//! measured in the same run as the cells, so a reader of the table can see
+//! how much of a guard's cost is the primitive and how much the model.
+//! Each is the best of several rounds of a tight single-thread loop.
+
+use crate::sync::{SeqCount, SpinLock};
+use serde::{Deserialize, Serialize};
+use std::hint::black_box;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Floors {
+    /// `read_seqcount_begin` + `read_seqcount_retry`, uncontended.
+    pub seqcount_read_pair_ns: f64,
+    /// `SpinLock` lock + unlock (the pcp lock, the guards' writer locks).
+    pub spinlock_round_trip_ns: f64,
+    /// `parking_lot::RwLock` read lock + unlock.
+    pub rwlock_read_ns: f64,
+    /// `arc_swap::ArcSwap::load` + drop of the guard.
+    pub arc_swap_load_ns: f64,
+    /// `crossbeam_epoch::pin` + unpin.
+    pub epoch_pin_ns: f64,
+}
+
+const ITERS: u32 = 1_000_000;
+const ROUNDS: usize = 5;
+
+fn best_ns(mut f: impl FnMut()) -> f64 {
+    (0..ROUNDS)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..ITERS {
+                f();
+            }
+            t.elapsed().as_nanos() as f64 / ITERS as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+impl Floors {
+    /// Measure every floor (about 0.2 s).
+    pub fn measure() -> Floors {
+        let seq = SeqCount::new();
+        let lock = SpinLock::new(0u64);
+        let rw = parking_lot::RwLock::new(0u64);
+        let swap = arc_swap::ArcSwap::from_pointee(0u64);
+        Floors {
+            seqcount_read_pair_ns: best_ns(|| {
+                let (s, _) = seq.read_begin();
+                black_box(seq.read_retry(black_box(s)));
+            }),
+            spinlock_round_trip_ns: best_ns(|| *lock.lock() += 1),
+            rwlock_read_ns: best_ns(|| {
+                black_box(*rw.read());
+            }),
+            arc_swap_load_ns: best_ns(|| {
+                black_box(**swap.load());
+            }),
+            epoch_pin_ns: best_ns(|| drop(black_box(crossbeam_epoch::pin()))),
+        }
+    }
+}
