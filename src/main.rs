@@ -10,7 +10,7 @@ use zonebench::mm::MAX_NUMNODES;
 use zonebench::results::io::{check_writable, save};
 use zonebench::results::schema::{RepeatSummary, RunConfig};
 use zonebench::results::{Meta, ResultsFile, SCHEMA};
-use zonebench::workload::runner::{run_cell, CellResult};
+use zonebench::workload::runner::{run_cell, CellResult, INTERRUPTED};
 use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
 
 #[derive(Parser)]
@@ -256,6 +256,9 @@ fn list() {
 }
 
 fn run(args: RunArgs) -> ExitCode {
+    // Ctrl-C: finish nothing more, keep the finished cells, write the file
+    // marked partial, exit non-zero. Relaxed: see runner::INTERRUPTED.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed));
     let logical = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -324,7 +327,7 @@ fn run(args: RunArgs) -> ExitCode {
     };
     let total = args.repeats as usize * guards.len() * readers.len();
     let mut i = 0;
-    for repeat in 0..args.repeats as usize {
+    'cells: for repeat in 0..args.repeats as usize {
         for g in guards {
             for &r in &readers {
                 i += 1;
@@ -350,6 +353,12 @@ fn run(args: RunArgs) -> ExitCode {
                 };
                 eprintln!("[{i}/{total}] {g} readers={r} repeat={repeat}");
                 match run_cell(&spec, &cores) {
+                    // A cell cut short by Ctrl-C measured less than asked:
+                    // dropped, not reported.
+                    Ok(_) if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) => {
+                        file.meta.partial = true;
+                        break 'cells;
+                    }
                     Ok(c) => file.cells.push(c),
                     Err(e) => return usage_error(&e),
                 }
@@ -376,6 +385,13 @@ fn run(args: RunArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     eprintln!("results: {}", args.out.display());
+    if file.meta.partial {
+        eprintln!(
+            "zonebench: interrupted: {} of {total} cells kept, file marked partial",
+            file.cells.len()
+        );
+        return ExitCode::from(130);
+    }
     if !violations.is_empty() {
         for v in &violations {
             eprintln!("zonebench: INVARIANT BROKEN: {v}");

@@ -87,6 +87,27 @@ pub struct Stall {
     pub max: u64,
 }
 
+/// Set by Ctrl-C: a cell being measured is cut short (and its result must
+/// be discarded by the caller); nothing else is lost.
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn interrupted() -> bool {
+    // Relaxed: a flag polled between sleeps; nothing is published with it.
+    INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sleep for `d`, or less if Ctrl-C arrives.
+fn sleep_unless_interrupted(d: std::time::Duration) {
+    let end = Instant::now() + d;
+    while !interrupted() {
+        let now = Instant::now();
+        if now >= end {
+            return;
+        }
+        std::thread::sleep((end - now).min(std::time::Duration::from_millis(20)));
+    }
+}
+
 /// Run one cell. Errors are configuration problems (unknown guard).
 pub fn run_cell(spec: &CellSpec, cores: &[core_affinity::CoreId]) -> Result<CellResult, String> {
     dispatch(&spec.guard, Run { spec, cores })
@@ -190,7 +211,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
             })
         };
         barrier.wait();
-        std::thread::sleep(spec.warmup());
+        sleep_unless_interrupted(spec.warmup());
         let snap = || {
             progress
                 .iter()
@@ -198,7 +219,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
                 .collect::<Vec<_>>()
         };
         let (c0, t0) = (snap(), Instant::now());
-        std::thread::sleep(spec.duration());
+        sleep_unless_interrupted(spec.duration());
         let (c1, t1) = (snap(), Instant::now());
         // Relaxed: see Shared::stopped.
         shared.stop.store(true, Ordering::Relaxed);
