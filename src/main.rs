@@ -74,6 +74,10 @@ struct RunArgs {
     /// rebuild, or a writer preempted inside it).
     #[arg(long, default_value = "0", value_parser = parse_hold, allow_hyphen_values = true)]
     writer_hold: f64,
+    /// Seconds without any allocation or rebuild after which a cell is
+    /// declared stalled, reported, and torn down.
+    #[arg(long, default_value = "2", value_parser = parse_watchdog, allow_hyphen_values = true)]
+    watchdog: f64,
     /// Memory pressure: low keeps allocations in the fast path, high drives them into reclaim.
     #[arg(long, value_enum, default_value = "low")]
     pressure: Pressure,
@@ -164,6 +168,14 @@ fn parse_hold(s: &str) -> Result<f64, String> {
     let v = number(s, "writer hold")?;
     if !(0.0..=1_000_000.0).contains(&v) {
         return Err(format!("writer hold must be in [0, 1000000] us, got {s}"));
+    }
+    Ok(v)
+}
+
+fn parse_watchdog(s: &str) -> Result<f64, String> {
+    let v = number(s, "watchdog")?;
+    if v <= 0.0 || v > 3600.0 {
+        return Err(format!("watchdog must be in (0, 3600] seconds, got {s}"));
     }
     Ok(v)
 }
@@ -344,6 +356,7 @@ fn run(args: RunArgs) -> ExitCode {
                     movable_mib: args.movable_mib,
                     reclaim_us: args.reclaim_us,
                     writer_hold_us: args.writer_hold,
+                    watchdog_s: args.watchdog,
                     duration_s: args.duration,
                     warmup_s: args.warmup,
                     pin: !args.no_pin,
@@ -359,7 +372,12 @@ fn run(args: RunArgs) -> ExitCode {
                         file.meta.partial = true;
                         break 'cells;
                     }
-                    Ok(c) => file.cells.push(c),
+                    Ok(c) => {
+                        for line in &c.stall_report {
+                            eprintln!("zonebench: STALLED {g} readers={r}: {line}");
+                        }
+                        file.cells.push(c)
+                    }
                     Err(e) => return usage_error(&e),
                 }
             }
@@ -463,7 +481,11 @@ fn print_table(cells: &[CellResult]) {
             c.stats.isolated_allocs,
             c.pages_lost,
             c.writer.rebuilds,
-            if c.oversubscribed { "  oversubscribed" } else { "" }
+            match (c.stalled, c.oversubscribed) {
+                (true, _) => "  STALLED",
+                (false, true) => "  oversubscribed",
+                _ => "",
+            }
         );
     }
     println!("lat50/lat99: allocation latency percentiles, ns (sampled; see the results' meta)");

@@ -82,6 +82,7 @@ fn bounded_run<G: ZonelistGuard>(writer: WriterMode, scope: Scope) {
         movable_mib: 16,
         reclaim_us: 2.0,
         writer_hold_us: 0.0,
+        watchdog_s: 2.0,
         duration_s: 0.3,
         warmup_s: 0.05,
         pin: false,
@@ -346,6 +347,7 @@ fn rt_run<G: ZonelistGuard>() {
         movable_mib: 16,
         reclaim_us: 2.0,
         writer_hold_us: 50.0,
+        watchdog_s: 2.0,
         duration_s: 0.3,
         warmup_s: 0.05,
         pin: false,
@@ -427,6 +429,53 @@ conformance! {
     rwlock: zonebench::guard::rwlock::RwLockGuard, Hook::Thread, Expect::Succeeds;
     seqlock_crate: zonebench::guard::seqlock_crate::SeqlockCrate, Hook::Inline, Expect::Succeeds;
     epoch: zonebench::guard::epoch::Epoch, Hook::Inline, Expect::Succeeds;
+}
+
+/// The watchdog: a writer that holds its section (practically) forever
+/// leaves every-alloc seqcount readers spinning on the odd count; the cell
+/// is reported stalled within the timeout and the run still completes.
+#[test]
+fn the_watchdog_reports_a_writer_stuck_in_its_section() {
+    let spec = CellSpec {
+        guard: "seqcount".into(),
+        scope: Scope::EveryAlloc,
+        readers: 2,
+        writer: WriterMode::Rebuild,
+        writer_rate_hz: 1000.0,
+        pressure: Pressure::Low,
+        nodes: 1,
+        dma32_mib: 0,
+        normal_mib: 32,
+        movable_mib: 16,
+        reclaim_us: 2.0,
+        writer_hold_us: 3.6e9,
+        watchdog_s: 0.5,
+        duration_s: 30.0,
+        warmup_s: 0.0,
+        pin: false,
+        rt: false,
+        seed: 3,
+        repeat: 0,
+    };
+    let t = std::time::Instant::now();
+    let c = run_cell(&spec, &[]).unwrap();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(10),
+        "the stalled cell was not torn down"
+    );
+    assert!(c.stalled, "{c:?}");
+    assert!(
+        c.stall_report[0].contains("inside its write section"),
+        "{:?}",
+        c.stall_report
+    );
+    assert_eq!(
+        c.stall_report.len(),
+        3,
+        "one line per reader: {:?}",
+        c.stall_report
+    );
+    assert!(c.violations().is_empty(), "{:?}", c.violations());
 }
 
 #[test]

@@ -327,6 +327,11 @@ pub struct Allocator<G: ZonelistGuard> {
     pub(crate) writer_irqs_disabled: AtomicBool,
     /// How each rebuild's time split (the writer's own; read after a run).
     pub writer_times: parking_lot::Mutex<WriterTimes>,
+    /// The writer is inside `rebuild` (for the watchdog's report).
+    pub writer_in_section: AtomicBool,
+    /// Set when a run is torn down: a writer holding its section (`--writer-
+    /// hold`) lets go.
+    pub abort_hold: AtomicBool,
     slowpath_hook: Option<SlowpathHook<G>>,
 }
 
@@ -348,6 +353,8 @@ impl<G: ZonelistGuard> Allocator<G> {
             zonelist_gen: AtomicU64::new(0),
             writer_irqs_disabled: AtomicBool::new(false),
             writer_times: parking_lot::Mutex::new(WriterTimes::default()),
+            writer_in_section: AtomicBool::new(false),
+            abort_hold: AtomicBool::new(false),
             slowpath_hook: None,
         }
     }
@@ -748,6 +755,8 @@ impl<G: ZonelistGuard> Allocator<G> {
         let writer = WriterCtx::new(&self.writer_irqs_disabled);
         let hold = Duration::from_nanos(self.cfg.writer_hold_ns);
         let start = Instant::now();
+        // Relaxed: read only by the watchdog's report.
+        self.writer_in_section.store(true, Ordering::Relaxed);
         self.guard.rebuild(&writer, &|zl| {
             // Ground truth moves when the write protocol actually runs (a
             // lock guard's writer may first wait for its readers): from here
@@ -755,10 +764,17 @@ impl<G: ZonelistGuard> Allocator<G> {
             self.note_population(gen);
             build_all_into(&self.mm, zl);
             // --writer-hold: a long rebuild (a large NUMA machine) or a
-            // writer preempted inside its section.
-            busy_wait(hold);
+            // writer preempted inside its section; cut short when the run
+            // is being torn down (a stalled cell).
+            let t = Instant::now();
+            // Relaxed: a flag polled in a loop; it publishes nothing.
+            while t.elapsed() < hold && !self.abort_hold.load(Ordering::Relaxed) {
+                std::hint::spin_loop();
+            }
         });
         let end = Instant::now();
+        // Relaxed: as above.
+        self.writer_in_section.store(false, Ordering::Relaxed);
         // Bumped after the write section so a reader that saw the new
         // zonelists may hold the old generation (conservative), never the
         // reverse. Release: a reader whose Acquire load sees `gen` also sees

@@ -16,7 +16,7 @@ use crate::workload::writer::{run_writer, Shared, WriterStats};
 use crossbeam_utils::CachePadded;
 use serde::{Deserialize, Serialize};
 use std::sync::Barrier;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CellResult {
@@ -46,6 +46,11 @@ pub struct CellResult {
     /// Time readers waited inside the guard (odd count, lock), ns.
     pub reader_stall_ns: Stall,
     pub writer: WriterStats,
+    /// The watchdog fired: the cell made no progress and was torn down.
+    #[serde(default)]
+    pub stalled: bool,
+    #[serde(default)]
+    pub stall_report: Vec<String>,
     pub pages: PageAccount,
     /// Conservation: pages accounted nowhere at the end of the run.
     pub pages_lost: u64,
@@ -96,15 +101,75 @@ fn interrupted() -> bool {
     INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Sleep for `d`, or less if Ctrl-C arrives.
-fn sleep_unless_interrupted(d: std::time::Duration) {
+/// Sleep for `d` in short steps, returning early if Ctrl-C arrives or
+/// `check` (called every step) says the cell is stalled.
+fn watch_for(d: Duration, mut check: impl FnMut(Instant) -> bool) {
     let end = Instant::now() + d;
     while !interrupted() {
         let now = Instant::now();
-        if now >= end {
+        if now >= end || check(now) {
             return;
         }
-        std::thread::sleep((end - now).min(std::time::Duration::from_millis(20)));
+        std::thread::sleep((end - now).min(Duration::from_millis(20)));
+    }
+}
+
+/// rcutorture's stall detector, per cell: if no reader completes an
+/// allocation and the writer finishes no rebuild for `watchdog_s`, the cell
+/// is stalled; the report says who was stuck and where.
+struct Watchdog {
+    timeout: Duration,
+    last: (Vec<u64>, u64),
+    last_progress: Instant,
+    stalled: bool,
+}
+
+impl Watchdog {
+    fn new(spec: &CellSpec, readers: Vec<u64>, rebuilds: u64) -> Self {
+        Watchdog {
+            timeout: Duration::from_secs_f64(spec.watchdog_s),
+            last: (readers, rebuilds),
+            last_progress: Instant::now(),
+            stalled: false,
+        }
+    }
+
+    /// Record progress; true once the cell has stalled.
+    fn check(&mut self, now: Instant, readers: &[u64], rebuilds: u64) -> bool {
+        if readers != self.last.0.as_slice() || rebuilds != self.last.1 {
+            self.last = (readers.to_vec(), rebuilds);
+            self.last_progress = now;
+        } else if now - self.last_progress >= self.timeout {
+            self.stalled = true;
+        }
+        self.stalled
+    }
+
+    /// What was stuck, in words (empty when the cell did not stall).
+    fn report<G: ZonelistGuard>(&self, readers: &[u64], alloc: &Allocator<G>) -> Vec<String> {
+        if !self.stalled {
+            return Vec::new();
+        }
+        // Relaxed: a diagnostic snapshot.
+        let writer_in = alloc.writer_in_section.load(Ordering::Relaxed);
+        let mut out = vec![format!(
+            "no allocation and no rebuild for {:.1} s; writer {}",
+            self.timeout.as_secs_f64(),
+            if writer_in {
+                "inside its write section"
+            } else {
+                "outside its section"
+            }
+        )];
+        for (i, &n) in readers.iter().enumerate() {
+            let phase = if writer_in {
+                "waiting on the guard (spinning on the odd count, or for its lock)"
+            } else {
+                "stuck outside the guard"
+            };
+            out.push(format!("reader {i}: {n} allocations, {phase}"));
+        }
+        out
     }
 }
 
@@ -148,7 +213,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
     let barrier = Barrier::new(spec.readers + 2);
     let pin = spec.pin && !cores.is_empty();
 
-    let (outs, writer, measured_s, per_reader) = std::thread::scope(|s| {
+    let (outs, writer, measured_s, per_reader, stall_report) = std::thread::scope(|s| {
         let readers: Vec<_> = (0..spec.readers)
             .map(|i| {
                 let (alloc, shared, progress, barrier) = (&alloc, &shared, &progress[i], &barrier);
@@ -211,18 +276,24 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
             })
         };
         barrier.wait();
-        sleep_unless_interrupted(spec.warmup());
         let snap = || {
             progress
                 .iter()
                 .map(|p| p.load(Ordering::Relaxed))
                 .collect::<Vec<_>>()
         };
+        let mut watch = Watchdog::new(spec, snap(), alloc.rebuilds());
+        let mut watched = |d| {
+            watch_for(d, |now| watch.check(now, &snap(), alloc.rebuilds()));
+        };
+        watched(spec.warmup());
         let (c0, t0) = (snap(), Instant::now());
-        sleep_unless_interrupted(spec.duration());
+        watched(spec.duration());
         let (c1, t1) = (snap(), Instant::now());
-        // Relaxed: see Shared::stopped.
+        let stall_report = watch.report(&c1, &alloc);
+        // Relaxed: see Shared::stopped and Allocator::abort_hold.
         shared.stop.store(true, Ordering::Relaxed);
+        alloc.abort_hold.store(true, Ordering::Relaxed);
         let secs = (t1 - t0).as_secs_f64();
         let per_reader: Vec<f64> = c0
             .iter()
@@ -234,7 +305,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
             .map(|h| h.join().expect("reader thread"))
             .collect();
         let writer = writer.join().expect("writer thread");
-        (outs, writer, secs, per_reader)
+        (outs, writer, secs, per_reader, stall_report)
     });
     let mut stats = AllocStats::default();
     let mut held = Vec::new();
@@ -275,6 +346,8 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
         },
         retry_hist,
         reader_stall_ns: stall,
+        stalled: !stall_report.is_empty(),
+        stall_report,
         stats,
         writer,
         pages,

@@ -68,6 +68,9 @@ pub struct CellSpec {
     /// Busy time inside every rebuild's write section, microseconds.
     #[serde(default)]
     pub writer_hold_us: f64,
+    /// A cell with no allocation and no rebuild for this long is stalled.
+    #[serde(default = "default_watchdog_s")]
+    pub watchdog_s: f64,
     pub duration_s: f64,
     pub warmup_s: f64,
     pub pin: bool,
@@ -75,6 +78,10 @@ pub struct CellSpec {
     pub rt: bool,
     pub seed: u64,
     pub repeat: usize,
+}
+
+fn default_watchdog_s() -> f64 {
+    2.0
 }
 
 impl CellSpec {
