@@ -140,6 +140,8 @@ fn bad_input_is_one_line_and_exit_2() {
         vec!["run", "--writer-rate", "0", "--out", e],
         vec!["run", "--writer", "sometimes", "--out", e],
         vec!["run", "--repeats", "0", "--out", e],
+        vec!["run", "--writer-hold", "-5", "--out", e],
+        vec!["run", "--watchdog", "0", "--out", e],
         vec!["run", "--nodes", "65", "--out", e],
         vec!["run", "--normal-mib", "6", "--out", e],
         vec!["run", "--out", "/nonexistent-dir/x.json"],
@@ -162,6 +164,111 @@ fn bad_input_is_one_line_and_exit_2() {
             "{args:?} touched the results file"
         );
     }
+}
+
+/// Every metric a reviewer may cite is in the file, for every cell, with
+/// the floor cells and the meta (issue 4's results contract).
+#[test]
+fn results_carry_every_metric() {
+    let out_path = tmp("metrics.json");
+    run_ok(&[
+        "run",
+        "--guards",
+        "seqcount,rcu,seqlock-excl",
+        "--readers",
+        "1,2",
+        "--writer",
+        "rebuild",
+        "--writer-rate",
+        "1000",
+        "--repeats",
+        "2",
+        "--duration",
+        "0.2",
+        "--warmup",
+        "0.05",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    for k in [
+        "zonebench_version",
+        "git_revision",
+        "cpu_model",
+        "logical_cpus",
+        "kernel_release",
+        "rustc_version",
+    ] {
+        assert!(!v["meta"][k].is_null(), "meta.{k}");
+    }
+    for k in [
+        "start_time",
+        "timer",
+        "timer_overhead_ns",
+        "partial",
+        "crates",
+    ] {
+        assert!(!v["meta"][k].is_null(), "meta.{k}");
+    }
+    for k in ["arc-swap", "parking_lot", "crossbeam-epoch", "seqlock"] {
+        assert!(v["meta"]["crates"][k].is_string(), "meta.crates.{k}");
+    }
+    for k in [
+        "seqcount_read_pair_ns",
+        "spinlock_round_trip_ns",
+        "rwlock_read_ns",
+        "arc_swap_load_ns",
+        "epoch_pin_ns",
+    ] {
+        assert!(v["floors"][k].as_f64().unwrap() > 0.0, "floors.{k}");
+    }
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 12);
+    for c in cells {
+        for h in ["read_latency_ns", "section_ns"] {
+            for k in ["p50", "p90", "p99", "p999", "max", "mean", "hdr"] {
+                assert!(!c[h][k].is_null(), "{h}.{k} in {c}");
+            }
+        }
+        assert!(c["read_latency_ns"]["count"].as_u64().unwrap() > 0);
+        for k in [
+            "allocs_per_sec",
+            "allocs_per_sec_min_reader",
+            "allocs_per_sec_max_reader",
+            "retries_per_million",
+        ] {
+            assert!(c[k].is_number(), "{k}");
+        }
+        for k in [
+            "retries_needed",
+            "false_ooms",
+            "true_ooms",
+            "stale_zone_visits",
+            "isolated_allocs",
+            "pages_lost",
+        ] {
+            assert!(c[k].is_u64(), "{k}");
+        }
+        assert!(
+            c["retry_hist"].is_array()
+                && c["reader_stall_ns"]["total"].is_u64()
+                && c["reader_stall_ns"]["max"].is_u64()
+        );
+        for k in ["rebuilds", "writer_stalls"] {
+            assert!(c["writer"][k].is_u64(), "writer.{k}");
+        }
+        for k in ["lock_wait_ns", "critical_ns", "publish_ns"] {
+            assert!(c["writer"][k]["p99"].is_u64(), "writer.{k}");
+        }
+        assert!(c["writer"]["rebuilds"].as_u64().unwrap() > 0);
+        assert!(c["oversubscribed"].is_boolean() && c["stalled"].is_boolean());
+    }
+    assert_eq!(v["summary"].as_array().unwrap().len(), 6);
+    assert!(
+        v["summary"][0]["allocs_per_sec_ci95"].is_number(),
+        "two repeats give an interval"
+    );
 }
 
 #[test]
