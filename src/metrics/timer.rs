@@ -27,6 +27,14 @@ pub fn calibrate_overhead_ns() -> u64 {
     samples[samples.len() / 2]
 }
 
+/// See [`Sampler::due`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Sample {
+    None,
+    Latency,
+    Section,
+}
+
 /// Per-thread sampling state.
 pub struct Sampler {
     countdown: u32,
@@ -41,15 +49,20 @@ impl Sampler {
         }
     }
 
-    /// Whether to time the next operation.
+    /// What to time on the next operation: the whole allocation, the guard
+    /// section inside it, or nothing. The two are sampled on different
+    /// operations, half a period apart, so neither's clock reads land inside
+    /// the other's measurement.
     #[inline]
-    pub fn due(&mut self) -> bool {
-        if self.countdown == 0 {
-            self.countdown = SAMPLE_EVERY - 1;
-            true
+    pub fn due(&mut self) -> Sample {
+        let c = self.countdown;
+        self.countdown = if c == 0 { SAMPLE_EVERY - 1 } else { c - 1 };
+        if c == 0 {
+            Sample::Latency
+        } else if c == SAMPLE_EVERY / 2 {
+            Sample::Section
         } else {
-            self.countdown -= 1;
-            false
+            Sample::None
         }
     }
 

@@ -190,9 +190,18 @@ pub struct AllocCtx {
     pub section_ns: Hist,
     /// Allocations that retried, by number of retries.
     pub retry_hist: [u64; RETRY_BUCKETS],
+    /// The timer's clock-read pair cost, subtracted from section times.
+    pub timer_overhead_ns: u64,
 }
 
 impl AllocCtx {
+    /// Record a section that began at `t`.
+    #[inline]
+    fn record_section(&mut self, t: Instant) {
+        let ns = (t.elapsed().as_nanos() as u64).saturating_sub(self.timer_overhead_ns);
+        self.section_ns.record(ns);
+    }
+
     #[cold]
     fn note_retries(&mut self, n: u64) {
         if n > 0 {
@@ -376,6 +385,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             sample: false,
             section_ns: Hist::default(),
             retry_hist: [0; RETRY_BUCKETS],
+            timer_overhead_ns: 0,
         }
     }
 
@@ -425,7 +435,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             ctx.note_retries(retries);
         }
         if let Some(t) = t {
-            ctx.section_ns.record(t.elapsed().as_nanos() as u64);
+            ctx.record_section(t);
         }
         page
     }
@@ -535,7 +545,7 @@ impl<G: ZonelistGuard> Allocator<G> {
         // reads do not matter.
         let t = Instant::now();
         let page = self.slowpath_sections(ctx, gfp, order, costly, reclaim);
-        ctx.section_ns.record(t.elapsed().as_nanos() as u64);
+        ctx.record_section(t);
         page
     }
 

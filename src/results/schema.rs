@@ -46,7 +46,7 @@ impl Meta {
             command,
             partial: false,
             timer: format!(
-                "std::time::Instant around 1 in {} allocations per reader; the clock-read pair's median cost subtracted; every slowpath section timed",
+                "std::time::Instant around 1 in {} allocations per reader (another 1 in as many times its fast-path section instead); the clock-read pair's median cost subtracted from every sample; every slowpath section timed",
                 crate::metrics::timer::SAMPLE_EVERY
             ),
             timer_overhead_ns: crate::metrics::timer::overhead_ns(),

@@ -4,7 +4,7 @@
 
 use crate::guard::ReaderProbe;
 use crate::guard::{dispatch, GuardVisitor, ZonelistGuard};
-use crate::metrics::timer::{overhead_ns, Sampler};
+use crate::metrics::timer::{overhead_ns, Sample, Sampler};
 use crate::metrics::{Hist, HistSummary};
 use crate::mm::alloc::RETRY_BUCKETS;
 use crate::mm::alloc::{AllocStats, Allocator};
@@ -223,6 +223,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
                         core_affinity::set_for_current(c);
                     }
                     let mut ctx = alloc.ctx(i);
+                    ctx.timer_overhead_ns = timer_overhead_ns;
                     let mut ring = Ring::new(ring_len);
                     let mut mix = Mix::new(spec.seed ^ (i as u64 + 1));
                     let mut seen_epoch = 0;
@@ -243,8 +244,9 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
                             alloc.free_pages(&mut ctx, pfn, order);
                         }
                         let (gfp, order) = mix.next_request();
-                        ctx.sample = sampler.due();
-                        let got = if ctx.sample {
+                        let sample = sampler.due();
+                        ctx.sample = sample == Sample::Section;
+                        let got = if sample == Sample::Latency {
                             let t = Instant::now();
                             let got = alloc.alloc_pages(&mut ctx, gfp, order, &mut ring);
                             latency.record(sampler.elapsed_ns(t));
