@@ -23,6 +23,24 @@ fn run_ok(args: &[&str]) -> Output {
     out
 }
 
+/// `zonebench run ARGS --duration 0.2 --warmup 0.05 --out <tmp NAME>`; the
+/// results file it wrote.
+fn run_json(name: &str, args: &[&str]) -> serde_json::Value {
+    let out_path = tmp(name);
+    let mut full = vec!["run"];
+    full.extend_from_slice(args);
+    full.extend_from_slice(&[
+        "--duration",
+        "0.2",
+        "--warmup",
+        "0.05",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    run_ok(&full);
+    serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap()
+}
+
 fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("zonebench-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -87,26 +105,19 @@ fn rt_is_a_stated_no_op_for_guards_without_an_rt_read_side() {
 
 #[test]
 fn a_short_run_writes_results() {
-    let out_path = tmp("short.json");
-    run_ok(&[
-        "run",
-        "--guards",
-        "none,seqcount",
-        "--readers",
-        "1",
-        "--writer",
-        "rebuild",
-        "--writer-rate",
-        "2000",
-        "--duration",
-        "0.2",
-        "--warmup",
-        "0.05",
-        "--out",
-        out_path.to_str().unwrap(),
-    ]);
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    let v = run_json(
+        "short.json",
+        &[
+            "--guards",
+            "none,seqcount",
+            "--readers",
+            "1",
+            "--writer",
+            "rebuild",
+            "--writer-rate",
+            "2000",
+        ],
+    );
     assert_eq!(v["schema"], "zonebench/1");
     assert!(v["meta"]["zonebench_version"].is_string() && v["meta"]["cpu_model"].is_string());
     let cells = v["cells"].as_array().unwrap();
@@ -170,28 +181,21 @@ fn bad_input_is_one_line_and_exit_2() {
 /// the floor cells and the meta (issue 4's results contract).
 #[test]
 fn results_carry_every_metric() {
-    let out_path = tmp("metrics.json");
-    run_ok(&[
-        "run",
-        "--guards",
-        "seqcount,rcu,seqlock-excl",
-        "--readers",
-        "1,2",
-        "--writer",
-        "rebuild",
-        "--writer-rate",
-        "1000",
-        "--repeats",
-        "2",
-        "--duration",
-        "0.2",
-        "--warmup",
-        "0.05",
-        "--out",
-        out_path.to_str().unwrap(),
-    ]);
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    let v = run_json(
+        "metrics.json",
+        &[
+            "--guards",
+            "seqcount,rcu,seqlock-excl",
+            "--readers",
+            "1,2",
+            "--writer",
+            "rebuild",
+            "--writer-rate",
+            "1000",
+            "--repeats",
+            "2",
+        ],
+    );
     for k in [
         "zonebench_version",
         "git_revision",

@@ -36,6 +36,31 @@ fn allocator<G: ZonelistGuard>(scope: Scope) -> Allocator<G> {
     )
 }
 
+/// A short cell on a small machine: two readers, high pressure, no pinning.
+fn cell(guard: &str, scope: Scope, writer: WriterMode) -> CellSpec {
+    CellSpec {
+        guard: guard.into(),
+        scope,
+        readers: 2,
+        writer,
+        writer_rate_hz: 5000.0,
+        pressure: Pressure::High,
+        nodes: 1,
+        dma32_mib: 0,
+        normal_mib: 32,
+        movable_mib: 16,
+        reclaim_us: 2.0,
+        writer_hold_us: 0.0,
+        watchdog_s: 2.0,
+        duration_s: 0.3,
+        warmup_s: 0.05,
+        pin: false,
+        rt: false,
+        seed: 7,
+        repeat: 0,
+    }
+}
+
 fn single_thread<G: ZonelistGuard>() {
     for scope in [Scope::Slowpath, Scope::EveryAlloc] {
         let a = allocator::<G>(scope);
@@ -69,27 +94,7 @@ fn single_thread<G: ZonelistGuard>() {
 }
 
 fn bounded_run<G: ZonelistGuard>(writer: WriterMode, scope: Scope) {
-    let spec = CellSpec {
-        guard: G::NAME.into(),
-        scope,
-        readers: 2,
-        writer,
-        writer_rate_hz: 5000.0,
-        pressure: Pressure::High,
-        nodes: 1,
-        dma32_mib: 0,
-        normal_mib: 32,
-        movable_mib: 16,
-        reclaim_us: 2.0,
-        writer_hold_us: 0.0,
-        watchdog_s: 2.0,
-        duration_s: 0.3,
-        warmup_s: 0.05,
-        pin: false,
-        rt: false,
-        seed: 7,
-        repeat: 0,
-    };
+    let spec = cell(G::NAME, scope, writer);
     let c = run_cell(&spec, &[]).unwrap();
     assert!(
         c.violations().is_empty(),
@@ -335,25 +340,12 @@ fn online_race_expect<G: ZonelistGuard>(hook: Hook) {
 /// hold, no false OOM appears, and the hold lands inside the section.
 fn rt_run<G: ZonelistGuard>() {
     let spec = CellSpec {
-        guard: G::NAME.into(),
-        scope: Scope::EveryAlloc,
         readers: 3,
-        writer: WriterMode::Rebuild,
         writer_rate_hz: 2000.0,
-        pressure: Pressure::High,
-        nodes: 1,
-        dma32_mib: 0,
-        normal_mib: 32,
-        movable_mib: 16,
-        reclaim_us: 2.0,
         writer_hold_us: 50.0,
-        watchdog_s: 2.0,
-        duration_s: 0.3,
-        warmup_s: 0.05,
-        pin: false,
         rt: true,
         seed: 11,
-        repeat: 0,
+        ..cell(G::NAME, Scope::EveryAlloc, WriterMode::Rebuild)
     };
     let c = run_cell(&spec, &[]).unwrap();
     assert!(
@@ -437,25 +429,14 @@ conformance! {
 #[test]
 fn the_watchdog_reports_a_writer_stuck_in_its_section() {
     let spec = CellSpec {
-        guard: "seqcount".into(),
-        scope: Scope::EveryAlloc,
-        readers: 2,
-        writer: WriterMode::Rebuild,
         writer_rate_hz: 1000.0,
         pressure: Pressure::Low,
-        nodes: 1,
-        dma32_mib: 0,
-        normal_mib: 32,
-        movable_mib: 16,
-        reclaim_us: 2.0,
         writer_hold_us: 3.6e9,
         watchdog_s: 0.5,
         duration_s: 30.0,
         warmup_s: 0.0,
-        pin: false,
-        rt: false,
         seed: 3,
-        repeat: 0,
+        ..cell("seqcount", Scope::EveryAlloc, WriterMode::Rebuild)
     };
     let t = std::time::Instant::now();
     let c = run_cell(&spec, &[]).unwrap();
