@@ -119,36 +119,68 @@ fn number(s: &str, what: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-fn parse_duration(s: &str) -> Result<f64, String> {
-    let v = number(s, "duration")?;
-    if v <= 0.0 || v > 86_400.0 {
-        return Err(format!("duration must be in (0, 86400] seconds, got {s}"));
+/// Parse a number for `what` and accept it only if `ok` holds; `range` says
+/// which values are allowed, in the error.
+fn checked(s: &str, what: &str, ok: impl Fn(f64) -> bool, range: &str) -> Result<f64, String> {
+    let v = number(s, what)?;
+    if !ok(v) {
+        return Err(format!("{what} must be in {range}, got {s}"));
     }
     Ok(v)
+}
+
+fn parse_duration(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "duration",
+        |v| v > 0.0 && v <= 86_400.0,
+        "(0, 86400] seconds",
+    )
 }
 
 fn parse_warmup(s: &str) -> Result<f64, String> {
-    let v = number(s, "warmup")?;
-    if !(0.0..=3600.0).contains(&v) {
-        return Err(format!("warmup must be in [0, 3600] seconds, got {s}"));
-    }
-    Ok(v)
+    checked(
+        s,
+        "warmup",
+        |v| (0.0..=3600.0).contains(&v),
+        "[0, 3600] seconds",
+    )
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
-    let v = number(s, "writer rate")?;
-    if v <= 0.0 || v > 1_000_000.0 {
-        return Err(format!("writer rate must be in (0, 1000000] Hz, got {s}"));
-    }
-    Ok(v)
+    checked(
+        s,
+        "writer rate",
+        |v| v > 0.0 && v <= 1_000_000.0,
+        "(0, 1000000] Hz",
+    )
 }
 
 fn parse_reclaim(s: &str) -> Result<f64, String> {
-    let v = number(s, "reclaim time")?;
-    if !(0.0..=1_000_000.0).contains(&v) {
-        return Err(format!("reclaim time must be in [0, 1000000] us, got {s}"));
-    }
-    Ok(v)
+    checked(
+        s,
+        "reclaim time",
+        |v| (0.0..=1_000_000.0).contains(&v),
+        "[0, 1000000] us",
+    )
+}
+
+fn parse_hold(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "writer hold",
+        |v| (0.0..=1_000_000.0).contains(&v),
+        "[0, 1000000] us",
+    )
+}
+
+fn parse_watchdog(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "watchdog",
+        |v| v > 0.0 && v <= 3600.0,
+        "(0, 3600] seconds",
+    )
 }
 
 fn parse_mib(s: &str) -> Result<u32, String> {
@@ -162,22 +194,6 @@ fn parse_mib(s: &str) -> Result<u32, String> {
         ));
     }
     Ok(v as u32)
-}
-
-fn parse_hold(s: &str) -> Result<f64, String> {
-    let v = number(s, "writer hold")?;
-    if !(0.0..=1_000_000.0).contains(&v) {
-        return Err(format!("writer hold must be in [0, 1000000] us, got {s}"));
-    }
-    Ok(v)
-}
-
-fn parse_watchdog(s: &str) -> Result<f64, String> {
-    let v = number(s, "watchdog")?;
-    if v <= 0.0 || v > 3600.0 {
-        return Err(format!("watchdog must be in (0, 3600] seconds, got {s}"));
-    }
-    Ok(v)
 }
 
 fn parse_readers(s: &str) -> Result<ReaderList, String> {

@@ -43,14 +43,6 @@ impl Hist {
         self.0.add(&other.0).expect("histograms share bounds");
     }
 
-    pub fn len(&self) -> u64 {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     pub fn summary(&self) -> HistSummary {
         let h = &self.0;
         let mut bytes = Vec::new();

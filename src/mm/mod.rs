@@ -232,11 +232,6 @@ impl Mm {
         self.pageblock(pfn) & PB_ISOLATE != 0
     }
 
-    #[inline]
-    pub fn pageblock_offline(&self, pfn: Pfn) -> bool {
-        self.pageblock(pfn) & PB_OFFLINE != 0
-    }
-
     /// Blocks buddy handed out from isolated or offline memory, all zones.
     pub fn buddy_isolated_allocs(&self) -> u64 {
         // Relaxed: read after the threads that wrote it were joined.

@@ -126,10 +126,4 @@ impl SeqCount {
         self.seq.store(seq.wrapping_add(1), Ordering::Release);
         fence(Ordering::Release);
     }
-
-    /// Whether a write section is open (diagnostics and the irq model).
-    pub fn is_odd(&self) -> bool {
-        // Relaxed: a diagnostic snapshot.
-        self.seq.load(Ordering::Relaxed) & 1 == 1
-    }
 }

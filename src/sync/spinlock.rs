@@ -88,12 +88,6 @@ impl<T> SpinLock<T> {
             }
         }
     }
-
-    /// Whether someone holds the lock right now (lockdep-style assertions).
-    pub fn is_locked(&self) -> bool {
-        // Relaxed: a diagnostic snapshot, it orders nothing.
-        self.locked.load(Ordering::Relaxed)
-    }
 }
 
 impl<T: Default> Default for SpinLock<T> {
