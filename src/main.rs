@@ -352,6 +352,7 @@ fn run(args: RunArgs) -> ExitCode {
         floors: Floors::measure(),
         cells: Vec::new(),
         summary: Vec::new(),
+        rebuild_cost: Vec::new(),
     };
     let total = args.repeats as usize * guards.len() * readers.len();
     let mut i = 0;

@@ -20,6 +20,11 @@ pub struct Floors {
     pub arc_swap_load_ns: f64,
     /// `crossbeam_epoch::pin` + unpin.
     pub epoch_pin_ns: f64,
+    /// Per guard of the run: an empty read section (`read_begin`, then
+    /// `need_retry`, then drop), uncontended, in a batched loop: the guard's
+    /// own cost, to set beside the primitive it is built from.
+    #[serde(default)]
+    pub guard_section_ns: std::collections::BTreeMap<String, f64>,
 }
 
 const ITERS: u32 = 1_000_000;
@@ -57,6 +62,7 @@ impl Floors {
                 black_box(**swap.load());
             }),
             epoch_pin_ns: best_ns(|| drop(black_box(crossbeam_epoch::pin()))),
+            guard_section_ns: Default::default(),
         }
     }
 }

@@ -174,4 +174,20 @@ pub struct ResultsFile {
     pub cells: Vec<CellResult>,
     /// Per guard and reader count, over the repeats.
     pub summary: Vec<RepeatSummary>,
+    /// Cost of one uncontended rebuild per guard and simulated node count
+    /// (empty unless the run measured it).
+    #[serde(default)]
+    pub rebuild_cost: Vec<RebuildCost>,
+}
+
+/// One guard's `build_all_zonelists`, uncontended, on `nodes` simulated
+/// nodes: the zonelists hold `nodes` x zones entries per node, so the
+/// rebuild grows with nodes squared.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RebuildCost {
+    pub guard: String,
+    pub nodes: usize,
+    /// Median of the timed rebuilds, ns, and the rebuilds timed.
+    pub median_ns: f64,
+    pub samples: usize,
 }
