@@ -3,6 +3,9 @@
 //! how much of a guard's cost is the primitive and how much the model.
 //! Each is the best of several rounds of a tight single-thread loop.
 
+use crate::guard::{dispatch, GuardVisitor, ReadSection, ReaderProbe, ZonelistGuard};
+use crate::mm::alloc::{AllocConfig, Allocator};
+use crate::mm::MmConfig;
 use crate::sync::{SeqCount, SpinLock};
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
@@ -27,7 +30,7 @@ pub struct Floors {
     pub guard_section_ns: std::collections::BTreeMap<String, f64>,
 }
 
-const ITERS: u32 = 1_000_000;
+const ITERS: u32 = 500_000;
 const ROUNDS: usize = 5;
 
 fn best_ns(mut f: impl FnMut()) -> f64 {
@@ -43,8 +46,9 @@ fn best_ns(mut f: impl FnMut()) -> f64 {
 }
 
 impl Floors {
-    /// Measure every floor (about 0.2 s).
-    pub fn measure() -> Floors {
+    /// Measure every floor, and the empty section of each of `guards`
+    /// (about 0.2 s, plus 0.05 s per guard).
+    pub fn measure(guards: &[String]) -> Floors {
         let seq = SeqCount::new();
         let lock = SpinLock::new(0u64);
         let rw = parking_lot::RwLock::new(0u64);
@@ -62,7 +66,70 @@ impl Floors {
                 black_box(**swap.load());
             }),
             epoch_pin_ns: best_ns(|| drop(black_box(crossbeam_epoch::pin()))),
-            guard_section_ns: Default::default(),
+            guard_section_ns: guards
+                .iter()
+                .filter_map(|g| Some((g.clone(), dispatch(g, EmptySection)?)))
+                .collect(),
         }
+    }
+}
+
+impl Floors {
+    /// The issue-4 targets a floor run can check: a guard's empty section
+    /// against the primitive it is built from. One line per target whose
+    /// guard was measured, saying what was measured and whether it was met.
+    pub fn targets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(&s) = self.guard_section_ns.get("seqcount") {
+            let over = s - self.seqcount_read_pair_ns;
+            out.push(format!(
+                "seqcount section {s:.2} ns, {over:+.2} ns over the read pair {:.2} ns (at most +2 ns: {})",
+                self.seqcount_read_pair_ns,
+                met(over <= 2.0)
+            ));
+        }
+        if let Some(&s) = self.guard_section_ns.get("rcu") {
+            let ratio = s / self.arc_swap_load_ns;
+            out.push(format!(
+                "rcu section {s:.2} ns, {ratio:.2}x the arc-swap load {:.2} ns (at most 1.5x: {})",
+                self.arc_swap_load_ns,
+                met(ratio <= 1.5)
+            ));
+        }
+        out
+    }
+}
+
+fn met(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "NOT met"
+    }
+}
+
+/// An uncontended read section with nothing inside: `read_begin`, then
+/// `need_retry`, then drop, on a small model (a section's cost does not
+/// depend on memory size). Timed in a batched loop: the Instant pair around
+/// one section costs ~100 times a seqcount section, so sampled timing cannot
+/// resolve what this measures.
+struct EmptySection;
+
+impl GuardVisitor for EmptySection {
+    type Output = f64;
+    fn visit<G: ZonelistGuard>(self) -> f64 {
+        let mm = MmConfig {
+            normal_mib: 4,
+            movable_mib: 4,
+            nr_cpus: 2,
+            ..MmConfig::default()
+        };
+        let alloc = Allocator::<G>::new(mm, AllocConfig::default());
+        let mut probe = ReaderProbe::default();
+        best_ns(|| {
+            let section = alloc.guard.read_begin(&mut probe, false);
+            black_box(&section);
+            black_box(section.need_retry());
+        })
     }
 }

@@ -30,6 +30,7 @@
 //!   watermarks (a true OOM).
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+use crate::metrics::timer;
 use crate::metrics::Hist;
 use crate::mm::page::{page_zone_id, Pfn, ORDER_MASK, PG_ALLOCATED, STATE_MASK};
 use crate::mm::pcp::PCP_MAX_ORDER;
@@ -190,16 +191,13 @@ pub struct AllocCtx {
     pub section_ns: Hist,
     /// Allocations that retried, by number of retries.
     pub retry_hist: [u64; RETRY_BUCKETS],
-    /// The timer's clock-read pair cost, subtracted from section times.
-    pub timer_overhead_ns: u64,
 }
 
 impl AllocCtx {
     /// Record a section that began at `t`.
     #[inline]
-    fn record_section(&mut self, t: Instant) {
-        let ns = (t.elapsed().as_nanos() as u64).saturating_sub(self.timer_overhead_ns);
-        self.section_ns.record(ns);
+    fn record_section(&mut self, t: timer::Stamp) {
+        self.section_ns.record(timer::elapsed_ns(t));
     }
 
     #[cold]
@@ -385,7 +383,6 @@ impl<G: ZonelistGuard> Allocator<G> {
             sample: false,
             section_ns: Hist::default(),
             retry_hist: [0; RETRY_BUCKETS],
-            timer_overhead_ns: 0,
         }
     }
 
@@ -419,7 +416,7 @@ impl<G: ZonelistGuard> Allocator<G> {
     /// failed on a changed zonelist is retried before the slowpath.
     #[inline]
     fn every_alloc_fast_path(&self, ctx: &mut AllocCtx, highest: usize, order: u32) -> Option<Pfn> {
-        let t = ctx.sample.then(Instant::now);
+        let t = ctx.sample.then(timer::now);
         let mut retries = 0;
         let page = loop {
             ctx.stats.sections += 1;
@@ -543,7 +540,7 @@ impl<G: ZonelistGuard> Allocator<G> {
         let costly = order > PCP_MAX_ORDER;
         // Every slowpath section is timed: it lasts microseconds, the clock
         // reads do not matter.
-        let t = Instant::now();
+        let t = timer::now();
         let page = self.slowpath_sections(ctx, gfp, order, costly, reclaim);
         ctx.record_section(t);
         page

@@ -24,6 +24,10 @@ pub struct Meta {
     pub timer: String,
     /// Cost of the timer's clock-read pair, subtracted from every sample.
     pub timer_overhead_ns: u64,
+    /// The smallest step the timer's clock was seen to take, ns: latency
+    /// percentiles are quantised to it.
+    #[serde(default)]
+    pub timer_resolution_ns: f64,
     /// Versions of the crates the guards are built from.
     pub crates: std::collections::BTreeMap<String, String>,
 }
@@ -45,11 +49,9 @@ impl Meta {
             start_time: rfc3339_now(),
             command,
             partial: false,
-            timer: format!(
-                "std::time::Instant around 1 in {} allocations per reader (another 1 in as many times its fast-path section instead); the clock-read pair's median cost subtracted from every sample; every slowpath section timed",
-                crate::metrics::timer::SAMPLE_EVERY
-            ),
+            timer: crate::metrics::timer::method(),
             timer_overhead_ns: crate::metrics::timer::overhead_ns(),
+            timer_resolution_ns: crate::metrics::timer::resolution_ns(),
             crates: env!("ZONEBENCH_CRATES")
                 .split(',')
                 .filter_map(|kv| kv.split_once('='))
@@ -96,10 +98,11 @@ fn rfc3339_now() -> String {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RunConfig {
     pub guards: Vec<String>,
-    pub scope: String,
+    pub scopes: Vec<String>,
     pub readers: Vec<usize>,
-    pub writer: String,
-    pub writer_rate_hz: f64,
+    pub writers: Vec<String>,
+    /// Rates of the writers other than `none`.
+    pub writer_rates_hz: Vec<f64>,
     pub duration_s: f64,
     pub warmup_s: f64,
     pub repeats: usize,
@@ -113,51 +116,74 @@ pub struct RunConfig {
     pub pin: bool,
     pub rt: bool,
     pub seed: u64,
+    /// `--sweep`, `--quick`: which defaults applied.
+    pub sweep: bool,
+    pub quick: bool,
 }
 
-/// One guard x readers cell over its repeats.
+/// One cell (guard x scope x writer x rate x readers) over its repeats.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RepeatSummary {
     pub guard: String,
+    pub scope: String,
+    pub writer: String,
+    pub writer_rate_hz: f64,
     pub readers: usize,
     pub repeats: usize,
     /// Harmonic mean of the repeats' allocs/s, and the 95% CI half-width
     /// of their arithmetic mean (Student's t; null with one repeat).
     pub allocs_per_sec_hmean: f64,
     pub allocs_per_sec_ci95: Option<f64>,
-    /// Mean of the repeats' p50 allocation latency, ns, and its 95% CI.
+    /// Mean of the repeats' p50 allocation latency, ns, its 95% CI
+    /// half-width, and that half-width as a percentage of the mean (the
+    /// repeatability of the latency figure on this machine).
     pub lat_p50_mean: f64,
     pub lat_p50_ci95: Option<f64>,
+    pub lat_p50_ci95_pct: Option<f64>,
 }
 
 impl RepeatSummary {
-    /// Group `cells` by guard and readers, in first-seen order.
+    /// Group `cells` by everything but the repeat, in first-seen order.
     pub fn of(cells: &[CellResult]) -> Vec<RepeatSummary> {
         use crate::metrics::stats::{ci95_half_width, hmean, mean};
-        let mut keys: Vec<(String, usize)> = Vec::new();
+        let key = |c: &CellResult| {
+            (
+                c.spec.guard.clone(),
+                c.spec.scope,
+                c.spec.writer,
+                c.spec.writer_rate_hz.to_bits(),
+                c.spec.readers,
+            )
+        };
+        let mut keys = Vec::new();
         for c in cells {
-            let k = (c.spec.guard.clone(), c.spec.readers);
-            if !keys.contains(&k) {
-                keys.push(k);
+            if !keys.contains(&key(c)) {
+                keys.push(key(c));
             }
         }
         keys.into_iter()
-            .map(|(guard, readers)| {
-                let group: Vec<&CellResult> = cells
-                    .iter()
-                    .filter(|c| c.spec.guard == guard && c.spec.readers == readers)
-                    .collect();
+            .map(|k| {
+                let group: Vec<&CellResult> = cells.iter().filter(|c| key(c) == k).collect();
                 let rates: Vec<f64> = group.iter().map(|c| c.allocs_per_sec).collect();
                 let p50: Vec<f64> = group.iter().map(|c| c.read_latency_ns.p50 as f64).collect();
                 let ci = |xs: &[f64]| Some(ci95_half_width(xs)).filter(|v| v.is_finite());
+                let lat_p50_mean = mean(&p50);
+                let lat_p50_ci95 = ci(&p50);
+                let (guard, scope, writer, rate, readers) = k;
                 RepeatSummary {
                     guard,
+                    scope: scope.name().into(),
+                    writer: writer.name().into(),
+                    writer_rate_hz: f64::from_bits(rate),
                     readers,
                     repeats: group.len(),
                     allocs_per_sec_hmean: hmean(&rates),
                     allocs_per_sec_ci95: ci(&rates),
-                    lat_p50_mean: mean(&p50),
-                    lat_p50_ci95: ci(&p50),
+                    lat_p50_mean,
+                    lat_p50_ci95,
+                    lat_p50_ci95_pct: lat_p50_ci95
+                        .filter(|_| lat_p50_mean > 0.0)
+                        .map(|h| 100.0 * h / lat_p50_mean),
                 }
             })
             .collect()

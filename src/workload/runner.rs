@@ -4,7 +4,7 @@
 
 use crate::guard::ReaderProbe;
 use crate::guard::{dispatch, GuardVisitor, ZonelistGuard};
-use crate::metrics::timer::{overhead_ns, Sample, Sampler};
+use crate::metrics::timer::{self, Sample, Sampler};
 use crate::metrics::{Hist, HistSummary};
 use crate::mm::alloc::RETRY_BUCKETS;
 use crate::mm::alloc::{AllocStats, Allocator};
@@ -201,7 +201,8 @@ struct ReaderOut {
 }
 
 fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId]) -> CellResult {
-    let timer_overhead_ns = overhead_ns();
+    // Calibrate the clock before any reader starts.
+    timer::overhead_ns();
     let alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
     let shared = Shared::default();
     let total_pages = alloc.mm.mem_map.len() as f64;
@@ -223,11 +224,10 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
                         core_affinity::set_for_current(c);
                     }
                     let mut ctx = alloc.ctx(i);
-                    ctx.timer_overhead_ns = timer_overhead_ns;
                     let mut ring = Ring::new(ring_len);
                     let mut mix = Mix::new(spec.seed ^ (i as u64 + 1));
                     let mut seen_epoch = 0;
-                    let mut sampler = Sampler::new(timer_overhead_ns, i as u32 * 7);
+                    let mut sampler = Sampler::new(i as u32 * 7);
                     let mut latency = Hist::default();
                     barrier.wait();
                     while !shared.stopped() {
@@ -247,9 +247,9 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
                         let sample = sampler.due();
                         ctx.sample = sample == Sample::Section;
                         let got = if sample == Sample::Latency {
-                            let t = Instant::now();
+                            let t = timer::now();
                             let got = alloc.alloc_pages(&mut ctx, gfp, order, &mut ring);
-                            latency.record(sampler.elapsed_ns(t));
+                            latency.record(timer::elapsed_ns(t));
                             got
                         } else {
                             alloc.alloc_pages(&mut ctx, gfp, order, &mut ring)

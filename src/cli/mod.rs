@@ -1,0 +1,88 @@
+//! The `zonebench` command line, in the library so that the contention
+//! bench (`benches/contention.rs`) runs exactly what `zonebench run` runs.
+//!
+//! Exit status: 0 success, 1 a failed check (an invariant broken, a file
+//! that could not be written after measuring), 2 bad input (one line on
+//! stderr, never a panic), 130 interrupted (the finished cells are kept).
+
+mod parse;
+mod run;
+
+use crate::guard;
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+pub use run::RunArgs;
+
+#[derive(Parser)]
+#[command(
+    name = "zonebench",
+    version,
+    about = "Zonelist guards under contention: numbers for the 2022 zonelist-rebuild race"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List the guards: name, what it models, whether it prevents the false OOM.
+    List,
+    /// Run guards under readers and a writer; print a table, write a results file.
+    Run(Box<RunArgs>),
+}
+
+/// Bad input: one line on stderr, exit status 2.
+pub(crate) fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("zonebench: error: {msg}");
+    ExitCode::from(2)
+}
+
+/// Run the command line `args` (the program name first).
+pub fn main<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                print!("{e}");
+                return ExitCode::SUCCESS;
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                eprint!("{e}");
+                return ExitCode::from(2);
+            }
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            return usage_error(first.trim_start_matches("error: "));
+        }
+    };
+    match cli.cmd {
+        Cmd::List => {
+            list();
+            ExitCode::SUCCESS
+        }
+        Cmd::Run(args) => run::run(*args),
+    }
+}
+
+fn list() {
+    println!("{:<18} {:<8} models", "guard", "no-OOM?");
+    for g in guard::ALL {
+        println!(
+            "{:<18} {:<8} {}",
+            g.name,
+            if g.prevents_false_oom { "yes" } else { "no" },
+            g.models
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! Value parsers for the CLI: every bad value becomes a one-line message
+//! naming the flag's quantity, the allowed range and what was given.
+
+use crate::guard;
+use crate::mm::alloc::Scope;
+use crate::workload::spec::WriterMode;
+use clap::ValueEnum;
+
+/// A comma-separated list of guard names (a newtype so clap takes it as one value).
+#[derive(Clone)]
+pub struct GuardList(pub Vec<String>);
+
+/// A comma-separated list of reader counts.
+#[derive(Clone)]
+pub struct ReaderList(pub Vec<usize>);
+
+pub fn number(s: &str, what: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{what} must be a number, got '{s}'"))?;
+    if !v.is_finite() {
+        return Err(format!("{what} must be finite, got '{s}'"));
+    }
+    Ok(v)
+}
+
+/// Parse a number for `what` and accept it only if `ok` holds; `range` says
+/// which values are allowed, in the error.
+pub fn checked(s: &str, what: &str, ok: impl Fn(f64) -> bool, range: &str) -> Result<f64, String> {
+    let v = number(s, what)?;
+    if !ok(v) {
+        return Err(format!("{what} must be in {range}, got {s}"));
+    }
+    Ok(v)
+}
+
+pub fn parse_duration(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "duration",
+        |v| v > 0.0 && v <= 86_400.0,
+        "(0, 86400] seconds",
+    )
+}
+
+pub fn parse_warmup(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "warmup",
+        |v| (0.0..=3600.0).contains(&v),
+        "[0, 3600] seconds",
+    )
+}
+
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "writer rate",
+        |v| v > 0.0 && v <= 1_000_000.0,
+        "(0, 1000000] Hz",
+    )
+}
+
+pub fn parse_reclaim(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "reclaim time",
+        |v| (0.0..=1_000_000.0).contains(&v),
+        "[0, 1000000] us",
+    )
+}
+
+pub fn parse_hold(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "writer hold",
+        |v| (0.0..=1_000_000.0).contains(&v),
+        "[0, 1000000] us",
+    )
+}
+
+pub fn parse_watchdog(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "watchdog",
+        |v| v > 0.0 && v <= 3600.0,
+        "(0, 3600] seconds",
+    )
+}
+
+pub fn parse_mib(s: &str) -> Result<u32, String> {
+    let v: i64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("zone size must be a whole number of MiB, got '{s}'"))?;
+    if !(0..=65_536).contains(&v) || v % 4 != 0 {
+        return Err(format!(
+            "zone size must be a multiple of 4 MiB in 0..=65536, got {s}"
+        ));
+    }
+    Ok(v as u32)
+}
+
+pub fn parse_readers(s: &str) -> Result<ReaderList, String> {
+    let one = |t: &str| {
+        let n: i64 = t
+            .parse()
+            .map_err(|_| format!("readers must be whole numbers, got '{t}'"))?;
+        if !(1..=1024).contains(&n) {
+            return Err(format!("readers must be 1..=1024, got {n}"));
+        }
+        Ok(n as usize)
+    };
+    list(s, "readers", one).map(|v| ReaderList(dedup(v)))
+}
+
+pub fn parse_guards(s: &str) -> Result<GuardList, String> {
+    if s.trim() == "all" {
+        return Ok(GuardList(
+            guard::ALL.iter().map(|g| g.name.to_string()).collect(),
+        ));
+    }
+    let one = |name: &str| match guard::find(name) {
+        Some(g) => Ok(g.name.to_string()),
+        None => {
+            let known: Vec<_> = guard::ALL.iter().map(|g| g.name).collect();
+            Err(format!(
+                "unknown guard '{name}' (known: {})",
+                known.join(", ")
+            ))
+        }
+    };
+    list(s, "guards", one).map(|v| GuardList(dedup(v)))
+}
+
+/// Split a comma-separated list and parse each item with `one`; an empty
+/// item is an error (`1,,2`).
+fn list<T>(s: &str, what: &str, one: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+    s.split(',')
+        .map(|t| {
+            if t.trim().is_empty() {
+                Err(format!("{what} list has an empty item: '{s}'"))
+            } else {
+                one(t.trim())
+            }
+        })
+        .collect()
+}
+
+/// A comma-separated list of scopes.
+#[derive(Clone)]
+pub struct ScopeList(pub Vec<Scope>);
+
+/// A comma-separated list of writer modes.
+#[derive(Clone)]
+pub struct WriterList(pub Vec<WriterMode>);
+
+/// A comma-separated list of writer rates, Hz.
+#[derive(Clone)]
+pub struct RateList(pub Vec<f64>);
+
+fn value_enum<T: ValueEnum>(t: &str, what: &str) -> Result<T, String> {
+    T::from_str(t, true).map_err(|_| {
+        let known: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        format!("unknown {what} '{t}' (known: {})", known.join(", "))
+    })
+}
+
+pub fn parse_scopes(s: &str) -> Result<ScopeList, String> {
+    list(s, "scope", |t| value_enum(t, "scope")).map(|v| ScopeList(dedup(v)))
+}
+
+pub fn parse_writers(s: &str) -> Result<WriterList, String> {
+    list(s, "writer", |t| value_enum(t, "writer")).map(|v| WriterList(dedup(v)))
+}
+
+pub fn parse_rates(s: &str) -> Result<RateList, String> {
+    list(s, "writer rate", parse_rate).map(|v| RateList(dedup(v)))
+}
+
+/// Keep the first of equal items, in order.
+fn dedup<T: PartialEq>(v: Vec<T>) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(v.len());
+    for x in v {
+        if !out.contains(&x) {
+            out.push(x);
+        }
+    }
+    out
+}

@@ -1,0 +1,520 @@
+//! `zonebench run`: resolve the flags into cells, run them with progress
+//! on stderr, print the table on stdout, save the results file.
+
+use super::parse::*;
+use super::usage_error;
+use crate::guard;
+use crate::metrics::floor::Floors;
+use crate::mm::alloc::Scope;
+use crate::mm::MAX_NUMNODES;
+use crate::results::io::{check_writable, save};
+use crate::results::schema::{RepeatSummary, RunConfig};
+use crate::results::{Meta, ResultsFile, SCHEMA};
+use crate::workload::runner::{run_cell, CellResult, INTERRUPTED};
+use crate::workload::spec::{CellSpec, Pressure, WriterMode};
+use clap::Args;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Guards to run: comma-separated names, or "all".
+    #[arg(long, default_value = "all", value_parser = parse_guards)]
+    guards: GuardList,
+    /// Where the guard's read section applies, comma-separated
+    /// (slowpath, every-alloc) [default: slowpath; --sweep: both].
+    #[arg(long, value_parser = parse_scopes)]
+    scope: Option<ScopeList>,
+    /// Reader thread counts to run, comma-separated (1..=1024 each)
+    /// [default: the logical CPUs; --sweep: 1..=CPUs and 2 x CPUs].
+    #[arg(long, value_parser = parse_readers, allow_hyphen_values = true)]
+    readers: Option<ReaderList>,
+    /// The writer thread's job, comma-separated (none, rebuild, hotplug)
+    /// [default: rebuild; --sweep: all three].
+    #[arg(long, value_parser = parse_writers)]
+    writer: Option<WriterList>,
+    /// Writer operations per second, comma-separated; each rate is a cell
+    /// of its own for every writer but none.
+    #[arg(long, default_value = "1000", value_parser = parse_rates, allow_hyphen_values = true)]
+    writer_rate: RateList,
+    /// Measured seconds per cell [default: 3; --sweep: 0.25; --quick: 0.1].
+    #[arg(long, value_parser = parse_duration, allow_hyphen_values = true)]
+    duration: Option<f64>,
+    /// Warm-up seconds before each measured interval [default: 0.3;
+    /// --sweep: 0.1; --quick: 0.05].
+    #[arg(long, value_parser = parse_warmup, allow_hyphen_values = true)]
+    warmup: Option<f64>,
+    /// Repeats of every cell [default: 1; --sweep: 3; --quick: 1].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), allow_hyphen_values = true)]
+    repeats: Option<u32>,
+    /// Simulated NUMA nodes.
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=MAX_NUMNODES as i64), allow_hyphen_values = true)]
+    nodes: u32,
+    /// ZONE_DMA32 size on node 0, MiB (multiple of 4; 0: none, as in the 2022 report).
+    #[arg(long, default_value = "0", value_parser = parse_mib, allow_hyphen_values = true)]
+    dma32_mib: u32,
+    /// ZONE_NORMAL size per node, MiB (multiple of 4).
+    #[arg(long, default_value = "128", value_parser = parse_mib, allow_hyphen_values = true)]
+    normal_mib: u32,
+    /// ZONE_MOVABLE size per node, MiB (multiple of 4): the block hotplug offlines.
+    #[arg(long, default_value = "128", value_parser = parse_mib, allow_hyphen_values = true)]
+    movable_mib: u32,
+    /// Busy time inside every rebuild's write section, microseconds (a long
+    /// rebuild, or a writer preempted inside it).
+    #[arg(long, default_value = "0", value_parser = parse_hold, allow_hyphen_values = true)]
+    writer_hold: f64,
+    /// Seconds without any allocation or rebuild after which a cell is
+    /// declared stalled, reported, and torn down.
+    #[arg(long, default_value = "2", value_parser = parse_watchdog, allow_hyphen_values = true)]
+    watchdog: f64,
+    /// Memory pressure: low keeps allocations in the fast path, high drives them into reclaim.
+    #[arg(long, value_enum, default_value = "low")]
+    pressure: Pressure,
+    /// Busy time of one direct-reclaim round, microseconds.
+    #[arg(long, default_value = "2", value_parser = parse_reclaim, allow_hyphen_values = true)]
+    reclaim_us: f64,
+    /// PREEMPT_RT semantics: readers of guards that honour it wait on the
+    /// writer's lock instead of spinning (a no-op, stated in the output, for
+    /// the others).
+    #[arg(long)]
+    rt: bool,
+    /// Do not pin reader threads to cores.
+    #[arg(long)]
+    no_pin: bool,
+    /// Seed of the readers' allocation mix.
+    #[arg(long, default_value = "1")]
+    seed: u64,
+    /// Results file to write (the default also gets a timestamped copy,
+    /// results/run-<time>.json).
+    #[arg(long, default_value = "results/latest.json")]
+    out: PathBuf,
+    /// The contention sweep: every guard x readers 1..=CPUs and 2 x CPUs x
+    /// writer none, rebuild, hotplug x both scopes, 3 repeats of short
+    /// cells (flags given explicitly override these defaults).
+    #[arg(long)]
+    sweep: bool,
+    /// Short cells, one repeat: a smoke run (explicit flags still win).
+    #[arg(long)]
+    quick: bool,
+    /// The command line recorded in the results (default: this process's).
+    #[arg(long, hide = true)]
+    command_line: Option<String>,
+}
+
+/// Cell timing for a mode: (duration s, warm-up s, repeats).
+fn timing(args: &RunArgs) -> (f64, f64, u32) {
+    let (d, w, r) = match (args.quick, args.sweep) {
+        (true, _) => (0.1, 0.05, 1),
+        (false, true) => (0.25, 0.1, 3),
+        (false, false) => (3.0, 0.3, 1),
+    };
+    (
+        args.duration.unwrap_or(d),
+        args.warmup.unwrap_or(w),
+        args.repeats.unwrap_or(r),
+    )
+}
+
+/// Every cell the flags ask for, in run order: repeats outermost, guards
+/// innermost, so the guards of one configuration run back to back and
+/// drift over a long sweep spreads evenly over them.
+fn plan(
+    args: &RunArgs,
+    config: &RunConfig,
+    scopes: &[Scope],
+    writers: &[WriterMode],
+) -> Vec<CellSpec> {
+    let mut specs = Vec::new();
+    for repeat in 0..config.repeats {
+        for &scope in scopes {
+            for &writer in writers {
+                let rates: &[f64] = if writer == WriterMode::None {
+                    &[0.0]
+                } else {
+                    &config.writer_rates_hz
+                };
+                for &rate in rates {
+                    for &readers in &config.readers {
+                        for g in &config.guards {
+                            specs.push(CellSpec {
+                                guard: g.clone(),
+                                scope,
+                                readers,
+                                writer,
+                                writer_rate_hz: rate,
+                                pressure: args.pressure,
+                                nodes: config.nodes,
+                                dma32_mib: config.dma32_mib,
+                                normal_mib: config.normal_mib,
+                                movable_mib: config.movable_mib,
+                                reclaim_us: config.reclaim_us,
+                                writer_hold_us: config.writer_hold_us,
+                                watchdog_s: args.watchdog,
+                                duration_s: config.duration_s,
+                                warmup_s: config.warmup_s,
+                                pin: config.pin,
+                                rt: config.rt,
+                                seed: config.seed.wrapping_add(repeat as u64),
+                                repeat,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    specs
+}
+
+/// Cell i of n on stderr: a bar with elapsed and remaining time on a
+/// terminal, one plain line per cell otherwise (CI logs).
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    total: usize,
+    done: usize,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} cells  {elapsed} elapsed, ~{eta} left  {msg}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            total,
+            done: 0,
+        }
+    }
+
+    fn start(&mut self, spec: &CellSpec) {
+        self.done += 1;
+        let label = format!(
+            "{} {} rd={} writer={}{} rep={}",
+            spec.guard,
+            spec.scope.name(),
+            spec.readers,
+            spec.writer.name(),
+            if spec.writer == WriterMode::None {
+                String::new()
+            } else {
+                format!("@{}Hz", spec.writer_rate_hz)
+            },
+            spec.repeat
+        );
+        match &self.bar {
+            Some(bar) => bar.set_message(label),
+            None => eprintln!("[{}/{}] {label}", self.done, self.total),
+        }
+    }
+
+    fn finished(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Print a line without tearing the bar.
+    fn note(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+pub(super) fn run(args: RunArgs) -> ExitCode {
+    // Ctrl-C: finish nothing more, keep the finished cells, write the file
+    // marked partial, exit non-zero. Relaxed: see runner::INTERRUPTED.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed));
+    let logical = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let readers = match (&args.readers, args.sweep) {
+        (Some(r), _) => r.0.clone(),
+        (None, true) => (1..=logical).chain([2 * logical]).collect(),
+        (None, false) => vec![logical],
+    };
+    let scopes = match (&args.scope, args.sweep) {
+        (Some(s), _) => s.0.clone(),
+        (None, true) => vec![Scope::Slowpath, Scope::EveryAlloc],
+        (None, false) => vec![Scope::Slowpath],
+    };
+    let writers = match (&args.writer, args.sweep) {
+        (Some(w), _) => w.0.clone(),
+        (None, true) => vec![WriterMode::None, WriterMode::Rebuild, WriterMode::Hotplug],
+        (None, false) => vec![WriterMode::Rebuild],
+    };
+    let guards = &args.guards.0;
+    // The default output directory is ours to create; any other must exist.
+    let default_out = args.out == Path::new(DEFAULT_OUT);
+    if default_out {
+        let _ = std::fs::create_dir_all("results");
+    }
+    if let Err(e) = check_writable(&args.out) {
+        return usage_error(&e);
+    }
+    if args.rt {
+        let ignored: Vec<&str> = guards
+            .iter()
+            .filter(|g| guard::find(g).is_some_and(|i| !i.honours_rt))
+            .map(|g| g.as_str())
+            .collect();
+        if !ignored.is_empty() {
+            eprintln!(
+                "note: --rt changes nothing for {} (no PREEMPT_RT read side)",
+                ignored.join(", ")
+            );
+        }
+    }
+    if args.normal_mib == 0 {
+        return usage_error("--normal-mib must not be 0");
+    }
+    if args.movable_mib == 0 && writers.contains(&WriterMode::Hotplug) {
+        return usage_error("--writer hotplug needs a movable zone (--movable-mib must not be 0)");
+    }
+    let cores = if args.no_pin {
+        Vec::new()
+    } else {
+        core_affinity::get_core_ids().unwrap_or_default()
+    };
+    let command = args
+        .command_line
+        .clone()
+        .unwrap_or_else(|| std::env::args().collect::<Vec<_>>().join(" "));
+    let (duration_s, warmup_s, repeats) = timing(&args);
+    let config = RunConfig {
+        guards: guards.clone(),
+        scopes: scopes.iter().map(|s| s.name().to_string()).collect(),
+        readers,
+        writers: writers.iter().map(|w| w.name().to_string()).collect(),
+        writer_rates_hz: args.writer_rate.0.clone(),
+        duration_s,
+        warmup_s,
+        repeats: repeats as usize,
+        nodes: args.nodes as usize,
+        dma32_mib: args.dma32_mib,
+        normal_mib: args.normal_mib,
+        movable_mib: args.movable_mib,
+        pressure: format!("{:?}", args.pressure).to_lowercase(),
+        reclaim_us: args.reclaim_us,
+        writer_hold_us: args.writer_hold,
+        pin: !args.no_pin,
+        rt: args.rt,
+        seed: args.seed,
+        sweep: args.sweep,
+        quick: args.quick,
+    };
+    let specs = plan(&args, &config, &scopes, &writers);
+    let mut file = ResultsFile {
+        schema: SCHEMA.into(),
+        meta: Meta::collect(command),
+        floors: Floors::measure(&config.guards),
+        config,
+        cells: Vec::new(),
+        summary: Vec::new(),
+        rebuild_cost: Vec::new(),
+    };
+    let mut progress = Progress::new(specs.len());
+    for spec in &specs {
+        progress.start(spec);
+        match run_cell(spec, &cores) {
+            // A cell cut short by Ctrl-C measured less than asked:
+            // dropped, not reported.
+            Ok(_) if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) => {
+                file.meta.partial = true;
+                break;
+            }
+            Ok(c) => {
+                for line in &c.stall_report {
+                    progress.note(&format!(
+                        "zonebench: STALLED {} readers={}: {line}",
+                        spec.guard, spec.readers
+                    ));
+                }
+                file.cells.push(c)
+            }
+            Err(e) => {
+                progress.clear();
+                return usage_error(&e);
+            }
+        }
+        progress.finished();
+    }
+    progress.clear();
+    file.summary = RepeatSummary::of(&file.cells);
+    // A sweep's cells are too many to list: its repeats summary (and
+    // `zonebench report`) stand for them.
+    if !file.config.sweep {
+        print_table(&file.cells);
+    }
+    print_floors(&file.floors);
+    if file.config.repeats > 1 {
+        print_summary(&file.summary);
+    }
+    let violations: Vec<String> = file
+        .cells
+        .iter()
+        .flat_map(|c| {
+            c.violations()
+                .into_iter()
+                .map(move |v| format!("{} readers={}: {v}", c.spec.guard, c.spec.readers))
+        })
+        .collect();
+    if let Err(e) = save(&args.out, &file) {
+        eprintln!("zonebench: error: {e}");
+        return ExitCode::from(1);
+    }
+    eprintln!("results: {}", args.out.display());
+    if default_out {
+        let copy = timestamped(&file.meta.start_time);
+        match save(&copy, &file) {
+            Ok(()) => eprintln!("results: {}", copy.display()),
+            Err(e) => eprintln!("zonebench: warning: no timestamped copy: {e}"),
+        }
+    }
+    if file.meta.partial {
+        eprintln!(
+            "zonebench: interrupted: {} of {} cells kept, file marked partial",
+            file.cells.len(),
+            specs.len()
+        );
+        return ExitCode::from(130);
+    }
+    if !violations.is_empty() {
+        for v in &violations {
+            eprintln!("zonebench: INVARIANT BROKEN: {v}");
+        }
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+const DEFAULT_OUT: &str = "results/latest.json";
+
+/// `results/run-<start time>.json`, the time without characters that
+/// trouble file systems.
+fn timestamped(start_time: &str) -> PathBuf {
+    let stamp: String = start_time
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    PathBuf::from(format!("results/run-{stamp}.json"))
+}
+
+fn print_floors(f: &Floors) {
+    println!(
+        "floors (ns): seqcount read pair {:.2}, spinlock round trip {:.2}, rwlock read {:.2}, arc-swap load {:.2}, epoch pin {:.2}",
+        f.seqcount_read_pair_ns, f.spinlock_round_trip_ns, f.rwlock_read_ns, f.arc_swap_load_ns, f.epoch_pin_ns
+    );
+    if f.guard_section_ns.is_empty() {
+        return;
+    }
+    let sections: Vec<String> = f
+        .guard_section_ns
+        .iter()
+        .map(|(g, ns)| format!("{g} {ns:.2}"))
+        .collect();
+    println!(
+        "empty read section, uncontended (ns): {}",
+        sections.join(", ")
+    );
+    for line in f.targets() {
+        println!("target: {line}");
+    }
+}
+
+/// `rebuild@1000` / `none`: the writer column of the tables.
+fn writer_label(writer: &str, rate: f64) -> String {
+    if writer == "none" {
+        writer.to_string()
+    } else {
+        format!("{writer}@{rate}")
+    }
+}
+
+fn print_summary(rows: &[RepeatSummary]) {
+    let ci = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
+    let pct = |v: Option<f64>| v.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "-".into());
+    println!(
+        "\n{:<17} {:<11} {:<14} {:>3} {:>4} {:>12} {:>10} {:>8} {:>7} {:>6}",
+        "guard", "scope", "writer", "rd", "reps", "hmean a/s", "+-95%", "p50 ns", "+-95%", "ci/p50"
+    );
+    for r in rows {
+        println!(
+            "{:<17} {:<11} {:<14} {:>3} {:>4} {:>12.0} {:>10} {:>8.1} {:>7} {:>6}",
+            r.guard,
+            r.scope,
+            writer_label(&r.writer, r.writer_rate_hz),
+            r.readers,
+            r.repeats,
+            r.allocs_per_sec_hmean,
+            ci(r.allocs_per_sec_ci95),
+            r.lat_p50_mean,
+            ci(r.lat_p50_ci95),
+            pct(r.lat_p50_ci95_pct)
+        );
+    }
+    println!("+-95%: half-width of the 95% CI of the mean over the repeats (Student's t); ci/p50: that half-width over the mean p50");
+}
+
+fn print_table(cells: &[CellResult]) {
+    println!(
+        "{:<17} {:<11} {:<14} {:>3} {:>3} {:>11} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
+        "guard",
+        "scope",
+        "writer",
+        "rd",
+        "rep",
+        "allocs/s",
+        "lat50",
+        "lat99",
+        "slowpath",
+        "retries",
+        "f-oom",
+        "t-oom",
+        "stale",
+        "iso",
+        "lost",
+        "rebuilds"
+    );
+    for c in cells {
+        println!(
+            "{:<17} {:<11} {:<14} {:>3} {:>3} {:>11.0} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}{}",
+            c.spec.guard,
+            c.spec.scope.name(),
+            writer_label(c.spec.writer.name(), c.spec.writer_rate_hz),
+            c.spec.readers,
+            c.spec.repeat,
+            c.allocs_per_sec,
+            c.read_latency_ns.p50,
+            c.read_latency_ns.p99,
+            c.stats.slowpath_entries,
+            c.stats.retries,
+            c.stats.false_ooms,
+            c.stats.true_ooms,
+            c.stats.stale_zone_visits,
+            c.stats.isolated_allocs,
+            c.pages_lost,
+            c.writer.rebuilds,
+            match (c.stalled, c.oversubscribed) {
+                (true, _) => "  STALLED",
+                (false, true) => "  oversubscribed",
+                _ => "",
+            }
+        );
+    }
+    println!("lat50/lat99: allocation latency percentiles, ns (sampled; see the results' meta)");
+}
