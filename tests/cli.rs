@@ -316,3 +316,67 @@ fn ctrl_c_keeps_finished_cells_and_marks_the_file_partial() {
     assert!(cells < 3, "{cells} cells: the interrupted ones were kept");
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
 }
+
+/// Issue 4's "done when": a seqcount reader retries under a 10 kHz rebuild
+/// writer, and seqlock-excl readers wait for each other. Retries need
+/// allocations that would fail (the kernel validates a section only before
+/// giving up), hence `--pressure high`.
+#[test]
+fn retries_and_reader_stalls_are_measured() {
+    let v = run_json(
+        "retries.json",
+        &[
+            "--guards",
+            "seqcount,seqlock-excl",
+            "--readers",
+            "2",
+            "--writer",
+            "rebuild",
+            "--writer-rate",
+            "10000",
+            "--pressure",
+            "high",
+            "--scope",
+            "every-alloc",
+        ],
+    );
+    let cell = |g: &str| {
+        v["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["guard"] == g)
+            .unwrap()
+            .clone()
+    };
+    let seq = cell("seqcount");
+    assert!(seq["retries_per_million"].as_f64().unwrap() > 0.0, "{seq}");
+    let excl = cell("seqlock-excl");
+    assert!(excl["reader_stall_ns"]["total"].as_u64().unwrap() > 0);
+}
+
+/// A closed stdout (`zonebench run ... | head -1`) neither panics nor
+/// loses the results file.
+#[test]
+fn a_closed_stdout_loses_nothing() {
+    use std::process::Stdio;
+    let out_path = tmp("pipe.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_zonebench"))
+        .args(["run", "--guards", "seqcount", "--readers", "1"])
+        .args(["--duration", "0.1", "--warmup", "0", "--out"])
+        .arg(&out_path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run zonebench");
+    // Close our end of stdout before the table is written.
+    let mut child = child;
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    assert_eq!(v["cells"].as_array().unwrap().len(), 1);
+}

@@ -5,6 +5,16 @@
 //! that could not be written after measuring), 2 bad input (one line on
 //! stderr, never a panic), 130 interrupted (the finished cells are kept).
 
+/// `writeln!` into a `String` (which cannot fail).
+macro_rules! outln {
+    ($o:expr) => {
+        let _ = writeln!($o);
+    };
+    ($o:expr, $($t:tt)*) => {
+        let _ = writeln!($o, $($t)*);
+    };
+}
+
 mod parse;
 mod run;
 
@@ -34,6 +44,14 @@ enum Cmd {
     Run(Box<RunArgs>),
 }
 
+/// Write `text` to stdout, ignoring a closed pipe (`zonebench ... | head`
+/// must not panic, and nothing it measured is lost by then).
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
 /// Bad input: one line on stderr, exit status 2.
 pub(crate) fn usage_error(msg: &str) -> ExitCode {
     eprintln!("zonebench: error: {msg}");
@@ -51,7 +69,7 @@ where
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                print!("{e}");
+                emit(&e.to_string());
                 return ExitCode::SUCCESS;
             }
             if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
@@ -76,13 +94,17 @@ where
 }
 
 fn list() {
-    println!("{:<18} {:<8} models", "guard", "no-OOM?");
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    outln!(o, "{:<18} {:<8} models", "guard", "no-OOM?");
     for g in guard::ALL {
-        println!(
+        outln!(
+            o,
             "{:<18} {:<8} {}",
             g.name,
             if g.prevents_false_oom { "yes" } else { "no" },
             g.models
         );
     }
+    emit(&o);
 }

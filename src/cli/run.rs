@@ -2,7 +2,7 @@
 //! on stderr, print the table on stdout, save the results file.
 
 use super::parse::*;
-use super::usage_error;
+use super::{emit, usage_error};
 use crate::guard;
 use crate::metrics::floor::Floors;
 use crate::mm::alloc::Scope;
@@ -13,6 +13,7 @@ use crate::results::{Meta, ResultsFile, SCHEMA};
 use crate::workload::runner::{run_cell, CellResult, INTERRUPTED};
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 use clap::Args;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -357,12 +358,13 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     file.summary = RepeatSummary::of(&file.cells);
     // A sweep's cells are too many to list: its repeats summary (and
     // `zonebench report`) stand for them.
+    let mut o = String::new();
     if !file.config.sweep {
-        print_table(&file.cells);
+        print_table(&mut o, &file.cells);
     }
-    print_floors(&file.floors);
+    print_floors(&mut o, &file.floors);
     if file.config.repeats > 1 {
-        print_summary(&file.summary);
+        print_summary(&mut o, &file.summary);
     }
     let violations: Vec<String> = file
         .cells
@@ -377,6 +379,8 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         eprintln!("zonebench: error: {e}");
         return ExitCode::from(1);
     }
+    // Printed after saving: a closed stdout (`| head`) loses no results.
+    emit(&o);
     eprintln!("results: {}", args.out.display());
     if default_out {
         let copy = timestamped(&file.meta.start_time);
@@ -414,8 +418,9 @@ fn timestamped(start_time: &str) -> PathBuf {
     PathBuf::from(format!("results/run-{stamp}.json"))
 }
 
-fn print_floors(f: &Floors) {
-    println!(
+fn print_floors(o: &mut String, f: &Floors) {
+    outln!(
+        o,
         "floors (ns): seqcount read pair {:.2}, spinlock round trip {:.2}, rwlock read {:.2}, arc-swap load {:.2}, epoch pin {:.2}",
         f.seqcount_read_pair_ns, f.spinlock_round_trip_ns, f.rwlock_read_ns, f.arc_swap_load_ns, f.epoch_pin_ns
     );
@@ -427,12 +432,13 @@ fn print_floors(f: &Floors) {
         .iter()
         .map(|(g, ns)| format!("{g} {ns:.2}"))
         .collect();
-    println!(
+    outln!(
+        o,
         "empty read section, uncontended (ns): {}",
         sections.join(", ")
     );
     for line in f.targets() {
-        println!("target: {line}");
+        outln!(o, "target: {line}");
     }
 }
 
@@ -445,15 +451,26 @@ fn writer_label(writer: &str, rate: f64) -> String {
     }
 }
 
-fn print_summary(rows: &[RepeatSummary]) {
+fn print_summary(o: &mut String, rows: &[RepeatSummary]) {
     let ci = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
     let pct = |v: Option<f64>| v.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "-".into());
-    println!(
+    outln!(
+        o,
         "\n{:<17} {:<11} {:<14} {:>3} {:>4} {:>12} {:>10} {:>8} {:>7} {:>6}",
-        "guard", "scope", "writer", "rd", "reps", "hmean a/s", "+-95%", "p50 ns", "+-95%", "ci/p50"
+        "guard",
+        "scope",
+        "writer",
+        "rd",
+        "reps",
+        "hmean a/s",
+        "+-95%",
+        "p50 ns",
+        "+-95%",
+        "ci/p50"
     );
     for r in rows {
-        println!(
+        outln!(
+            o,
             "{:<17} {:<11} {:<14} {:>3} {:>4} {:>12.0} {:>10} {:>8.1} {:>7} {:>6}",
             r.guard,
             r.scope,
@@ -467,11 +484,12 @@ fn print_summary(rows: &[RepeatSummary]) {
             pct(r.lat_p50_ci95_pct)
         );
     }
-    println!("+-95%: half-width of the 95% CI of the mean over the repeats (Student's t); ci/p50: that half-width over the mean p50");
+    outln!(o, "+-95%: half-width of the 95% CI of the mean over the repeats (Student's t); ci/p50: that half-width over the mean p50");
 }
 
-fn print_table(cells: &[CellResult]) {
-    println!(
+fn print_table(o: &mut String, cells: &[CellResult]) {
+    outln!(
+        o,
         "{:<17} {:<11} {:<14} {:>3} {:>3} {:>11} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
         "guard",
         "scope",
@@ -491,7 +509,8 @@ fn print_table(cells: &[CellResult]) {
         "rebuilds"
     );
     for c in cells {
-        println!(
+        outln!(
+        o,
             "{:<17} {:<11} {:<14} {:>3} {:>3} {:>11.0} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}{}",
             c.spec.guard,
             c.spec.scope.name(),
@@ -516,5 +535,8 @@ fn print_table(cells: &[CellResult]) {
             }
         );
     }
-    println!("lat50/lat99: allocation latency percentiles, ns (sampled; see the results' meta)");
+    outln!(
+        o,
+        "lat50/lat99: allocation latency percentiles, ns (sampled; see the results' meta)"
+    );
 }
