@@ -230,6 +230,9 @@ fn results_carry_every_metric() {
     let cells = v["cells"].as_array().unwrap();
     assert_eq!(cells.len(), 12);
     for c in cells {
+        assert_eq!(c["writer_mode"], "rebuild");
+        assert_eq!(c["scope"], "slowpath");
+        assert!(c["guard"].is_string() && c["readers"].is_u64() && c["repeat"].is_u64());
         for h in ["read_latency_ns", "section_ns"] {
             for k in ["p50", "p90", "p99", "p999", "max", "mean", "hdr"] {
                 assert!(!c[h][k].is_null(), "{h}.{k} in {c}");
@@ -315,6 +318,31 @@ fn ctrl_c_keeps_finished_cells_and_marks_the_file_partial() {
     let cells = v["cells"].as_array().unwrap().len();
     assert!(cells < 3, "{cells} cells: the interrupted ones were kept");
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+}
+
+/// What `run` writes, the library's loader reads back, unchanged (JSON
+/// with a key written twice would load in serde_json::Value and fail here).
+#[test]
+fn results_round_trip_through_the_loader() {
+    let path = tmp("roundtrip.json");
+    run_json(
+        "roundtrip.json",
+        &[
+            "--guards",
+            "seqcount,rcu",
+            "--readers",
+            "1",
+            "--repeats",
+            "2",
+        ],
+    );
+    let file = zonebench::results::io::load(&path).expect("load what run wrote");
+    assert_eq!(file.cells.len(), 4);
+    assert_eq!(file.summary.len(), 2);
+    let again = serde_json::to_value(&file).unwrap();
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(again, original);
 }
 
 /// Issue 4's "done when": a seqcount reader retries under a 10 kHz rebuild

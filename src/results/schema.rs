@@ -126,6 +126,7 @@ pub struct RunConfig {
 pub struct RepeatSummary {
     pub guard: String,
     pub scope: String,
+    #[serde(rename = "writer_mode")]
     pub writer: String,
     pub writer_rate_hz: f64,
     pub readers: usize,

@@ -55,6 +55,9 @@ pub struct CellSpec {
     pub guard: String,
     pub scope: Scope,
     pub readers: usize,
+    /// The writer's job. Serialised as `writer_mode`: a cell's `writer` key
+    /// holds the writer's measurements (`writer.rebuilds`, ...).
+    #[serde(rename = "writer_mode")]
     pub writer: WriterMode,
     pub writer_rate_hz: f64,
     pub pressure: Pressure,
