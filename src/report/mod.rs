@@ -22,12 +22,12 @@
 //! 4. [`Report::document`] lays the report out as a format-neutral
 //!    [`Document`] of [`Table`]s, which [`text`] (80 columns, ASCII) and
 //!    [`markdown`] render; [`csv`] writes the model itself, one row per
-//!    cell group and metric. [`compare`] builds a `Document` from two files.
+//!    cell group and metric. [`compare()`] builds a `Document` from two files.
 //!
 //! The *setup* of a cell is what else shapes its numbers: simulated nodes,
 //! zone sizes, reclaim time, writer hold time, PREEMPT_RT semantics,
 //! pinning. It is part of the section key so that differently configured
-//! cells are never averaged together (or compared: see [`compare`]), and
+//! cells are never averaged together (or compared: see [`mod@compare`]), and
 //! it appears in section titles only when a file holds more than one.
 //! Duration, warm-up, watchdog and seed are not part of it: they change the
 //! precision of a number, not what it measures.
@@ -909,6 +909,16 @@ fn machine_lines(meta: &Meta) -> Vec<(String, String)> {
         ),
         ("command".into(), meta.command.clone()),
     ];
+    if meta.timer_resolution_ns > 0.0 {
+        lines.push((
+            "timer".into(),
+            format!(
+                "{} ns clock-read overhead subtracted; latencies quantised to {} ns",
+                meta.timer_overhead_ns,
+                fmt_value(meta.timer_resolution_ns, false)
+            ),
+        ));
+    }
     if meta.partial {
         lines.push((
             "PARTIAL".into(),
