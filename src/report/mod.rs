@@ -934,7 +934,7 @@ fn footer(change: &str) -> Vec<String> {
     vec![
         "Each value combines the repeats of its cell: Hmean = harmonic mean, Amean = arithmetic mean, Max = maximum, Sum = total. Times in ns (allocation latency as the caller sees it, sampled); allocs/s over all readers; retries/M = restarts per million read sections; writer-stall = the longest lock wait plus the longest critical section of one rebuild; stale = walks that touched a depopulated zone. '-' = no value or no percentage (zero baseline).".into(),
         change.into(),
-        "*x.xx%* instead of (x.xx%): significant at 95% by Welch's two-sided t-test on the per-repeat values (Welch-Satterthwaite df rounded down); never with fewer than 2 repeats on either side.".into(),
+        "*x.xx%* instead of (x.xx%): significant at 95% by Welch's two-sided t-test on the per-repeat values (Welch-Satterthwaite df rounded down); never with fewer than 2 repeats on either side; where neither side varies over its repeats (counters, latencies quantised by the timer), any difference counts as significant.".into(),
     ]
 }
 
