@@ -22,6 +22,7 @@ pub mod guard;
 pub mod metrics;
 pub mod mm;
 pub(crate) mod primitive;
+pub mod report;
 pub mod results;
 pub mod sync;
 pub mod workload;

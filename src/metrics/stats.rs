@@ -1,5 +1,6 @@
 //! Statistics across repeats: arithmetic mean for times, harmonic mean for
-//! rates, and a 95% confidence interval from Student's t.
+//! rates, a 95% confidence interval from Student's t, and Welch's t-test for
+//! whether two sets of repeats differ.
 
 /// Two-sided 95% Student's t quantiles for 1..=30 degrees of freedom.
 const T95: [f64; 30] = [
@@ -26,15 +27,98 @@ pub fn hmean(xs: &[f64]) -> f64 {
     xs.len() as f64 / xs.iter().map(|x| 1.0 / x).sum::<f64>()
 }
 
+/// Sample variance (n - 1 in the denominator; NaN for n < 2).
+pub fn variance(xs: &[f64]) -> f64 {
+    let n = xs.len();
+    if n < 2 {
+        return f64::NAN;
+    }
+    let m = mean(xs);
+    xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64
+}
+
 /// Half-width of the 95% confidence interval of the mean (NaN for n < 2).
 pub fn ci95_half_width(xs: &[f64]) -> f64 {
     let n = xs.len();
     if n < 2 {
         return f64::NAN;
     }
-    let m = mean(xs);
-    let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
-    t95(n - 1) * (var / n as f64).sqrt()
+    t95(n - 1) * (variance(xs) / n as f64).sqrt()
+}
+
+/// Welch's two-sided t-test of `a` against `b` at 95%.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Welch {
+    /// `(mean(b) - mean(a)) / sqrt(var(a)/na + var(b)/nb)`.
+    pub t: f64,
+    /// Welch-Satterthwaite degrees of freedom (not an integer in general).
+    pub df: f64,
+    /// The quantile `|t|` was held against: `t95` of `df` rounded down.
+    pub critical: f64,
+    /// `|t| > critical`: the means differ at the 95% level.
+    pub significant: bool,
+}
+
+/// Welch's unequal-variances t-test on two sets of per-repeat values.
+///
+/// `None` when either side has fewer than 2 values: with one repeat there
+/// is no variance to test against, and nothing can be significant.
+///
+/// The degrees of freedom come from the Welch-Satterthwaite equation,
+/// `(sa + sb)^2 / (sa^2/(na-1) + sb^2/(nb-1))` with `s = var/n`, and are
+/// rounded **down** to the table's integer quantiles: the t quantile falls
+/// as df grows, so rounding down can only raise the bar (conservative).
+/// Beyond the table (df > 30) the df = 30 quantile (2.042) is used rather
+/// than the normal 1.96, conservative again.
+///
+/// When neither side varies (every repeat gave the same value, common for
+/// counters and for latencies quantised by the histogram), the standard
+/// error is 0: the difference is then significant exactly when the means
+/// differ (`t` = +-inf, `df` = NaN); identical samples never are (`t` = 0).
+pub fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
+    let (na, nb) = (a.len(), b.len());
+    if na < 2 || nb < 2 {
+        return None;
+    }
+    let (sa, sb) = (variance(a) / na as f64, variance(b) / nb as f64);
+    let diff = mean(b) - mean(a);
+    let se2 = sa + sb;
+    if se2.is_nan() || se2 <= 0.0 {
+        // No spread on either side (or NaN input).
+        let t = if diff == 0.0 {
+            0.0
+        } else {
+            diff.signum() * f64::INFINITY
+        };
+        return Some(Welch {
+            t,
+            df: f64::NAN,
+            critical: f64::NAN,
+            significant: diff != 0.0 && diff.is_finite(),
+        });
+    }
+    let t = diff / se2.sqrt();
+    let df = se2 * se2 / (sa * sa / (na - 1) as f64 + sb * sb / (nb - 1) as f64);
+    let critical = t95_floor(df);
+    Some(Welch {
+        t,
+        df,
+        critical,
+        significant: t.abs() > critical,
+    })
+}
+
+/// Whether `a` and `b` differ significantly (Welch, 95%); false with fewer
+/// than 2 values on either side.
+pub fn significant(a: &[f64], b: &[f64]) -> bool {
+    welch(a, b).is_some_and(|w| w.significant)
+}
+
+/// The two-sided 95% t quantile for a non-integer `df`, conservatively:
+/// `df` rounded down, at least 1, at most 30 (see [`welch`]).
+fn t95_floor(df: f64) -> f64 {
+    let d = if df.is_finite() { df.floor() } else { 30.0 };
+    t95(d.clamp(1.0, T95.len() as f64) as usize)
 }
 
 #[cfg(test)]
@@ -49,5 +133,66 @@ mod tests {
         assert!((ci95_half_width(&[1.0, 3.0]) - 12.706).abs() < 1e-9);
         assert!(ci95_half_width(&[5.0]).is_nan());
         assert_eq!(ci95_half_width(&[4.0, 4.0, 4.0]), 0.0);
+        assert!((variance(&[1.0, 3.0]) - 2.0).abs() < 1e-12);
+        assert!(variance(&[1.0]).is_nan());
+    }
+
+    #[test]
+    fn welch_identical_samples_are_not_significant() {
+        let a = [10.0, 11.0, 12.0, 10.5];
+        let w = welch(&a, &a).unwrap();
+        assert_eq!(w.t, 0.0);
+        assert!(!w.significant);
+        // Constant and equal: no spread, no difference.
+        assert!(!significant(&[5.0, 5.0, 5.0], &[5.0, 5.0, 5.0]));
+    }
+
+    #[test]
+    fn welch_separated_samples_are_significant() {
+        let a = [100.0, 101.0, 99.0];
+        let b = [120.0, 121.0, 119.0];
+        let w = welch(&a, &b).unwrap();
+        assert!(w.t > 0.0 && w.significant, "{w:?}");
+        assert!(welch(&b, &a).unwrap().t < 0.0);
+        // Constant but different (counters, quantised latencies).
+        assert!(significant(&[0.0, 0.0, 0.0], &[3.0, 3.0, 3.0]));
+        // Overlapping and noisy: not significant.
+        assert!(!significant(&[100.0, 140.0, 60.0], &[110.0, 150.0, 70.0]));
+    }
+
+    #[test]
+    fn welch_needs_two_repeats_a_side() {
+        assert!(welch(&[1.0], &[100.0, 101.0]).is_none());
+        assert!(welch(&[1.0, 2.0], &[]).is_none());
+        assert!(!significant(&[1.0], &[1000.0]));
+    }
+
+    #[test]
+    fn welch_textbook_examples() {
+        // Wikipedia, "Welch's t-test", examples 1 and 2 (t, df, p to the
+        // precision published there).
+        let a1 = [
+            27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7,
+            21.4,
+        ];
+        let a2 = [
+            27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5,
+            24.4,
+        ];
+        let w = welch(&a2, &a1).unwrap();
+        assert!((w.t - -2.46).abs() < 0.005, "{w:?}");
+        assert!((w.df - 25.0).abs() < 0.05, "{w:?}");
+        assert_eq!(w.critical, t95(24));
+        assert!(w.significant); // p = 0.021
+        let b1 = [17.2, 20.9, 22.6, 18.1, 21.7, 21.4, 23.5, 24.2, 14.7, 21.8];
+        let b2 = [
+            21.5, 22.8, 21.0, 23.0, 21.6, 23.6, 22.5, 20.7, 23.4, 21.8, 20.7, 21.7, 21.5, 22.5,
+            23.6, 21.5, 22.5, 23.5, 21.5, 21.8,
+        ];
+        let w = welch(&b2, &b1).unwrap();
+        assert!((w.t - -1.57).abs() < 0.005, "{w:?}");
+        assert!((w.df - 9.9).abs() < 0.05, "{w:?}");
+        assert_eq!(w.critical, t95(9));
+        assert!(!w.significant); // p = 0.149
     }
 }

@@ -1,0 +1,440 @@
+//! Two results files side by side ("before and after this patch", "machine
+//! A against machine B"): per guard, BASE's value, NEW's value, and NEW's
+//! change against BASE with its significance, for every cell group the two
+//! files share.
+//!
+//! What can be compared:
+//!
+//! * Both files must have the same `schema`; otherwise the comparison is
+//!   refused.
+//! * Cell groups are matched on everything that defines them: scope,
+//!   writer, writer rate, pressure, setup (nodes, zone sizes, reclaim and
+//!   writer hold times, RT semantics, pinning: see [`super`]), reader count
+//!   and guard. Cells configured differently measure different things, so
+//!   they are not set against each other; the machine, kernel, build,
+//!   duration, warm-up and repeats may differ (that is the point of a
+//!   comparison), and the header names both.
+//! * Cell groups found in only one file are listed after the tables, never
+//!   dropped silently. When the files share no cell group at all the
+//!   comparison is refused, naming what each holds.
+//!
+//! `--baseline` only orders the columns here (its guard first): every
+//! change is NEW against BASE for the same guard.
+
+use super::{
+    footer, machine_lines, repeats_text, text, Change, Column, ColumnGroup, Document, Report,
+    ReportError, ReportOpts, Section, Table, TableCell, TableRow,
+};
+use crate::results::ResultsFile;
+use std::path::Path;
+
+/// Compare `new` against `base` as a text table (80 columns); the files
+/// are called BASE and NEW.
+pub fn compare(
+    base: &ResultsFile,
+    new: &ResultsFile,
+    opts: &ReportOpts,
+) -> Result<String, ReportError> {
+    Ok(text::render(&compare_document(
+        base, "BASE", new, "NEW", opts,
+    )?))
+}
+
+/// Load two results files and compare them as a text table, naming them
+/// by their paths.
+pub fn compare_files(base: &Path, new: &Path, opts: &ReportOpts) -> Result<String, ReportError> {
+    let b = crate::results::io::load(base).map_err(ReportError::Load)?;
+    let n = crate::results::io::load(new).map_err(ReportError::Load)?;
+    let doc = compare_document(
+        &b,
+        &base.display().to_string(),
+        &n,
+        &new.display().to_string(),
+        opts,
+    )?;
+    Ok(text::render(&doc))
+}
+
+/// The comparison laid out, for [`text::render`] or
+/// [`super::markdown::render`].
+pub fn compare_document(
+    base: &ResultsFile,
+    base_name: &str,
+    new: &ResultsFile,
+    new_name: &str,
+    opts: &ReportOpts,
+) -> Result<Document, ReportError> {
+    if base.schema != new.schema {
+        return Err(ReportError::Incompatible(format!(
+            "cannot compare {base_name} (schema {}) with {new_name} (schema {}): different results formats",
+            base.schema, new.schema
+        )));
+    }
+    // The baseline orders columns only, and need be in one file only.
+    let any = ReportOpts {
+        baseline: None,
+        filter: opts.filter.clone(),
+    };
+    let b = Report::build(base, base_name, &any)?;
+    let n = Report::build(new, new_name, &any)?;
+    let mut guards: Vec<String> = b.guards.clone();
+    for g in &n.guards {
+        if !guards.contains(g) {
+            guards.push(g.clone());
+        }
+    }
+    let first = match &opts.baseline {
+        Some(g) if guards.contains(g) => g.clone(),
+        Some(g) => {
+            return Err(ReportError::UnknownBaseline {
+                guard: g.clone(),
+                source: format!("{base_name} or {new_name}"),
+                guards,
+                filter: opts.filter.describe(),
+            })
+        }
+        None => b.baseline.clone(),
+    };
+    let pos = guards.iter().position(|g| *g == first).unwrap_or(0);
+    let g = guards.remove(pos);
+    guards.insert(0, g);
+
+    let with_setup = b.mixed_setups()
+        || n.mixed_setups()
+        || b.sections
+            .iter()
+            .chain(&n.sections)
+            .any(|s| s.key.setup != b.sections[0].key.setup);
+    let mut tables = Vec::new();
+    let mut shared = 0;
+    for bs in &b.sections {
+        let Some(ns) = n.sections.iter().find(|s| s.key == bs.key) else {
+            continue;
+        };
+        let in_both: Vec<&String> = guards
+            .iter()
+            .filter(|g| {
+                bs.readers
+                    .iter()
+                    .any(|&r| bs.group(g, r).is_some() && ns.group(g, r).is_some())
+            })
+            .collect();
+        if in_both.is_empty() {
+            continue;
+        }
+        let mut readers: Vec<usize> = bs.readers.iter().chain(&ns.readers).copied().collect();
+        readers.sort_unstable();
+        readers.dedup();
+        readers.retain(|&r| {
+            in_both
+                .iter()
+                .any(|g| bs.group(g, r).is_some() && ns.group(g, r).is_some())
+        });
+        shared += 1;
+        tables.push(side_by_side(bs, ns, &in_both, &readers, with_setup, &b, &n));
+    }
+    if shared == 0 {
+        let titles = |r: &Report| {
+            r.sections
+                .iter()
+                .map(|s| {
+                    let readers: Vec<String> = s.readers.iter().map(|r| r.to_string()).collect();
+                    format!("{} readers={}", s.key.title(true), readers.join(","))
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        return Err(ReportError::Incompatible(format!(
+            "{base_name} and {new_name} have no cell group in common ({base_name}: {}; {new_name}: {})",
+            titles(&b),
+            titles(&n)
+        )));
+    }
+
+    let mut lists = Vec::new();
+    for (this, other, name) in [(&b, &n, base_name), (&n, &b, new_name)] {
+        let only = only_in(this, other, &guards, with_setup);
+        if !only.is_empty() {
+            lists.push((format!("Only in {name} (not compared):"), only));
+        }
+    }
+    let mut header = Vec::new();
+    for (who, r) in [("base", &b), ("new", &n)] {
+        header.push((who.to_string(), r.source.clone()));
+        for (k, v) in machine_lines(&r.meta) {
+            header.push((format!("{who} {k}"), v));
+        }
+    }
+    header.push((
+        "repeats per cell".into(),
+        format!(
+            "base {}, new {}",
+            repeats_text(b.repeats),
+            repeats_text(n.repeats)
+        ),
+    ));
+    if !with_setup {
+        header.push(("setup".into(), b.sections[0].key.setup.clone()));
+    }
+    Ok(Document {
+        title: format!("zonebench comparison of {new_name} (new) against {base_name} (base)"),
+        header,
+        tables,
+        lists,
+        footer: footer(
+            "(x.xx%) is the change of new against base for the same guard and cell, positive = better (the sign is inverted for lower-is-better metrics).",
+        ),
+    })
+}
+
+/// One shared section: per guard a `base` and a `new` column.
+fn side_by_side(
+    bs: &Section,
+    ns: &Section,
+    guards: &[&String],
+    readers: &[usize],
+    with_setup: bool,
+    b: &Report,
+    n: &Report,
+) -> Table {
+    let rows = bs
+        .metrics()
+        .flat_map(|metric| {
+            readers.iter().map(move |&r| TableRow {
+                label: metric.label(r),
+                integral: metric.integral(),
+                cells: guards
+                    .iter()
+                    .flat_map(|g| {
+                        let old = bs.group(g, r).and_then(|c| c.get(metric));
+                        let now = ns.group(g, r).and_then(|c| c.get(metric));
+                        let change = match (old, now) {
+                            (Some(o), Some(w)) => Some(Change::between(metric, o, w)),
+                            _ => None,
+                        };
+                        [
+                            TableCell {
+                                value: old.map(|s| s.value),
+                                change: None,
+                            },
+                            TableCell {
+                                value: now.map(|s| s.value),
+                                change,
+                            },
+                        ]
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    let mut notes: Vec<String> = bs
+        .notes(b.meta.logical_cpus)
+        .into_iter()
+        .map(|s| format!("base: {s}"))
+        .collect();
+    notes.extend(
+        ns.notes(n.meta.logical_cpus)
+            .into_iter()
+            .map(|s| format!("new: {s}")),
+    );
+    Table {
+        title: bs.key.title(with_setup),
+        groups: guards
+            .iter()
+            .map(|g| ColumnGroup {
+                name: g.to_string(),
+                columns: vec![
+                    Column {
+                        label: "base".into(),
+                        shows_change: false,
+                    },
+                    Column {
+                        label: "new".into(),
+                        shows_change: true,
+                    },
+                ],
+            })
+            .collect(),
+        pinned: 0,
+        rows,
+        notes,
+    }
+}
+
+/// `this`'s cell groups that `other` lacks: per section and guard, the
+/// reader counts.
+fn only_in(this: &Report, other: &Report, guards: &[String], with_setup: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &this.sections {
+        let twin = other.sections.iter().find(|o| o.key == s.key);
+        for g in guards {
+            let missing: Vec<String> = s
+                .readers
+                .iter()
+                .filter(|&&r| {
+                    s.group(g, r).is_some() && twin.is_none_or(|t| t.group(g, r).is_none())
+                })
+                .map(|r| r.to_string())
+                .collect();
+            if !missing.is_empty() {
+                out.push(format!(
+                    "{} guard={g} readers={}",
+                    s.key.title(with_setup),
+                    missing.join(",")
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::{all_guards, cell, file};
+    use super::super::CellFilter;
+    use super::*;
+    use crate::workload::spec::Pressure;
+
+    fn assert_fits(t: &str) {
+        for line in t.lines() {
+            assert!(line.len() <= text::WIDTH && line.is_ascii(), "{line:?}");
+        }
+    }
+
+    /// The change part of every value row.
+    fn changes(t: &str) -> Vec<&str> {
+        t.lines()
+            .filter(|l| {
+                ["Hmean", "Amean", "Max", "Sum"]
+                    .iter()
+                    .any(|a| l.starts_with(a))
+            })
+            .flat_map(|l| l.split(['(', ')']).skip(1).step_by(2))
+            .collect()
+    }
+
+    #[test]
+    fn a_file_against_itself_changes_nothing() {
+        let f = all_guards();
+        let t = compare(&f, &f, &ReportOpts::default()).unwrap();
+        assert_fits(&t);
+        let c = changes(&t);
+        // 12 guards x 7 metrics x 2 reader counts.
+        assert_eq!(c.len(), crate::guard::ALL.len() * 7 * 2, "{t}");
+        assert!(c.iter().all(|c| c.trim() == "0.00%"), "{t}");
+        let rows: Vec<&str> = t.lines().filter(|l| l.starts_with("Hmean")).collect();
+        assert!(rows.iter().all(|r| !r.contains('*')), "{t}");
+        assert!(!t.contains("Only in"));
+        assert!(t.contains("base command: zonebench run"));
+    }
+
+    #[test]
+    fn changes_of_new_against_base_with_significance() {
+        let mk = |scale: f64| {
+            let mut cells = Vec::new();
+            for rep in 0..3 {
+                let j = rep as f64;
+                cells.push(cell("seqcount", 1, rep, 1000.0 + j, 10));
+                cells.push(cell("rcu", 1, rep, scale * (1000.0 + j), 10));
+            }
+            file(cells)
+        };
+        let t = compare(&mk(1.0), &mk(2.0), &ReportOpts::default()).unwrap();
+        assert_fits(&t);
+        let row = t.lines().find(|l| l.starts_with("Hmean")).unwrap();
+        assert_eq!(
+            row.split_whitespace().collect::<Vec<_>>(),
+            [
+                "Hmean",
+                "allocs/s-1",
+                "1001",
+                "1001",
+                "(",
+                "0.00%)",
+                "1001",
+                "2002",
+                "*",
+                "100.0%*"
+            ],
+            "{t}"
+        );
+        let head = t
+            .lines()
+            .find(|l| l.trim_start().starts_with("seqcount"))
+            .unwrap();
+        assert!(head.trim_end().ends_with("rcu"), "{head}");
+    }
+
+    #[test]
+    fn unmatched_cells_are_listed_and_nothing_shared_is_refused() {
+        let base = file(vec![
+            cell("seqcount", 1, 0, 1.0, 1),
+            cell("rcu", 2, 0, 1.0, 1),
+        ]);
+        let new = file(vec![
+            cell("seqcount", 1, 0, 1.0, 1),
+            cell("latch", 1, 0, 1.0, 1),
+        ]);
+        let t = compare(&base, &new, &ReportOpts::default()).unwrap();
+        assert_fits(&t);
+        assert!(t.contains("Only in BASE (not compared):"), "{t}");
+        assert!(t.contains("guard=rcu readers=2"), "{t}");
+        assert!(t.contains("Only in NEW (not compared):"), "{t}");
+        assert!(t.contains("guard=latch readers=1"), "{t}");
+
+        let mut high = cell("seqcount", 1, 0, 1.0, 1);
+        high.spec.pressure = Pressure::High;
+        let e = compare(&base, &file(vec![high]), &ReportOpts::default()).unwrap_err();
+        let e = e.to_string();
+        assert!(
+            e.starts_with("BASE and NEW have no cell group in common (BASE: scope=slowpath"),
+            "{e}"
+        );
+        assert!(
+            e.contains("NEW: scope=slowpath writer=rebuild@1000Hz pressure=high"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'));
+
+        let mut other = file(vec![cell("seqcount", 1, 0, 1.0, 1)]);
+        other.schema = "zonebench/2".into();
+        let e = compare(&base, &other, &ReportOpts::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot compare BASE (schema zonebench/1) with NEW (schema zonebench/2): different results formats"
+        );
+    }
+
+    #[test]
+    fn baseline_orders_columns_and_must_exist_somewhere() {
+        let f = all_guards();
+        let opts = ReportOpts {
+            baseline: Some("latch".into()),
+            filter: CellFilter::parse("readers=1").unwrap(),
+        };
+        let t = compare(&f, &f, &opts).unwrap();
+        let head = t.lines().find(|l| l.contains("latch")).unwrap();
+        assert!(head.trim_start().starts_with("latch"), "{head}");
+        assert!(!t.contains("-2 "), "readers=2 filtered out:\n{t}");
+        let opts = ReportOpts {
+            baseline: Some("foo".into()),
+            ..ReportOpts::default()
+        };
+        let e = compare(&f, &f, &opts).unwrap_err().to_string();
+        assert!(
+            e.starts_with("baseline guard 'foo' is not in BASE or NEW (guards: seqcount, none,"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn markdown_renders_a_comparison() {
+        let f = all_guards();
+        let doc = compare_document(&f, "a.json", &f, "b.json", &ReportOpts::default()).unwrap();
+        let md = super::super::markdown::render(&doc);
+        assert!(
+            md.contains("| | seqcount base | seqcount new | none base |"),
+            "{md}"
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! The report as CSV (RFC 4180): a header row, then one row per cell group
+//! and metric, for spreadsheets and scripts.
+//!
+//! Columns: `scope, writer, writer_rate_hz, pressure, setup, readers,
+//! guard, baseline, metric, aggregate, higher_is_better, value, repeats,
+//! samples, change_pct, significant`. `value` combines the repeats as
+//! `aggregate` says; `samples` are the per-repeat values, `;`-separated;
+//! `change_pct` is against `baseline` at the same cell, positive = better,
+//! empty where no percentage exists; `significant` is Welch's t-test at 95%.
+//! Numbers are written in full precision; non-finite ones as empty fields.
+
+use super::{enum_name, Exporter, Report};
+
+/// The header row's fields.
+pub const COLUMNS: [&str; 16] = [
+    "scope",
+    "writer",
+    "writer_rate_hz",
+    "pressure",
+    "setup",
+    "readers",
+    "guard",
+    "baseline",
+    "metric",
+    "aggregate",
+    "higher_is_better",
+    "value",
+    "repeats",
+    "samples",
+    "change_pct",
+    "significant",
+];
+
+/// [`Exporter`] for CSV.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvExporter;
+
+impl Exporter for CsvExporter {
+    fn export(&self, report: &Report) -> String {
+        let mut out = record(COLUMNS.iter().map(|c| c.to_string()));
+        for e in report.entries() {
+            let key = &e.section.key;
+            let samples: Vec<String> = e.summary.samples.iter().map(|&x| number(x)).collect();
+            out.push_str(&record([
+                enum_name(&key.scope),
+                enum_name(&key.writer),
+                number(key.writer_rate_hz),
+                enum_name(&key.pressure),
+                key.setup.clone(),
+                e.group.readers.to_string(),
+                e.group.guard.clone(),
+                report.baseline.clone(),
+                e.metric.name().to_string(),
+                e.metric.aggregate().name().to_string(),
+                e.metric.higher_is_better().to_string(),
+                number(e.summary.value),
+                e.group.repeats.to_string(),
+                samples.join(";"),
+                e.change.and_then(|c| c.pct).map(number).unwrap_or_default(),
+                e.change.is_some_and(|c| c.significant).to_string(),
+            ]));
+        }
+        out
+    }
+}
+
+/// A finite number in full precision, else the empty string.
+fn number(x: f64) -> String {
+    if x.is_finite() {
+        let x = if x == 0.0 { 0.0 } else { x };
+        x.to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// One CSV line, ending in CRLF as RFC 4180 has it.
+fn record(fields: impl IntoIterator<Item = String>) -> String {
+    let mut line = fields
+        .into_iter()
+        .map(|f| quote(&f))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// `field` as a CSV field: in double quotes, with quotes doubled, when it
+/// holds a comma, quote or line break (or starts or ends with a space).
+pub fn quote(field: &str) -> String {
+    let needs =
+        field.contains([',', '"', '\n', '\r']) || field.starts_with(' ') || field.ends_with(' ');
+    if needs {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::{all_guards, cell, file};
+    use super::super::{report, Format, Metric, ReportOpts};
+    use super::*;
+
+    /// A strict RFC 4180 reader: records of fields.
+    fn parse(text: &str) -> Vec<Vec<String>> {
+        let mut records = Vec::new();
+        let mut record = Vec::new();
+        let mut field = String::new();
+        let mut chars = text.chars().peekable();
+        let mut quoted = false;
+        while let Some(c) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                (true, '"') => quoted = false,
+                (true, c) => field.push(c),
+                (false, '"') if field.is_empty() => quoted = true,
+                (false, ',') => record.push(std::mem::take(&mut field)),
+                (false, '\r') => {
+                    assert_eq!(chars.next(), Some('\n'), "CR without LF");
+                    record.push(std::mem::take(&mut field));
+                    records.push(std::mem::take(&mut record));
+                }
+                (false, '\n') => panic!("bare LF"),
+                (false, c) => field.push(c),
+            }
+        }
+        assert!(!quoted, "unterminated quote");
+        if !field.is_empty() || !record.is_empty() {
+            record.push(field);
+            records.push(record);
+        }
+        records
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote("plain"), "plain");
+        assert_eq!(quote("a,b"), "\"a,b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(quote("two\nlines"), "\"two\nlines\"");
+        let back = parse(&record(["a,b".into(), "q\"".into(), "x".into()]));
+        assert_eq!(back, [["a,b", "q\"", "x"]]);
+    }
+
+    #[test]
+    fn one_row_per_group_and_metric_under_a_header() {
+        let f = all_guards();
+        let csv = report(&f, "x.json", &ReportOpts::default(), Format::Csv).unwrap();
+        let rows = parse(&csv);
+        assert_eq!(rows[0], COLUMNS);
+        for r in &rows {
+            assert_eq!(r.len(), COLUMNS.len(), "{r:?}");
+        }
+        // 12 guards x 2 reader counts x 7 metrics.
+        assert_eq!(
+            rows.len() - 1,
+            crate::guard::ALL.len() * 2 * Metric::ALL.len()
+        );
+        let col = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap();
+        let none = rows
+            .iter()
+            .find(|r| r[col("guard")] == "none" && r[col("metric")] == "false-ooms")
+            .unwrap();
+        assert_eq!(none[col("value")], "21");
+        assert_eq!(none[col("samples")], "7;7;7");
+        assert_eq!(none[col("change_pct")], ""); // baseline 0
+        assert_eq!(none[col("significant")], "true");
+        assert_eq!(none[col("setup")].split(' ').next(), Some("nodes=1"));
+        let base = rows
+            .iter()
+            .find(|r| r[col("guard")] == "seqcount" && r[col("metric")] == "allocs/s")
+            .unwrap();
+        assert_eq!(base[col("change_pct")], "0");
+        assert_eq!(base[col("significant")], "false");
+    }
+
+    #[test]
+    fn odd_guard_names_are_quoted() {
+        let f = file(vec![cell("a,\"b\"", 1, 0, 1.0, 1)]);
+        let csv = report(&f, "x.json", &ReportOpts::default(), Format::Csv).unwrap();
+        let rows = parse(&csv);
+        assert!(rows.iter().all(|r| r.len() == COLUMNS.len()));
+        assert_eq!(rows[1][6], "a,\"b\"");
+    }
+}

@@ -1,0 +1,145 @@
+//! Synthetic results for the report tests: cells with the spec and the few
+//! metrics a test sets, everything else zero.
+
+use crate::metrics::floor::Floors;
+use crate::metrics::HistSummary;
+use crate::mm::alloc::{AllocStats, Scope, RETRY_BUCKETS};
+use crate::mm::check::PageAccount;
+use crate::results::schema::{Meta, RunConfig};
+use crate::results::{ResultsFile, SCHEMA};
+use crate::workload::runner::{CellResult, Stall};
+use crate::workload::spec::{CellSpec, Pressure, WriterMode};
+use crate::workload::writer::WriterStats;
+
+/// One repeat of `guard` with `readers` readers (slowpath scope, rebuild
+/// writer at 1000 Hz, low pressure), its throughput and p50 latency; the
+/// p99 is ten times the p50.
+pub fn cell(
+    guard: &str,
+    readers: usize,
+    repeat: usize,
+    allocs_per_sec: f64,
+    p50: u64,
+) -> CellResult {
+    CellResult {
+        spec: CellSpec {
+            guard: guard.into(),
+            scope: Scope::Slowpath,
+            readers,
+            writer: WriterMode::Rebuild,
+            writer_rate_hz: 1000.0,
+            pressure: Pressure::Low,
+            nodes: 1,
+            dma32_mib: 0,
+            normal_mib: 128,
+            movable_mib: 128,
+            reclaim_us: 2.0,
+            writer_hold_us: 0.0,
+            watchdog_s: 2.0,
+            duration_s: 0.2,
+            warmup_s: 0.05,
+            pin: true,
+            rt: false,
+            seed: 1 + repeat as u64,
+            repeat,
+        },
+        oversubscribed: false,
+        pinned: true,
+        measured_s: 0.2,
+        allocs_per_sec,
+        allocs_per_sec_min_reader: allocs_per_sec / readers as f64,
+        allocs_per_sec_max_reader: allocs_per_sec / readers as f64,
+        stats: AllocStats::default(),
+        read_latency_ns: HistSummary {
+            count: 1000,
+            p50,
+            p90: p50 * 2,
+            p99: p50 * 10,
+            p999: p50 * 20,
+            max: p50 * 100,
+            mean: p50 as f64 * 1.5,
+            hdr: String::new(),
+        },
+        section_ns: HistSummary::default(),
+        retries_per_million: 0.0,
+        retry_hist: [0; RETRY_BUCKETS],
+        reader_stall_ns: Stall::default(),
+        writer: WriterStats::default(),
+        stalled: false,
+        stall_report: Vec::new(),
+        pages: PageAccount::default(),
+        pages_lost: 0,
+    }
+}
+
+/// A results file holding `cells`.
+pub fn file(cells: Vec<CellResult>) -> ResultsFile {
+    ResultsFile {
+        schema: SCHEMA.into(),
+        meta: Meta {
+            zonebench_version: "0.1.0".into(),
+            git_revision: "0123456789ab".into(),
+            cpu_model: "Test CPU @ 1.00GHz".into(),
+            logical_cpus: 2,
+            kernel_release: "6.6.0-test".into(),
+            rustc_version: "rustc 1.85.0".into(),
+            start_time: "2025-01-01T00:00:00Z".into(),
+            command:
+                "zonebench run --guards seqcount,rcu --readers 1,2 --repeats 3 --out results/x.json"
+                    .into(),
+            partial: false,
+            timer: "test".into(),
+            timer_overhead_ns: 0,
+            timer_resolution_ns: 1.0,
+            crates: Default::default(),
+        },
+        config: RunConfig {
+            guards: Vec::new(),
+            scopes: vec!["slowpath".into()],
+            readers: Vec::new(),
+            writers: vec!["rebuild".into()],
+            writer_rates_hz: vec![1000.0],
+            duration_s: 0.2,
+            warmup_s: 0.05,
+            repeats: 1,
+            nodes: 1,
+            dma32_mib: 0,
+            normal_mib: 128,
+            movable_mib: 128,
+            pressure: "low".into(),
+            reclaim_us: 2.0,
+            writer_hold_us: 0.0,
+            pin: true,
+            rt: false,
+            seed: 1,
+            sweep: false,
+            quick: false,
+        },
+        floors: Floors::default(),
+        cells,
+        summary: Vec::new(),
+        rebuild_cost: Vec::new(),
+    }
+}
+
+/// Every guard of [`crate::guard::ALL`] at readers 1 and 2, three repeats
+/// each, with throughput and latency that differ by guard.
+pub fn all_guards() -> ResultsFile {
+    let mut cells = Vec::new();
+    for repeat in 0..3 {
+        for (i, g) in crate::guard::ALL.iter().enumerate() {
+            for readers in [1, 2] {
+                let jitter = [0.99, 1.0, 1.01][repeat];
+                let rate = 1.0e7 * readers as f64 * (1.0 + i as f64 / 10.0) * jitter;
+                let mut c = cell(g.name, readers, repeat, rate, 10 + i as u64 * 3);
+                c.retries_per_million = i as f64 * 12.5;
+                c.stats.false_ooms = (g.name == "none") as u64 * 7;
+                c.stats.stale_zone_visits = (g.name.starts_with("rcu")) as u64 * 3;
+                c.writer.lock_wait_ns.max = 1000 + 10 * i as u64;
+                c.writer.critical_ns.max = 20_000;
+                cells.push(c);
+            }
+        }
+    }
+    file(cells)
+}
