@@ -16,6 +16,7 @@ macro_rules! outln {
 }
 
 mod parse;
+mod report;
 mod run;
 
 use crate::guard;
@@ -42,6 +43,11 @@ enum Cmd {
     List,
     /// Run guards under readers and a writer; print a table, write a results file.
     Run(Box<RunArgs>),
+    /// The review table of a results file (text, markdown or csv).
+    Report(report::ReportArgs),
+    /// Two results files side by side per guard, with the change and its
+    /// significance (before/after a patch, machine A/machine B).
+    Compare(report::CompareArgs),
 }
 
 /// Write `text` to stdout, ignoring a closed pipe (`zonebench ... | head`
@@ -90,6 +96,8 @@ where
             ExitCode::SUCCESS
         }
         Cmd::Run(args) => run::run(*args),
+        Cmd::Report(args) => report::report(args),
+        Cmd::Compare(args) => report::compare(args),
     }
 }
 

@@ -1,0 +1,75 @@
+//! `zonebench report` and `zonebench compare`: tables from results files
+//! only, never from a live run.
+
+use super::{emit, usage_error};
+use crate::report::{compare_files, report_file, CellFilter, Format, ReportOpts};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// What both commands take: which guard is the baseline, which cells.
+#[derive(Args)]
+pub struct SelectArgs {
+    /// The guard the others are compared with [default: seqcount if the
+    /// file has it, else its first guard].
+    #[arg(long)]
+    baseline: Option<String>,
+    /// Only the cells matching, e.g. scope=every-alloc,writer=rebuild,readers=2.
+    #[arg(long, value_parser = parse_cells)]
+    cells: Option<CellFilter>,
+}
+
+impl SelectArgs {
+    fn opts(&self) -> ReportOpts {
+        ReportOpts {
+            baseline: self.baseline.clone(),
+            filter: self.cells.clone().unwrap_or_default(),
+        }
+    }
+}
+
+fn parse_cells(s: &str) -> Result<CellFilter, String> {
+    CellFilter::parse(s).map_err(|e| e.to_string())
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// A results file written by `zonebench run` (or `cargo bench`).
+    file: PathBuf,
+    #[command(flatten)]
+    select: SelectArgs,
+    /// text: the 80-column review table; markdown: for GitHub; csv: one row
+    /// per cell group, guard and metric.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// The results file before (the baseline kernel, machine A).
+    base: PathBuf,
+    /// The results file after (the patched kernel, machine B).
+    new: PathBuf,
+    #[command(flatten)]
+    select: SelectArgs,
+}
+
+pub(super) fn report(args: ReportArgs) -> ExitCode {
+    match report_file(&args.file, &args.select.opts(), args.format) {
+        Ok(text) => {
+            emit(&text);
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage_error(&e.to_string()),
+    }
+}
+
+pub(super) fn compare(args: CompareArgs) -> ExitCode {
+    match compare_files(&args.base, &args.new, &args.select.opts()) {
+        Ok(text) => {
+            emit(&text);
+            ExitCode::SUCCESS
+        }
+        Err(e) => usage_error(&e.to_string()),
+    }
+}
