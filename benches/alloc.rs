@@ -5,86 +5,154 @@
 //! for separate cases drift with the machine between cases, so the bench
 //! ends with its own table: floor and round trip timed in interleaved
 //! rounds, best of each, and their ratio.
+//!
+//! Each round trip is measured twice: alone (`alloc_free_order0/<guard>/
+//! <scope>`), and with the workload's rebuild writer on a second CPU
+//! rewriting the zonelists at 1 kHz (`alloc_free_order0_rebuild_1000hz/
+//! <guard>/<scope>`): what a reader pays for a guard whose writer is active
+//! (cache lines the writer dirtied, retries, lock waits). The writer thread
+//! is started before criterion's warm-up and stopped after the measurement,
+//! never inside a timed region.
 
+mod common;
+
+use common::Budget;
 use criterion::{criterion_group, Criterion};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use zonebench::guard::{GuardVisitor, ZonelistGuard, ALL};
-use zonebench::mm::alloc::{AllocConfig, Allocator, Gfp, NoReclaim, Scope};
+use zonebench::mm::alloc::{AllocCtx, Allocator, Gfp, NoReclaim, Scope};
 use zonebench::mm::MmConfig;
 use zonebench::sync::SpinLock;
+use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
+use zonebench::workload::writer::{run_writer, Shared};
+
+/// Rate of the background writer, rebuilds per second.
+const WRITER_HZ: f64 = 1000.0;
+
+/// The measured cell: one reader (CPU 0, node 0) and the writer's CPU, the
+/// default zone sizes, no reclaim time. The runner's own fields (duration,
+/// warm-up, repeats, pinning) mean nothing here: criterion times the cell.
+fn cell<G: ZonelistGuard>(scope: Scope, writer: WriterMode) -> CellSpec {
+    let mm = MmConfig::default();
+    CellSpec {
+        guard: G::NAME.into(),
+        scope,
+        readers: 1,
+        writer,
+        writer_rate_hz: WRITER_HZ,
+        pressure: Pressure::Low,
+        nodes: 1,
+        dma32_mib: mm.dma32_mib,
+        normal_mib: mm.normal_mib,
+        movable_mib: mm.movable_mib,
+        reclaim_us: 0.0,
+        writer_hold_us: 0.0,
+        watchdog_s: 0.0,
+        duration_s: 0.0,
+        warmup_s: 0.0,
+        pin: false,
+        rt: false,
+        seed: 0,
+        repeat: 0,
+    }
+}
+
+/// One order-0 allocation and its free on `ctx`'s CPU.
+#[inline]
+fn round_trip<G: ZonelistGuard>(alloc: &Allocator<G>, ctx: &mut AllocCtx) {
+    let p = alloc
+        .alloc_pages(ctx, Gfp::KERNEL, 0, &mut NoReclaim)
+        .expect("memory is free");
+    alloc.free_pages(ctx, black_box(p), 0);
+}
+
+/// The floor: the pcp lock taken and released twice, nothing else.
+#[inline]
+fn floor(lock: &SpinLock<u64>) {
+    for _ in 0..2 {
+        *lock.try_lock().expect("uncontended") += 1;
+    }
+}
 
 struct RoundTrip<'a> {
     c: &'a mut Criterion,
     scope: Scope,
+    writer: WriterMode,
 }
 
 impl GuardVisitor for RoundTrip<'_> {
     type Output = ();
     fn visit<G: ZonelistGuard>(self) {
-        let cfg = MmConfig {
-            nr_cpus: 1,
-            ..MmConfig::default()
-        };
-        let alloc = Allocator::<G>::new(
-            cfg,
-            AllocConfig {
-                scope: self.scope,
-                reclaim_ns: 0,
-                ..AllocConfig::default()
-            },
-        );
+        let spec = cell::<G>(self.scope, self.writer);
+        let alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
         let mut ctx = alloc.ctx(0);
-        let name = format!("alloc_free_order0/{}/{}", G::NAME, self.scope.name());
-        self.c.bench_function(&name, |b| {
-            b.iter(|| {
-                let p = alloc
-                    .alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim)
-                    .expect("memory is free");
-                alloc.free_pages(&mut ctx, black_box(p), 0);
-            })
+        let name = match self.writer {
+            WriterMode::None => format!("alloc_free_order0/{}/{}", G::NAME, self.scope.name()),
+            _ => format!(
+                "alloc_free_order0_{}_{WRITER_HZ}hz/{}/{}",
+                self.writer.name(),
+                G::NAME,
+                self.scope.name()
+            ),
+        };
+        let shared = Shared::default();
+        std::thread::scope(|s| {
+            // With WriterMode::None the writer returns at once.
+            let writer = s.spawn(|| run_writer(&alloc, &spec, &shared));
+            self.c
+                .bench_function(&name, |b| b.iter(|| round_trip(&alloc, &mut ctx)));
+            // Relaxed: as every stop of the workload (see `Shared::stopped`).
+            shared
+                .stop
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            writer.join().expect("the writer does not panic");
         });
         assert_eq!(ctx.stats.bad_pages + ctx.stats.isolated_allocs, 0);
     }
 }
 
 fn benches(c: &mut Criterion) {
-    // The floor: the pcp lock taken and released twice, nothing else.
     let lock = SpinLock::new(0u64);
     c.bench_function("alloc_free_order0/floor/2x-pcp-lock", |b| {
-        b.iter(|| {
-            for _ in 0..2 {
-                let mut g = lock.try_lock().expect("uncontended");
-                *g += 1;
-            }
-        })
+        b.iter(|| floor(&lock))
     });
-    for scope in [Scope::Slowpath, Scope::EveryAlloc] {
-        for g in ALL {
-            zonebench::guard::dispatch(g.name, RoundTrip { c, scope });
+    for writer in [WriterMode::None, WriterMode::Rebuild] {
+        for scope in [Scope::Slowpath, Scope::EveryAlloc] {
+            for g in ALL {
+                zonebench::guard::dispatch(g.name, RoundTrip { c, scope, writer });
+            }
         }
     }
 }
 
 criterion_group! {
     name = alloc;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(30);
+    config = common::criterion(Budget {
+        warm_up: Duration::from_millis(200),
+        measurement: Duration::from_millis(500),
+        samples: 20,
+    });
     targets = benches
 }
 
-/// ns per iteration of `f`, best of `ROUNDS` interleaved rounds.
-const ROUNDS: usize = 7;
-const ITERS: u32 = 2_000_000;
+/// Interleaved rounds of the ratio table and iterations per round (fewer of
+/// both under `ZONEBENCH_QUICK`).
+fn ratio_rounds() -> (usize, u32) {
+    if zonebench::quick() {
+        (3, 200_000)
+    } else {
+        (7, 2_000_000)
+    }
+}
 
-fn time_ns(f: &mut dyn FnMut()) -> f64 {
+/// ns per iteration of `f` over `iters` iterations.
+fn time_ns(iters: u32, f: &mut dyn FnMut()) -> f64 {
     let t = Instant::now();
-    for _ in 0..ITERS {
+    for _ in 0..iters {
         f();
     }
-    t.elapsed().as_nanos() as f64 / ITERS as f64
+    t.elapsed().as_nanos() as f64 / iters as f64
 }
 
 struct Ratio {
@@ -95,33 +163,16 @@ struct Ratio {
 impl GuardVisitor for &mut Ratio {
     type Output = ();
     fn visit<G: ZonelistGuard>(self) {
-        let alloc = Allocator::<G>::new(
-            MmConfig {
-                nr_cpus: 1,
-                ..MmConfig::default()
-            },
-            AllocConfig {
-                scope: self.scope,
-                reclaim_ns: 0,
-                ..AllocConfig::default()
-            },
-        );
+        let spec = cell::<G>(self.scope, WriterMode::None);
+        let alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
         let mut ctx = alloc.ctx(0);
         let lock = SpinLock::new(0u64);
+        let (rounds, iters) = ratio_rounds();
         let (mut best_floor, mut best_case) = (f64::INFINITY, f64::INFINITY);
         // Interleave floor and case so both see the same machine state.
-        for _ in 0..ROUNDS {
-            best_floor = best_floor.min(time_ns(&mut || {
-                for _ in 0..2 {
-                    *lock.try_lock().expect("uncontended") += 1;
-                }
-            }));
-            best_case = best_case.min(time_ns(&mut || {
-                let p = alloc
-                    .alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim)
-                    .expect("memory is free");
-                alloc.free_pages(&mut ctx, black_box(p), 0);
-            }));
+        for _ in 0..rounds {
+            best_floor = best_floor.min(time_ns(iters, &mut || floor(&lock)));
+            best_case = best_case.min(time_ns(iters, &mut || round_trip(&alloc, &mut ctx)));
         }
         self.rows.push((
             format!("{}/{}", G::NAME, self.scope.name()),
@@ -132,10 +183,12 @@ impl GuardVisitor for &mut Ratio {
 }
 
 /// The target as the foundation issue states it, measured by the bench
-/// itself: round trip / floor, each the best of interleaved rounds.
+/// itself: round trip / floor, each the best of interleaved rounds, no
+/// writer.
 fn ratio_table() {
+    let (rounds, iters) = ratio_rounds();
     println!(
-        "\nround trip vs floor (best of {ROUNDS} interleaved rounds of {ITERS}; target <= 1.50x)"
+        "\nround trip vs floor (best of {rounds} interleaved rounds of {iters}; target <= 1.50x)"
     );
     println!(
         "{:<24} {:>9} {:>9} {:>7}",

@@ -1,1 +1,116 @@
-fn main() {}
+//! Each guard alone, outside the allocation path, on one CPU:
+//!
+//! * `read_section/<guard>`: an uncontended read section as an allocation
+//!   opens it: `read_begin`, the `first_zones_zonelist` walk for a
+//!   GFP_KERNEL request on the section's zonelists, `need_retry`, end.
+//! * `rebuild/<guard>/<nodes>`: the write side, `guard.rebuild` with the
+//!   real zonelist build for 1, 8 and 64 simulated nodes (each node's list
+//!   holds every zone of the machine and picks nodes by distance in
+//!   O(nodes^2), so the whole rebuild grows with the cube of the nodes),
+//!   with no reader in the way.
+//!
+//! Zones are small (4 MiB NORMAL and MOVABLE per node, no DMA32): a
+//! zonelist's length depends on nodes and zones, not on their sizes, and the
+//! 64-node machine is then cheap to set up.
+
+mod common;
+
+use common::Budget;
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion};
+use std::hint::black_box;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+use zonebench::guard::{
+    dispatch, GuardVisitor, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard, ALL,
+};
+use zonebench::mm::alloc::{build_all_into, AllocConfig, Allocator, Gfp};
+use zonebench::mm::zonelist::first_zones_zonelist;
+use zonebench::mm::MmConfig;
+
+/// Simulated node counts of the rebuild cases.
+const NODES: [usize; 3] = [1, 8, 64];
+
+/// An allocator with `nodes` nodes of small zones, its zonelists built.
+fn allocator<G: ZonelistGuard>(nodes: usize) -> Allocator<G> {
+    let mm = MmConfig {
+        nodes,
+        dma32_mib: 0,
+        normal_mib: 4,
+        movable_mib: 4,
+        nr_cpus: 1,
+        ..MmConfig::default()
+    };
+    Allocator::new(mm, AllocConfig::default())
+}
+
+struct ReadSectionCase<'a, 'b>(&'a mut BenchmarkGroup<'b, WallTime>);
+
+impl GuardVisitor for ReadSectionCase<'_, '_> {
+    type Output = ();
+    fn visit<G: ZonelistGuard>(self) {
+        let alloc = allocator::<G>(1);
+        let mut probe = ReaderProbe::default();
+        let highest = Gfp::KERNEL.highest_zoneidx();
+        self.0.bench_function(G::NAME, |b| {
+            b.iter(|| {
+                let section = alloc.guard.read_begin(&mut probe, false);
+                black_box(first_zones_zonelist(
+                    &section,
+                    black_box(0),
+                    black_box(highest),
+                ));
+                let retry = section.need_retry();
+                drop(section);
+                retry
+            })
+        });
+        // With no writer, a section never waits.
+        assert_eq!(probe.stall_ns + probe.locked_passes, 0);
+    }
+}
+
+struct RebuildCase<'a, 'b>(&'a mut BenchmarkGroup<'b, WallTime>);
+
+impl GuardVisitor for RebuildCase<'_, '_> {
+    type Output = ();
+    fn visit<G: ZonelistGuard>(self) {
+        let irqs_disabled = AtomicBool::new(false);
+        for nodes in NODES {
+            let alloc = allocator::<G>(nodes);
+            self.0
+                .bench_with_input(BenchmarkId::new(G::NAME, nodes), &alloc, |b, alloc| {
+                    b.iter(|| {
+                        let writer = WriterCtx::new(&irqs_disabled);
+                        alloc
+                            .guard
+                            .rebuild(&writer, &|zl| build_all_into(&alloc.mm, zl));
+                    })
+                });
+        }
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("read_section");
+    for g in ALL {
+        dispatch(g.name, ReadSectionCase(&mut group));
+    }
+    group.finish();
+    let mut group = c.benchmark_group("rebuild");
+    for g in ALL {
+        dispatch(g.name, RebuildCase(&mut group));
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = guards;
+    config = common::criterion(Budget {
+        warm_up: Duration::from_millis(200),
+        measurement: Duration::from_millis(500),
+        samples: 20,
+    });
+    targets = benches
+}
+criterion_main!(guards);

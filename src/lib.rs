@@ -26,3 +26,11 @@ pub mod report;
 pub mod results;
 pub mod sync;
 pub mod workload;
+
+/// Whether a quick run is asked for: the environment variable
+/// `ZONEBENCH_QUICK` is set to anything but empty or `0`. The criterion
+/// benches then keep every case but cut warm-up, measurement and samples,
+/// so the whole `cargo bench` becomes a smoke run of seconds.
+pub fn quick() -> bool {
+    std::env::var_os("ZONEBENCH_QUICK").is_some_and(|v| !v.is_empty() && v != "0")
+}

@@ -814,8 +814,12 @@ impl<G: ZonelistGuard> Allocator<G> {
     }
 }
 
-/// `__build_all_zonelists` body: every node's fallback list.
-fn build_all_into(mm: &Mm, zl: &Zonelists) {
+/// `__build_all_zonelists` body: every node's fallback list, written into
+/// `zl` from the current zone population. Public so that a bench can time a
+/// guard's write protocol (`guard.rebuild(writer, &|zl| build_all_into(mm,
+/// zl))`) without [`Allocator::build_all_zonelists`]'s bookkeeping; outside
+/// a guard's `rebuild` it races readers.
+pub fn build_all_into(mm: &Mm, zl: &Zonelists) {
     let nodes = mm.cfg.nodes;
     for nid in 0..nodes {
         build_zonelists_node(zl, nid, nodes, &|z| mm.zones[z].populated());
