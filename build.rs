@@ -51,7 +51,14 @@ fn main() {
     println!("cargo:rustc-env=ZONEBENCH_CRATES={}", crate_versions());
     println!("cargo:rerun-if-changed=Cargo.lock");
     println!("cargo:rustc-env=ZONEBENCH_GIT_REV={rev}");
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/index");
+    // Where git keeps HEAD and the index: `.git/` in a clone, elsewhere in
+    // a worktree (whose `.git` is a file). A path that does not exist would
+    // make cargo rerun this script, and rebuild the crate, every time.
+    for (what, default) in [("HEAD", ".git/HEAD"), ("index", ".git/index")] {
+        let path = output("git", &["rev-parse", "--git-path", what]).unwrap_or(default.into());
+        if std::path::Path::new(&path).exists() {
+            println!("cargo:rerun-if-changed={path}");
+        }
+    }
     println!("cargo:rerun-if-changed=build.rs");
 }

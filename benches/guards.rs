@@ -21,35 +21,17 @@ use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Cr
 use std::hint::black_box;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
-use zonebench::guard::{
-    dispatch, GuardVisitor, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard, ALL,
-};
-use zonebench::mm::alloc::{build_all_into, AllocConfig, Allocator, Gfp};
+use zonebench::guard::{dispatch, GuardVisitor, ReadSection, ReaderProbe, ZonelistGuard, ALL};
+use zonebench::metrics::floor::{rebuild_once, small_allocator, REBUILD_NODES};
+use zonebench::mm::alloc::Gfp;
 use zonebench::mm::zonelist::first_zones_zonelist;
-use zonebench::mm::MmConfig;
-
-/// Simulated node counts of the rebuild cases.
-const NODES: [usize; 3] = [1, 8, 64];
-
-/// An allocator with `nodes` nodes of small zones, its zonelists built.
-fn allocator<G: ZonelistGuard>(nodes: usize) -> Allocator<G> {
-    let mm = MmConfig {
-        nodes,
-        dma32_mib: 0,
-        normal_mib: 4,
-        movable_mib: 4,
-        nr_cpus: 1,
-        ..MmConfig::default()
-    };
-    Allocator::new(mm, AllocConfig::default())
-}
 
 struct ReadSectionCase<'a, 'b>(&'a mut BenchmarkGroup<'b, WallTime>);
 
 impl GuardVisitor for ReadSectionCase<'_, '_> {
     type Output = ();
     fn visit<G: ZonelistGuard>(self) {
-        let alloc = allocator::<G>(1);
+        let alloc = small_allocator::<G>(1);
         let mut probe = ReaderProbe::default();
         let highest = Gfp::KERNEL.highest_zoneidx();
         self.0.bench_function(G::NAME, |b| {
@@ -76,16 +58,11 @@ impl GuardVisitor for RebuildCase<'_, '_> {
     type Output = ();
     fn visit<G: ZonelistGuard>(self) {
         let irqs_disabled = AtomicBool::new(false);
-        for nodes in NODES {
-            let alloc = allocator::<G>(nodes);
+        for nodes in REBUILD_NODES {
+            let alloc = small_allocator::<G>(nodes);
             self.0
                 .bench_with_input(BenchmarkId::new(G::NAME, nodes), &alloc, |b, alloc| {
-                    b.iter(|| {
-                        let writer = WriterCtx::new(&irqs_disabled);
-                        alloc
-                            .guard
-                            .rebuild(&writer, &|zl| build_all_into(&alloc.mm, zl));
-                    })
+                    b.iter(|| rebuild_once(alloc, &irqs_disabled))
                 });
         }
     }

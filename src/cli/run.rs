@@ -4,7 +4,7 @@
 use super::parse::*;
 use super::{emit, usage_error};
 use crate::guard;
-use crate::metrics::floor::Floors;
+use crate::metrics::floor::{rebuild_cost, Floors, REBUILD_NODES};
 use crate::mm::alloc::Scope;
 use crate::mm::MAX_NUMNODES;
 use crate::results::io::{check_writable, save};
@@ -355,6 +355,11 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         progress.finished();
     }
     progress.clear();
+    // The write side alone, against simulated nodes (plot 6): a sweep's
+    // extra, a few seconds.
+    if file.config.sweep && !file.meta.partial {
+        file.rebuild_cost = rebuild_cost(&file.config.guards, &REBUILD_NODES);
+    }
     file.summary = RepeatSummary::of(&file.cells);
     // A sweep's cells are too many to list: its repeats summary (and
     // `zonebench report`) stand for them.

@@ -3,9 +3,11 @@
 //! how much of a guard's cost is the primitive and how much the model.
 //! Each is the best of several rounds of a tight single-thread loop.
 
-use crate::guard::{dispatch, GuardVisitor, ReadSection, ReaderProbe, ZonelistGuard};
-use crate::mm::alloc::{AllocConfig, Allocator};
+use crate::guard::{dispatch, GuardVisitor, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+use crate::mm::alloc::{build_all_into, AllocConfig, Allocator};
 use crate::mm::MmConfig;
+use crate::primitive::sync::atomic::AtomicBool;
+use crate::results::schema::RebuildCost;
 use crate::sync::{SeqCount, SpinLock};
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
@@ -108,9 +110,77 @@ fn met(ok: bool) -> &'static str {
     }
 }
 
+/// A machine of `nodes` nodes with small zones (4 MiB NORMAL and MOVABLE
+/// each, no DMA32), zonelists built: a guard's section and rebuild cost
+/// depend on the zonelists' length (nodes x zones), not on memory size, and
+/// a 64-node machine is then cheap to set up.
+pub fn small_allocator<G: ZonelistGuard>(nodes: usize) -> Allocator<G> {
+    let mm = MmConfig {
+        nodes,
+        dma32_mib: 0,
+        normal_mib: 4,
+        movable_mib: 4,
+        nr_cpus: 1,
+        ..MmConfig::default()
+    };
+    Allocator::new(mm, AllocConfig::default())
+}
+
+/// One uncontended rebuild through the guard's write protocol, with the
+/// real zonelist build and none of `build_all_zonelists`' bookkeeping.
+#[inline]
+pub fn rebuild_once<G: ZonelistGuard>(alloc: &Allocator<G>, irqs_disabled: &AtomicBool) {
+    let writer = WriterCtx::new(irqs_disabled);
+    alloc
+        .guard
+        .rebuild(&writer, &|zl| build_all_into(&alloc.mm, zl));
+}
+
+/// Node counts of the sweep's rebuild-cost cells.
+pub const REBUILD_NODES: [usize; 3] = [1, 8, 64];
+
+/// The uncontended rebuild of each of `guards` on `nodes` simulated nodes:
+/// the median of rebuilds timed one by one for about 30 ms per point (at
+/// least 5), so a point costs the same whatever its size.
+pub fn rebuild_cost(guards: &[String], nodes: &[usize]) -> Vec<RebuildCost> {
+    let mut out = Vec::new();
+    for g in guards {
+        for &n in nodes {
+            if let Some(c) = dispatch(g, RebuildCostOf(n)) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+struct RebuildCostOf(usize);
+
+impl GuardVisitor for RebuildCostOf {
+    type Output = RebuildCost;
+    fn visit<G: ZonelistGuard>(self) -> RebuildCost {
+        let alloc = small_allocator::<G>(self.0);
+        let irqs = AtomicBool::new(false);
+        rebuild_once(&alloc, &irqs); // warm
+        let start = Instant::now();
+        let mut ns = Vec::new();
+        while ns.len() < 5 || (start.elapsed().as_millis() < 30 && ns.len() < 100_000) {
+            let t = Instant::now();
+            rebuild_once(&alloc, &irqs);
+            ns.push(t.elapsed().as_nanos() as f64);
+        }
+        ns.sort_by(f64::total_cmp);
+        RebuildCost {
+            guard: G::NAME.to_string(),
+            nodes: self.0,
+            median_ns: ns[ns.len() / 2],
+            samples: ns.len(),
+        }
+    }
+}
+
 /// An uncontended read section with nothing inside: `read_begin`, then
-/// `need_retry`, then drop, on a small model (a section's cost does not
-/// depend on memory size). Timed in a batched loop: the Instant pair around
+/// `need_retry`, then drop, on a small model. Timed in a batched loop: the Instant pair around
 /// one section costs ~100 times a seqcount section, so sampled timing cannot
 /// resolve what this measures.
 struct EmptySection;
@@ -118,13 +188,7 @@ struct EmptySection;
 impl GuardVisitor for EmptySection {
     type Output = f64;
     fn visit<G: ZonelistGuard>(self) -> f64 {
-        let mm = MmConfig {
-            normal_mib: 4,
-            movable_mib: 4,
-            nr_cpus: 2,
-            ..MmConfig::default()
-        };
-        let alloc = Allocator::<G>::new(mm, AllocConfig::default());
+        let alloc = small_allocator::<G>(1);
         let mut probe = ReaderProbe::default();
         best_ns(|| {
             let section = alloc.guard.read_begin(&mut probe, false);
