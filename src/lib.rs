@@ -20,6 +20,7 @@
 pub mod guard;
 pub mod metrics;
 pub mod mm;
+pub mod plot;
 pub(crate) mod primitive;
 pub mod results;
 pub mod sync;
