@@ -6,7 +6,8 @@
 //! One file per setting. Counts are totals over every cell of the setting:
 //! all reader counts, writers, rates and repeats (events, so summed).
 
-use super::{draw_bars, titled, Bar, DrawError, Figure, Index, Plan};
+use super::style::{draw_bars, titled, Bar};
+use super::{DrawError, Figure, Index, Plan};
 use crate::workload::runner::CellResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -7,7 +7,8 @@
 //! oversubscribed, then the highest writer rate (the title names it).
 //! Repeats: their histograms merged.
 
-use super::{draw_percentiles, titled, Curve, DrawError, Figure, Index, Plan};
+use super::style::{draw_percentiles, titled, Curve};
+use super::{DrawError, Figure, Index, Plan};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

@@ -22,22 +22,21 @@ mod correctness;
 mod latency;
 mod rebuild_cost;
 mod retries;
+mod style;
 mod throughput;
 mod writer_stall;
 
 use crate::metrics::HistSummary;
 use crate::mm::alloc::Scope;
-use crate::results::schema::{Meta, ResultsFile};
+use crate::results::schema::ResultsFile;
 use crate::workload::runner::CellResult;
 use crate::workload::spec::{Pressure, WriterMode};
 use hdrhistogram::Histogram;
-use plotters::chart::{ChartContext, MeshStyle, SeriesLabelPosition};
-use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::fmt;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
+use style::{register_fonts, short, Caption, CAPTION_H, WIDTH};
 
 /// What [`render_all`] did.
 #[derive(Debug, Default)]
@@ -205,139 +204,6 @@ fn compose<DB: DrawingBackend, F: Figure>(
     let (body, foot) = root.split_vertically(h.saturating_sub(CAPTION_H));
     fig.draw(&body)?;
     caption.draw(&foot)
-}
-
-// ---------------------------------------------------------------------------
-// Style: font, sizes, palette, caption
-
-/// Family name the embedded DejaVu Sans is registered under. plotters' own
-/// defaults (tick labels, legends) ask for "sans-serif", so registering the
-/// generic name covers any text not styled here, and the SVGs name a
-/// family every viewer has.
-const FONT: &str = "sans-serif";
-
-const WIDTH: u32 = 1000;
-const TITLE_PX: u32 = 22;
-const PANEL_TITLE_PX: u32 = 18;
-const DESC_PX: u32 = 16;
-const LABEL_PX: u32 = 14;
-const NOTE_PX: u32 = 13;
-const CAPTION_H: u32 = 44;
-
-const GRID: RGBColor = RGBColor(228, 228, 228);
-const MUTED: RGBColor = RGBColor(90, 90, 90);
-const SHADE: RGBColor = RGBColor(150, 150, 150);
-
-/// Register DejaVu Sans (regular and bold) once per process; false if
-/// plotters rejected the bytes.
-fn register_fonts() -> bool {
-    static OK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *OK.get_or_init(|| {
-        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()
-            && plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold()).is_ok()
-    })
-}
-
-fn font(px: u32) -> TextStyle<'static> {
-    (FONT, px).into_font().color(&BLACK)
-}
-
-fn title_font() -> TextStyle<'static> {
-    (FONT, TITLE_PX, FontStyle::Bold).into_font().color(&BLACK)
-}
-
-/// One colour per guard, in `guard::ALL` order, fixed so that a guard looks
-/// the same in every figure (tab10, then two for the twelve).
-const PALETTE: [(&str, RGBColor); 12] = [
-    ("none", RGBColor(0, 0, 0)),
-    ("seqcount", RGBColor(31, 119, 180)),
-    ("seqlock", RGBColor(255, 127, 14)),
-    ("seqlock-excl", RGBColor(214, 39, 40)),
-    ("seqbegin-or-lock", RGBColor(148, 103, 189)),
-    ("seqcount-spinlock", RGBColor(23, 190, 207)),
-    ("rcu", RGBColor(44, 160, 44)),
-    ("rcu-recheck", RGBColor(123, 65, 115)),
-    ("latch", RGBColor(140, 86, 75)),
-    ("rwlock", RGBColor(227, 119, 194)),
-    ("seqlock-crate", RGBColor(188, 189, 34)),
-    ("epoch", RGBColor(127, 127, 127)),
-];
-
-/// The guard's colour; a name this build does not know gets a grey.
-fn guard_colour(guard: &str) -> RGBColor {
-    PALETTE
-        .iter()
-        .find(|(name, _)| *name == guard)
-        .map_or(RGBColor(170, 170, 170), |&(_, c)| c)
-}
-
-/// Legend and sort order: `guard::ALL` order, unknown names last.
-fn guard_rank(guard: &str) -> usize {
-    crate::guard::ALL
-        .iter()
-        .position(|g| g.name == guard)
-        .unwrap_or(usize::MAX)
-}
-
-/// The machine and the command, below every figure.
-struct Caption {
-    machine: String,
-    command: String,
-}
-
-impl Caption {
-    fn new(meta: &Meta) -> Self {
-        Caption {
-            machine: format!(
-                "{}, {} logical CPUs, kernel {}; zonebench {} ({})",
-                meta.cpu_model,
-                meta.logical_cpus,
-                meta.kernel_release,
-                meta.zonebench_version,
-                meta.git_revision
-            ),
-            command: format!("$ {}", meta.command),
-        }
-    }
-
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let style = font(NOTE_PX).color(&MUTED);
-        let width = area.dim_in_pixel().0.saturating_sub(24);
-        for (i, line) in [&self.machine, &self.command].into_iter().enumerate() {
-            let text = fit(area, line, &style, width);
-            area.draw(&Text::new(text, (12, 4 + 19 * i as i32), style.clone()))?;
-        }
-        Ok(())
-    }
-}
-
-/// `text`, cut with an ellipsis to at most `max_px` wide.
-fn fit<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    text: &str,
-    style: &TextStyle,
-    max_px: u32,
-) -> String {
-    let fits = |s: &str| {
-        area.estimate_text_size(s, style)
-            .map_or(true, |(w, _)| w <= max_px)
-    };
-    if fits(text) {
-        return text.to_string();
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let cut = |n: usize| chars[..n].iter().collect::<String>() + "…";
-    // Longest prefix that fits with the ellipsis: binary search.
-    let (mut lo, mut hi) = (0, chars.len());
-    while lo < hi {
-        let mid = (lo + hi).div_ceil(2);
-        if fits(&cut(mid)) {
-            lo = mid;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    cut(lo)
 }
 
 // ---------------------------------------------------------------------------
@@ -646,305 +512,420 @@ impl<'a> Index<'a> {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Axes and series shared by the figures
-
-/// Small numbers with at most three significant digits, big ones with an
-/// SI suffix: 0.25, 12.5, 950, 12.5k, 3M.
-fn short(v: f64) -> String {
-    if !v.is_finite() {
-        return "-".into();
-    }
-    let a = v.abs();
-    let (x, suffix) = match a {
-        a if a >= 1e9 => (v / 1e9, "G"),
-        a if a >= 1e6 => (v / 1e6, "M"),
-        a if a >= 1e4 => (v / 1e3, "k"),
-        _ => (v, ""),
-    };
-    let s = match x.abs() {
-        a if a >= 100.0 || a == 0.0 => format!("{x:.0}"),
-        a if a >= 10.0 => format!("{x:.1}"),
-        a if a >= 1.0 => format!("{x:.2}"),
-        _ => format!("{x:.3}"),
-    };
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    s + suffix
-}
-
-/// `v` if finite and at least `floor`, else `floor`: a log axis cannot show
-/// zero, NaN or infinity.
-fn at_least(v: f64, floor: f64) -> f64 {
-    if v.is_finite() && v >= floor {
-        v
-    } else {
-        floor
-    }
-}
-
-/// A log axis range around the finite values above `floor`, padded, never
-/// empty.
-fn log_range(values: impl IntoIterator<Item = f64>, floor: f64) -> Range<f64> {
-    let (lo, hi) = values
-        .into_iter()
-        .filter(|v| v.is_finite() && *v >= floor)
-        .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
-    if hi <= 0.0 {
-        return floor..floor * 10.0;
-    }
-    (lo / 1.6).max(floor)..(hi * 1.6).max(lo * 10.0)
-}
-
-/// 0 to a little above the largest finite value (1 if there is none).
-fn linear_top(values: impl IntoIterator<Item = f64>) -> f64 {
-    let hi = values
-        .into_iter()
-        .filter(|v| v.is_finite())
-        .fold(0.0f64, f64::max);
-    if hi > 0.0 {
-        hi * 1.12
-    } else {
-        1.0
-    }
-}
-
-/// A chart with the shared title font, margins and label areas.
-fn chart<'a, 'b, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
-    title: &str,
-    y_label_px: u32,
-) -> ChartBuilder<'a, 'b, DB> {
-    let mut b = ChartBuilder::on(area);
-    if !title.is_empty() {
-        b.caption(title, font(PANEL_TITLE_PX));
-    }
-    b.margin(10)
-        .margin_right(24)
-        .x_label_area_size(52)
-        .y_label_area_size(y_label_px);
-    b
-}
-
-/// The mesh with the shared fonts and grid colour; callers add formatters
-/// and draw it.
-fn mesh<'a, 'b, X, Y, DB>(
-    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    x_desc: &str,
-    y_desc: &str,
-) -> MeshStyle<'a, 'b, X, Y, DB>
-where
-    X: Ranged + ValueFormatter<X::ValueType>,
-    Y: Ranged + ValueFormatter<Y::ValueType>,
-    DB: DrawingBackend,
-{
-    let mut m = chart.configure_mesh();
-    m.x_desc(x_desc)
-        .y_desc(y_desc)
-        .label_style(font(LABEL_PX))
-        .axis_desc_style(font(DESC_PX))
-        .light_line_style(WHITE)
-        .bold_line_style(GRID);
-    m
-}
-
-fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    at: SeriesLabelPosition,
-) -> Result<(), DrawError> {
-    chart
-        .configure_series_labels()
-        .position(at)
-        .margin(8)
-        .background_style(WHITE.mix(0.88))
-        .border_style(SHADE)
-        .label_font(font(LABEL_PX))
-        .draw()?;
-    Ok(())
-}
-
-/// One guard's line with point markers, labelled for the legend as
-/// `label`. Points must already be inside the chart's range.
-fn guard_line<'a, DB, X, Y>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    guard: &str,
-    label: &str,
-    pts: &[(f64, f64)],
-    markers: bool,
-) -> Result<(), DrawError>
-where
-    DB: DrawingBackend + 'a,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    let colour = guard_colour(guard);
-    let style = colour.stroke_width(2);
-    chart
-        .draw_series(LineSeries::new(pts.iter().copied(), style))?
-        .label(label)
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
-    if markers {
-        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
-    }
-    Ok(())
-}
-
-/// A legend entry for a guard with nothing to draw (e.g. no retries at
-/// any rate): the label alone, dashed.
-fn legend_only<'a, DB, X, Y>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    guard: &str,
-    label: &str,
-) -> Result<(), DrawError>
-where
-    DB: DrawingBackend + 'a,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    let style = guard_colour(guard).stroke_width(2);
-    chart
-        .draw_series(LineSeries::new(std::iter::empty(), style))?
-        .label(label)
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 6, y)], style));
-    Ok(())
-}
-
-/// A category axis on f64: category `i` sits at `i`, labelled `names[i]`.
-fn category_range(n: usize) -> Range<f64> {
-    -0.5..n.max(1) as f64 - 0.5
-}
-
-fn category_label(names: &[String], v: f64) -> String {
-    let i = v.round();
-    match names.get(i.max(0.0) as usize) {
-        Some(name) if (v - i).abs() < 1e-6 && i >= 0.0 => name.clone(),
-        _ => String::new(),
-    }
-}
-
-/// The percentile axis: 0 .. the deepest nines any curve reaches.
-fn nines_range(curves: &[Vec<(f64, f64)>]) -> Range<f64> {
-    let deepest = curves.iter().flatten().map(|p| p.0).fold(1.0f64, f64::max);
-    0.0..deepest.ceil().clamp(1.0, 9.0)
-}
-
-/// Nines as a percentile: 0 -> "0", 1 -> "90", 3 -> "99.9"; nothing
-/// between whole nines.
-fn nines_label(v: f64) -> String {
-    let k = v.round();
-    if (v - k).abs() > 1e-6 || k < 0.0 {
-        return String::new();
-    }
-    match k as usize {
-        0 => "0".into(),
-        1 => "90".into(),
-        k => format!("99.{}", "9".repeat(k - 2))
-            .trim_end_matches('.')
-            .to_string(),
-    }
-}
-
-/// One guard's line: its legend label and its points.
-struct Curve {
-    guard: String,
-    label: String,
-    pts: Vec<(f64, f64)>,
-}
-
-/// A percentile-curve panel: one line per guard, y in ns on a log axis.
-fn draw_percentiles<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    title: &str,
-    y_desc: &str,
-    curves: &[Curve],
-) -> Result<(), DrawError> {
-    let pts: Vec<Vec<(f64, f64)>> = curves
+/// Legend and sort order: `guard::ALL` order, unknown names last.
+fn guard_rank(guard: &str) -> usize {
+    crate::guard::ALL
         .iter()
-        .map(|c| c.pts.iter().map(|&(x, y)| (x, at_least(y, 1.0))).collect())
-        .collect();
-    let x = nines_range(&pts);
-    let y = log_range(pts.iter().flatten().map(|p| p.1), 1.0);
-    let mut ch = chart(area, title, 80).build_cartesian_2d(x.clone(), y.log_scale())?;
-    mesh(&mut ch, "percentile (%)", y_desc)
-        .x_labels(x.end as usize + 1)
-        .x_label_formatter(&|v| nines_label(*v))
-        .y_label_formatter(&|v| short(*v))
-        .draw()?;
-    for (c, p) in curves.iter().zip(&pts) {
-        guard_line(&mut ch, &c.guard, &c.label, p, false)?;
+        .position(|g| g.name == guard)
+        .unwrap_or(usize::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::style::{category_label, log_decades, nines_label, FONT, PALETTE};
+    use super::*;
+    use crate::metrics::Hist;
+    use crate::results::schema::{Meta, RebuildCost, RunConfig};
+    use crate::workload::spec::CellSpec;
+
+    /// A deterministic heavy-tailed histogram around `scale` ns.
+    fn hist(seed: u64, scale: f64, n: usize) -> HistSummary {
+        let mut h = Hist::default();
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        for _ in 0..n {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+            h.record((scale * (1.0 + 50.0 * u.powi(12))) as u64);
+        }
+        h.summary()
     }
-    legend(&mut ch, SeriesLabelPosition::UpperLeft)
-}
 
-/// A horizontal bar per guard, top to bottom in guard order, coloured by
-/// guard, its value written at its end.
-struct Bar {
-    guard: String,
-    value: f64,
-    text: String,
-}
-
-fn draw_bars<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    title: &str,
-    x_desc: &str,
-    bars: &[Bar],
-) -> Result<(), DrawError> {
-    // Category 0 is drawn at the bottom: list the guards bottom up.
-    let names: Vec<String> = bars.iter().rev().map(|b| b.guard.clone()).collect();
-    let top = linear_top(bars.iter().map(|b| b.value)) * 1.15;
-    let mut ch =
-        chart(area, title, 150).build_cartesian_2d(0.0..top, category_range(bars.len()))?;
-    mesh(&mut ch, x_desc, "")
-        .disable_y_mesh()
-        .y_labels(bars.len().max(1))
-        .y_label_formatter(&|v| category_label(&names, *v))
-        .x_label_formatter(&|v| short(*v))
-        .draw()?;
-    let n = bars.len();
-    ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
-        let y = (n - 1 - i) as f64;
-        let v = if b.value.is_finite() {
-            b.value.clamp(0.0, top)
-        } else {
-            0.0
+    fn cell(
+        guard: &str,
+        scope: Scope,
+        readers: usize,
+        writer: WriterMode,
+        rate: f64,
+        repeat: usize,
+    ) -> CellResult {
+        let rank = guard_rank(guard) as f64 + 1.0;
+        let seed = (rank as u64) << 32 | (readers as u64) << 16 | repeat as u64;
+        let writing = writer != WriterMode::None;
+        let mut c = CellResult {
+            spec: CellSpec {
+                guard: guard.into(),
+                scope,
+                readers,
+                writer,
+                writer_rate_hz: rate,
+                pressure: Pressure::High,
+                nodes: 1,
+                dma32_mib: 0,
+                normal_mib: 64,
+                movable_mib: 64,
+                reclaim_us: 2.0,
+                writer_hold_us: 0.0,
+                watchdog_s: 2.0,
+                duration_s: 0.3,
+                warmup_s: 0.1,
+                pin: true,
+                rt: false,
+                seed,
+                repeat,
+            },
+            oversubscribed: readers > 2,
+            pinned: true,
+            measured_s: 0.3,
+            allocs_per_sec: 1e6 * readers as f64 / rank * (1.0 + 0.2 * repeat as f64),
+            allocs_per_sec_min_reader: 0.0,
+            allocs_per_sec_max_reader: 0.0,
+            stats: Default::default(),
+            read_latency_ns: hist(seed, 40.0 * rank, 2000),
+            section_ns: hist(seed + 1, 10.0 * rank, 2000),
+            retries_per_million: if writing { rate * rank / 10.0 } else { 0.0 },
+            retry_hist: Default::default(),
+            reader_stall_ns: Default::default(),
+            writer: Default::default(),
+            stalled: false,
+            stall_report: Vec::new(),
+            pages: Default::default(),
+            pages_lost: 0,
         };
-        Rectangle::new(
-            [(0.0, y - 0.32), (v, y + 0.32)],
-            guard_colour(&b.guard).filled(),
-        )
-    }))?;
-    let style = font(LABEL_PX).pos(plotters::style::text_anchor::Pos::new(
-        plotters::style::text_anchor::HPos::Left,
-        plotters::style::text_anchor::VPos::Center,
-    ));
-    ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
-        let v = if b.value.is_finite() {
-            b.value.clamp(0.0, top)
-        } else {
-            0.0
-        };
-        Text::new(
-            format!(" {}", b.text),
-            (v, (n - 1 - i) as f64),
-            style.clone(),
-        )
-    }))?;
-    Ok(())
-}
+        if writing {
+            c.writer.rebuilds = 50;
+            c.writer.lock_wait_ns = hist(seed + 2, 30.0 * rank, 50);
+            c.writer.critical_ns = hist(seed + 3, 500.0 * rank, 50);
+            c.writer.writer_stalls = u64::from(guard == "rwlock");
+            c.stats.false_ooms = u64::from(guard == "none") * 3;
+            c.stats.stale_zone_visits = u64::from(guard == "rcu") * 1234;
+        }
+        c
+    }
 
-/// The area below a figure-wide title.
-fn titled<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    title: &str,
-) -> Result<DrawingArea<DB, Shift>, DrawError> {
-    let width = area.dim_in_pixel().0.saturating_sub(20);
-    let style = title_font();
-    let title = fit(area, title, &style, width);
-    Ok(area.titled(&title, style)?)
+    fn file(cells: Vec<CellResult>, rebuild_cost: Vec<RebuildCost>) -> ResultsFile {
+        ResultsFile {
+            schema: crate::results::SCHEMA.into(),
+            meta: Meta {
+                zonebench_version: "0.1.0".into(),
+                git_revision: "0123456".into(),
+                cpu_model: "AMD EPYC 7B13 64-Core Processor".into(),
+                logical_cpus: 2,
+                kernel_release: "6.1.0-test".into(),
+                rustc_version: "rustc 1.85.0".into(),
+                start_time: "2024-01-01T00:00:00Z".into(),
+                command: format!("zonebench run --guards {}", ["seqcount"; 40].join(",")),
+                partial: false,
+                timer: "test".into(),
+                timer_overhead_ns: 20,
+                crates: Default::default(),
+            },
+            config: RunConfig {
+                guards: Vec::new(),
+                scope: String::new(),
+                readers: Vec::new(),
+                writer: String::new(),
+                writer_rate_hz: 0.0,
+                duration_s: 0.0,
+                warmup_s: 0.0,
+                repeats: 0,
+                nodes: 0,
+                dma32_mib: 0,
+                normal_mib: 0,
+                movable_mib: 0,
+                pressure: String::new(),
+                reclaim_us: 0.0,
+                writer_hold_us: 0.0,
+                pin: false,
+                rt: false,
+                seed: 0,
+            },
+            floors: Default::default(),
+            cells,
+            summary: Vec::new(),
+            rebuild_cost,
+        }
+    }
+
+    /// Two scopes x three reader counts (one oversubscribed) x no writer
+    /// and a rebuild writer at two rates x two repeats, four guards; and a
+    /// rebuild-cost sweep.
+    fn sample() -> ResultsFile {
+        let guards = ["none", "seqcount", "rcu", "rwlock"];
+        let mut cells = Vec::new();
+        for scope in [Scope::Slowpath, Scope::EveryAlloc] {
+            for (writer, rate) in [
+                (WriterMode::None, 1000.0),
+                (WriterMode::Rebuild, 100.0),
+                (WriterMode::Rebuild, 1000.0),
+            ] {
+                for guard in guards {
+                    for readers in [1, 2, 4] {
+                        for repeat in 0..2 {
+                            cells.push(cell(guard, scope, readers, writer, rate, repeat));
+                        }
+                    }
+                }
+            }
+        }
+        let cost = guards
+            .iter()
+            .enumerate()
+            .flat_map(|(i, g)| {
+                [1, 2, 4, 8].map(|nodes| RebuildCost {
+                    guard: g.to_string(),
+                    nodes,
+                    median_ns: 200.0 * (nodes * nodes) as f64 * (1.0 + i as f64),
+                    samples: 100,
+                })
+            })
+            .collect();
+        file(cells, cost)
+    }
+
+    /// A fresh directory under the system temp dir, removed on drop
+    /// unless `ZONEBENCH_KEEP_PLOTS` is set.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> Self {
+            let p =
+                std::env::temp_dir().join(format!("zonebench-plot-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&p);
+            TempDir(p)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            // To look at what the tests drew: ZONEBENCH_KEEP_PLOTS=1.
+            if std::env::var_os("ZONEBENCH_KEEP_PLOTS").is_some() {
+                return;
+            }
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn stems(out: &PlotOutcome) -> Vec<String> {
+        let mut v: Vec<String> = out
+            .written
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn every_figure_with_data_is_written_as_png_and_svg() {
+        let dir = TempDir::new("all");
+        let out = render_all(&sample(), &dir.0.join("nested")).expect("renders");
+        assert!(out.skipped.is_empty(), "{:?}", out.skipped);
+        let mut want = Vec::new();
+        for scope in ["slowpath", "every-alloc"] {
+            for fig in [
+                "throughput",
+                "latency",
+                "retries",
+                "writer-stall",
+                "correctness",
+            ] {
+                let stem = match fig {
+                    "retries" => format!("{fig}-{scope}-rebuild"),
+                    _ => format!("{fig}-{scope}"),
+                };
+                want.push(format!("{stem}.png"));
+                want.push(format!("{stem}.svg"));
+            }
+        }
+        want.extend(["rebuild-cost.png".into(), "rebuild-cost.svg".into()]);
+        want.sort();
+        assert_eq!(stems(&out), want);
+        for p in &out.written {
+            let bytes = std::fs::read(p).expect("written");
+            match p.extension().and_then(|e| e.to_str()) {
+                Some("png") => assert!(bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000),
+                _ => {
+                    let svg = String::from_utf8(bytes).expect("utf-8");
+                    assert!(
+                        svg.starts_with("<svg") && svg.contains("<text"),
+                        "{}",
+                        p.display()
+                    );
+                    assert!(svg.contains(FONT));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_file_is_skipped_not_an_error() {
+        let dir = TempDir::new("empty");
+        let out = render_all(&file(Vec::new(), Vec::new()), &dir.0).expect("no error");
+        assert!(out.written.is_empty());
+        for fig in [
+            "throughput",
+            "latency",
+            "retries",
+            "writer-stall",
+            "correctness",
+            "rebuild-cost",
+        ] {
+            assert!(
+                out.skipped.iter().any(|s| s.starts_with(fig)),
+                "{fig} not in {:?}",
+                out.skipped
+            );
+        }
+    }
+
+    #[test]
+    fn one_writer_rate_still_gets_a_retries_figure_and_no_writer_skips_writer_figures() {
+        let dir = TempDir::new("one-rate");
+        let cells = ["seqcount", "rcu"]
+            .iter()
+            .flat_map(|g| [1, 2].map(|r| cell(g, Scope::Slowpath, r, WriterMode::Rebuild, 50.0, 0)))
+            .collect();
+        let out = render_all(&file(cells, Vec::new()), &dir.0).expect("renders");
+        assert!(stems(&out).contains(&"retries-slowpath-rebuild.png".to_string()));
+
+        let cells = vec![cell(
+            "seqcount",
+            Scope::Slowpath,
+            1,
+            WriterMode::None,
+            0.0,
+            0,
+        )];
+        let out = render_all(&file(cells, Vec::new()), &dir.0).expect("renders");
+        assert!(stems(&out).contains(&"throughput-slowpath.png".to_string()));
+        assert!(out.skipped.iter().any(|s| s.starts_with("retries")));
+        assert!(out
+            .skipped
+            .iter()
+            .any(|s| s.starts_with("writer-stall-slowpath")));
+        assert!(out.skipped.iter().any(|s| s.starts_with("rebuild-cost")));
+    }
+
+    #[test]
+    fn hostile_values_render_without_panicking() {
+        let dir = TempDir::new("hostile");
+        let mut cells = Vec::new();
+        for (i, v) in [f64::NAN, f64::INFINITY, 0.0, -5.0, 1e300, f64::MIN_POSITIVE]
+            .into_iter()
+            .enumerate()
+        {
+            let mut c = cell(
+                "seqcount",
+                Scope::EveryAlloc,
+                i % 3,
+                WriterMode::Rebuild,
+                v,
+                i,
+            );
+            c.allocs_per_sec = v;
+            c.retries_per_million = v;
+            c.read_latency_ns = HistSummary::default();
+            c.writer.critical_ns.hdr = "garbage".into();
+            c.writer.lock_wait_ns = HistSummary::default();
+            c.stats.false_ooms = u64::MAX;
+            cells.push(c);
+        }
+        cells.push(cell(
+            "no-such-guard",
+            Scope::Slowpath,
+            0,
+            WriterMode::Hotplug,
+            0.0,
+            0,
+        ));
+        let cost = [f64::NAN, 0.0, -1.0, f64::INFINITY, 5.0]
+            .into_iter()
+            .enumerate()
+            .map(|(nodes, median_ns)| RebuildCost {
+                guard: "rcu".into(),
+                nodes,
+                median_ns,
+                samples: 0,
+            })
+            .collect();
+        let out = render_all(&file(cells, cost), &dir.0).expect("renders");
+        assert!(!out.written.is_empty());
+    }
+
+    #[test]
+    fn an_unwritable_directory_is_one_line_naming_it() {
+        let dir = TempDir::new("unwritable");
+        std::fs::create_dir_all(&dir.0).unwrap();
+        let blocker = dir.0.join("a-file");
+        std::fs::write(&blocker, b"x").unwrap();
+        let target = blocker.join("plots");
+        let e = render_all(&sample(), &target).unwrap_err().to_string();
+        assert!(e.starts_with(&target.display().to_string()), "{e}");
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn repeats_combine_rates_by_harmonic_mean_and_merge_histograms() {
+        let r = file(
+            (0..2)
+                .map(|rep| cell("rcu", Scope::Slowpath, 2, WriterMode::None, 0.0, rep))
+                .collect(),
+            Vec::new(),
+        );
+        let ix = Index::new(&r);
+        assert_eq!(ix.groups.len(), 1);
+        let g = &ix.groups[0];
+        let (a, b) = (r.cells[0].allocs_per_sec, r.cells[1].allocs_per_sec);
+        assert!((g.rate(|c| c.allocs_per_sec) - 2.0 / (1.0 / a + 1.0 / b)).abs() < 1e-6);
+        let merged = merge(
+            r.cells
+                .iter()
+                .map(|c| c.read_latency_ns.histogram().unwrap())
+                .collect(),
+        )
+        .unwrap();
+        assert_eq!(merged.len(), 4000);
+        let pts = g.percentiles(|c| &c.read_latency_ns);
+        assert!(pts.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1));
+        assert!((pts.last().unwrap().0 - 4000f64.log10()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn every_guard_has_its_own_colour() {
+        for g in crate::guard::ALL {
+            assert!(
+                PALETTE.iter().any(|(n, _)| *n == g.name),
+                "{} has no colour",
+                g.name
+            );
+        }
+        for (i, (_, a)) in PALETTE.iter().enumerate() {
+            assert!(PALETTE[i + 1..].iter().all(|(_, b)| a != b));
+        }
+    }
+
+    #[test]
+    fn axis_labels() {
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(0.25), "0.25");
+        assert_eq!(short(12.5), "12.5");
+        assert_eq!(short(950.0), "950");
+        assert_eq!(short(1000.0), "1k");
+        assert_eq!(short(12_500.0), "12.5k");
+        assert_eq!(short(3e6), "3M");
+        assert_eq!(short(1e300), "1.0e300");
+        assert_eq!(nines_label(0.0), "0");
+        assert_eq!(nines_label(1.0), "90");
+        assert_eq!(nines_label(2.0), "99");
+        assert_eq!(nines_label(4.0), "99.99");
+        assert_eq!(nines_label(1.5), "");
+        assert_eq!(category_label(&["1".into(), "2".into()], 1.0), "2");
+        assert_eq!(category_label(&["1".into()], 0.5), "");
+        assert_eq!(log_decades([0.0, f64::NAN], 1.0), 1.0..10.0);
+        assert_eq!(log_decades([3.0, 250.0], 1.0), 1.0..1000.0);
+    }
 }

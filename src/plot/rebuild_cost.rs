@@ -6,9 +6,10 @@
 //! From the file's `rebuild_cost` entries, not its cells; entries repeated
 //! for one guard and node count: arithmetic mean of their medians.
 
-use super::{
-    chart, guard_line, guard_rank, legend, log_range, mesh, short, titled, DrawError, Figure, Plan,
+use super::style::{
+    chart, guard_line, legend, log_decades, log_padded, mesh, short, ticks, titled,
 };
+use super::{guard_rank, DrawError, Figure, Plan};
 use crate::results::schema::RebuildCost as Entry;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -66,9 +67,12 @@ impl Figure for RebuildCost {
             "Zonelist rebuild cost vs simulated nodes (uncontended, median)",
         )?;
         let all = || self.lines.iter().flat_map(|(_, p)| p.iter().copied());
-        let x = log_range(all().map(|p| p.0), 1.0);
-        let y = log_range(all().map(|p| p.1), 1.0);
-        let mut ch = chart(&body, "", 80).build_cartesian_2d(x.log_scale(), y.log_scale())?;
+        let nodes = ticks(all().map(|p| p.0));
+        let x = log_padded(nodes.iter().copied(), 1.0);
+        let y = log_decades(all().map(|p| p.1), 1.0);
+        // Ticks at the node counts measured.
+        let mut ch = chart(&body, "", 80)
+            .build_cartesian_2d(x.log_scale().with_key_points(nodes), y.log_scale())?;
         mesh(&mut ch, "simulated NUMA nodes", "one rebuild (ns)")
             .x_label_formatter(&|v| short(*v))
             .y_label_formatter(&|v| short(*v))

@@ -9,10 +9,11 @@
 //! million is a ratio, and a harmonic mean would read 0 whenever one
 //! repeat saw no retry).
 
-use super::{
-    chart, draw_bars, guard_line, legend, legend_only, log_range, mesh, short, titled, Bar,
-    DrawError, Figure, Index, Plan,
+use super::style::{
+    chart, draw_bars, guard_line, legend, legend_only, log_decades, log_padded, mesh, short, ticks,
+    titled, Bar,
 };
+use super::{DrawError, Figure, Index, Plan};
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -120,9 +121,12 @@ impl Figure for Retries {
                 .filter(|p| p.0.is_finite() && p.0 > 0.0 && p.1.is_finite() && p.1 > 0.0)
                 .collect()
         };
-        let x = log_range(lines.iter().flat_map(|(_, p)| p.iter().map(|p| p.0)), 1e-3);
-        let y = log_range(lines.iter().flat_map(|(_, p)| p.iter().map(|p| p.1)), 1e-3);
-        let mut ch = chart(&body, "", 80).build_cartesian_2d(x.log_scale(), y.log_scale())?;
+        let rates = ticks(lines.iter().flat_map(|(_, p)| p.iter().map(|p| p.0)));
+        let x = log_padded(rates.iter().copied(), 1e-3);
+        let y = log_decades(lines.iter().flat_map(|(_, p)| p.iter().map(|p| p.1)), 1e-3);
+        // Ticks at the rates measured.
+        let mut ch = chart(&body, "", 80)
+            .build_cartesian_2d(x.log_scale().with_key_points(rates), y.log_scale())?;
         mesh(
             &mut ch,
             "writer rate (Hz)",

@@ -9,10 +9,11 @@
 //! oversubscribed (they measure preemption, not contention); a cross marks
 //! a point at which the watchdog declared a cell stalled.
 
-use super::{
-    category_label, category_range, chart, font, guard_colour, guard_line, legend, mesh, short,
-    titled, DrawError, Figure, Group, Index, Plan, MUTED, NOTE_PX, SHADE, WIDTH,
+use super::style::{
+    category_label, category_range, chart, font, guard_colour, guard_line, legend, linear_top,
+    mesh, short, titled, MUTED, NOTE_PX, SHADE, WIDTH,
 };
+use super::{DrawError, Figure, Group, Index, Plan};
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -147,7 +148,7 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
             readers: readers.iter().map(|r| r.to_string()).collect(),
             oversubscribed_from,
             logical_cpus: ix.logical_cpus,
-            top: super::linear_top([top]),
+            top: linear_top([top]),
             panels,
         });
     }

@@ -8,7 +8,8 @@
 //! title names it). The legend counts rebuilds that waited past the stall
 //! threshold. Repeats: histograms merged, stalls summed.
 
-use super::{draw_percentiles, titled, Curve, DrawError, Figure, Index, Plan, WIDTH};
+use super::style::{draw_percentiles, titled, Curve, WIDTH};
+use super::{DrawError, Figure, Index, Plan};
 use crate::workload::spec::WriterMode;
 use plotters::coord::Shift;
 use plotters::prelude::*;
