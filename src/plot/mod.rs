@@ -8,15 +8,15 @@
 //! Nothing here reads the run `config`: every figure is built from the
 //! cells' own specs, so one file may hold any mix of guards, scopes, reader
 //! counts, writers, writer rates and repeats. Cells that differ only in
-//! their repeat form a [`Group`]: rates (allocs/s) are combined by harmonic
+//! their repeat form a `Group`: rates (allocs/s) are combined by harmonic
 //! mean, times and per-million ratios by arithmetic mean, event counts by
 //! sum, and histograms are merged. Cells run under different scopes,
-//! pressures, node counts or RT semantics (a [`Setting`]) never share a
+//! pressures, node counts or RT semantics (a `Setting`) never share a
 //! figure.
 //!
 //! Every figure ends with a caption: the machine (CPU model, logical CPUs,
 //! kernel) and the command that produced the file. A guard has the same
-//! colour in every figure ([`guard_colour`]).
+//! colour in every figure (`style::PALETTE`).
 
 mod correctness;
 mod latency;
@@ -449,15 +449,16 @@ impl<'a> Index<'a> {
         self.groups.iter().filter(move |g| g.setting == s)
     }
 
-    /// Whether settings differ in pressure, nodes, RT: only those parts
-    /// name a figure.
+    /// Whether the file's settings differ in pressure, nodes, RT: only
+    /// those parts name a figure.
     fn varies(&self) -> (bool, bool, bool) {
-        let differs =
-            |f: fn(&Setting) -> String| self.settings.iter().any(|s| f(s) != f(&self.settings[0]));
+        let differs = |same: fn(&Setting, &Setting) -> bool| {
+            self.settings.windows(2).any(|w| !same(&w[0], &w[1]))
+        };
         (
-            differs(|s| pressure_name(s.pressure).to_string()),
-            differs(|s| s.nodes.to_string()),
-            differs(|s| s.rt.to_string()),
+            differs(|a, b| a.pressure == b.pressure),
+            differs(|a, b| a.nodes == b.nodes),
+            differs(|a, b| a.rt == b.rt),
         )
     }
 

@@ -23,14 +23,14 @@ use std::ops::Range;
 pub(super) const FONT: &str = "sans-serif";
 
 pub(super) const WIDTH: u32 = 1000;
-pub(super) const TITLE_PX: u32 = 22;
-pub(super) const PANEL_TITLE_PX: u32 = 18;
-pub(super) const DESC_PX: u32 = 16;
+const TITLE_PX: u32 = 22;
+const PANEL_TITLE_PX: u32 = 18;
+const DESC_PX: u32 = 16;
 pub(super) const LABEL_PX: u32 = 14;
 pub(super) const NOTE_PX: u32 = 13;
 pub(super) const CAPTION_H: u32 = 44;
 
-pub(super) const GRID: RGBColor = RGBColor(228, 228, 228);
+const GRID: RGBColor = RGBColor(228, 228, 228);
 pub(super) const MUTED: RGBColor = RGBColor(90, 90, 90);
 pub(super) const SHADE: RGBColor = RGBColor(150, 150, 150);
 
@@ -48,7 +48,7 @@ pub(super) fn font(px: u32) -> TextStyle<'static> {
     (FONT, px).into_font().color(&BLACK)
 }
 
-pub(super) fn title_font() -> TextStyle<'static> {
+fn title_font() -> TextStyle<'static> {
     (FONT, TITLE_PX, FontStyle::Bold).into_font().color(&BLACK)
 }
 
@@ -79,8 +79,8 @@ pub(super) fn guard_colour(guard: &str) -> RGBColor {
 
 /// The machine and the command, below every figure.
 pub(super) struct Caption {
-    pub(super) machine: String,
-    pub(super) command: String,
+    machine: String,
+    command: String,
 }
 
 impl Caption {
@@ -113,7 +113,7 @@ impl Caption {
 }
 
 /// `text`, cut with an ellipsis to at most `max_px` wide.
-pub(super) fn fit<DB: DrawingBackend>(
+fn fit<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle,
@@ -176,7 +176,7 @@ pub(super) fn short(v: f64) -> String {
 
 /// `v` if finite and at least `floor`, else `floor`: a log axis cannot show
 /// zero, NaN or infinity.
-pub(super) fn at_least(v: f64, floor: f64) -> f64 {
+fn at_least(v: f64, floor: f64) -> f64 {
     if v.is_finite() && v >= floor {
         v
     } else {
@@ -185,7 +185,7 @@ pub(super) fn at_least(v: f64, floor: f64) -> f64 {
 }
 
 /// Lowest and highest of the finite values at or above `floor`.
-pub(super) fn span(values: impl IntoIterator<Item = f64>, floor: f64) -> Option<(f64, f64)> {
+fn span(values: impl IntoIterator<Item = f64>, floor: f64) -> Option<(f64, f64)> {
     values
         .into_iter()
         .filter(|v| v.is_finite() && *v >= floor)
@@ -317,7 +317,7 @@ where
 }
 
 /// A legend entry for a guard with nothing to draw (e.g. no retries at
-/// any rate): the label alone, dashed.
+/// any rate): the label beside a short stub instead of a line.
 pub(super) fn legend_only<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     guard: &str,
@@ -350,7 +350,7 @@ pub(super) fn category_label(names: &[String], v: f64) -> String {
 }
 
 /// The percentile axis: 0 .. the deepest nines any curve reaches.
-pub(super) fn nines_range(curves: &[Vec<(f64, f64)>]) -> Range<f64> {
+fn nines_range(curves: &[Vec<(f64, f64)>]) -> Range<f64> {
     let deepest = curves.iter().flatten().map(|p| p.0).fold(1.0f64, f64::max);
     0.0..deepest.ceil().clamp(1.0, 9.0)
 }
@@ -441,32 +441,29 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
             false => short(*v),
         })
         .draw()?;
+    // Bar i (guard order) at category n - 1 - i; values clamped to the axis.
     let n = bars.len();
-    ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
-        let y = (n - 1 - i) as f64;
+    let at = |i: usize, b: &Bar| {
         let v = if b.value.is_finite() {
             b.value.clamp(0.0, top)
         } else {
             0.0
         };
+        (v, (n - 1 - i) as f64)
+    };
+    ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
+        let (v, y) = at(i, b);
         Rectangle::new(
             [(0.0, y - 0.32), (v, y + 0.32)],
             guard_colour(&b.guard).filled(),
         )
     }))?;
     let style = font(LABEL_PX).pos(Pos::new(HPos::Left, VPos::Center));
-    ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
-        let v = if b.value.is_finite() {
-            b.value.clamp(0.0, top)
-        } else {
-            0.0
-        };
-        Text::new(
-            format!(" {}", b.text),
-            (v, (n - 1 - i) as f64),
-            style.clone(),
-        )
-    }))?;
+    ch.draw_series(
+        bars.iter()
+            .enumerate()
+            .map(|(i, b)| Text::new(format!(" {}", b.text), at(i, b), style.clone())),
+    )?;
     Ok(())
 }
 
