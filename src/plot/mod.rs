@@ -395,18 +395,28 @@ struct Pick {
 
 impl Pick {
     fn describe(&self) -> String {
-        let readers = match self.readers {
-            1 => "1 reader".to_string(),
-            n => format!("{n} readers"),
-        };
-        match self.writer {
-            WriterMode::None => format!("{readers}, no writer"),
-            w => format!(
-                "{readers}, {} writer at {} Hz",
-                w.name(),
-                short(self.rate_hz)
-            ),
-        }
+        format!(
+            "{}, {}",
+            readers_text(self.readers),
+            writer_text(self.writer, self.rate_hz)
+        )
+    }
+}
+
+/// "1 reader", "4 readers".
+fn readers_text(n: usize) -> String {
+    match n {
+        1 => "1 reader".into(),
+        n => format!("{n} readers"),
+    }
+}
+
+/// "no writer", "rebuild writer at 100 Hz", "hotplug writer at 2 kHz".
+fn writer_text(writer: WriterMode, rate_hz: f64) -> String {
+    match writer {
+        WriterMode::None => "no writer".into(),
+        w if rate_hz.abs() >= 1e3 => format!("{} writer at {} kHz", w.name(), short(rate_hz / 1e3)),
+        w => format!("{} writer at {} Hz", w.name(), short(rate_hz)),
     }
 }
 
@@ -523,7 +533,9 @@ fn guard_rank(guard: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::style::{category_label, log_decades, nines_label, FONT, PALETTE};
+    use super::style::{
+        category_label, log_decades, nines_label, program_name_only, FONT, PALETTE,
+    };
     use super::*;
     use crate::metrics::Hist;
     use crate::results::schema::{Meta, RebuildCost, RunConfig};
@@ -928,5 +940,18 @@ mod tests {
         assert_eq!(category_label(&["1".into()], 0.5), "");
         assert_eq!(log_decades([0.0, f64::NAN], 1.0), 1.0..10.0);
         assert_eq!(log_decades([3.0, 250.0], 1.0), 1.0..1000.0);
+        assert_eq!(
+            writer_text(WriterMode::Rebuild, 2000.0),
+            "rebuild writer at 2 kHz"
+        );
+        assert_eq!(
+            writer_text(WriterMode::Hotplug, 50.0),
+            "hotplug writer at 50 Hz"
+        );
+        assert_eq!(
+            program_name_only("target/release/zonebench run --out a/b.json"),
+            "zonebench run --out a/b.json"
+        );
+        assert_eq!(program_name_only("zonebench run"), "zonebench run");
     }
 }

@@ -13,7 +13,7 @@ use super::style::{
     chart, draw_bars, guard_line, legend, legend_only, log_decades, log_padded, mesh, short, ticks,
     titled, Bar,
 };
-use super::{DrawError, Figure, Index, Plan};
+use super::{readers_text, writer_text, DrawError, Figure, Index, Plan};
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -55,10 +55,7 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
                     None => lines.push((g.guard.to_string(), vec![p])),
                 }
             }
-            let readers = match pick.readers {
-                1 => "1 reader".to_string(),
-                n => format!("{n} readers"),
-            };
+            let readers = readers_text(pick.readers);
             let (title, shape) = if rates.len() > 1 {
                 for (_, pts) in &mut lines {
                     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -85,10 +82,9 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
                     .collect();
                 (
                     format!(
-                        "Reader retries, {}, {readers}, {} writer at its only rate in the file, {} Hz",
+                        "Reader retries, {}, {readers}, {} (the file's only rate)",
                         ix.describe(s),
-                        writer.name(),
-                        short(pick.rate_hz)
+                        writer_text(writer, pick.rate_hz)
                     ),
                     Shape::Bars(bars),
                 )
@@ -135,12 +131,17 @@ impl Figure for Retries {
         .x_label_formatter(&|v| short(*v))
         .y_label_formatter(&|v| short(*v))
         .draw()?;
-        for (guard, pts) in lines {
-            let pts = positive(pts);
-            if pts.is_empty() {
-                legend_only(&mut ch, guard, &format!("{guard} (no retries)"))?;
-            } else {
-                guard_line(&mut ch, guard, guard, &pts, true)?;
+        for (guard, all) in lines {
+            let pts = positive(all);
+            match all.len() - pts.len() {
+                _ if pts.is_empty() => {
+                    legend_only(&mut ch, guard, &format!("{guard} (no retries)"))?;
+                }
+                0 => guard_line(&mut ch, guard, guard, &pts, true)?,
+                n => {
+                    let label = format!("{guard} (none at {n} of {} rates)", all.len());
+                    guard_line(&mut ch, guard, &label, &pts, true)?;
+                }
             }
         }
         legend(&mut ch, SeriesLabelPosition::UpperLeft)

@@ -94,7 +94,7 @@ impl Caption {
                 meta.zonebench_version,
                 meta.git_revision
             ),
-            command: format!("$ {}", meta.command),
+            command: format!("$ {}", program_name_only(&meta.command)),
         }
     }
 
@@ -109,6 +109,16 @@ impl Caption {
             area.draw(&Text::new(text, (12, 4 + 19 * i as i32), style.clone()))?;
         }
         Ok(())
+    }
+}
+
+/// `command` with its program's directory dropped ("target/release/"):
+/// the caption keeps its width for the arguments.
+pub(super) fn program_name_only(command: &str) -> &str {
+    let program = command.split_whitespace().next().unwrap_or("");
+    match program.rfind('/') {
+        Some(i) => &command.trim_start()[i + 1..],
+        None => command,
     }
 }
 

@@ -13,7 +13,7 @@ use super::style::{
     category_label, category_range, chart, font, guard_colour, guard_line, legend, linear_top,
     mesh, short, titled, MUTED, NOTE_PX, SHADE, WIDTH,
 };
-use super::{DrawError, Figure, Group, Index, Plan};
+use super::{writer_text, DrawError, Figure, Group, Index, Plan};
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -122,10 +122,7 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
                 for l in &mut lines {
                     l.points.sort_by(|a, b| a.x.total_cmp(&b.x));
                 }
-                let mut title = match writer {
-                    WriterMode::None => "no writer".to_string(),
-                    w => format!("{} writer at {} Hz", w.name(), short(rate_hz)),
-                };
+                let mut title = writer_text(writer, rate_hz);
                 if lines.iter().flat_map(|l| &l.points).any(|p| p.stalled) {
                     title += " (× = a repeat stalled)";
                 }
