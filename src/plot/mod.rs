@@ -523,6 +523,18 @@ impl<'a> Index<'a> {
     }
 }
 
+/// `items` gathered per guard, guards in first-seen order.
+fn by_guard<'g, T>(items: impl IntoIterator<Item = (&'g str, T)>) -> Vec<(String, Vec<T>)> {
+    let mut out: Vec<(String, Vec<T>)> = Vec::new();
+    for (guard, item) in items {
+        match out.iter_mut().find(|(g, _)| g == guard) {
+            Some((_, v)) => v.push(item),
+            None => out.push((guard.to_string(), vec![item])),
+        }
+    }
+    out
+}
+
 /// Legend and sort order: `guard::ALL` order, unknown names last.
 fn guard_rank(guard: &str) -> usize {
     crate::guard::ALL

@@ -9,7 +9,7 @@
 use super::style::{
     chart, guard_line, legend, log_decades, log_padded, mesh, short, ticks, titled,
 };
-use super::{guard_rank, DrawError, Figure, Plan};
+use super::{by_guard, guard_rank, DrawError, Figure, Plan};
 use crate::results::schema::RebuildCost as Entry;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -36,14 +36,11 @@ pub(super) fn plan(entries: &[Entry]) -> Plan<RebuildCost> {
             None => acc.push((&e.guard, e.nodes, e.median_ns, 1)),
         }
     }
-    let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
-    for (guard, nodes, sum, n) in acc.into_iter().filter(|a| a.1 > 0) {
-        let p = (nodes as f64, sum / n as f64);
-        match lines.iter_mut().find(|(g, _)| g == guard) {
-            Some((_, pts)) => pts.push(p),
-            None => lines.push((guard.to_string(), vec![p])),
-        }
-    }
+    let mut lines = by_guard(
+        acc.into_iter()
+            .filter(|a| a.1 > 0)
+            .map(|(guard, nodes, sum, n)| (guard, (nodes as f64, sum / n as f64))),
+    );
     if lines.is_empty() {
         plan.skip("rebuild-cost", "the file has no rebuild_cost measurements");
         return plan;

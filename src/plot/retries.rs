@@ -13,7 +13,7 @@ use super::style::{
     chart, draw_bars, guard_line, legend, legend_only, log_decades, log_padded, mesh, short, ticks,
     titled, Bar,
 };
-use super::{readers_text, writer_text, DrawError, Figure, Index, Plan};
+use super::{by_guard, readers_text, writer_text, DrawError, Figure, Index, Plan};
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -47,14 +47,11 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
             rates.sort_by(f64::total_cmp);
             rates.dedup_by(|a, b| a.to_bits() == b.to_bits());
 
-            let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
-            for g in &groups {
-                let p = (g.rate_hz, g.mean(|c| c.retries_per_million));
-                match lines.iter_mut().find(|(guard, _)| guard == g.guard) {
-                    Some((_, pts)) => pts.push(p),
-                    None => lines.push((g.guard.to_string(), vec![p])),
-                }
-            }
+            let mut lines = by_guard(
+                groups
+                    .iter()
+                    .map(|g| (g.guard, (g.rate_hz, g.mean(|c| c.retries_per_million)))),
+            );
             let readers = readers_text(pick.readers);
             let (title, shape) = if rates.len() > 1 {
                 for (_, pts) in &mut lines {

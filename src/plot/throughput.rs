@@ -13,7 +13,7 @@ use super::style::{
     category_label, category_range, chart, font, guard_colour, guard_line, legend, linear_top,
     mesh, short, titled, MUTED, NOTE_PX, SHADE, WIDTH,
 };
-use super::{writer_text, DrawError, Figure, Group, Index, Plan};
+use super::{by_guard, writer_text, DrawError, Figure, Group, Index, Plan};
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -33,12 +33,8 @@ pub(super) struct Throughput {
 
 struct Panel {
     title: String,
-    lines: Vec<Line>,
-}
-
-struct Line {
-    guard: String,
-    points: Vec<Point>,
+    /// Per guard, its points by reader count.
+    lines: Vec<(String, Vec<Point>)>,
 }
 
 struct Point {
@@ -91,39 +87,32 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
         let panels = writers
             .iter()
             .map(|&(writer, rate_hz)| {
-                let mut lines: Vec<Line> = Vec::new();
-                for g in groups
+                let points = groups
                     .iter()
                     .filter(|g| g.writer == writer && g.rate_hz.to_bits() == rate_hz.to_bits())
-                {
-                    let rates = g.values(|c| c.allocs_per_sec);
-                    let hmean = g.rate(|c| c.allocs_per_sec);
-                    if !hmean.is_finite() {
-                        continue;
-                    }
-                    let hi = rates.iter().copied().fold(hmean, f64::max);
-                    top = top.max(hi);
-                    let point = Point {
-                        x: readers.iter().position(|&r| r == g.readers).unwrap_or(0) as f64,
-                        hmean,
-                        lo: rates.iter().copied().fold(hmean, f64::min),
-                        hi,
-                        repeats: rates.len(),
-                        stalled: g.stalled(),
-                    };
-                    match lines.iter_mut().find(|l| l.guard == g.guard) {
-                        Some(l) => l.points.push(point),
-                        None => lines.push(Line {
-                            guard: g.guard.to_string(),
-                            points: vec![point],
-                        }),
-                    }
-                }
-                for l in &mut lines {
-                    l.points.sort_by(|a, b| a.x.total_cmp(&b.x));
+                    .filter_map(|g| {
+                        let samples = g.values(|c| c.allocs_per_sec);
+                        let hmean = g.rate(|c| c.allocs_per_sec);
+                        if !hmean.is_finite() {
+                            return None;
+                        }
+                        let point = Point {
+                            x: readers.iter().position(|&r| r == g.readers).unwrap_or(0) as f64,
+                            hmean,
+                            lo: samples.iter().copied().fold(hmean, f64::min),
+                            hi: samples.iter().copied().fold(hmean, f64::max),
+                            repeats: samples.len(),
+                            stalled: g.stalled(),
+                        };
+                        top = top.max(point.hi);
+                        Some((g.guard, point))
+                    });
+                let mut lines = by_guard(points);
+                for (_, pts) in &mut lines {
+                    pts.sort_by(|a, b| a.x.total_cmp(&b.x));
                 }
                 let mut title = writer_text(writer, rate_hz);
-                if lines.iter().flat_map(|l| &l.points).any(|p| p.stalled) {
+                if lines.iter().flat_map(|(_, pts)| pts).any(|p| p.stalled) {
                     title += " (× = a repeat stalled)";
                 }
                 Panel { title, lines }
@@ -194,13 +183,13 @@ impl Figure for Throughput {
                 )])?;
             }
 
-            for line in &panel.lines {
-                let colour = guard_colour(&line.guard);
-                let pts: Vec<(f64, f64)> = line.points.iter().map(|p| (p.x, p.hmean)).collect();
-                guard_line(&mut ch, &line.guard, &line.guard, &pts, true)?;
+            for (guard, points) in &panel.lines {
+                let colour = guard_colour(guard);
+                let pts: Vec<(f64, f64)> = points.iter().map(|p| (p.x, p.hmean)).collect();
+                guard_line(&mut ch, guard, guard, &pts, true)?;
                 // Whiskers: the repeats' range, capped.
                 const CAP: f64 = 0.05;
-                ch.draw_series(line.points.iter().filter(|p| p.repeats > 1).flat_map(|p| {
+                ch.draw_series(points.iter().filter(|p| p.repeats > 1).flat_map(|p| {
                     [
                         [(p.x, p.lo), (p.x, p.hi)],
                         [(p.x - CAP, p.lo), (p.x + CAP, p.lo)],
@@ -209,7 +198,7 @@ impl Figure for Throughput {
                     .map(|seg| PathElement::new(seg, colour.stroke_width(1)))
                 }))?;
                 ch.draw_series(
-                    line.points
+                    points
                         .iter()
                         .filter(|p| p.stalled)
                         .map(|p| Cross::new((p.x, p.hmean), 7, colour.stroke_width(2))),
