@@ -21,6 +21,7 @@ pub mod cli;
 pub mod guard;
 pub mod metrics;
 pub mod mm;
+pub mod plot;
 pub(crate) mod primitive;
 pub mod report;
 pub mod results;

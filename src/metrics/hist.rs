@@ -3,7 +3,7 @@
 //! file keeps enough to recompute any percentile.
 
 use base64::Engine;
-use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
@@ -66,5 +66,53 @@ impl Hist {
             mean: h.mean(),
             hdr,
         }
+    }
+}
+
+impl HistSummary {
+    /// The histogram back from `hdr`, to recompute any percentile or merge
+    /// repeats; `None` if `hdr` is empty or not a V2 (+ deflate) histogram.
+    pub fn histogram(&self) -> Option<Histogram<u64>> {
+        if self.hdr.is_empty() {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&self.hdr)
+            .ok()?;
+        Deserializer::new().deserialize(&mut bytes.as_slice()).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_round_trips_through_summary() {
+        let mut h = Hist::default();
+        for ns in [1, 20, 20, 300, 4_000, 50_000, 600_000] {
+            h.record(ns);
+        }
+        let s = h.summary();
+        let back = s.histogram().expect("hdr decodes");
+        assert_eq!(back, h.0);
+        assert_eq!(back.len(), s.count);
+        assert_eq!(back.max(), s.max);
+        assert_eq!(back.value_at_quantile(0.5), s.p50);
+    }
+
+    #[test]
+    fn histogram_rejects_missing_or_corrupt_hdr() {
+        assert!(HistSummary::default().histogram().is_none());
+        let bad = HistSummary {
+            hdr: "not base64!".into(),
+            ..HistSummary::default()
+        };
+        assert!(bad.histogram().is_none());
+        let truncated = HistSummary {
+            hdr: base64::engine::general_purpose::STANDARD.encode([0x1c, 0x84, 0x93]),
+            ..HistSummary::default()
+        };
+        assert!(truncated.histogram().is_none());
     }
 }

@@ -1,0 +1,81 @@
+//! Figure 5, correctness: spurious OOMs (an allocation failed although an
+//! eligible zone had free pages above its watermark) and stale zone visits
+//! (a walk touched a zone a rebuild had already dropped), one bar per
+//! guard, side by side.
+//!
+//! One file per setting. Counts are totals over every cell of the setting:
+//! all reader counts, writers, rates and repeats (events, so summed).
+
+use super::style::{draw_bars, titled, Bar};
+use super::{DrawError, Figure, Index, Plan};
+use crate::workload::runner::CellResult;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub(super) struct Correctness {
+    name: String,
+    title: String,
+    false_ooms: Vec<Bar>,
+    stale: Vec<Bar>,
+}
+
+pub(super) fn plan(ix: &Index) -> Plan<Correctness> {
+    let mut plan = Plan::default();
+    if ix.settings.is_empty() {
+        plan.skip("correctness", "no cells in the file");
+    }
+    for &s in &ix.settings {
+        let mut guards: Vec<&str> = Vec::new();
+        let mut cells = 0;
+        for g in ix.in_setting(s) {
+            cells += g.cells.len();
+            if !guards.contains(&g.guard) {
+                guards.push(g.guard);
+            }
+        }
+        let bars = |f: fn(&CellResult) -> u64| -> Vec<Bar> {
+            guards
+                .iter()
+                .map(|&guard| {
+                    let n = ix
+                        .in_setting(s)
+                        .filter(|g| g.guard == guard)
+                        .fold(0u64, |a, g| a.saturating_add(g.sum(f)));
+                    Bar {
+                        guard: guard.to_string(),
+                        value: n as f64,
+                        text: n.to_string(),
+                    }
+                })
+                .collect()
+        };
+        plan.figures.push(Correctness {
+            name: format!("correctness-{}", ix.slug(s)),
+            title: format!(
+                "Correctness, {}: totals over {cells} cells (all readers, writers, repeats)",
+                ix.describe(s)
+            ),
+            false_ooms: bars(|c| c.stats.false_ooms),
+            stale: bars(|c| c.stats.stale_zone_visits),
+        });
+    }
+    plan
+}
+
+impl Figure for Correctness {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+        let body = titled(area, &self.title)?;
+        let panes = body.split_evenly((1, 2));
+        draw_bars(
+            &panes[0],
+            "spurious OOMs",
+            "allocations failed",
+            &self.false_ooms,
+        )?;
+        draw_bars(&panes[1], "stale zone visits", "zone visits", &self.stale)
+    }
+}

@@ -1,0 +1,67 @@
+//! Figure 2, read latency: the percentile distribution of allocation
+//! latency as the caller sees it (sampled, timer overhead subtracted; see
+//! `meta.timer`), one line per guard, on HdrHistogram's "nines" axis.
+//!
+//! One file per setting, for one representative cell group: a writer
+//! running if the file has one, then the most readers that are not
+//! oversubscribed, then the highest writer rate (the title names it).
+//! Repeats: their histograms merged.
+
+use super::style::{draw_percentiles, titled, Curve};
+use super::{DrawError, Figure, Index, Plan};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub(super) struct Latency {
+    name: String,
+    title: String,
+    curves: Vec<Curve>,
+}
+
+pub(super) fn plan(ix: &Index) -> Plan<Latency> {
+    let mut plan = Plan::default();
+    if ix.settings.is_empty() {
+        plan.skip("latency", "no cells in the file");
+    }
+    for &s in &ix.settings {
+        let name = format!("latency-{}", ix.slug(s));
+        let Some(pick) = ix.pick(s, |_| true) else {
+            continue;
+        };
+        let curves: Vec<Curve> = ix
+            .in_setting(s)
+            .filter(|g| g.at(&pick))
+            .map(|g| Curve {
+                guard: g.guard.to_string(),
+                label: g.guard.to_string(),
+                pts: g.percentiles(|c| &c.read_latency_ns),
+            })
+            .filter(|c| !c.pts.is_empty())
+            .collect();
+        if curves.is_empty() {
+            plan.skip(&name, format!("no latency samples at {}", pick.describe()));
+            continue;
+        }
+        plan.figures.push(Latency {
+            title: format!(
+                "Allocation latency percentiles, {}: {}",
+                ix.describe(s),
+                pick.describe()
+            ),
+            name,
+            curves,
+        });
+    }
+    plan
+}
+
+impl Figure for Latency {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+        let body = titled(area, &self.title)?;
+        draw_percentiles(&body, "", "allocation latency (ns)", &self.curves)
+    }
+}

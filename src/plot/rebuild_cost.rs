@@ -1,0 +1,82 @@
+//! Figure 6, rebuild cost: one uncontended `build_all_zonelists` against
+//! the number of simulated NUMA nodes, log-log, one line per guard. The
+//! zonelists hold nodes x zones entries per node, so the model's own cost
+//! grows with nodes squared; what a guard adds shows as an offset.
+//!
+//! From the file's `rebuild_cost` entries, not its cells; entries repeated
+//! for one guard and node count: arithmetic mean of their medians.
+
+use super::style::{
+    chart, guard_line, legend, log_decades, log_padded, mesh, short, ticks, titled,
+};
+use super::{by_guard, guard_rank, DrawError, Figure, Plan};
+use crate::results::schema::RebuildCost as Entry;
+use plotters::chart::SeriesLabelPosition;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub(super) struct RebuildCost {
+    /// Per guard: (nodes, median ns) by nodes.
+    lines: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+pub(super) fn plan(entries: &[Entry]) -> Plan<RebuildCost> {
+    let mut plan = Plan::default();
+    // (guard, nodes) -> (sum of medians, entries)
+    let mut acc: Vec<(&str, usize, f64, usize)> = Vec::new();
+    for e in entries
+        .iter()
+        .filter(|e| e.median_ns.is_finite() && e.median_ns > 0.0)
+    {
+        match acc.iter_mut().find(|a| a.0 == e.guard && a.1 == e.nodes) {
+            Some(a) => {
+                a.2 += e.median_ns;
+                a.3 += 1;
+            }
+            None => acc.push((&e.guard, e.nodes, e.median_ns, 1)),
+        }
+    }
+    let mut lines = by_guard(
+        acc.into_iter()
+            .filter(|a| a.1 > 0)
+            .map(|(guard, nodes, sum, n)| (guard, (nodes as f64, sum / n as f64))),
+    );
+    if lines.is_empty() {
+        plan.skip("rebuild-cost", "the file has no rebuild_cost measurements");
+        return plan;
+    }
+    lines.sort_by_key(|(g, _)| guard_rank(g));
+    for (_, pts) in &mut lines {
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    plan.figures.push(RebuildCost { lines });
+    plan
+}
+
+impl Figure for RebuildCost {
+    fn name(&self) -> &str {
+        "rebuild-cost"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+        let body = titled(
+            area,
+            "Zonelist rebuild cost vs simulated nodes (uncontended, median)",
+        )?;
+        let all = || self.lines.iter().flat_map(|(_, p)| p.iter().copied());
+        let nodes = ticks(all().map(|p| p.0));
+        let x = log_padded(nodes.iter().copied(), 1.0);
+        let y = log_decades(all().map(|p| p.1), 1.0);
+        // Ticks at the node counts measured.
+        let mut ch = chart(&body, "", 80)
+            .build_cartesian_2d(x.log_scale().with_key_points(nodes), y.log_scale())?;
+        mesh(&mut ch, "simulated NUMA nodes", "one rebuild (ns)")
+            .x_label_formatter(&|v| short(*v))
+            .y_label_formatter(&|v| short(*v))
+            .draw()?;
+        for (guard, pts) in &self.lines {
+            guard_line(&mut ch, guard, guard, pts, true)?;
+        }
+        legend(&mut ch, SeriesLabelPosition::UpperLeft)
+    }
+}
