@@ -2,9 +2,12 @@
 //! only, never from a live run.
 
 use super::{emit, usage_error};
+use crate::plot::render_all;
 use crate::report::{compare_files, report_file, CellFilter, Format, ReportOpts};
+use crate::results::io::load;
+use crate::results::ResultsFile;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// What both commands take: which guard is the baseline, which cells.
@@ -42,6 +45,9 @@ pub struct ReportArgs {
     /// per cell group, guard and metric.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Also draw the plots of the file into DIR (PNG and SVG).
+    #[arg(long)]
+    plots: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -55,13 +61,37 @@ pub struct CompareArgs {
 }
 
 pub(super) fn report(args: ReportArgs) -> ExitCode {
-    match report_file(&args.file, &args.select.opts(), args.format) {
-        Ok(text) => {
-            emit(&text);
-            ExitCode::SUCCESS
+    let text = match report_file(&args.file, &args.select.opts(), args.format) {
+        Ok(text) => text,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    if let Some(dir) = &args.plots {
+        // The file loaded above; loading it again cannot fail differently.
+        let file = match load(&args.file) {
+            Ok(f) => f,
+            Err(e) => return usage_error(&e),
+        };
+        if let Err(e) = draw(&file, dir) {
+            return usage_error(&e);
         }
-        Err(e) => usage_error(&e.to_string()),
     }
+    emit(&text);
+    ExitCode::SUCCESS
+}
+
+/// Render every plot of `file` into `dir`, saying on stderr what was
+/// written and what was skipped (a figure with no data in the file).
+pub(super) fn draw(file: &ResultsFile, dir: &Path) -> Result<(), String> {
+    let outcome = render_all(file, dir).map_err(|e| e.to_string())?;
+    eprintln!(
+        "plots: {} files in {}",
+        outcome.written.len(),
+        dir.display()
+    );
+    for s in &outcome.skipped {
+        eprintln!("plots: skipped {s}");
+    }
+    Ok(())
 }
 
 pub(super) fn compare(args: CompareArgs) -> ExitCode {

@@ -7,6 +7,7 @@ use crate::guard;
 use crate::metrics::floor::{rebuild_cost, Floors, REBUILD_NODES};
 use crate::mm::alloc::Scope;
 use crate::mm::MAX_NUMNODES;
+use crate::report::{report, CellFilter, Format, ReportOpts};
 use crate::results::io::{check_writable, save};
 use crate::results::schema::{RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile, SCHEMA};
@@ -69,9 +70,11 @@ pub struct RunArgs {
     /// declared stalled, reported, and torn down.
     #[arg(long, default_value = "2", value_parser = parse_watchdog, allow_hyphen_values = true)]
     watchdog: f64,
-    /// Memory pressure: low keeps allocations in the fast path, high drives them into reclaim.
-    #[arg(long, value_enum, default_value = "low")]
-    pressure: Pressure,
+    /// Memory pressure: low keeps allocations in the fast path, high drives
+    /// them into reclaim [default: low; --sweep: low, but high for the
+    /// hotplug writer, whose race needs allocations that fail].
+    #[arg(long, value_enum)]
+    pressure: Option<Pressure>,
     /// Busy time of one direct-reclaim round, microseconds.
     #[arg(long, default_value = "2", value_parser = parse_reclaim, allow_hyphen_values = true)]
     reclaim_us: f64,
@@ -98,6 +101,10 @@ pub struct RunArgs {
     /// Short cells, one repeat: a smoke run (explicit flags still win).
     #[arg(long)]
     quick: bool,
+    /// Draw the plots into DIR (PNG and SVG) after the run [default with
+    /// --sweep and the default --out: plots/latest].
+    #[arg(long)]
+    plots: Option<PathBuf>,
     /// The command line recorded in the results (default: this process's).
     #[arg(long, hide = true)]
     command_line: Option<String>,
@@ -115,6 +122,15 @@ fn timing(args: &RunArgs) -> (f64, f64, u32) {
         args.warmup.unwrap_or(w),
         args.repeats.unwrap_or(r),
     )
+}
+
+/// The pressure of `writer`'s cells: as given, else the mode's default.
+fn pressure_of(args: &RunArgs, writer: WriterMode) -> Pressure {
+    match args.pressure {
+        Some(p) => p,
+        None if args.sweep && writer == WriterMode::Hotplug => Pressure::High,
+        None => Pressure::Low,
+    }
 }
 
 /// Every cell the flags ask for, in run order: repeats outermost, guards
@@ -144,7 +160,7 @@ fn plan(
                                 readers,
                                 writer,
                                 writer_rate_hz: rate,
-                                pressure: args.pressure,
+                                pressure: pressure_of(args, writer),
                                 nodes: config.nodes,
                                 dma32_mib: config.dma32_mib,
                                 normal_mib: config.normal_mib,
@@ -309,7 +325,11 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         dma32_mib: args.dma32_mib,
         normal_mib: args.normal_mib,
         movable_mib: args.movable_mib,
-        pressure: format!("{:?}", args.pressure).to_lowercase(),
+        pressure: match args.pressure {
+            Some(p) => p.name().to_string(),
+            None if args.sweep => "low; hotplug high".to_string(),
+            None => Pressure::Low.name().to_string(),
+        },
         reclaim_us: args.reclaim_us,
         writer_hold_us: args.writer_hold,
         pin: !args.no_pin,
@@ -361,16 +381,34 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         file.rebuild_cost = rebuild_cost(&file.config.guards, &REBUILD_NODES);
     }
     file.summary = RepeatSummary::of(&file.cells);
-    // A sweep's cells are too many to list: its repeats summary (and
-    // `zonebench report`) stand for them.
+    // A sweep's cells are too many to list: the review table stands for
+    // them (as `zonebench report` prints it from the file).
     let mut o = String::new();
-    if !file.config.sweep {
+    if file.config.sweep {
+        // The whole sweep's table runs to hundreds of lines; printed here
+        // is the 2022 thread's case, the hotplug writer, when it ran.
+        let source = args.out.display().to_string();
+        let mut opts = ReportOpts::default();
+        if writers.contains(&WriterMode::Hotplug) && writers.len() > 1 {
+            opts.filter = CellFilter::parse("writer=hotplug").unwrap_or_default();
+            outln!(
+                o,
+                "Review table of the hotplug writer's cells; every cell: zonebench report {source}\n"
+            );
+        }
+        match report(&file, &source, &opts, Format::Text) {
+            Ok(table) => o.push_str(&table),
+            Err(e) => {
+                outln!(o, "(no review table: {e})");
+            }
+        }
+    } else {
         print_table(&mut o, &file.cells);
+        if file.config.repeats > 1 {
+            print_summary(&mut o, &file.summary);
+        }
     }
     print_floors(&mut o, &file.floors);
-    if file.config.repeats > 1 {
-        print_summary(&mut o, &file.summary);
-    }
     let violations: Vec<String> = file
         .cells
         .iter()
@@ -392,6 +430,18 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         match save(&copy, &file) {
             Ok(()) => eprintln!("results: {}", copy.display()),
             Err(e) => eprintln!("zonebench: warning: no timestamped copy: {e}"),
+        }
+    }
+    let plots = match (&args.plots, args.sweep && default_out) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, true) => Some(PathBuf::from("plots/latest")),
+        (None, false) => None,
+    };
+    if let Some(dir) = plots {
+        // After saving: a plot that cannot be drawn loses no measurement.
+        if let Err(e) = super::report::draw(&file, &dir) {
+            eprintln!("zonebench: error: {e}");
+            return ExitCode::from(1);
         }
     }
     if file.meta.partial {

@@ -550,8 +550,7 @@ mod tests {
     };
     use super::*;
     use crate::metrics::Hist;
-    use crate::results::schema::{Meta, RebuildCost, RunConfig};
-    use crate::workload::spec::CellSpec;
+    use crate::results::schema::RebuildCost;
 
     /// A deterministic heavy-tailed histogram around `scale` ns.
     fn hist(seed: u64, scale: f64, n: usize) -> HistSummary {
@@ -580,46 +579,21 @@ mod tests {
         let rank = guard_rank(guard) as f64 + 1.0;
         let seed = (rank as u64) << 32 | (readers as u64) << 16 | repeat as u64;
         let writing = writer != WriterMode::None;
-        let mut c = CellResult {
-            spec: CellSpec {
-                guard: guard.into(),
-                scope,
-                readers,
-                writer,
-                writer_rate_hz: rate,
-                pressure: Pressure::High,
-                nodes: 1,
-                dma32_mib: 0,
-                normal_mib: 64,
-                movable_mib: 64,
-                reclaim_us: 2.0,
-                writer_hold_us: 0.0,
-                watchdog_s: 2.0,
-                duration_s: 0.3,
-                warmup_s: 0.1,
-                pin: true,
-                rt: false,
-                seed,
-                repeat,
-            },
-            oversubscribed: readers > 2,
-            pinned: true,
-            measured_s: 0.3,
-            allocs_per_sec: 1e6 * readers as f64 / rank * (1.0 + 0.2 * repeat as f64),
-            allocs_per_sec_min_reader: 0.0,
-            allocs_per_sec_max_reader: 0.0,
-            stats: Default::default(),
-            read_latency_ns: hist(seed, 40.0 * rank, 2000),
-            section_ns: hist(seed + 1, 10.0 * rank, 2000),
-            retries_per_million: if writing { rate * rank / 10.0 } else { 0.0 },
-            retry_hist: Default::default(),
-            reader_stall_ns: Default::default(),
-            writer: Default::default(),
-            stalled: false,
-            stall_report: Vec::new(),
-            pages: Default::default(),
-            pages_lost: 0,
-        };
+        let mut c = crate::results::fixture::cell(
+            guard,
+            readers,
+            repeat,
+            1e6 * readers as f64 / rank * (1.0 + 0.2 * repeat as f64),
+            0,
+        );
+        c.spec.scope = scope;
+        c.spec.writer = writer;
+        c.spec.writer_rate_hz = rate;
+        c.spec.pressure = Pressure::High;
+        c.oversubscribed = readers > 2;
+        c.read_latency_ns = hist(seed, 40.0 * rank, 2000);
+        c.section_ns = hist(seed + 1, 10.0 * rank, 2000);
+        c.retries_per_million = if writing { rate * rank / 10.0 } else { 0.0 };
         if writing {
             c.writer.rebuilds = 50;
             c.writer.lock_wait_ns = hist(seed + 2, 30.0 * rank, 50);
@@ -632,47 +606,10 @@ mod tests {
     }
 
     fn file(cells: Vec<CellResult>, rebuild_cost: Vec<RebuildCost>) -> ResultsFile {
-        ResultsFile {
-            schema: crate::results::SCHEMA.into(),
-            meta: Meta {
-                zonebench_version: "0.1.0".into(),
-                git_revision: "0123456".into(),
-                cpu_model: "AMD EPYC 7B13 64-Core Processor".into(),
-                logical_cpus: 2,
-                kernel_release: "6.1.0-test".into(),
-                rustc_version: "rustc 1.85.0".into(),
-                start_time: "2024-01-01T00:00:00Z".into(),
-                command: format!("zonebench run --guards {}", ["seqcount"; 40].join(",")),
-                partial: false,
-                timer: "test".into(),
-                timer_overhead_ns: 20,
-                crates: Default::default(),
-            },
-            config: RunConfig {
-                guards: Vec::new(),
-                scope: String::new(),
-                readers: Vec::new(),
-                writer: String::new(),
-                writer_rate_hz: 0.0,
-                duration_s: 0.0,
-                warmup_s: 0.0,
-                repeats: 0,
-                nodes: 0,
-                dma32_mib: 0,
-                normal_mib: 0,
-                movable_mib: 0,
-                pressure: String::new(),
-                reclaim_us: 0.0,
-                writer_hold_us: 0.0,
-                pin: false,
-                rt: false,
-                seed: 0,
-            },
-            floors: Default::default(),
-            cells,
-            summary: Vec::new(),
-            rebuild_cost,
-        }
+        let mut f = crate::results::fixture::file(cells);
+        f.meta.command = format!("zonebench run --guards {}", ["seqcount"; 40].join(","));
+        f.rebuild_cost = rebuild_cost;
+        f
     }
 
     /// Two scopes x three reader counts (one oversubscribed) x no writer

@@ -290,9 +290,9 @@ fn only_in(this: &Report, other: &Report, guards: &[String], with_setup: bool) -
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{all_guards, cell, file};
     use super::super::CellFilter;
     use super::*;
+    use crate::results::fixture::{all_guards, cell, file};
     use crate::workload::spec::Pressure;
 
     fn assert_fits(t: &str) {

@@ -99,9 +99,9 @@ pub fn quote(field: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{all_guards, cell, file};
     use super::super::{report, Format, Metric, ReportOpts};
     use super::*;
+    use crate::results::fixture::{all_guards, cell, file};
 
     /// A strict RFC 4180 reader: records of fields.
     fn parse(text: &str) -> Vec<Vec<String>> {

@@ -100,8 +100,8 @@ fn escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{all_guards, cell, file};
     use super::super::{report, Format, ReportOpts};
+    use crate::results::fixture::{all_guards, cell, file};
 
     #[test]
     fn one_table_per_section_with_every_guard() {

@@ -41,9 +41,6 @@ pub mod csv;
 pub mod markdown;
 pub mod text;
 
-#[cfg(test)]
-mod fixture;
-
 pub use compare::{compare, compare_document, compare_files};
 
 use crate::metrics::stats::{hmean, mean, welch};
@@ -1088,8 +1085,8 @@ pub fn report_file(path: &Path, opts: &ReportOpts, format: Format) -> Result<Str
 
 #[cfg(test)]
 mod tests {
-    use super::fixture::{cell, file};
     use super::*;
+    use crate::results::fixture::{cell, file};
 
     #[test]
     fn filter_parses_and_rejects_in_one_line() {

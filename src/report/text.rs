@@ -271,9 +271,9 @@ fn wrap(text: &str, first: &str, rest: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixture::{all_guards, cell, file};
     use super::super::{report, Format, ReportOpts};
     use super::*;
+    use crate::results::fixture::{all_guards, cell, file};
 
     fn text(f: &crate::results::ResultsFile) -> String {
         report(f, "results/x.json", &ReportOpts::default(), Format::Text).unwrap()

@@ -1,6 +1,8 @@
 //! The results file (`"schema": "zonebench/1"`): what a run measured, with
 //! enough context (`meta`, `config`) to be compared and reported later.
 
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod io;
 pub mod schema;
 

@@ -41,6 +41,13 @@ pub enum Pressure {
 }
 
 impl Pressure {
+    pub fn name(self) -> &'static str {
+        match self {
+            Pressure::Low => "low",
+            Pressure::High => "high",
+        }
+    }
+
     /// Fraction of managed memory the readers together try to hold.
     pub fn demand(self) -> f64 {
         match self {
