@@ -408,3 +408,155 @@ fn a_closed_stdout_loses_nothing() {
         serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
     assert_eq!(v["cells"].as_array().unwrap().len(), 1);
 }
+
+/// A small results file with repeats, made once per test process.
+fn small_results() -> PathBuf {
+    static MADE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    MADE.get_or_init(|| {
+        let path = tmp("small.json");
+        run_json(
+            "small.json",
+            &[
+                "--guards",
+                "seqcount,rcu,seqlock-excl",
+                "--readers",
+                "1,2",
+                "--repeats",
+                "3",
+            ],
+        );
+        path
+    })
+    .clone()
+}
+
+/// `report` in its three formats: text within 80 ASCII columns with its
+/// significance footer, markdown tables, csv with a header row.
+#[test]
+fn report_formats() {
+    let f = small_results();
+    let f = f.to_str().unwrap();
+    let text = String::from_utf8(run_ok(&["report", f]).stdout).unwrap();
+    assert!(text.contains("Hmean allocs/s-2"), "{text}");
+    assert!(
+        text.contains("Welch"),
+        "no test named in the footer:\n{text}"
+    );
+    for line in text.lines() {
+        assert!(
+            line.len() <= 80 && line.is_ascii(),
+            "too wide or not ASCII: {line}"
+        );
+    }
+    let md = String::from_utf8(run_ok(&["report", f, "--format", "markdown"]).stdout).unwrap();
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("|---") || l.starts_with("| ---") || l.starts_with("|:")),
+        "{md}"
+    );
+    let csv = String::from_utf8(run_ok(&["report", f, "--format", "csv"]).stdout).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert!(header.contains(&"guard") && header.contains(&"metric") && header.contains(&"value"));
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() > 10);
+    let seq = String::from_utf8(
+        run_ok(&["report", f, "--baseline", "rcu", "--cells", "readers=2"]).stdout,
+    )
+    .unwrap();
+    assert!(
+        seq.contains("Hmean allocs/s-2") && !seq.contains("Hmean allocs/s-1"),
+        "{seq}"
+    );
+}
+
+/// A file compared with itself: every change 0.00%, nothing significant.
+#[test]
+fn compare_a_file_with_itself_changes_nothing() {
+    let f = small_results();
+    let f = f.to_str().unwrap();
+    let text = String::from_utf8(run_ok(&["compare", f, f]).stdout).unwrap();
+    let mut changes = 0;
+    for line in text.lines() {
+        let is_row = ["Hmean", "Amean", "Max", "Sum"]
+            .iter()
+            .any(|p| line.starts_with(p));
+        if !is_row {
+            continue;
+        }
+        assert!(!line.contains('*'), "significant against itself: {line}");
+        for part in line.split('(').skip(1) {
+            let pct = part.split(')').next().unwrap().trim();
+            assert!(pct == "0.00%" || pct == "-", "{line}");
+            changes += 1;
+        }
+    }
+    assert!(changes > 20, "{text}");
+}
+
+/// `report --plots DIR` draws PNG and SVG.
+#[test]
+fn report_draws_plots() {
+    let f = small_results();
+    let dir = tmp("plots");
+    run_ok(&[
+        "report",
+        f.to_str().unwrap(),
+        "--plots",
+        dir.to_str().unwrap(),
+    ]);
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let png = names.iter().filter(|n| n.ends_with(".png")).count();
+    let svg = names.iter().filter(|n| n.ends_with(".svg")).count();
+    assert!(png >= 4 && png == svg, "{names:?}");
+}
+
+/// Bad files and names for `report` and `compare`: one line naming the
+/// file and the problem, exit status 2.
+#[test]
+fn bad_results_files_are_one_line_and_exit_2() {
+    let good = small_results();
+    let good = good.to_str().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = tmp(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let empty = write("empty.json", "");
+    let full = std::fs::read_to_string(good).unwrap();
+    let truncated = write("truncated.json", &full[..full.len() / 2]);
+    let foreign = write("foreign.json", r#"{"name": "not ours", "version": 3}"#);
+    let schema = write("schema.json", &full.replace("zonebench/1", "zonebench/99"));
+    let dir = std::env::temp_dir();
+    let dir = dir.to_str().unwrap();
+    let missing = "/nonexistent-dir/results.json";
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["report", missing], "results.json"),
+        (vec!["report", &empty], "empty"),
+        (vec!["report", &truncated], "truncated.json"),
+        (vec!["report", &foreign], "foreign.json"),
+        (vec!["report", &schema], "zonebench/99"),
+        (vec!["report", dir], dir),
+        (vec!["report", good, "--baseline", "latch"], "latch"),
+        (vec!["report", good, "--cells", "colour=blue"], "colour"),
+        (vec!["report", good, "--format", "pdf"], "pdf"),
+        (vec!["compare", good, missing], "results.json"),
+        (vec!["compare", &schema, good], "zonebench/99"),
+        (vec!["compare", good, &truncated], "truncated.json"),
+        (vec!["compare", good], "NEW"),
+    ];
+    for (args, names) in cases {
+        let out = zonebench(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(names),
+            "{args:?} does not name {names}: {stderr}"
+        );
+    }
+}

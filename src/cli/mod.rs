@@ -82,12 +82,22 @@ where
                 eprint!("{e}");
                 return ExitCode::from(2);
             }
+            // clap's message up to its usage block, on one line (a list of
+            // missing arguments comes on the lines after the first).
             let text = e.to_string();
-            let first = text
+            let message: Vec<&str> = text
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments");
-            return usage_error(first.trim_start_matches("error: "));
+                .map(str::trim)
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
+                .collect();
+            let message = message.join(" ");
+            let message = message.trim_start_matches("error: ");
+            return usage_error(if message.is_empty() {
+                "invalid arguments"
+            } else {
+                message
+            });
         }
     };
     match cli.cmd {
