@@ -18,6 +18,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod cli;
+pub mod experiments;
 pub mod guard;
 pub mod metrics;
 pub mod mm;

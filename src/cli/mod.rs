@@ -15,6 +15,7 @@ macro_rules! outln {
     };
 }
 
+mod claims;
 mod parse;
 mod report;
 mod run;
@@ -48,6 +49,9 @@ enum Cmd {
     /// Two results files side by side per guard, with the change and its
     /// significance (before/after a patch, machine A/machine B).
     Compare(report::CompareArgs),
+    /// Each argument of the 2022 thread as an experiment: the claim, its
+    /// numbers, and a verdict computed by a stated rule.
+    Claims(claims::ClaimsArgs),
 }
 
 /// Write `text` to stdout, ignoring a closed pipe (`zonebench ... | head`
@@ -108,6 +112,7 @@ where
         Cmd::Run(args) => run::run(*args),
         Cmd::Report(args) => report::report(args),
         Cmd::Compare(args) => report::compare(args),
+        Cmd::Claims(args) => claims::claims(args),
     }
 }
 

@@ -347,34 +347,11 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         cells: Vec::new(),
         summary: Vec::new(),
         rebuild_cost: Vec::new(),
+        claims: Vec::new(),
     };
-    let mut progress = Progress::new(specs.len());
-    for spec in &specs {
-        progress.start(spec);
-        match run_cell(spec, &cores) {
-            // A cell cut short by Ctrl-C measured less than asked:
-            // dropped, not reported.
-            Ok(_) if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) => {
-                file.meta.partial = true;
-                break;
-            }
-            Ok(c) => {
-                for line in &c.stall_report {
-                    progress.note(&format!(
-                        "zonebench: STALLED {} readers={}: {line}",
-                        spec.guard, spec.readers
-                    ));
-                }
-                file.cells.push(c)
-            }
-            Err(e) => {
-                progress.clear();
-                return usage_error(&e);
-            }
-        }
-        progress.finished();
+    if let Err(e) = measure(&specs, &cores, &mut file) {
+        return usage_error(&e);
     }
-    progress.clear();
     // The write side alone, against simulated nodes (plot 6): a sweep's
     // extra, a few seconds.
     if file.config.sweep && !file.meta.partial {
@@ -409,6 +386,70 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         }
     }
     print_floors(&mut o, &file.floors);
+    let plots = match (&args.plots, args.sweep && default_out) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, true) => Some(PathBuf::from("plots/latest")),
+        (None, false) => None,
+    };
+    let copy = default_out.then(|| timestamped(&file.meta.start_time));
+    finish(
+        &file,
+        &o,
+        &args.out,
+        copy.as_deref(),
+        plots.as_deref(),
+        specs.len(),
+    )
+}
+
+/// Run `specs` in order into `file.cells`, with progress on stderr. Ctrl-C
+/// stops after the cell being measured (which is dropped: it measured less
+/// than asked) and marks the file partial. Errors are bad configuration.
+pub(super) fn measure(
+    specs: &[CellSpec],
+    cores: &[core_affinity::CoreId],
+    file: &mut ResultsFile,
+) -> Result<(), String> {
+    let mut progress = Progress::new(specs.len());
+    for spec in specs {
+        progress.start(spec);
+        match run_cell(spec, cores) {
+            Ok(_) if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) => {
+                file.meta.partial = true;
+                break;
+            }
+            Ok(c) => {
+                for line in &c.stall_report {
+                    progress.note(&format!(
+                        "zonebench: STALLED {} readers={}: {line}",
+                        spec.guard, spec.readers
+                    ));
+                }
+                file.cells.push(c)
+            }
+            Err(e) => {
+                progress.clear();
+                return Err(e);
+            }
+        }
+        progress.finished();
+    }
+    progress.clear();
+    Ok(())
+}
+
+/// Save `file` to `out` (and `copy`), then print `table`, draw the plots
+/// into `plots`, and say how it ended: 130 if interrupted, 1 if a cell
+/// broke an invariant or something could not be written, else 0. Nothing
+/// measured is lost to a later step's failure.
+pub(super) fn finish(
+    file: &ResultsFile,
+    table: &str,
+    out: &Path,
+    copy: Option<&Path>,
+    plots: Option<&Path>,
+    planned: usize,
+) -> ExitCode {
     let violations: Vec<String> = file
         .cells
         .iter()
@@ -418,37 +459,29 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
                 .map(move |v| format!("{} readers={}: {v}", c.spec.guard, c.spec.readers))
         })
         .collect();
-    if let Err(e) = save(&args.out, &file) {
+    if let Err(e) = save(out, file) {
         eprintln!("zonebench: error: {e}");
         return ExitCode::from(1);
     }
     // Printed after saving: a closed stdout (`| head`) loses no results.
-    emit(&o);
-    eprintln!("results: {}", args.out.display());
-    if default_out {
-        let copy = timestamped(&file.meta.start_time);
-        match save(&copy, &file) {
+    emit(table);
+    eprintln!("results: {}", out.display());
+    if let Some(copy) = copy {
+        match save(copy, file) {
             Ok(()) => eprintln!("results: {}", copy.display()),
             Err(e) => eprintln!("zonebench: warning: no timestamped copy: {e}"),
         }
     }
-    let plots = match (&args.plots, args.sweep && default_out) {
-        (Some(dir), _) => Some(dir.clone()),
-        (None, true) => Some(PathBuf::from("plots/latest")),
-        (None, false) => None,
-    };
     if let Some(dir) = plots {
-        // After saving: a plot that cannot be drawn loses no measurement.
-        if let Err(e) = super::report::draw(&file, &dir) {
+        if let Err(e) = super::report::draw(file, dir) {
             eprintln!("zonebench: error: {e}");
             return ExitCode::from(1);
         }
     }
     if file.meta.partial {
         eprintln!(
-            "zonebench: interrupted: {} of {} cells kept, file marked partial",
+            "zonebench: interrupted: {} of {planned} cells kept, file marked partial",
             file.cells.len(),
-            specs.len()
         );
         return ExitCode::from(130);
     }

@@ -64,6 +64,7 @@ pub fn cell(
         retries_per_million: 0.0,
         retry_hist: [0; RETRY_BUCKETS],
         reader_stall_ns: Stall::default(),
+        locked_passes: 0,
         writer: WriterStats::default(),
         stalled: false,
         stall_report: Vec::new(),
@@ -119,6 +120,7 @@ pub fn file(cells: Vec<CellResult>) -> ResultsFile {
         cells,
         summary: Vec::new(),
         rebuild_cost: Vec::new(),
+        claims: Vec::new(),
     }
 }
 

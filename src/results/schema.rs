@@ -205,6 +205,10 @@ pub struct ResultsFile {
     /// (empty unless the run measured it).
     #[serde(default)]
     pub rebuild_cost: Vec<RebuildCost>,
+    /// `zonebench claims`: each claim's numbers and verdict (empty for
+    /// other runs).
+    #[serde(default)]
+    pub claims: Vec<crate::experiments::Finding>,
 }
 
 /// One guard's `build_all_zonelists`, uncontended, on `nodes` simulated

@@ -45,6 +45,10 @@ pub struct CellResult {
     pub retry_hist: [u64; RETRY_BUCKETS],
     /// Time readers waited inside the guard (odd count, lock), ns.
     pub reader_stall_ns: Stall,
+    /// Sections that took the guard's lock after a lockless pass had to
+    /// retry (`read_seqbegin_or_lock`), all readers.
+    #[serde(default)]
+    pub locked_passes: u64,
     pub writer: WriterStats,
     /// The watchdog fired: the cell made no progress and was torn down.
     #[serde(default)]
@@ -314,6 +318,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
     let (mut latency, mut section) = (Hist::default(), Hist::default());
     let mut retry_hist = [0; RETRY_BUCKETS];
     let mut stall = Stall::default();
+    let mut locked_passes = 0;
     for o in &outs {
         stats.add(&o.stats);
         held.extend_from_slice(&o.held);
@@ -324,6 +329,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
         }
         stall.total += o.probe.stall_ns;
         stall.max = stall.max.max(o.probe.stall_max_ns);
+        locked_passes += o.probe.locked_passes;
     }
     stats.isolated_allocs += alloc.mm.buddy_isolated_allocs();
     let pages = alloc.mm.check(&held);
@@ -348,6 +354,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
         },
         retry_hist,
         reader_stall_ns: stall,
+        locked_passes,
         stalled: !stall_report.is_empty(),
         stall_report,
         stats,

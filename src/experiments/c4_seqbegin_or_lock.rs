@@ -1,0 +1,123 @@
+//! C4, "read_seqbegin_or_lock ... the retry step is heavy and acts as a
+//! global lock". A lockless pass that must retry takes the seqlock's lock
+//! for the second pass; passes retry only where an allocation would fail,
+//! so the cells run at high memory pressure, slowpath scope, one reader per
+//! CPU, with a rebuild writer at rising rates: the share of sections that
+//! took the lock, and throughput against `seqcount` (which retries
+//! locklessly).
+
+use super::{per_sec, rates_differ, ratio, Cells, Experiment, Finding, Plan, Verdict};
+use crate::mm::alloc::Scope;
+use crate::workload::spec::{CellSpec, Pressure, WriterMode};
+
+pub struct C4;
+
+/// Rebuild rates, Hz.
+const RATES: [f64; 3] = [1_000.0, 10_000.0, 100_000.0];
+
+fn spec(plan: &Plan, guard: &str, rate: f64) -> CellSpec {
+    CellSpec {
+        writer_rate_hz: rate,
+        pressure: Pressure::High,
+        ..plan.cell(guard, Scope::Slowpath, plan.cpus, WriterMode::Rebuild)
+    }
+}
+
+impl Experiment for C4 {
+    fn id(&self) -> &'static str {
+        "C4"
+    }
+
+    fn claim(&self) -> &'static str {
+        "read_seqbegin_or_lock ... This has better semantics ... but again, the retry step is heavy and acts as a global lock"
+    }
+
+    fn cells(&self, plan: &Plan) -> Vec<CellSpec> {
+        RATES
+            .iter()
+            .flat_map(|&r| [spec(plan, "seqcount", r), spec(plan, "seqbegin-or-lock", r)])
+            .collect()
+    }
+
+    fn judge(&self, cells: &Cells<'_>, plan: &Plan) -> Finding {
+        let mut numbers = Vec::new();
+        let mut heavy_at_top = false;
+        let mut light_everywhere = true;
+        let mut locked_any = false;
+        for (i, &rate) in RATES.iter().enumerate() {
+            let (c, s) = (
+                cells.of(&spec(plan, "seqcount", rate)),
+                cells.of(&spec(plan, "seqbegin-or-lock", rate)),
+            );
+            let locked = s.sum(|c| c.locked_passes);
+            let sections = s.sum(|c| c.stats.sections);
+            let share = ratio(s.rate(), c.rate());
+            let differ = rates_differ(&s, &c);
+            locked_any |= locked > 0;
+            light_everywhere &= share >= 0.95;
+            if i == RATES.len() - 1 {
+                heavy_at_top = locked > 0 && differ && share < 0.9;
+            }
+            numbers.push(format!(
+                "rebuilds at {:.0} Hz: {locked} locked passes ({:.1} per million sections); {} vs seqcount {} ({:.0}%{})",
+                rate,
+                ratio(locked as f64 * 1e6, sections as f64),
+                per_sec(s.rate()),
+                per_sec(c.rate()),
+                share * 100.0,
+                if differ { ", significant" } else { "" }
+            ));
+        }
+        let verdict = if heavy_at_top {
+            Verdict::Supported
+        } else if !locked_any {
+            Verdict::NotSettled("no pass ever retried, so the locked step never ran".into())
+        } else if light_everywhere {
+            Verdict::Refuted
+        } else {
+            Verdict::NotSettled(
+                "more than 5% slower at some rate, but not significantly below 90% at the highest"
+                    .into(),
+            )
+        };
+        let rule = "supported if at the highest rate passes took the lock and throughput is significantly below 90% of seqcount's; refuted if passes took the lock yet throughput stayed within 5% of seqcount's at every rate".to_string();
+        self.finding(numbers, verdict, rule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiments::testing::{cells, plan};
+
+    fn run(locked: u64, share_at_top: f64) -> Verdict {
+        let p = plan(2);
+        let mut all = Vec::new();
+        for (i, &r) in RATES.iter().enumerate() {
+            let share = if i == RATES.len() - 1 {
+                share_at_top
+            } else {
+                1.0
+            };
+            all.extend(cells(&spec(&p, "seqcount", r), 2, 1e6, |_| {}));
+            all.extend(cells(
+                &spec(&p, "seqbegin-or-lock", r),
+                2,
+                1e6 * share,
+                |c| {
+                    c.locked_passes = locked;
+                    c.stats.sections = 1_000_000;
+                },
+            ));
+        }
+        C4.judge(&Cells(&all), &p).verdict
+    }
+
+    #[test]
+    fn each_outcome() {
+        assert_eq!(run(50, 0.5), Verdict::Supported);
+        assert_eq!(run(50, 1.0), Verdict::Refuted);
+        assert!(matches!(run(0, 0.5), Verdict::NotSettled(_)));
+        assert!(matches!(run(50, 0.93), Verdict::NotSettled(_)));
+    }
+}

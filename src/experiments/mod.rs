@@ -1,0 +1,405 @@
+//! `zonebench claims`: each argument of the 2022 review thread
+//! (`linux-mm`, 23 August 2022, "Race condition in build_all_zonelists()
+//! when offlining movable zone") turned into an experiment, one file per
+//! claim. An experiment names the cells it needs; the cells run once (cells
+//! two experiments share run once); then each experiment judges its claim
+//! from the measurements by a rule written in its file and printed with the
+//! verdict. A rule can say "supported", "refuted" or "not settled" with the
+//! reason (too few CPUs, an effect that did not occur, a difference inside
+//! the noise): the verdict is never fixed in advance, and the tests feed
+//! every rule synthetic measurements that lead to each of its outcomes.
+
+pub mod c0_race;
+pub mod c1_seqlock_heavy;
+pub mod c3_excl_global_lock;
+pub mod c4_seqbegin_or_lock;
+pub mod c5_rcu_stale;
+pub mod c6_seqcount_spinlock;
+pub mod c7_serialisation;
+pub mod c8_latch;
+
+use crate::metrics::stats::{hmean, mean, significant};
+use crate::mm::alloc::Scope;
+use crate::workload::runner::CellResult;
+use crate::workload::spec::{CellSpec, Pressure, WriterMode};
+use serde::{Deserialize, Serialize};
+
+/// How much to measure, and on what.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Logical CPUs of this machine.
+    pub cpus: usize,
+    pub duration_s: f64,
+    pub warmup_s: f64,
+    pub repeats: usize,
+    pub seed: u64,
+}
+
+impl Plan {
+    /// `--quick`: 2 repeats of short cells (about 2 minutes in all on 2
+    /// CPUs); otherwise 5 repeats of longer ones.
+    pub fn new(quick: bool, cpus: usize, seed: u64) -> Plan {
+        let (duration_s, warmup_s, repeats) = if quick { (0.2, 0.05, 2) } else { (0.5, 0.1, 5) };
+        Plan {
+            cpus,
+            duration_s,
+            warmup_s,
+            repeats,
+            seed,
+        }
+    }
+
+    /// A cell of this plan (repeat 0) on the default machine layout.
+    pub fn cell(&self, guard: &str, scope: Scope, readers: usize, writer: WriterMode) -> CellSpec {
+        CellSpec {
+            guard: guard.to_string(),
+            scope,
+            readers,
+            writer,
+            writer_rate_hz: if writer == WriterMode::None {
+                0.0
+            } else {
+                1000.0
+            },
+            pressure: Pressure::Low,
+            nodes: 1,
+            dma32_mib: 0,
+            normal_mib: 128,
+            movable_mib: 128,
+            reclaim_us: 2.0,
+            writer_hold_us: 0.0,
+            watchdog_s: 2.0,
+            duration_s: self.duration_s,
+            warmup_s: self.warmup_s,
+            pin: true,
+            rt: false,
+            seed: self.seed,
+            repeat: 0,
+        }
+    }
+}
+
+/// A claim's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "verdict", content = "reason")]
+pub enum Verdict {
+    Supported,
+    Refuted,
+    /// The numbers do not decide it on this machine, and why.
+    NotSettled(String),
+}
+
+impl Verdict {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Supported => "supported",
+            Verdict::Refuted => "refuted",
+            Verdict::NotSettled(_) => "not settled",
+        }
+    }
+}
+
+/// What an experiment found: its key numbers, the verdict, and the rule
+/// that gave it (with the measured values filled in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    /// The thread's sentence, as one line.
+    pub claim: String,
+    pub numbers: Vec<String>,
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    pub rule: String,
+}
+
+/// One claim of the thread as an experiment.
+pub trait Experiment {
+    /// `C0` .. `C8`.
+    fn id(&self) -> &'static str;
+    /// The sentence of the thread it tests, one line.
+    fn claim(&self) -> &'static str;
+    /// The cells it needs (repeat 0; the runner repeats them).
+    fn cells(&self, plan: &Plan) -> Vec<CellSpec>;
+    /// Judge the claim from the measured cells (every repeat of every cell
+    /// of every experiment; an experiment picks its own by spec).
+    fn judge(&self, cells: &Cells<'_>, plan: &Plan) -> Finding;
+
+    /// A finding of this experiment.
+    fn finding(&self, numbers: Vec<String>, verdict: Verdict, rule: String) -> Finding {
+        Finding {
+            id: self.id().to_string(),
+            claim: self.claim().to_string(),
+            numbers,
+            verdict,
+            rule,
+        }
+    }
+}
+
+/// Every experiment, in order.
+pub fn all() -> Vec<Box<dyn Experiment>> {
+    vec![
+        Box::new(c0_race::C0),
+        Box::new(c1_seqlock_heavy::C1),
+        Box::new(c3_excl_global_lock::C3),
+        Box::new(c4_seqbegin_or_lock::C4),
+        Box::new(c5_rcu_stale::C5),
+        Box::new(c6_seqcount_spinlock::C6),
+        Box::new(c7_serialisation::C7),
+        Box::new(c8_latch::C8),
+    ]
+}
+
+/// Every distinct cell the experiments need, each once, repeats
+/// outermost (repeat r has seed `plan.seed + r`).
+pub fn plan_cells(experiments: &[Box<dyn Experiment>], plan: &Plan) -> Vec<CellSpec> {
+    let mut distinct: Vec<CellSpec> = Vec::new();
+    for e in experiments {
+        for c in e.cells(plan) {
+            if !distinct.contains(&c) {
+                distinct.push(c);
+            }
+        }
+    }
+    (0..plan.repeats)
+        .flat_map(|r| {
+            distinct.iter().map(move |c| CellSpec {
+                repeat: r,
+                seed: c.seed.wrapping_add(r as u64),
+                ..c.clone()
+            })
+        })
+        .collect()
+}
+
+/// The measured cells, looked up by what they were asked to be.
+pub struct Cells<'a>(pub &'a [CellResult]);
+
+impl<'a> Cells<'a> {
+    /// Every repeat of the cell `spec` describes (repeat and seed ignored).
+    pub fn of(&self, spec: &CellSpec) -> Group<'a> {
+        let key = |c: &CellSpec| CellSpec {
+            repeat: 0,
+            seed: 0,
+            ..c.clone()
+        };
+        let want = key(spec);
+        Group(self.0.iter().filter(|c| key(&c.spec) == want).collect())
+    }
+}
+
+/// The repeats of one cell.
+pub struct Group<'a>(pub Vec<&'a CellResult>);
+
+impl Group<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Per repeat, `f` of the cell.
+    pub fn each(&self, f: impl Fn(&CellResult) -> f64) -> Vec<f64> {
+        self.0.iter().map(|c| f(c)).collect()
+    }
+
+    /// Harmonic mean of the repeats' allocs/s (0 with none).
+    pub fn rate(&self) -> f64 {
+        let r = self.each(|c| c.allocs_per_sec);
+        if r.is_empty() {
+            0.0
+        } else {
+            hmean(&r)
+        }
+    }
+
+    /// Arithmetic mean of `f` over the repeats (0 with none).
+    pub fn mean(&self, f: impl Fn(&CellResult) -> f64) -> f64 {
+        let v = self.each(f);
+        if v.is_empty() {
+            0.0
+        } else {
+            mean(&v)
+        }
+    }
+
+    /// Sum of a counter over the repeats.
+    pub fn sum(&self, f: impl Fn(&CellResult) -> u64) -> u64 {
+        self.0.iter().map(|c| f(c)).sum()
+    }
+
+    /// Largest `f` over the repeats.
+    pub fn max(&self, f: impl Fn(&CellResult) -> u64) -> u64 {
+        self.0.iter().map(|c| f(c)).max().unwrap_or(0)
+    }
+}
+
+/// Whether two groups' throughputs differ significantly (Welch, 95%).
+pub fn rates_differ(a: &Group<'_>, b: &Group<'_>) -> bool {
+    significant(&a.each(|c| c.allocs_per_sec), &b.each(|c| c.allocs_per_sec))
+}
+
+/// `a / b`, 0 when `b` is 0.
+pub fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        0.0
+    }
+}
+
+/// `12.3 M/s`-style throughput.
+pub fn per_sec(v: f64) -> String {
+    if v >= 1e6 {
+        format!("{:.2} M/s", v / 1e6)
+    } else {
+        format!("{:.0} k/s", v / 1e3)
+    }
+}
+
+/// Run every experiment's judge on `cells`.
+pub fn judge_all(
+    experiments: &[Box<dyn Experiment>],
+    cells: &[CellResult],
+    plan: &Plan,
+) -> Vec<Finding> {
+    let cells = Cells(cells);
+    experiments.iter().map(|e| e.judge(&cells, plan)).collect()
+}
+
+/// The findings as plain ASCII, at most 80 columns.
+pub fn render_text(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&wrap(&format!("{}  \"{}\"", f.id, f.claim), "    "));
+        for n in &f.numbers {
+            out.push_str(&wrap(&format!("    {n}"), "      "));
+        }
+        let verdict = match &f.verdict {
+            Verdict::NotSettled(why) => format!("not settled: {why}"),
+            v => v.label().to_string(),
+        };
+        out.push_str(&wrap(&format!("    verdict: {verdict}"), "      "));
+        out.push_str(&wrap(&format!("    rule: {}", f.rule), "      "));
+        out.push('\n');
+    }
+    out
+}
+
+/// The findings as GitHub markdown.
+pub fn render_markdown(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&format!("**{}** \"{}\"\n\n", f.id, f.claim));
+        for n in &f.numbers {
+            out.push_str(&format!("- {n}\n"));
+        }
+        let verdict = match &f.verdict {
+            Verdict::NotSettled(why) => format!("not settled: {why}"),
+            v => v.label().to_string(),
+        };
+        out.push_str(&format!("- **verdict: {verdict}**; rule: {}\n\n", f.rule));
+    }
+    out
+}
+
+/// Wrap `line` at 80 columns, continuation lines indented by `indent`;
+/// non-ASCII characters are replaced so the text stays plain ASCII.
+fn wrap(line: &str, indent: &str) -> String {
+    const WIDTH: usize = 80;
+    let line: String = line
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '?' })
+        .collect();
+    let lead = line.len() - line.trim_start().len();
+    let mut out = String::new();
+    let mut cur = line[..lead].to_string();
+    let mut first = true;
+    for word in line.split_whitespace() {
+        let sep = if cur.trim().is_empty() { "" } else { " " };
+        if cur.len() + sep.len() + word.len() > WIDTH && !cur.trim().is_empty() {
+            out.push_str(cur.trim_end());
+            out.push('\n');
+            cur = indent.to_string();
+            first = false;
+        }
+        let sep = if cur.trim().is_empty() { "" } else { " " };
+        if word.len() > WIDTH - cur.len() {
+            // A word longer than the line: cut it.
+            cur.push_str(sep);
+            cur.push_str(&word[..WIDTH.saturating_sub(cur.len()).min(word.len())]);
+        } else {
+            cur.push_str(sep);
+            cur.push_str(word);
+        }
+    }
+    let _ = first;
+    out.push_str(cur.trim_end());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Synthetic measurements for the verdict rules' tests.
+    use super::*;
+    use crate::results::fixture;
+
+    /// `repeats` repeats of `spec` with throughput `rate` (varied by a
+    /// small amount per repeat so Welch's test has a variance), then `f`
+    /// applied to each.
+    pub fn cells(
+        spec: &CellSpec,
+        repeats: usize,
+        rate: f64,
+        f: impl Fn(&mut CellResult),
+    ) -> Vec<CellResult> {
+        (0..repeats)
+            .map(|r| {
+                let mut c = fixture::cell(&spec.guard, spec.readers, r, 0.0, 10);
+                c.spec = CellSpec {
+                    repeat: r,
+                    seed: spec.seed.wrapping_add(r as u64),
+                    ..spec.clone()
+                };
+                c.allocs_per_sec = rate * (1.0 + 0.002 * r as f64);
+                f(&mut c);
+                c
+            })
+            .collect()
+    }
+
+    pub fn plan(cpus: usize) -> Plan {
+        Plan::new(true, cpus, 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_ascii_within_80_columns() {
+        let f = Finding {
+            id: "C9".into(),
+            claim: "a very long claim ".repeat(12),
+            numbers: vec!["n ".repeat(70), "x".repeat(200)],
+            verdict: Verdict::NotSettled("needs more cores — four at least".into()),
+            rule: "rule ".repeat(30),
+        };
+        let text = render_text(&[f]);
+        for l in text.lines() {
+            assert!(l.len() <= 80 && l.is_ascii(), "{l}");
+        }
+        assert!(text.contains("not settled: needs more cores"));
+    }
+
+    #[test]
+    fn shared_cells_run_once_per_repeat() {
+        let plan = testing::plan(2);
+        let cells = plan_cells(&all(), &plan);
+        let distinct = cells.iter().filter(|c| c.repeat == 0).count();
+        assert_eq!(cells.len(), distinct * plan.repeats);
+        for (i, a) in cells.iter().enumerate() {
+            assert!(!cells[i + 1..].contains(a), "{a:?} twice");
+        }
+    }
+}
