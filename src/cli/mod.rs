@@ -19,6 +19,7 @@ mod claims;
 mod parse;
 mod report;
 mod run;
+mod torture;
 
 use crate::guard;
 use clap::{Parser, Subcommand};
@@ -52,6 +53,8 @@ enum Cmd {
     /// Each argument of the 2022 thread as an experiment: the claim, its
     /// numbers, and a verdict computed by a stated rule.
     Claims(claims::ClaimsArgs),
+    /// Random cells checked one by one, in the manner of locktorture.
+    Torture(torture::TortureArgs),
 }
 
 /// Write `text` to stdout, ignoring a closed pipe (`zonebench ... | head`
@@ -113,6 +116,7 @@ where
         Cmd::Report(args) => report::report(args),
         Cmd::Compare(args) => report::compare(args),
         Cmd::Claims(args) => claims::claims(args),
+        Cmd::Torture(args) => torture::torture(args),
     }
 }
 

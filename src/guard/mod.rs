@@ -46,6 +46,7 @@
 //! # assert!(!g.read_begin(&mut ReaderProbe::default(), false).need_retry());
 //! ```
 
+pub mod broken;
 pub mod epoch;
 pub mod latch;
 pub mod none;
@@ -431,14 +432,21 @@ pub trait GuardVisitor {
 }
 
 macro_rules! guards {
-    ($($ty:ty),* $(,)?) => {
+    ($($ty:ty),* $(,)?; hidden: $($hidden:ty),* $(,)?) => {
         /// Every guard, in the order `zonebench list` prints them.
         pub const ALL: &[GuardInfo] = &[$(info::<$ty>()),*];
 
-        /// Run `visitor` with the guard called `name`.
+        /// Guards that exist for testing the suite itself (see
+        /// [`broken`]): `torture` takes them, nothing else lists them.
+        pub const HIDDEN: &[GuardInfo] = &[$(info::<$hidden>()),*];
+
+        /// Run `visitor` with the guard called `name` (hidden ones included).
         pub fn dispatch<V: GuardVisitor>(name: &str, visitor: V) -> Option<V::Output> {
             $(if name == <$ty as ZonelistGuard>::NAME {
                 return Some(visitor.visit::<$ty>());
+            })*
+            $(if name == <$hidden as ZonelistGuard>::NAME {
+                return Some(visitor.visit::<$hidden>());
             })*
             None
         }
@@ -457,10 +465,16 @@ guards!(
     latch::Latch,
     rwlock::RwLockGuard,
     seqlock_crate::SeqlockCrate,
-    epoch::Epoch,
+    epoch::Epoch;
+    hidden: broken::SeqcountNoRetry,
 );
 
 /// The guard info for `name`.
 pub fn find(name: &str) -> Option<&'static GuardInfo> {
     ALL.iter().find(|g| g.name == name)
+}
+
+/// The guard info for `name`, hidden guards included.
+pub fn find_any(name: &str) -> Option<&'static GuardInfo> {
+    find(name).or_else(|| HIDDEN.iter().find(|g| g.name == name))
 }

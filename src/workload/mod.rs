@@ -6,4 +6,5 @@
 pub mod reader;
 pub mod runner;
 pub mod spec;
+pub mod torture;
 pub mod writer;

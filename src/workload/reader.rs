@@ -106,22 +106,42 @@ impl Reclaim for Ring {
     }
 }
 
-/// The allocation mix: xorshift64*.
-pub struct Mix(u64);
+/// A seeded xorshift64* generator: the allocation mix's, and the torture
+/// mode's choice of cells (so a seed replays a run).
+pub struct XorShift(u64);
 
-impl Mix {
+impl XorShift {
     pub fn new(seed: u64) -> Self {
-        Mix(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+        XorShift(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
     }
 
     #[inline]
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
         self.0 = x;
         x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform in `0..n` (n > 0; the modulo bias is immaterial here).
+    pub fn below(&mut self, n: u64) -> u64 {
+        (self.next_u64() >> 16) % n
+    }
+}
+
+/// The allocation mix.
+pub struct Mix(XorShift);
+
+impl Mix {
+    pub fn new(seed: u64) -> Self {
+        Mix(XorShift::new(seed))
+    }
+
+    #[inline]
+    fn next(&mut self) -> u64 {
+        self.0.next_u64()
     }
 
     /// Half GFP_KERNEL, half GFP_HIGHUSER_MOVABLE; order 0 with 60/64,

@@ -1,0 +1,112 @@
+//! `zonebench torture`: random cells for `--duration` seconds, each checked
+//! (see `crate::workload::torture`); a summary in locktorture's manner;
+//! exit 1 with the seed and the failing cell on the first failure.
+
+use super::parse::{list, parse_duration};
+use super::{emit, usage_error};
+use crate::guard;
+use crate::workload::reader::XorShift;
+use crate::workload::runner::{run_cell, INTERRUPTED};
+use crate::workload::torture::{failures, random_cell, Totals};
+use clap::Args;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct TortureArgs {
+    /// Seconds of random cells.
+    #[arg(long, default_value = "60", value_parser = parse_duration, allow_hyphen_values = true)]
+    duration: f64,
+    /// Seed of the cell sequence [default: from the clock; printed, so a
+    /// failure can be replayed].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Guards to draw from, comma-separated, or "all".
+    #[arg(long, default_value = "all", value_parser = parse_torture_guards)]
+    guards: TortureGuards,
+}
+
+#[derive(Clone)]
+pub struct TortureGuards(Vec<String>);
+
+/// Guard names, hidden test guards included (`seqcount-noretry`).
+fn parse_torture_guards(s: &str) -> Result<TortureGuards, String> {
+    if s.trim() == "all" {
+        return Ok(TortureGuards(
+            guard::ALL.iter().map(|g| g.name.to_string()).collect(),
+        ));
+    }
+    let one = |name: &str| match guard::find_any(name) {
+        Some(g) => Ok(g.name.to_string()),
+        None => Err(format!("unknown guard '{name}'")),
+    };
+    list(s, "guards", one).map(TortureGuards)
+}
+
+pub(super) fn torture(args: TortureArgs) -> ExitCode {
+    // Relaxed: see runner::INTERRUPTED.
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed));
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    eprintln!(
+        "zonebench torture: seed {seed}, {} s, guards {}",
+        args.duration,
+        args.guards.0.join(",")
+    );
+    let mut rng = XorShift::new(seed);
+    let mut totals = Totals::default();
+    let start = Instant::now();
+    let mut i = 0;
+    while start.elapsed().as_secs_f64() < args.duration {
+        if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+            eprintln!("zonebench torture: interrupted");
+            emit(&totals.summary(seed, start.elapsed().as_secs_f64()));
+            return ExitCode::from(130);
+        }
+        let spec = random_cell(&mut rng, &args.guards.0, cpus, i);
+        let label = format!(
+            "cell {i}: {} {} readers={} writer={}@{}Hz pressure={} nodes={} hold={}us rt={}",
+            spec.guard,
+            spec.scope.name(),
+            spec.readers,
+            spec.writer.name(),
+            spec.writer_rate_hz,
+            spec.pressure.name(),
+            spec.nodes,
+            spec.writer_hold_us,
+            spec.rt
+        );
+        eprintln!("{label}");
+        let cell = match run_cell(&spec, &cores) {
+            Ok(c) => c,
+            Err(e) => return usage_error(&e),
+        };
+        if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+            continue; // cut short: reported above on the next turn
+        }
+        totals.add(&cell);
+        let failed = failures(&cell);
+        if !failed.is_empty() {
+            totals.failures.push(format!(
+                "{label}: {}; replay: zonebench torture --seed {seed} --guards {}",
+                failed.join("; "),
+                args.guards.0.join(",")
+            ));
+            break;
+        }
+        i += 1;
+    }
+    emit(&totals.summary(seed, start.elapsed().as_secs_f64()));
+    if totals.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
