@@ -157,6 +157,22 @@ fn bad_input_is_one_line_and_exit_2() {
         vec!["run", "--normal-mib", "6", "--out", e],
         vec!["run", "--out", "/nonexistent-dir/x.json"],
         vec!["run", "--out", dir.to_str().unwrap()],
+        vec!["run", "--scope", "everywhere", "--out", e],
+        vec!["run", "--scope", "slowpath,,every-alloc", "--out", e],
+        vec!["run", "--writer-rate", "1000,-5", "--out", e],
+        vec!["run", "--pressure", "extreme", "--out", e],
+        vec!["run", "--warmup", "7200", "--out", e],
+        vec!["run", "--seed", "-1", "--out", e],
+        // Conflicting: hotplug needs a movable zone to offline.
+        vec!["run", "--writer", "hotplug", "--movable-mib", "0", "--out", e],
+        vec!["run", "--repeats", "3", "--repeats", "4", "--out", e],
+        vec!["claims", "--format", "pdf", "--out", e],
+        vec!["claims", "--seed", "x", "--out", e],
+        vec!["claims", "--out", "/nonexistent-dir/claims.json"],
+        vec!["torture", "--duration", "0"],
+        vec!["torture", "--duration", "100000"],
+        vec!["torture", "--guards", "bogus"],
+        vec!["torture", "--seed", "abc"],
         vec!["frobnicate"],
     ];
     for args in cases {
