@@ -344,7 +344,8 @@ pub struct Allocator<G: ZonelistGuard> {
     pub(crate) hotplug_lock: parking_lot::Mutex<()>,
     /// Ground truth (never read by a guard): bumped after every rebuild.
     pub(crate) zonelist_gen: AtomicU64,
-    /// The writer CPU's interrupt state (`seqlock`'s irqsave sets it).
+    /// The writer CPU's interrupt state (set by the irqsave of `seqlock`,
+    /// `seqlock-excl` and `seqbegin-or-lock`).
     pub(crate) writer_irqs_disabled: AtomicBool,
     /// `--irq`: the interrupt raised inside every rebuild.
     irq: Option<Arc<dyn RebuildIrq<G>>>,

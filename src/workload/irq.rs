@@ -93,9 +93,11 @@
 //!   guard's `irqrestore` (the model has no hook between the two); the
 //!   delay includes the rest of the section (the lock release, and
 //!   `--writer-hold`), which is what masking costs.
-//! * A deadlock costs the run the bound (the writer's section and the
-//!   readers spinning behind it last that much longer), so cells with
-//!   deadlocks rebuild less often than asked (`achieved_rate_hz`).
+//! * A handler run inline counts in the writer's `critical_ns`, as a kernel
+//!   interrupt lengthens the section it interrupts; a deadlock costs the
+//!   run the bound (the writer's section, and any reader spinning behind
+//!   it, last that much longer), so cells with deadlocks rebuild less often
+//!   than asked (`achieved_rate_hz`).
 //! * The handler's allocation counters stay out of the readers' (`allocs`,
 //!   allocation rates); its bad-page count is added to the cell's, so an
 //!   invariant broken by a handler still fails the run.
