@@ -53,6 +53,7 @@ fn cell<G: ZonelistGuard>(scope: Scope, writer: WriterMode) -> CellSpec {
         warmup_s: 0.0,
         pin: false,
         rt: false,
+        irq: false,
         seed: 0,
         repeat: 0,
     }

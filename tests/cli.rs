@@ -129,7 +129,77 @@ fn a_short_run_writes_results() {
         }
         assert_eq!(c["pages_lost"], 0);
         assert!(c["writer"]["rebuilds"].as_u64().unwrap() > 0);
+        assert_eq!(c["irq"], false);
+        assert_eq!(c["writer"]["irqs"], 0);
     }
+    assert_eq!(v["config"]["irq"], false);
+}
+
+/// `--irq`: recorded in the config and every cell; a guard whose writer
+/// does not mask (seqcount) deadlocks, reported on stderr and in the table
+/// without failing the run; one that masks (seqlock) defers.
+#[test]
+fn irq_is_recorded_and_deadlocks_are_reported() {
+    let out_path = tmp("irq.json");
+    let out = run_ok(&[
+        "run",
+        "--guards",
+        "seqcount,seqlock",
+        "--readers",
+        "1",
+        "--writer",
+        "rebuild",
+        "--writer-rate",
+        "200",
+        "--irq",
+        "--duration",
+        "0.2",
+        "--warmup",
+        "0.05",
+        "--no-pin",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    assert_eq!(v["config"]["irq"], true);
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 2);
+    for c in cells {
+        assert_eq!(c["irq"], true);
+        let w = &c["writer"];
+        assert_eq!(w["irqs"], w["rebuilds"], "{w}");
+        for k in ["irq_delay_ns", "irq_deadlock_ns"] {
+            assert!(w[k]["hdr"].is_string(), "writer.{k}");
+        }
+        for k in ["irq_unbounded", "irq_allocs_ok", "irq_allocs_failed"] {
+            assert!(w[k].is_u64(), "writer.{k}");
+        }
+    }
+    let (seqcount, seqlock) = (&cells[0]["writer"], &cells[1]["writer"]);
+    assert!(
+        seqcount["irq_deadlocks"].as_u64().unwrap() > 0,
+        "{seqcount}"
+    );
+    assert_eq!(seqlock["irq_deadlocks"], 0, "{seqlock}");
+    assert_eq!(seqlock["irq_deferred"], seqlock["irqs"], "{seqlock}");
+    assert!(seqlock["irq_delay_ns"]["count"].as_u64().unwrap() > 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("zonebench: DEADLOCK seqcount readers=1")
+            && !stderr.contains("DEADLOCK seqlock"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let row = |g: &str| {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(g))
+            .unwrap_or_else(|| panic!("no {g} row in {stdout}"))
+            .to_string()
+    };
+    assert!(row("seqcount").ends_with("DEADLOCK"), "{stdout}");
+    assert!(!row("seqlock").contains("DEADLOCK"), "{stdout}");
 }
 
 #[test]
@@ -164,7 +234,15 @@ fn bad_input_is_one_line_and_exit_2() {
         vec!["run", "--warmup", "7200", "--out", e],
         vec!["run", "--seed", "-1", "--out", e],
         // Conflicting: hotplug needs a movable zone to offline.
-        vec!["run", "--writer", "hotplug", "--movable-mib", "0", "--out", e],
+        vec![
+            "run",
+            "--writer",
+            "hotplug",
+            "--movable-mib",
+            "0",
+            "--out",
+            e,
+        ],
         vec!["run", "--repeats", "3", "--repeats", "4", "--out", e],
         vec!["claims", "--format", "pdf", "--out", e],
         vec!["claims", "--seed", "x", "--out", e],
@@ -584,10 +662,16 @@ fn bad_results_files_are_one_line_and_exit_2() {
 fn torture_passes_the_guards_and_catches_a_broken_one() {
     let out = run_ok(&["torture", "--duration", "4", "--seed", "11"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("SUCCESS") && text.contains("seed 11"), "{text}");
+    assert!(
+        text.contains("SUCCESS") && text.contains("seed 11"),
+        "{text}"
+    );
     let out = zonebench(&["torture", "--guards", "seqcount-noretry", "--seed", "3"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("FAILURE") && text.contains("false OOMs"), "{text}");
+    assert!(
+        text.contains("FAILURE") && text.contains("false OOMs"),
+        "{text}"
+    );
     assert!(text.contains("--seed 3"), "{text}");
 }

@@ -56,6 +56,7 @@ fn cell(guard: &str, scope: Scope, writer: WriterMode) -> CellSpec {
         warmup_s: 0.05,
         pin: false,
         rt: false,
+        irq: false,
         seed: 7,
         repeat: 0,
     }
@@ -363,8 +364,113 @@ fn rt_run<G: ZonelistGuard>() {
     );
 }
 
+/// What an interrupt raised inside a guard's write section does
+/// (`workload::irq`).
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum IrqExpect {
+    /// The writer does not mask; the handler waits on its own writer and is
+    /// abandoned after the bound, every time.
+    Deadlock,
+    /// The writer masks (irqsave): the handler runs after the section.
+    Deferred,
+    /// The handler runs inside the section and completes.
+    Inline,
+    /// The guard's read side cannot be bounded: not run.
+    Unbounded,
+}
+
+/// A short rebuild cell with `--irq` (one reader, low pressure, 200 Hz):
+/// the run completes, every rebuild raised one interrupt, the invariants
+/// hold, and the interrupts did what `expect` says.
+fn irq_run<G: ZonelistGuard>(expect: IrqExpect, rt: bool) {
+    use zonebench::workload::irq::IRQ_DEADLOCK_BOUND;
+    let spec = CellSpec {
+        readers: 1,
+        writer_rate_hz: 200.0,
+        pressure: Pressure::Low,
+        duration_s: 0.2,
+        warmup_s: 0.02,
+        irq: true,
+        rt,
+        ..cell(G::NAME, Scope::Slowpath, WriterMode::Rebuild)
+    };
+    let t = std::time::Instant::now();
+    let c = run_cell(&spec, &[]).unwrap();
+    // The measured time, plus at most one deadlock bound and teardown.
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(3),
+        "{}: the irq cell took {:?}",
+        G::NAME,
+        t.elapsed()
+    );
+    assert!(!c.stalled, "{}: {:?}", G::NAME, c.stall_report);
+    assert!(
+        c.violations().is_empty(),
+        "{}: {:?}",
+        G::NAME,
+        c.violations()
+    );
+    let irq = c.writer.irq.clone();
+    assert!(irq.irqs > 0, "{}: no interrupt raised {irq:?}", G::NAME);
+    assert_eq!(irq.irqs, c.writer.rebuilds, "{}: one per rebuild", G::NAME);
+    assert_eq!(
+        irq.irqs,
+        irq.irq_inline + irq.irq_deferred + irq.irq_unbounded,
+        "{}",
+        G::NAME
+    );
+    assert_eq!(
+        irq.irq_inline + irq.irq_deferred,
+        irq.irq_allocs_ok + irq.irq_allocs_failed + irq.irq_deadlocks,
+        "{}: every handler that ran ended one way",
+        G::NAME
+    );
+    assert_eq!(irq.irq_allocs_failed, 0, "{}: {irq:?}", G::NAME);
+    assert_eq!(irq.irq_delay_ns.count, irq.irq_deferred, "{}", G::NAME);
+    let (inline, deferred, deadlocks, unbounded) = match expect {
+        IrqExpect::Deadlock => (irq.irqs, 0, irq.irqs, 0),
+        IrqExpect::Deferred => (0, irq.irqs, 0, 0),
+        IrqExpect::Inline => (irq.irqs, 0, 0, 0),
+        IrqExpect::Unbounded => (0, 0, 0, irq.irqs),
+    };
+    assert_eq!(
+        (
+            irq.irq_inline,
+            irq.irq_deferred,
+            irq.irq_deadlocks,
+            irq.irq_unbounded
+        ),
+        (inline, deferred, deadlocks, unbounded),
+        "{}: {irq:?}",
+        G::NAME
+    );
+    if deadlocks > 0 {
+        // On the count, except rwlock's (its lock) and PREEMPT_RT readers'
+        // (the associated mutex).
+        let on_lock = G::NAME == "rwlock" || rt;
+        assert_eq!(
+            irq.irq_deadlocks_on_lock,
+            if on_lock { deadlocks } else { 0 },
+            "{}: {irq:?}",
+            G::NAME
+        );
+        // Each abandoned after the bound, and not much later.
+        let bound = IRQ_DEADLOCK_BOUND.as_nanos() as u64;
+        assert_eq!(irq.irq_deadlock_ns.count, deadlocks);
+        assert!(
+            irq.irq_deadlock_ns.p50 >= bound * 99 / 100 && irq.irq_deadlock_ns.max < 3 * bound,
+            "{}: {:?}",
+            G::NAME,
+            irq.irq_deadlock_ns
+        );
+    }
+    if deferred > 0 {
+        assert!(irq.irq_delay_ns.max > 0, "{}: {irq:?}", G::NAME);
+    }
+}
+
 macro_rules! conformance {
-    ($($m:ident: $ty:ty, $hook:expr, $expect:expr;)*) => {$(
+    ($($m:ident: $ty:ty, $hook:expr, $expect:expr, $irq:expr;)*) => {$(
         mod $m {
             use super::*;
             type G = $ty;
@@ -404,23 +510,28 @@ macro_rules! conformance {
             fn preempt_rt_readers() {
                 rt_run::<G>();
             }
+
+            #[test]
+            fn irq_inside_the_write_section() {
+                irq_run::<G>($irq, false);
+            }
         }
     )*};
 }
 
 conformance! {
-    none: zonebench::guard::none::NoGuard, Hook::Inline, Expect::FalseOom;
-    seqcount: zonebench::guard::seqcount::Seqcount, Hook::Inline, Expect::Retries;
-    seqlock: zonebench::guard::seqlock::SeqLock, Hook::Inline, Expect::Retries;
-    seqlock_excl: zonebench::guard::seqlock_excl::SeqlockExcl, Hook::Thread, Expect::Succeeds;
-    seqbegin_or_lock: zonebench::guard::seqbegin_or_lock::SeqbeginOrLock, Hook::Inline, Expect::RetriesLocked;
-    seqcount_spinlock: zonebench::guard::seqcount_spinlock::SeqcountSpinlock, Hook::Inline, Expect::Retries;
-    rcu: zonebench::guard::rcu::Rcu<false>, Hook::Inline, Expect::Succeeds;
-    rcu_recheck: zonebench::guard::rcu_recheck::RcuRecheck, Hook::Inline, Expect::Succeeds;
-    latch: zonebench::guard::latch::Latch, Hook::Inline, Expect::Retries;
-    rwlock: zonebench::guard::rwlock::RwLockGuard, Hook::Thread, Expect::Succeeds;
-    seqlock_crate: zonebench::guard::seqlock_crate::SeqlockCrate, Hook::Inline, Expect::Succeeds;
-    epoch: zonebench::guard::epoch::Epoch, Hook::Inline, Expect::Succeeds;
+    none: zonebench::guard::none::NoGuard, Hook::Inline, Expect::FalseOom, IrqExpect::Inline;
+    seqcount: zonebench::guard::seqcount::Seqcount, Hook::Inline, Expect::Retries, IrqExpect::Deadlock;
+    seqlock: zonebench::guard::seqlock::SeqLock, Hook::Inline, Expect::Retries, IrqExpect::Deferred;
+    seqlock_excl: zonebench::guard::seqlock_excl::SeqlockExcl, Hook::Thread, Expect::Succeeds, IrqExpect::Deferred;
+    seqbegin_or_lock: zonebench::guard::seqbegin_or_lock::SeqbeginOrLock, Hook::Inline, Expect::RetriesLocked, IrqExpect::Deferred;
+    seqcount_spinlock: zonebench::guard::seqcount_spinlock::SeqcountSpinlock, Hook::Inline, Expect::Retries, IrqExpect::Deadlock;
+    rcu: zonebench::guard::rcu::Rcu<false>, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
+    rcu_recheck: zonebench::guard::rcu_recheck::RcuRecheck, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
+    latch: zonebench::guard::latch::Latch, Hook::Inline, Expect::Retries, IrqExpect::Inline;
+    rwlock: zonebench::guard::rwlock::RwLockGuard, Hook::Thread, Expect::Succeeds, IrqExpect::Deadlock;
+    seqlock_crate: zonebench::guard::seqlock_crate::SeqlockCrate, Hook::Inline, Expect::Succeeds, IrqExpect::Unbounded;
+    epoch: zonebench::guard::epoch::Epoch, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
 }
 
 /// The watchdog: a writer that holds its section (practically) forever
@@ -457,6 +568,14 @@ fn the_watchdog_reports_a_writer_stuck_in_its_section() {
         c.stall_report
     );
     assert!(c.violations().is_empty(), "{:?}", c.violations());
+}
+
+/// seqcount-spinlock with PREEMPT_RT readers: the handler does not spin on
+/// the count but waits on the associated mutex, which its own CPU's writer
+/// holds: a deadlock on a lock.
+#[test]
+fn irq_rt_seqcount_spinlock_deadlocks_on_its_mutex() {
+    irq_run::<zonebench::guard::seqcount_spinlock::SeqcountSpinlock>(IrqExpect::Deadlock, true);
 }
 
 #[test]

@@ -115,6 +115,7 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
             writer_hold_us: 0.0,
             pin: !args.no_pin,
             rt: false,
+            irq: specs.iter().any(|s| s.irq),
             seed: args.seed,
             sweep: false,
             quick: args.quick,

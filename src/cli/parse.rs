@@ -136,7 +136,11 @@ pub fn parse_guards(s: &str) -> Result<GuardList, String> {
 
 /// Split a comma-separated list and parse each item with `one`; an empty
 /// item is an error (`1,,2`).
-pub fn list<T>(s: &str, what: &str, one: impl Fn(&str) -> Result<T, String>) -> Result<Vec<T>, String> {
+pub fn list<T>(
+    s: &str,
+    what: &str,
+    one: impl Fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
     s.split(',')
         .map(|t| {
             if t.trim().is_empty() {

@@ -11,6 +11,7 @@ use crate::report::{report, CellFilter, Format, ReportOpts};
 use crate::results::io::{check_writable, save};
 use crate::results::schema::{RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile, SCHEMA};
+use crate::workload::irq::IRQ_DEADLOCK_BOUND;
 use crate::workload::runner::{run_cell, CellResult, INTERRUPTED};
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 use clap::Args;
@@ -83,6 +84,15 @@ pub struct RunArgs {
     /// the others).
     #[arg(long)]
     rt: bool,
+    /// The interrupt model: every zonelist rebuild raises one interrupt on
+    /// the writer's CPU inside its write section, whose handler makes a
+    /// GFP_ATOMIC allocation (the deadlock fixed by commit 1007843a9190).
+    /// Guards whose writer masks interrupts (seqlock, seqlock-excl,
+    /// seqbegin-or-lock) hold it until the section ends and report the
+    /// delay; the others run it at once, and a handler that waits for its
+    /// own writer is abandoned after 20 ms and reported as a DEADLOCK.
+    #[arg(long)]
+    irq: bool,
     /// Do not pin reader threads to cores.
     #[arg(long)]
     no_pin: bool,
@@ -172,6 +182,7 @@ fn plan(
                                 warmup_s: config.warmup_s,
                                 pin: config.pin,
                                 rt: config.rt,
+                                irq: config.irq,
                                 seed: config.seed.wrapping_add(repeat as u64),
                                 repeat,
                             });
@@ -213,7 +224,7 @@ impl Progress {
     fn start(&mut self, spec: &CellSpec) {
         self.done += 1;
         let label = format!(
-            "{} {} rd={} writer={}{} rep={}",
+            "{} {} rd={} writer={}{}{} rep={}",
             spec.guard,
             spec.scope.name(),
             spec.readers,
@@ -223,6 +234,7 @@ impl Progress {
             } else {
                 format!("@{}Hz", spec.writer_rate_hz)
             },
+            if spec.irq { " irq" } else { "" },
             spec.repeat
         );
         match &self.bar {
@@ -296,6 +308,9 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
             );
         }
     }
+    if args.irq && writers == [WriterMode::None] {
+        eprintln!("note: --irq raises interrupts inside rebuilds; --writer none makes none");
+    }
     if args.normal_mib == 0 {
         return usage_error("--normal-mib must not be 0");
     }
@@ -334,6 +349,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         writer_hold_us: args.writer_hold,
         pin: !args.no_pin,
         rt: args.rt,
+        irq: args.irq,
         seed: args.seed,
         sweep: args.sweep,
         quick: args.quick,
@@ -424,6 +440,9 @@ pub(super) fn measure(
                         "zonebench: STALLED {} readers={}: {line}",
                         spec.guard, spec.readers
                     ));
+                }
+                if let Some(line) = deadlock_line(&c) {
+                    progress.note(&line);
                 }
                 file.cells.push(c)
             }
@@ -616,15 +635,104 @@ fn print_table(o: &mut String, cells: &[CellResult]) {
             c.stats.isolated_allocs,
             c.pages_lost,
             c.writer.rebuilds,
-            match (c.stalled, c.oversubscribed) {
-                (true, _) => "  STALLED",
-                (false, true) => "  oversubscribed",
-                _ => "",
-            }
+            markers(c)
         );
     }
     outln!(
         o,
         "lat50/lat99: allocation latency percentiles, ns (sampled; see the results' meta)"
+    );
+    if cells.iter().any(|c| c.spec.irq) {
+        print_irq_table(o, cells);
+    }
+}
+
+/// The flags after a cell's row: STALLED, DEADLOCK, oversubscribed.
+fn markers(c: &CellResult) -> String {
+    let mut m = String::new();
+    if c.stalled {
+        m.push_str("  STALLED");
+    }
+    if c.writer.irq.irq_deadlocks > 0 {
+        m.push_str("  DEADLOCK");
+    }
+    if c.oversubscribed && !c.stalled {
+        m.push_str("  oversubscribed");
+    }
+    m
+}
+
+/// The stderr line of a cell whose interrupt handlers deadlocked.
+fn deadlock_line(c: &CellResult) -> Option<String> {
+    let irq = &c.writer.irq;
+    if irq.irq_deadlocks == 0 {
+        return None;
+    }
+    let on_lock = irq.irq_deadlocks_on_lock;
+    let what = match (on_lock, irq.irq_deadlocks - on_lock) {
+        (0, _) => "the odd sequence count".to_string(),
+        (_, 0) => "a lock".to_string(),
+        (l, n) => format!("the odd sequence count ({n}) or a lock ({l})"),
+    };
+    Some(format!(
+        "zonebench: DEADLOCK {} readers={}: {} of {} interrupts on the writer's CPU waited on {what} held by the writer they interrupted (the kernel would hang; each abandoned after {} ms)",
+        c.spec.guard,
+        c.spec.readers,
+        irq.irq_deadlocks,
+        irq.irqs,
+        IRQ_DEADLOCK_BOUND.as_millis()
+    ))
+}
+
+/// `--irq`: what the interrupts raised inside the rebuilds did.
+fn print_irq_table(o: &mut String, cells: &[CellResult]) {
+    outln!(
+        o,
+        "\n{:<17} {:<11} {:<14} {:>3} {:>3} {:>6} {:>6} {:>6} {:>9} {:>9} {:>8} {:>5} {:>6}",
+        "guard",
+        "scope",
+        "writer",
+        "rd",
+        "rep",
+        "irqs",
+        "inline",
+        "defer",
+        "delay50",
+        "delaymax",
+        "deadlock",
+        "unbnd",
+        "a-fail"
+    );
+    for c in cells {
+        let irq = &c.writer.irq;
+        let delay = |v: u64| {
+            if irq.irq_delay_ns.count == 0 {
+                "-".to_string()
+            } else {
+                v.to_string()
+            }
+        };
+        outln!(
+            o,
+            "{:<17} {:<11} {:<14} {:>3} {:>3} {:>6} {:>6} {:>6} {:>9} {:>9} {:>8} {:>5} {:>6}",
+            c.spec.guard,
+            c.spec.scope.name(),
+            writer_label(c.spec.writer.name(), c.spec.writer_rate_hz),
+            c.spec.readers,
+            c.spec.repeat,
+            irq.irqs,
+            irq.irq_inline,
+            irq.irq_deferred,
+            delay(irq.irq_delay_ns.p50),
+            delay(irq.irq_delay_ns.max),
+            irq.irq_deadlocks,
+            irq.irq_unbounded,
+            irq.irq_allocs_failed
+        );
+    }
+    outln!(
+        o,
+        "irqs: interrupts raised inside rebuilds (one each); inline: handled at once; defer: masked, handled after the section, delay50/delaymax: ns from raise to handler; deadlock: handlers that waited on their own writer (abandoned after {} ms); unbnd: not run (the guard's read side waits where no bound can be put); a-fail: handler allocations that failed",
+        IRQ_DEADLOCK_BOUND.as_millis()
     );
 }

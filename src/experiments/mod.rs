@@ -11,6 +11,7 @@
 
 pub mod c0_race;
 pub mod c1_seqlock_heavy;
+pub mod c2_irq;
 pub mod c3_excl_global_lock;
 pub mod c4_seqbegin_or_lock;
 pub mod c5_rcu_stale;
@@ -73,6 +74,7 @@ impl Plan {
             warmup_s: self.warmup_s,
             pin: true,
             rt: false,
+            irq: false,
             seed: self.seed,
             repeat: 0,
         }
@@ -141,6 +143,7 @@ pub fn all() -> Vec<Box<dyn Experiment>> {
     vec![
         Box::new(c0_race::C0),
         Box::new(c1_seqlock_heavy::C1),
+        Box::new(c2_irq::C2),
         Box::new(c3_excl_global_lock::C3),
         Box::new(c4_seqbegin_or_lock::C4),
         Box::new(c5_rcu_stale::C5),

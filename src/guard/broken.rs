@@ -31,7 +31,8 @@ impl<S: ZonelistView> ReadSection for NoRetry<S> {
 
 impl ZonelistGuard for SeqcountNoRetry {
     const NAME: &'static str = "seqcount-noretry";
-    const MODELS: &'static str = "seqcount without the retry check (broken on purpose, torture's test)";
+    const MODELS: &'static str =
+        "seqcount without the retry check (broken on purpose, torture's test)";
     /// The lie torture must catch.
     const PREVENTS_FALSE_OOM: bool = true;
     type Fast<'a> = <Seqcount as ZonelistGuard>::Fast<'a>;

@@ -62,6 +62,7 @@ pub mod seqlock_excl;
 
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::sync::atomic::{AtomicBool, Ordering};
+use crate::sync::hardirq::{irq_deadlock, irq_time_left, IrqWait};
 use crate::sync::{SeqCount, SpinLock, SpinLockGuard};
 use crossbeam_utils::CachePadded;
 use std::cell::Cell;
@@ -100,8 +101,9 @@ impl ReaderProbe {
 
 /// The writer's side of the model a guard may need.
 pub struct WriterCtx<'a> {
-    /// The writer CPU's interrupt-enable state (`local_irq_save`). Nothing
-    /// honours it yet; the interrupt model reads it.
+    /// The writer CPU's interrupt-enable state (`local_irq_save`): while it
+    /// is set, the interrupt model (`workload::irq`) holds an interrupt
+    /// raised inside the write section until the section ends.
     pub irqs_disabled: &'a AtomicBool,
     /// When the guard's writer got its lock, and when it began publishing
     /// a copy (RCU-like guards): the split of the rebuild's time.
@@ -190,6 +192,10 @@ pub trait ZonelistGuard: Send + Sync + Sized + 'static {
 
     /// Whether `--rt` changes this guard's behaviour.
     const HONOURS_RT: bool = false;
+    /// Its read side can wait for the writer inside code the model cannot
+    /// bound (a crate's own retry loop): the interrupt model does not run a
+    /// handler inside this guard's write section (see `workload::irq`).
+    const READ_WAIT_UNBOUNDED: bool = false;
 
     /// Create the guard with zonelists for `nodes` nodes, filled by `build`.
     fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self;
@@ -279,6 +285,20 @@ impl<H> ReadSection for LockedSection<'_, H> {
     #[inline]
     fn need_retry(&self) -> bool {
         false
+    }
+}
+
+/// Take and release `lock` (a PREEMPT_RT reader waiting for the writer that
+/// holds it). In interrupt context the wait is bounded (`sync::hardirq`):
+/// a handler on the CPU of the writer holding the lock would wait forever.
+pub fn wait_for_mutex(lock: &parking_lot::Mutex<()>) {
+    match irq_time_left() {
+        None => drop(lock.lock()),
+        Some(left) => match lock.try_lock_for(left) {
+            Some(held) => drop(held),
+            // Called before the section reads anything: nothing to undo.
+            None => irq_deadlock(IrqWait::Mutex),
+        },
     }
 }
 

@@ -15,11 +15,34 @@
 
 use crate::guard::{GuardOpts, LockedSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
+use crate::sync::hardirq::{irq_deadlock, irq_time_left, IrqWait};
 use parking_lot::{RwLock, RwLockReadGuard};
 
 pub struct RwLockGuard {
     lock: RwLock<()>,
     zonelists: Zonelists,
+}
+
+impl RwLockGuard {
+    /// The writer holds the lock (or a writer waits: parking_lot is fair).
+    /// In interrupt context the wait is bounded (`sync::hardirq`): a
+    /// handler on the CPU of the writer holding it would wait forever (a
+    /// parking_lot read on the thread that holds the write lock never
+    /// returns).
+    #[cold]
+    fn read_contended(&self, probe: &mut ReaderProbe) -> RwLockReadGuard<'_, ()> {
+        let t = std::time::Instant::now();
+        let held = match irq_time_left() {
+            None => self.lock.read(),
+            // Nothing is held and nothing read yet: abandoning is safe.
+            Some(left) => self
+                .lock
+                .try_read_for(left)
+                .unwrap_or_else(|| irq_deadlock(IrqWait::RwLock)),
+        };
+        probe.stalled(crate::sync::stall_ns(t));
+        held
+    }
 }
 
 impl ZonelistGuard for RwLockGuard {
@@ -46,12 +69,7 @@ impl ZonelistGuard for RwLockGuard {
     fn read_begin(&self, probe: &mut ReaderProbe, _retry: bool) -> Self::Section<'_> {
         let held = match self.lock.try_read() {
             Some(g) => g,
-            None => {
-                let t = std::time::Instant::now();
-                let g = self.lock.read();
-                probe.stalled(crate::sync::stall_ns(t));
-                g
-            }
+            None => self.read_contended(probe),
         };
         LockedSection::new(held, &self.zonelists)
     }

@@ -6,8 +6,8 @@
 //! Read protocol: a first pass is `read_seqbegin` (spins while odd) and is
 //! checked with `read_seqretry`; a pass after a retry takes the seqlock's
 //! spinlock (`read_seqlock_excl`) and cannot fail. Locked passes are counted
-//! (`locked_passes`). Write protocol: `write_seqlock` (the spinlock, then the
-//! count). Under frequent writers the locked passes serialise readers, "the
+//! (`locked_passes`). Write protocol: `write_seqlock_irqsave` (the writer
+//! CPU's interrupts masked, the spinlock, then the count). Under frequent writers the locked passes serialise readers, "the
 //! retry step is heavy and acts as a global lock". With `--rt` the lockless
 //! pass waits on the lock instead of spinning, as `seqlock`'s readers do.
 //!

@@ -16,7 +16,9 @@
 //! never touch it, so the read side equals `seqcount`'s and only the writer's
 //! lock differs.
 
-use crate::guard::{rt_read_begin, GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
+use crate::guard::{
+    rt_read_begin, wait_for_mutex, GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard,
+};
 use crate::mm::zonelist::Zonelists;
 use crate::sync::SeqCount;
 use crossbeam_utils::CachePadded;
@@ -65,7 +67,7 @@ impl ZonelistGuard for SeqcountSpinlock {
     #[inline]
     fn read_begin(&self, probe: &mut ReaderProbe, _retry: bool) -> SeqSection<'_> {
         if self.rt {
-            let start = rt_read_begin(&self.seq, probe, || drop(self.lock.lock()));
+            let start = rt_read_begin(&self.seq, probe, || wait_for_mutex(&self.lock));
             SeqSection::from_start(&self.zonelists, &self.seq, start)
         } else {
             SeqSection::begin(&self.zonelists, &self.seq, probe)

@@ -11,10 +11,12 @@
 //! `write_seqcount_end`, `spin_unlock_irqrestore`.
 //!
 //! Simplification: interrupt masking is a per-CPU flag ([`WriterCtx::irq_save`])
-//! set for the write section. Nothing injects interrupts yet, so until the
-//! interrupt model exists `seqlock` measures the same as `seqcount` plus the
-//! cost of setting the flag; `printk_deferred_enter` has no counterpart (no
-//! console here).
+//! set for the write section. Without `--irq` nothing raises interrupts, so
+//! `seqlock` measures the same as `seqcount` plus the cost of setting the
+//! flag; with `--irq` (`workload::irq`) the interrupt raised inside the
+//! section is held until the section ends, and its delay is recorded (the
+//! price of masking), where `seqcount`'s handler deadlocks on the odd count.
+//! `printk_deferred_enter` has no counterpart (no console here).
 
 use crate::guard::{SeqFamily, SeqWriteSide, SeqZonelists, WriterCtx};
 use crate::mm::zonelist::Zonelists;

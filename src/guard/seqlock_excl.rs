@@ -5,8 +5,9 @@
 //! live entries, `spin_unlock` when the section ends; never retries. Other
 //! locking readers and writers are excluded for the section; lockless readers
 //! (the fast path at `--scope slowpath`) are not. Write protocol: as
-//! `seqlock` (`write_seqlock`: the same spinlock, then the count), so a
-//! writer waits for every locking reader in a section.
+//! `seqlock` (`write_seqlock_irqsave`: the writer CPU's interrupts masked,
+//! the same spinlock, then the count), so a writer waits for every locking
+//! reader in a section.
 //!
 //! This is what Mel Gorman called "basically a global memory allocator
 //! lock". Simplification: the kernel would have to drop a spinlock across

@@ -39,6 +39,8 @@ use crate::mm::zonelist::{build_zonelists_node, first_zones_zonelist, ZonelistVi
 use crate::mm::{Mm, MmConfig};
 use crate::primitive::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const SWAP_CLUSTER_MAX: u32 = 32;
@@ -317,6 +319,18 @@ struct AllocContext {
 
 type SlowpathHook<G> = Box<dyn Fn(&Allocator<G>) + Send + Sync>;
 
+/// An interrupt line of the rebuilding CPU (the interrupt model,
+/// `workload::irq`, behind `--irq`). The allocator only says where the
+/// interrupt arrives and when the write section is over; what the handler
+/// does, and whether masked interrupts wait, is the model's.
+pub trait RebuildIrq<G: ZonelistGuard>: Send + Sync {
+    /// Inside every rebuild's write section, once, on the writer's thread,
+    /// right after the zonelists have been written.
+    fn raise(&self, alloc: &Allocator<G>);
+    /// The write section (and the guard's `irqrestore`) is over.
+    fn section_end(&self, alloc: &Allocator<G>);
+}
+
 /// The allocator: the memory model, the zonelists behind guard `G`, and the
 /// writer-side serialisation.
 pub struct Allocator<G: ZonelistGuard> {
@@ -330,8 +344,11 @@ pub struct Allocator<G: ZonelistGuard> {
     pub(crate) hotplug_lock: parking_lot::Mutex<()>,
     /// Ground truth (never read by a guard): bumped after every rebuild.
     pub(crate) zonelist_gen: AtomicU64,
-    /// The writer CPU's interrupt state (`seqlock`'s irqsave sets it).
+    /// The writer CPU's interrupt state (set by the irqsave of `seqlock`,
+    /// `seqlock-excl` and `seqbegin-or-lock`).
     pub(crate) writer_irqs_disabled: AtomicBool,
+    /// `--irq`: the interrupt raised inside every rebuild.
+    irq: Option<Arc<dyn RebuildIrq<G>>>,
     /// How each rebuild's time split (the writer's own; read after a run).
     pub writer_times: parking_lot::Mutex<WriterTimes>,
     /// The writer is inside `rebuild` (for the watchdog's report).
@@ -362,8 +379,22 @@ impl<G: ZonelistGuard> Allocator<G> {
             writer_times: parking_lot::Mutex::new(WriterTimes::default()),
             writer_in_section: AtomicBool::new(false),
             abort_hold: AtomicBool::new(false),
+            irq: None,
             slowpath_hook: None,
         }
+    }
+
+    /// Raise `irq` inside every rebuild's write section from now on.
+    pub fn set_irq(&mut self, irq: Arc<dyn RebuildIrq<G>>) {
+        self.irq = Some(irq);
+    }
+
+    /// Whether the rebuilding CPU has interrupts masked (`irqs_disabled()`
+    /// on the writer's CPU).
+    pub fn writer_irqs_disabled(&self) -> bool {
+        // Relaxed: set and read on the writer's own thread (see
+        // WriterCtx::irq_save).
+        self.writer_irqs_disabled.load(Ordering::Relaxed)
     }
 
     /// Test hook: runs in every slowpath between the `preferred_zoneref`
@@ -526,10 +557,12 @@ impl<G: ZonelistGuard> Allocator<G> {
         self.mm.free_to_zone(ctx.cpu, zone, pfn, order);
     }
 
-    /// `__alloc_pages_slowpath`.
+    /// `__alloc_pages_slowpath`. Also the entry of the interrupt model's
+    /// handler (`workload::irq`), whose allocation is taken to have missed
+    /// the fast path: the case that reaches `zonelist_iter_begin`.
     #[cold]
     #[inline(never)]
-    fn alloc_pages_slowpath<R: Reclaim>(
+    pub(crate) fn alloc_pages_slowpath<R: Reclaim>(
         &self,
         ctx: &mut AllocCtx,
         gfp: Gfp,
@@ -764,12 +797,21 @@ impl<G: ZonelistGuard> Allocator<G> {
         let start = Instant::now();
         // Relaxed: read only by the watchdog's report.
         self.writer_in_section.store(true, Ordering::Relaxed);
+        // A latch runs the build twice: one interrupt per rebuild.
+        let raised = Cell::new(false);
         self.guard.rebuild(&writer, &|zl| {
             // Ground truth moves when the write protocol actually runs (a
             // lock guard's writer may first wait for its readers): from here
             // on, a walk that meets an emptied zone is on an old list.
             self.note_population(gen);
             build_all_into(&self.mm, zl);
+            // --irq: the interrupt arrives with the zonelists written and
+            // the section still open (odd count, lock held).
+            if let Some(irq) = &self.irq {
+                if !raised.replace(true) {
+                    irq.raise(self);
+                }
+            }
             // --writer-hold: a long rebuild (a large NUMA machine) or a
             // writer preempted inside its section; cut short when the run
             // is being torn down (a stalled cell).
@@ -787,6 +829,9 @@ impl<G: ZonelistGuard> Allocator<G> {
         // reverse. Release: a reader whose Acquire load sees `gen` also sees
         // the guard's write protocol completed (see the slowpath's nopage).
         self.zonelist_gen.store(gen, Ordering::Release);
+        if let Some(irq) = &self.irq {
+            irq.section_end(self);
+        }
         self.writer_times
             .lock()
             .record(start, writer.marks(), end, self.cfg.writer_stall_ns);

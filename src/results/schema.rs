@@ -115,6 +115,9 @@ pub struct RunConfig {
     pub writer_hold_us: f64,
     pub pin: bool,
     pub rt: bool,
+    /// `--irq`: the interrupt model ran (older files: it did not).
+    #[serde(default)]
+    pub irq: bool,
     pub seed: u64,
     /// `--sweep`, `--quick`: which defaults applied.
     pub sweep: bool,

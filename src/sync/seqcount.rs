@@ -16,6 +16,7 @@
 
 use crate::primitive::sync::atomic::{fence, AtomicU32, Ordering};
 use crate::primitive::{spin_hint, yield_now};
+use crate::sync::hardirq::{irq_wait_check, IrqWait};
 use crate::sync::spinlock::SPINS_BEFORE_YIELD;
 
 /// Nanoseconds since `t`, at least 1 (a stall happened), saturating.
@@ -49,6 +50,8 @@ impl SeqCount {
     }
     /// `read_seqcount_begin`: spins while a write is in progress. Returns the
     /// (even) count and the nanoseconds spent spinning (0 when it did not).
+    /// In interrupt context the spin is bounded (`sync::hardirq`): a handler
+    /// that interrupted this count's writer would spin forever.
     #[inline]
     pub fn read_begin(&self) -> (u32, u32) {
         let seq = self.raw_read();
@@ -75,6 +78,8 @@ impl SeqCount {
             if seq & 1 == 0 {
                 return (seq, stall_ns(t));
             }
+            // Nothing is held and nothing read yet: abandoning here is safe.
+            irq_wait_check(IrqWait::OddCount);
         }
     }
 

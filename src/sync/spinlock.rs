@@ -4,10 +4,13 @@
 //! descheduled. A userspace thread can be, so after spinning a bounded number
 //! of times a waiter yields the CPU; on an idle machine that path is never
 //! taken, and it keeps oversubscribed runs from burning whole time slices
-//! behind a preempted holder.
+//! behind a preempted holder. In interrupt context the contended wait is
+//! bounded (`sync::hardirq`): a handler waiting for a lock its own CPU holds
+//! would spin forever.
 
 use crate::primitive::sync::atomic::{AtomicBool, Ordering};
 use crate::primitive::{spin_hint, yield_now};
+use crate::sync::hardirq::{irq_wait_check, IrqWait};
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -82,6 +85,9 @@ impl<T> SpinLock<T> {
                 } else {
                     yield_now();
                 }
+                // Not acquired yet: abandoning the wait leaves the lock and
+                // its data as they were.
+                irq_wait_check(IrqWait::SpinLock);
             }
             if let Some(g) = self.try_lock() {
                 return (g, crate::sync::seqcount::stall_ns(t));

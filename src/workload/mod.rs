@@ -3,6 +3,7 @@
 //! the harness that starts them together, stops them, and checks the model's
 //! invariants afterwards.
 
+pub mod irq;
 pub mod reader;
 pub mod runner;
 pub mod spec;

@@ -10,12 +10,13 @@ use crate::mm::alloc::RETRY_BUCKETS;
 use crate::mm::alloc::{AllocStats, Allocator};
 use crate::mm::check::PageAccount;
 use crate::primitive::sync::atomic::{AtomicU64, Ordering};
+use crate::workload::irq::Irq;
 use crate::workload::reader::{Mix, Ring};
 use crate::workload::spec::CellSpec;
 use crate::workload::writer::{run_writer, Shared, WriterStats};
 use crossbeam_utils::CachePadded;
 use serde::{Deserialize, Serialize};
-use std::sync::Barrier;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -207,7 +208,14 @@ struct ReaderOut {
 fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId]) -> CellResult {
     // Calibrate the clock before any reader starts.
     timer::overhead_ns();
-    let alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
+    let mut alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
+    let irq = spec
+        .irq
+        .then(|| Arc::new(Irq::new(alloc.ctx(spec.writer_cpu()))));
+    if let Some(irq) = &irq {
+        alloc.set_irq(irq.clone());
+    }
+    let alloc = alloc;
     let shared = Shared::default();
     let total_pages = alloc.mm.mem_map.len() as f64;
     let ring_len =
@@ -218,7 +226,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
     let barrier = Barrier::new(spec.readers + 2);
     let pin = spec.pin && !cores.is_empty();
 
-    let (outs, writer, measured_s, per_reader, stall_report) = std::thread::scope(|s| {
+    let (outs, mut writer, measured_s, per_reader, stall_report) = std::thread::scope(|s| {
         let readers: Vec<_> = (0..spec.readers)
             .map(|i| {
                 let (alloc, shared, progress, barrier) = (&alloc, &shared, &progress[i], &barrier);
@@ -332,6 +340,10 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
         locked_passes += o.probe.locked_passes;
     }
     stats.isolated_allocs += alloc.mm.buddy_isolated_allocs();
+    if let Some(irq) = &irq {
+        writer.irq = irq.stats();
+        stats.bad_pages += irq.bad_pages();
+    }
     let pages = alloc.mm.check(&held);
     let logical = std::thread::available_parallelism()
         .map(|n| n.get())

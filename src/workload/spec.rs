@@ -86,6 +86,10 @@ pub struct CellSpec {
     pub pin: bool,
     /// PREEMPT_RT semantics for guards that honour it.
     pub rt: bool,
+    /// The interrupt model (`workload::irq`): every rebuild raises an
+    /// interrupt on the writer's CPU inside its write section.
+    #[serde(default)]
+    pub irq: bool,
     pub seed: u64,
     pub repeat: usize,
 }

@@ -14,6 +14,7 @@
 
 use crate::guard;
 use crate::mm::alloc::Scope;
+use crate::workload::irq::IRQ_DEADLOCK_BOUND;
 use crate::workload::reader::XorShift;
 use crate::workload::runner::CellResult;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -49,6 +50,15 @@ pub fn random_cell(rng: &mut XorShift, guards: &[String], cpus: usize, index: us
         writer_rate_hz
     };
     let nodes = [1, 1, 2, 4][pick(rng, 4)];
+    // Interrupts in the write section; where the guard deadlocks, each
+    // rebuild then lasts the deadlock bound, so the writer is held to a
+    // rate that leaves it outside its section at least half the time.
+    let irq = writer != WriterMode::None && pick(rng, 4) == 0;
+    let writer_rate_hz = if irq {
+        writer_rate_hz.min(0.5 / IRQ_DEADLOCK_BOUND.as_secs_f64())
+    } else {
+        writer_rate_hz
+    };
     CellSpec {
         guard,
         scope,
@@ -67,6 +77,7 @@ pub fn random_cell(rng: &mut XorShift, guards: &[String], cpus: usize, index: us
         warmup_s: 0.05,
         pin: true,
         rt: pick(rng, 4) == 0,
+        irq,
         seed: rng.next_u64(),
         repeat: index,
     }
@@ -99,6 +110,11 @@ pub struct Totals {
     pub offlines: u64,
     pub onlines: u64,
     pub false_ooms_expected: u64,
+    /// Interrupts in the write section, and those the guard would have
+    /// deadlocked on (detected and bounded; expected for guards whose
+    /// writer does not mask interrupts).
+    pub irqs: u64,
+    pub irq_deadlocks: u64,
     /// Slowest and fastest reader seen, allocations per second.
     pub reader_min: f64,
     pub reader_max: f64,
@@ -112,6 +128,8 @@ impl Totals {
         self.rebuilds += cell.writer.rebuilds;
         self.offlines += cell.writer.offlines;
         self.onlines += cell.writer.onlines;
+        self.irqs += cell.writer.irq.irqs;
+        self.irq_deadlocks += cell.writer.irq.irq_deadlocks;
         if guard::find(&cell.spec.guard).is_some_and(|g| !g.prevents_false_oom) {
             self.false_ooms_expected += cell.stats.false_ooms;
         }
@@ -128,6 +146,7 @@ impl Totals {
              Reads: {} allocations; per reader min {:.0}/s max {:.0}/s\n\
              Writes: {} rebuilds, {} offlines, {} onlines\n\
              False OOMs from guards without the fix (expected): {}\n\
+             Interrupts in the write section: {}, deadlocks detected (bounded): {}\n\
              {}\n",
             self.cells,
             self.failures.len(),
@@ -138,6 +157,8 @@ impl Totals {
             self.offlines,
             self.onlines,
             self.false_ooms_expected,
+            self.irqs,
+            self.irq_deadlocks,
             if self.failures.is_empty() {
                 "SUCCESS".to_string()
             } else {

@@ -9,6 +9,7 @@ use crate::mm::alloc::Allocator;
 use crate::mm::hotplug::HotplugError;
 use crate::mm::zone::ZoneType;
 use crate::primitive::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::workload::irq::IrqStats;
 use crate::workload::spec::{CellSpec, WriterMode};
 use crossbeam_utils::CachePadded;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,10 @@ pub struct WriterStats {
     pub publish_ns: HistSummary,
     /// Rebuilds that waited longer than the stall threshold (10 ms).
     pub writer_stalls: u64,
+    /// `--irq`: the interrupts raised inside the rebuilds (keys `irqs`,
+    /// `irq_deferred`, ...; all zero without it, and in older files).
+    #[serde(flatten)]
+    pub irq: IrqStats,
 }
 
 pub fn run_writer<G: ZonelistGuard>(
