@@ -100,7 +100,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "1")]
     seed: u64,
     /// Results file to write (the default also gets a timestamped copy,
-    /// results/run-<time>.json).
+    /// `results/run-<time>.json`).
     #[arg(long, default_value = "results/latest.json")]
     out: PathBuf,
     /// The contention sweep: every guard x readers 1..=CPUs and 2 x CPUs x
@@ -617,7 +617,7 @@ fn print_table(o: &mut String, cells: &[CellResult]) {
     );
     for c in cells {
         outln!(
-        o,
+            o,
             "{:<17} {:<11} {:<14} {:>3} {:>3} {:>11.0} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}{}",
             c.spec.guard,
             c.spec.scope.name(),

@@ -118,6 +118,8 @@ pub struct Totals {
     /// Slowest and fastest reader seen, allocations per second.
     pub reader_min: f64,
     pub reader_max: f64,
+    /// The cell (index) of the slowest reader.
+    pub reader_min_cell: usize,
     pub failures: Vec<String>,
 }
 
@@ -135,6 +137,7 @@ impl Totals {
         }
         if self.cells == 1 || cell.allocs_per_sec_min_reader < self.reader_min {
             self.reader_min = cell.allocs_per_sec_min_reader;
+            self.reader_min_cell = cell.spec.repeat;
         }
         self.reader_max = self.reader_max.max(cell.allocs_per_sec_max_reader);
     }
@@ -143,7 +146,7 @@ impl Totals {
     pub fn summary(&self, seed: u64, elapsed_s: f64) -> String {
         format!(
             "zonebench torture: seed {seed}, {elapsed_s:.1} s, {} cells, {} failures\n\
-             Reads: {} allocations; per reader min {:.0}/s max {:.0}/s\n\
+             Reads: {} allocations; per reader min {:.0}/s (cell {}) max {:.0}/s\n\
              Writes: {} rebuilds, {} offlines, {} onlines\n\
              False OOMs from guards without the fix (expected): {}\n\
              Interrupts in the write section: {}, deadlocks detected (bounded): {}\n\
@@ -152,6 +155,7 @@ impl Totals {
             self.failures.len(),
             self.allocs,
             self.reader_min,
+            self.reader_min_cell,
             self.reader_max,
             self.rebuilds,
             self.offlines,
