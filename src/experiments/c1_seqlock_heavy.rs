@@ -7,6 +7,7 @@
 
 use super::{per_sec, rates_differ, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::mm::alloc::Scope;
+use crate::results::repeats::Repeats;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 pub struct C1;
@@ -33,18 +34,17 @@ impl Experiment for C1 {
             cells.of(&spec(plan, "seqcount")),
             cells.of(&spec(plan, "seqlock")),
         );
-        let write = |g: &super::Group<'_>| {
-            g.mean(|c| c.writer.lock_wait_ns.mean + c.writer.critical_ns.mean)
-        };
-        let read = ratio(lock.rate(), count.rate());
+        let write =
+            |g: &Repeats<'_>| g.mean(|c| c.writer.lock_wait_ns.mean + c.writer.critical_ns.mean);
+        let read = ratio(lock.allocs_per_sec(), count.allocs_per_sec());
         let differ = rates_differ(&lock, &count);
         let wr = ratio(write(&lock), write(&count));
         let numbers = vec![
             format!(
                 "read side, {} readers at every-alloc scope: seqlock {} vs seqcount {} ({:.0}%{})",
                 plan.cpus,
-                per_sec(lock.rate()),
-                per_sec(count.rate()),
+                per_sec(lock.allocs_per_sec()),
+                per_sec(count.allocs_per_sec()),
                 read * 100.0,
                 if differ { ", significant" } else { ", within noise" }
             ),

@@ -39,9 +39,9 @@ impl Experiment for C3 {
             );
             numbers.push(format!(
                 "{r} readers: seqlock-excl {} vs seqcount {} ({:.0}%); writer lock wait p99 {} vs {} ns",
-                per_sec(x.rate()),
-                per_sec(c.rate()),
-                ratio(x.rate(), c.rate()) * 100.0,
+                per_sec(x.allocs_per_sec()),
+                per_sec(c.allocs_per_sec()),
+                ratio(x.allocs_per_sec(), c.allocs_per_sec()) * 100.0,
                 x.max(|c| c.writer.lock_wait_ns.p99),
                 c.max(|c| c.writer.lock_wait_ns.p99),
             ));
@@ -51,7 +51,7 @@ impl Experiment for C3 {
             cells.of(&spec(plan, "seqcount", n)),
             cells.of(&spec(plan, "seqlock-excl", n)),
         );
-        let share = ratio(x.rate(), c.rate());
+        let share = ratio(x.allocs_per_sec(), c.allocs_per_sec());
         let verdict = if n < 2 {
             Verdict::NotSettled("one CPU: readers cannot block each other".into())
         } else if c.is_empty() || x.is_empty() {

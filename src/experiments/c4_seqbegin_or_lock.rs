@@ -51,7 +51,7 @@ impl Experiment for C4 {
             );
             let locked = s.sum(|c| c.locked_passes);
             let sections = s.sum(|c| c.stats.sections);
-            let share = ratio(s.rate(), c.rate());
+            let share = ratio(s.allocs_per_sec(), c.allocs_per_sec());
             let differ = rates_differ(&s, &c);
             locked_any |= locked > 0;
             light_everywhere &= share >= 0.95;
@@ -62,8 +62,8 @@ impl Experiment for C4 {
                 "rebuilds at {:.0} Hz: {locked} locked passes ({:.1} per million sections); {} vs seqcount {} ({:.0}%{})",
                 rate,
                 ratio(locked as f64 * 1e6, sections as f64),
-                per_sec(s.rate()),
-                per_sec(c.rate()),
+                per_sec(s.allocs_per_sec()),
+                per_sec(c.allocs_per_sec()),
                 share * 100.0,
                 if differ { ", significant" } else { "" }
             ));

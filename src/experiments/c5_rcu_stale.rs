@@ -56,7 +56,7 @@ impl Experiment for C5 {
                 (
                     grp.sum(|c| c.stats.false_ooms),
                     ratio(stale, grp.sum(|c| c.stats.sections) as f64),
-                    grp.rate(),
+                    grp.allocs_per_sec(),
                 )
             })
             .collect();

@@ -10,6 +10,7 @@
 
 use super::{per_sec, rates_differ, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::mm::alloc::Scope;
+use crate::results::repeats::Repeats;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 pub struct C6;
@@ -51,24 +52,24 @@ impl Experiment for C6 {
             cells.of(&rt(plan, "seqcount")),
             cells.of(&rt(plan, "seqcount-spinlock")),
         );
-        let share = ratio(s.rate(), c.rate());
-        let rt_share = ratio(rs.rate(), rc.rate());
-        let stall_per_s = |g: &super::Group<'_>| {
+        let share = ratio(s.allocs_per_sec(), c.allocs_per_sec());
+        let rt_share = ratio(rs.allocs_per_sec(), rc.allocs_per_sec());
+        let stall_per_s = |g: &Repeats<'_>| {
             g.mean(|c| c.reader_stall_ns.total as f64 / c.measured_s.max(1e-9) / 1e6)
         };
         let numbers = vec![
             format!(
                 "without --rt, {} readers: seqcount-spinlock {} vs seqcount {} ({:.0}%)",
                 plan.cpus,
-                per_sec(s.rate()),
-                per_sec(c.rate()),
+                per_sec(s.allocs_per_sec()),
+                per_sec(c.allocs_per_sec()),
                 share * 100.0
             ),
             format!(
                 "--rt, {} readers, writer holds 200 us: seqcount-spinlock {} vs seqcount {} ({:.0}%)",
                 2 * plan.cpus,
-                per_sec(rs.rate()),
-                per_sec(rc.rate()),
+                per_sec(rs.allocs_per_sec()),
+                per_sec(rc.allocs_per_sec()),
                 rt_share * 100.0
             ),
             format!(

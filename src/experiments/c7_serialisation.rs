@@ -47,8 +47,8 @@ impl Experiment for C7 {
         let mut figures: Vec<(&str, f64)> = ALL
             .iter()
             .map(|g| {
-                let one = cells.of(&spec(plan, g.name, 1)).rate();
-                let many = cells.of(&spec(plan, g.name, n)).rate();
+                let one = cells.of(&spec(plan, g.name, 1)).allocs_per_sec();
+                let many = cells.of(&spec(plan, g.name, n)).allocs_per_sec();
                 (g.name, ratio(many, n as f64 * one))
             })
             .collect();

@@ -8,6 +8,7 @@
 
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::mm::alloc::Scope;
+use crate::results::repeats::Repeats;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 pub struct C8;
@@ -34,7 +35,7 @@ impl Experiment for C8 {
             cells.of(&spec(plan, "seqcount")),
             cells.of(&spec(plan, "latch")),
         );
-        let crit = |g: &super::Group<'_>| g.mean(|c| c.writer.critical_ns.mean);
+        let crit = |g: &Repeats<'_>| g.mean(|c| c.writer.critical_ns.mean);
         let (latch_stall, count_stall) = (
             l.sum(|c| c.reader_stall_ns.total),
             c.sum(|c| c.reader_stall_ns.total),
@@ -51,9 +52,9 @@ impl Experiment for C8 {
             ),
             format!(
                 "throughput: latch {} vs seqcount {} ({:.0}%)",
-                per_sec(l.rate()),
-                per_sec(c.rate()),
-                ratio(l.rate(), c.rate()) * 100.0
+                per_sec(l.allocs_per_sec()),
+                per_sec(c.allocs_per_sec()),
+                ratio(l.allocs_per_sec(), c.allocs_per_sec()) * 100.0
             ),
         ];
         let verdict = if l.is_empty() || c.is_empty() {

@@ -19,8 +19,9 @@ pub mod c6_seqcount_spinlock;
 pub mod c7_serialisation;
 pub mod c8_latch;
 
-use crate::metrics::stats::{hmean, mean, significant};
+use crate::metrics::stats::significant;
 use crate::mm::alloc::Scope;
+use crate::results::repeats::Repeats;
 use crate::workload::runner::CellResult;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 use serde::{Deserialize, Serialize};
@@ -180,64 +181,23 @@ pub struct Cells<'a>(pub &'a [CellResult]);
 
 impl<'a> Cells<'a> {
     /// Every repeat of the cell `spec` describes (repeat and seed ignored).
-    pub fn of(&self, spec: &CellSpec) -> Group<'a> {
+    pub fn of(&self, spec: &CellSpec) -> Repeats<'a> {
         let key = |c: &CellSpec| CellSpec {
             repeat: 0,
             seed: 0,
             ..c.clone()
         };
         let want = key(spec);
-        Group(self.0.iter().filter(|c| key(&c.spec) == want).collect())
-    }
-}
-
-/// The repeats of one cell.
-pub struct Group<'a>(pub Vec<&'a CellResult>);
-
-impl Group<'_> {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Per repeat, `f` of the cell.
-    pub fn each(&self, f: impl Fn(&CellResult) -> f64) -> Vec<f64> {
-        self.0.iter().map(|c| f(c)).collect()
-    }
-
-    /// Harmonic mean of the repeats' allocs/s (0 with none).
-    pub fn rate(&self) -> f64 {
-        let r = self.each(|c| c.allocs_per_sec);
-        if r.is_empty() {
-            0.0
-        } else {
-            hmean(&r)
-        }
-    }
-
-    /// Arithmetic mean of `f` over the repeats (0 with none).
-    pub fn mean(&self, f: impl Fn(&CellResult) -> f64) -> f64 {
-        let v = self.each(f);
-        if v.is_empty() {
-            0.0
-        } else {
-            mean(&v)
-        }
-    }
-
-    /// Sum of a counter over the repeats.
-    pub fn sum(&self, f: impl Fn(&CellResult) -> u64) -> u64 {
-        self.0.iter().map(|c| f(c)).sum()
-    }
-
-    /// Largest `f` over the repeats.
-    pub fn max(&self, f: impl Fn(&CellResult) -> u64) -> u64 {
-        self.0.iter().map(|c| f(c)).max().unwrap_or(0)
+        Repeats(self.0.iter().filter(|c| key(&c.spec) == want).collect())
     }
 }
 
 /// Whether two groups' throughputs differ significantly (Welch, 95%).
-pub fn rates_differ(a: &Group<'_>, b: &Group<'_>) -> bool {
-    significant(&a.each(|c| c.allocs_per_sec), &b.each(|c| c.allocs_per_sec))
+pub fn rates_differ(a: &Repeats<'_>, b: &Repeats<'_>) -> bool {
+    significant(
+        &a.values(|c| c.allocs_per_sec),
+        &b.values(|c| c.allocs_per_sec),
+    )
 }
 
 /// `a / b`, 0 when `b` is 0.

@@ -28,6 +28,7 @@ mod writer_stall;
 
 use crate::metrics::HistSummary;
 use crate::mm::alloc::Scope;
+use crate::results::repeats::Repeats;
 use crate::results::schema::ResultsFile;
 use crate::workload::runner::CellResult;
 use crate::workload::spec::{Pressure, WriterMode};
@@ -244,7 +245,7 @@ struct Group<'a> {
     /// 0 without a writer (its rate means nothing then).
     rate_hz: f64,
     readers: usize,
-    cells: Vec<&'a CellResult>,
+    cells: Repeats<'a>,
 }
 
 impl<'a> Group<'a> {
@@ -259,7 +260,7 @@ impl<'a> Group<'a> {
             writer: c.spec.writer,
             rate_hz,
             readers: c.spec.readers,
-            cells: Vec::new(),
+            cells: Repeats::default(),
         }
     }
 
@@ -277,37 +278,18 @@ impl<'a> Group<'a> {
             && self.readers == p.readers
     }
 
-    /// The finite values of `f` over the repeats.
-    fn values(&self, f: impl Fn(&CellResult) -> f64) -> Vec<f64> {
-        self.cells
-            .iter()
-            .map(|c| f(c))
-            .filter(|v| v.is_finite())
-            .collect()
-    }
-
     /// Harmonic mean over the repeats (NaN if none is finite).
     fn rate(&self, f: impl Fn(&CellResult) -> f64) -> f64 {
-        let xs = self.values(f);
-        if xs.is_empty() {
-            f64::NAN
-        } else {
-            crate::metrics::stats::hmean(&xs)
-        }
+        self.cells.rate(f)
     }
 
     /// Arithmetic mean over the repeats (NaN if none is finite).
     fn mean(&self, f: impl Fn(&CellResult) -> f64) -> f64 {
-        let xs = self.values(f);
-        if xs.is_empty() {
-            f64::NAN
-        } else {
-            crate::metrics::stats::mean(&xs)
-        }
+        self.cells.mean(f)
     }
 
     fn sum(&self, f: impl Fn(&CellResult) -> u64) -> u64 {
-        self.cells.iter().fold(0u64, |a, c| a.saturating_add(f(c)))
+        self.cells.sum(f)
     }
 
     fn oversubscribed(&self) -> bool {
@@ -436,7 +418,7 @@ impl<'a> Index<'a> {
             match groups.iter_mut().find(|g| g.same_key(&key)) {
                 Some(g) => g.cells.push(c),
                 None => groups.push(Group {
-                    cells: vec![c],
+                    cells: Repeats(vec![c]),
                     ..key
                 }),
             }

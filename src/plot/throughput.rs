@@ -91,7 +91,7 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
                     .iter()
                     .filter(|g| g.writer == writer && g.rate_hz.to_bits() == rate_hz.to_bits())
                     .filter_map(|g| {
-                        let samples = g.values(|c| c.allocs_per_sec);
+                        let samples = g.cells.values(|c| c.allocs_per_sec);
                         let hmean = g.rate(|c| c.allocs_per_sec);
                         if !hmean.is_finite() {
                             return None;

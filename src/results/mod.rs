@@ -4,6 +4,7 @@
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod io;
+pub mod repeats;
 pub mod schema;
 
 pub use schema::{Meta, ResultsFile, SCHEMA};

@@ -149,7 +149,8 @@ pub struct RepeatSummary {
 impl RepeatSummary {
     /// Group `cells` by everything but the repeat, in first-seen order.
     pub fn of(cells: &[CellResult]) -> Vec<RepeatSummary> {
-        use crate::metrics::stats::{ci95_half_width, hmean, mean};
+        use crate::metrics::stats::ci95_half_width;
+        use crate::results::repeats::Repeats;
         let key = |c: &CellResult| {
             (
                 c.spec.guard.clone(),
@@ -167,11 +168,11 @@ impl RepeatSummary {
         }
         keys.into_iter()
             .map(|k| {
-                let group: Vec<&CellResult> = cells.iter().filter(|c| key(c) == k).collect();
-                let rates: Vec<f64> = group.iter().map(|c| c.allocs_per_sec).collect();
-                let p50: Vec<f64> = group.iter().map(|c| c.read_latency_ns.p50 as f64).collect();
+                let group = Repeats(cells.iter().filter(|c| key(c) == k).collect());
+                let rates = group.values(|c| c.allocs_per_sec);
+                let p50 = group.values(|c| c.read_latency_ns.p50 as f64);
                 let ci = |xs: &[f64]| Some(ci95_half_width(xs)).filter(|v| v.is_finite());
-                let lat_p50_mean = mean(&p50);
+                let lat_p50_mean = group.mean(|c| c.read_latency_ns.p50 as f64);
                 let lat_p50_ci95 = ci(&p50);
                 let (guard, scope, writer, rate, readers) = k;
                 RepeatSummary {
@@ -181,7 +182,7 @@ impl RepeatSummary {
                     writer_rate_hz: f64::from_bits(rate),
                     readers,
                     repeats: group.len(),
-                    allocs_per_sec_hmean: hmean(&rates),
+                    allocs_per_sec_hmean: group.allocs_per_sec(),
                     allocs_per_sec_ci95: ci(&rates),
                     lat_p50_mean,
                     lat_p50_ci95,

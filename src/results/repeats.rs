@@ -1,0 +1,71 @@
+//! The repeats of one cell, and how they combine (DESIGN section 6):
+//! rates by harmonic mean, times by arithmetic mean, counters by sum. The
+//! plots, the claims and the summaries combine repeats through this one
+//! type.
+
+use crate::metrics::stats::{hmean, mean};
+use crate::workload::runner::CellResult;
+use std::ops::{Deref, DerefMut};
+
+/// Every repeat of one cell (or any set of cells combined alike).
+#[derive(Debug, Clone, Default)]
+pub struct Repeats<'a>(pub Vec<&'a CellResult>);
+
+impl<'a> Deref for Repeats<'a> {
+    type Target = Vec<&'a CellResult>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl DerefMut for Repeats<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Repeats<'_> {
+    /// The finite values of `f`, one per repeat.
+    pub fn values(&self, f: impl Fn(&CellResult) -> f64) -> Vec<f64> {
+        self.0
+            .iter()
+            .map(|c| f(c))
+            .filter(|v| v.is_finite())
+            .collect()
+    }
+
+    /// Harmonic mean of a rate over the repeats (NaN if none is finite).
+    pub fn rate(&self, f: impl Fn(&CellResult) -> f64) -> f64 {
+        let xs = self.values(f);
+        if xs.is_empty() {
+            f64::NAN
+        } else {
+            hmean(&xs)
+        }
+    }
+
+    /// Harmonic mean of the allocations per second.
+    pub fn allocs_per_sec(&self) -> f64 {
+        self.rate(|c| c.allocs_per_sec)
+    }
+
+    /// Arithmetic mean over the repeats (NaN if none is finite).
+    pub fn mean(&self, f: impl Fn(&CellResult) -> f64) -> f64 {
+        let xs = self.values(f);
+        if xs.is_empty() {
+            f64::NAN
+        } else {
+            mean(&xs)
+        }
+    }
+
+    /// Total of a counter over the repeats (saturating).
+    pub fn sum(&self, f: impl Fn(&CellResult) -> u64) -> u64 {
+        self.0.iter().fold(0u64, |a, c| a.saturating_add(f(c)))
+    }
+
+    /// Largest value of a counter over the repeats (0 with none).
+    pub fn max(&self, f: impl Fn(&CellResult) -> u64) -> u64 {
+        self.0.iter().map(|c| f(c)).max().unwrap_or(0)
+    }
+}
