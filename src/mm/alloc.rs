@@ -799,6 +799,7 @@ impl<G: ZonelistGuard> Allocator<G> {
         self.writer_in_section.store(true, Ordering::Relaxed);
         // A latch runs the build twice: one interrupt per rebuild.
         let raised = Cell::new(false);
+        let cut_short = Cell::new(false);
         self.guard.rebuild(&writer, &|zl| {
             // Ground truth moves when the write protocol actually runs (a
             // lock guard's writer may first wait for its readers): from here
@@ -817,7 +818,11 @@ impl<G: ZonelistGuard> Allocator<G> {
             // is being torn down (a stalled cell).
             let t = Instant::now();
             // Relaxed: a flag polled in a loop; it publishes nothing.
-            while t.elapsed() < hold && !self.abort_hold.load(Ordering::Relaxed) {
+            while t.elapsed() < hold {
+                if self.abort_hold.load(Ordering::Relaxed) {
+                    cut_short.set(true);
+                    break;
+                }
                 std::hint::spin_loop();
             }
         });
@@ -832,9 +837,13 @@ impl<G: ZonelistGuard> Allocator<G> {
         if let Some(irq) = &self.irq {
             irq.section_end(self);
         }
-        self.writer_times
-            .lock()
-            .record(start, writer.marks(), end, self.cfg.writer_stall_ns);
+        // A rebuild whose hold the teardown cut short did not last what
+        // was asked: its times would understate the section.
+        if !cut_short.get() {
+            self.writer_times
+                .lock()
+                .record(start, writer.marks(), end, self.cfg.writer_stall_ns);
+        }
     }
 
     /// Record which zones generation `gen` populates (idempotent: a latch
