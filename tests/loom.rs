@@ -177,7 +177,13 @@ models! {
     seqbegin_or_lock_rt: "seqbegin-or-lock", Validated, rt: true;
     seqbegin_or_lock_locked_pass: "seqbegin-or-lock", Validated, retry: true;
     seqcount_spinlock: "seqcount-spinlock", Validated;
+    seqcount_spinlock_rt: "seqcount-spinlock", Validated, rt: true;
     latch: "latch", Validated;
+    rwlock: "rwlock", Validated;
+    rcu: "rcu", Snapshot;
+    rcu_recheck: "rcu-recheck", Snapshot;
+    epoch: "epoch", Snapshot;
+    seqlock_crate: "seqlock-crate", Snapshot;
 }
 
 #[test]
@@ -188,5 +194,8 @@ fn every_guard_is_modelled() {
         .map(|g| g.name)
         .filter(|name| !MODELLED.contains(name))
         .collect();
-    assert!(missing.is_empty(), "guards without a loom model: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "guards without a loom model: {missing:?}"
+    );
 }

@@ -19,13 +19,14 @@
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
-use crossbeam_epoch::{self as epoch, Atomic, Owned};
+use crate::primitive::epoch::{self, Atomic, Owned};
+use crate::primitive::Mutex;
 use std::marker::PhantomData;
 use std::sync::atomic::Ordering;
 
 pub struct Epoch {
     current: Atomic<Zonelists>,
-    writer: parking_lot::Mutex<()>,
+    writer: Mutex<()>,
     nodes: usize,
 }
 
@@ -68,7 +69,7 @@ impl ZonelistGuard for Epoch {
         let zonelists = Zonelists::built(nodes, build);
         Epoch {
             current: Atomic::new(zonelists),
-            writer: parking_lot::Mutex::new(()),
+            writer: Mutex::new(()),
             nodes,
         }
     }

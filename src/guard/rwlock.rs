@@ -15,8 +15,8 @@
 
 use crate::guard::{GuardOpts, LockedSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
+use crate::primitive::{RwLock, RwLockReadGuard};
 use crate::sync::hardirq::{irq_deadlock, irq_time_left, IrqWait};
-use parking_lot::{RwLock, RwLockReadGuard};
 
 pub struct RwLockGuard {
     lock: RwLock<()>,

@@ -20,11 +20,12 @@ use crate::guard::{
     rt_read_begin, wait_for_mutex, GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard,
 };
 use crate::mm::zonelist::Zonelists;
+use crate::primitive::{Mutex, MutexGuard};
 use crate::sync::SeqCount;
 use crossbeam_utils::CachePadded;
 
 pub struct SeqcountSpinlock {
-    lock: parking_lot::Mutex<()>,
+    lock: Mutex<()>,
     seq: CachePadded<SeqCount>,
     zonelists: Zonelists,
     rt: bool,
@@ -34,7 +35,7 @@ impl SeqcountSpinlock {
     /// `write_seqcount_begin` .. `end` on a `seqcount_spinlock_t`: the
     /// caller proves it holds the associated lock by passing its guard
     /// (lockdep_assert_held, checked by the type system here).
-    fn write_locked(&self, _held: &parking_lot::MutexGuard<'_, ()>, build: &dyn Fn(&Zonelists)) {
+    fn write_locked(&self, _held: &MutexGuard<'_, ()>, build: &dyn Fn(&Zonelists)) {
         self.seq.write_begin();
         build(&self.zonelists);
         self.seq.write_end();
@@ -52,7 +53,7 @@ impl ZonelistGuard for SeqcountSpinlock {
     fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
         let zonelists = Zonelists::built(nodes, build);
         SeqcountSpinlock {
-            lock: parking_lot::Mutex::new(()),
+            lock: Mutex::new(()),
             seq: CachePadded::new(SeqCount::new()),
             zonelists,
             rt: opts.rt,

@@ -35,7 +35,7 @@ use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard
 use crate::mm::zone::MAX_NR_ZONES;
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::mm::MAX_NUMNODES;
-use seqlock::SeqLock;
+use crate::primitive::SeqLock;
 use std::cell::OnceCell;
 
 const SMALL: usize = 16;
