@@ -1,6 +1,12 @@
 //! The atomics every shared structure is built from, swapped for loom's under
 //! `--cfg loom` (the crossbeam pattern), so the guard protocols can be model
 //! checked without touching their source.
+//!
+//! The third-party primitives some guards use (parking_lot's locks, arc-swap,
+//! crossbeam-epoch, the seqlock crate) are reached through names here too:
+//! plain re-exports normally, loom-aware stand-ins with the same contract
+//! under `--cfg loom` (see below), so `tests/loom.rs` checks each guard's own
+//! protocol rather than those crates' internals.
 
 #[cfg(not(loom))]
 pub(crate) mod sync {

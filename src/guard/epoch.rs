@@ -16,6 +16,11 @@
 //! callbacks run in softirq or rcuo kthreads; with one rebuild per writer
 //! period there is little garbage, so the effect is small, and it is part of
 //! what a Rust user of this crate would pay.
+//!
+//! Model checking (`tests/loom.rs`): under `--cfg loom` the part of
+//! `crossbeam-epoch` used here is replaced by a stand-in over a loom
+//! `AtomicPtr` that keeps this guard's own orderings (reclamation never runs
+//! in a model), and the writers' mutex by loom's (`crate::primitive`).
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};

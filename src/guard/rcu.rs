@@ -24,6 +24,11 @@
 //! Simplification: arc-swap's reference counting frees an old zonelist
 //! promptly rather than after a grace period; `epoch` models deferred
 //! reclamation.
+//!
+//! Model checking (`tests/loom.rs`): under `--cfg loom` `ArcSwap` and the
+//! writers' `parking_lot::Mutex` are replaced by stand-ins with the same
+//! contract (`crate::primitive`), so loom checks this guard's protocol
+//! (build aside, publish, bump the generation), not arc-swap's internals.
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};

@@ -15,6 +15,10 @@
 //! (it spins briefly, then parks, like an rt_mutex); without `--rt` readers
 //! never touch it, so the read side equals `seqcount`'s and only the writer's
 //! lock differs.
+//!
+//! Model checking (`tests/loom.rs`): under `--cfg loom` the
+//! `parking_lot::Mutex` is replaced by a stand-in with the same contract
+//! (`crate::primitive`), so the `--rt` read side can wait on it in a model.
 
 use crate::guard::{
     rt_read_begin, wait_for_mutex, GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard,
