@@ -16,16 +16,22 @@
 //! callbacks run in softirq or rcuo kthreads; with one rebuild per writer
 //! period there is little garbage, so the effect is small, and it is part of
 //! what a Rust user of this crate would pay.
+//!
+//! Model checking (`tests/loom.rs`): under `--cfg loom` the part of
+//! `crossbeam-epoch` used here is replaced by a stand-in over a loom
+//! `AtomicPtr` that keeps this guard's own orderings (reclamation never runs
+//! in a model), and the writers' mutex by loom's (`crate::primitive`).
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
-use crossbeam_epoch::{self as epoch, Atomic, Owned};
+use crate::primitive::epoch::{self, Atomic, Owned};
+use crate::primitive::Mutex;
 use std::marker::PhantomData;
 use std::sync::atomic::Ordering;
 
 pub struct Epoch {
     current: Atomic<Zonelists>,
-    writer: parking_lot::Mutex<()>,
+    writer: Mutex<()>,
     nodes: usize,
 }
 
@@ -68,7 +74,7 @@ impl ZonelistGuard for Epoch {
         let zonelists = Zonelists::built(nodes, build);
         Epoch {
             current: Atomic::new(zonelists),
-            writer: parking_lot::Mutex::new(()),
+            writer: Mutex::new(()),
             nodes,
         }
     }

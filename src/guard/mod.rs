@@ -291,7 +291,7 @@ impl<H> ReadSection for LockedSection<'_, H> {
 /// Take and release `lock` (a PREEMPT_RT reader waiting for the writer that
 /// holds it). In interrupt context the wait is bounded (`sync::hardirq`):
 /// a handler on the CPU of the writer holding the lock would wait forever.
-pub fn wait_for_mutex(lock: &parking_lot::Mutex<()>) {
+pub(crate) fn wait_for_mutex(lock: &crate::primitive::Mutex<()>) {
     match irq_time_left() {
         None => drop(lock.lock()),
         Some(left) => match lock.try_lock_for(left) {

@@ -24,25 +24,30 @@
 //! Simplification: arc-swap's reference counting frees an old zonelist
 //! promptly rather than after a grace period; `epoch` models deferred
 //! reclamation.
+//!
+//! Model checking (`tests/loom.rs`): under `--cfg loom` `ArcSwap` and the
+//! writers' `parking_lot::Mutex` are replaced by stand-ins with the same
+//! contract (`crate::primitive`), so loom checks this guard's protocol
+//! (build aside, publish, bump the generation), not arc-swap's internals.
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::sync::atomic::{AtomicU64, Ordering};
-use arc_swap::{ArcSwap, Guard};
+use crate::primitive::{ArcCell, ArcCellGuard, Mutex};
 use crossbeam_utils::CachePadded;
 use std::sync::Arc;
 
 /// RCU zonelists; `RECHECK` adds the generation check of `rcu-recheck`.
 pub struct Rcu<const RECHECK: bool> {
-    current: ArcSwap<Zonelists>,
+    current: ArcCell<Zonelists>,
     /// Bumped after every publish; read only by `rcu-recheck` sections.
     generation: CachePadded<AtomicU64>,
-    writer: parking_lot::Mutex<()>,
+    writer: Mutex<()>,
     nodes: usize,
 }
 
 /// A pinned snapshot of the zonelists.
-pub struct RcuView(Guard<Arc<Zonelists>>);
+pub struct RcuView(ArcCellGuard<Zonelists>);
 
 impl ZonelistView for RcuView {
     #[inline]
@@ -87,9 +92,9 @@ impl<const RECHECK: bool> ZonelistGuard for Rcu<RECHECK> {
     fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
         let zonelists = Zonelists::built(nodes, build);
         Rcu {
-            current: ArcSwap::from_pointee(zonelists),
+            current: ArcCell::from_pointee(zonelists),
             generation: CachePadded::new(AtomicU64::new(0)),
-            writer: parking_lot::Mutex::new(()),
+            writer: Mutex::new(()),
             nodes,
         }
     }

@@ -8,7 +8,8 @@
 //! walk it; `need_retry` is "the generation moved", so a slowpath that would
 //! fail on an old snapshot restarts on the new one. Write protocol: as `rcu`,
 //! then bump the generation (Release). The common path costs one extra load
-//! of a line that changes only on rebuilds. Simplifications: those of `rcu`.
+//! of a line that changes only on rebuilds. Simplifications: those of `rcu`
+//! (loom stand-ins included).
 
 use crate::guard::rcu::Rcu;
 

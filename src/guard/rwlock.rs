@@ -12,11 +12,16 @@
 //! (it parks waiters and is fair to writers, where `rwlock_t` spins and lets
 //! readers in while a writer waits); both write the lock word on every read
 //! acquisition, which is what dominates the read side measured here.
+//!
+//! Model checking (`tests/loom.rs`): under `--cfg loom` the
+//! `parking_lot::RwLock` is replaced by a stand-in with the same contract
+//! (`crate::primitive`), so loom checks this guard's protocol, not the
+//! crate's internals.
 
 use crate::guard::{GuardOpts, LockedSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
+use crate::primitive::{RwLock, RwLockReadGuard};
 use crate::sync::hardirq::{irq_deadlock, irq_time_left, IrqWait};
-use parking_lot::{RwLock, RwLockReadGuard};
 
 pub struct RwLockGuard {
     lock: RwLock<()>,

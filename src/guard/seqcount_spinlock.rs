@@ -15,16 +15,21 @@
 //! (it spins briefly, then parks, like an rt_mutex); without `--rt` readers
 //! never touch it, so the read side equals `seqcount`'s and only the writer's
 //! lock differs.
+//!
+//! Model checking (`tests/loom.rs`): under `--cfg loom` the
+//! `parking_lot::Mutex` is replaced by a stand-in with the same contract
+//! (`crate::primitive`), so the `--rt` read side can wait on it in a model.
 
 use crate::guard::{
     rt_read_begin, wait_for_mutex, GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard,
 };
 use crate::mm::zonelist::Zonelists;
+use crate::primitive::{Mutex, MutexGuard};
 use crate::sync::SeqCount;
 use crossbeam_utils::CachePadded;
 
 pub struct SeqcountSpinlock {
-    lock: parking_lot::Mutex<()>,
+    lock: Mutex<()>,
     seq: CachePadded<SeqCount>,
     zonelists: Zonelists,
     rt: bool,
@@ -34,7 +39,7 @@ impl SeqcountSpinlock {
     /// `write_seqcount_begin` .. `end` on a `seqcount_spinlock_t`: the
     /// caller proves it holds the associated lock by passing its guard
     /// (lockdep_assert_held, checked by the type system here).
-    fn write_locked(&self, _held: &parking_lot::MutexGuard<'_, ()>, build: &dyn Fn(&Zonelists)) {
+    fn write_locked(&self, _held: &MutexGuard<'_, ()>, build: &dyn Fn(&Zonelists)) {
         self.seq.write_begin();
         build(&self.zonelists);
         self.seq.write_end();
@@ -52,7 +57,7 @@ impl ZonelistGuard for SeqcountSpinlock {
     fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
         let zonelists = Zonelists::built(nodes, build);
         SeqcountSpinlock {
-            lock: parking_lot::Mutex::new(()),
+            lock: Mutex::new(()),
             seq: CachePadded::new(SeqCount::new()),
             zonelists,
             rt: opts.rt,

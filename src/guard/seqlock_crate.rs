@@ -30,12 +30,17 @@
 //! probe (this guard reports 0 stall and 0 retries, an artifact); and its
 //! copy is a volatile read racing the writer, which the crate accepts and
 //! the Rust memory model does not define (the other guards here use atomics).
+//!
+//! Model checking (`tests/loom.rs`): under `--cfg loom` `seqlock::SeqLock` is
+//! replaced by a stand-in with the same contract (`crate::primitive`), so
+//! loom checks this guard's protocol (copy a row, walk the copy, publish
+//! node by node), not the crate's internals.
 
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zone::MAX_NR_ZONES;
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::mm::MAX_NUMNODES;
-use seqlock::SeqLock;
+use crate::primitive::SeqLock;
 use std::cell::OnceCell;
 
 const SMALL: usize = 16;

@@ -1,0 +1,201 @@
+//! Model checking of every guard's protocol with loom (DESIGN.md section 7).
+//! Run with
+//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom`.
+//!
+//! One model per guard: node 0's zonelist starts as [MOVABLE, NORMAL] (the
+//! 2022 layout: no DMA32); one writer thread rebuilds it as an offline of
+//! the movable zone leaves it, [NORMAL]; one reader does a read section,
+//! walks entries up to the terminator and asks `need_retry`. loom explores
+//! the interleavings (and, for the atomics, the weak-memory outcomes) of the
+//! two, and each model asserts the guard's contract:
+//!
+//! * validated guards (the seqcount family, `latch`, `rwlock`): a walk whose
+//!   `need_retry` is false saw exactly the old list or exactly the new one,
+//!   never a torn or shifted one such as [MOVABLE] alone;
+//! * snapshot guards (`rcu`, `rcu-recheck`, `epoch`, `seqlock-crate`): every
+//!   walk saw one complete list, whatever `need_retry` says;
+//! * broken guards (`none`, the hidden `seqcount-noretry`): loom must find a
+//!   walk that was torn and not flagged; the test fails if it finds none.
+//!
+//! Simplifications: one node, one writer, one rebuild, one section. The
+//! exploration is bounded to a few preemptions (`LOOM_MAX_PREEMPTIONS`
+//! overrides the bound), which is enough to tear a two-entry rewrite; loom
+//! checks the guards' own protocols, and under `--cfg loom` the third-party
+//! primitives some guards use are replaced by stand-ins with the same
+//! contract (see `zonebench::primitive`).
+
+#![cfg(loom)]
+
+use loom::sync::atomic::AtomicBool;
+use loom::sync::Arc;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use zonebench::guard::{
+    dispatch, GuardOpts, GuardVisitor, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard, ALL,
+    HIDDEN,
+};
+use zonebench::mm::zone::{ZoneType, MAX_NR_ZONES};
+use zonebench::mm::zonelist::{build_zonelists_node, ZonelistView, Zonelists};
+
+/// Preemptions loom explores per execution unless `LOOM_MAX_PREEMPTIONS`
+/// says otherwise: two suffice to tear the rewrite (one before the
+/// reader's first entry, one between its entries); three also let the
+/// reader be interrupted between section begin and the walk.
+const PREEMPTION_BOUND: usize = 3;
+
+/// The one node of the model.
+const NODES: usize = 1;
+/// Node 0's zone ids (a node's zones are `nid * MAX_NR_ZONES + type`).
+const NORMAL: usize = ZoneType::Normal as usize;
+const MOVABLE: usize = ZoneType::Movable as usize;
+/// The zonelist before the offline (populated NORMAL and MOVABLE, highest
+/// type first) and after it.
+const OLD: &[usize] = &[MOVABLE, NORMAL];
+const NEW: &[usize] = &[NORMAL];
+
+/// `build_all_zonelists` for a machine whose populated zones are `zones`.
+fn build(zones: &'static [usize]) -> impl Fn(&Zonelists) {
+    move |out| build_zonelists_node(out, 0, NODES, &|zone_id| zones.contains(&zone_id))
+}
+
+/// What a guard promises a reader.
+#[derive(Clone, Copy, Debug)]
+enum Contract {
+    /// A walk that `need_retry` does not flag saw one complete list.
+    Validated,
+    /// Every walk saw one complete list.
+    Snapshot,
+    /// Broken on purpose: loom must find a torn walk that is not flagged.
+    Torn,
+}
+
+/// How one model runs a guard.
+#[derive(Clone, Copy, Debug)]
+struct Model {
+    contract: Contract,
+    /// `--rt` (PREEMPT_RT read side, for guards that honour it).
+    rt: bool,
+    /// The section is a retry pass (`read_seqbegin_or_lock` locks it).
+    retry: bool,
+}
+
+impl GuardVisitor for Model {
+    type Output = ();
+
+    fn visit<G: ZonelistGuard>(self) {
+        let mut builder = loom::model::Builder::new();
+        if std::env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
+            builder.preemption_bound = Some(PREEMPTION_BOUND);
+        }
+        builder.check(move || self.execution::<G>());
+    }
+}
+
+impl Model {
+    /// One execution: a writer thread rebuilds, this thread reads.
+    fn execution<G: ZonelistGuard>(self) {
+        let opts = GuardOpts { rt: self.rt };
+        let guard = Arc::new(G::new(NODES, &opts, &build(&[NORMAL, MOVABLE])));
+        let writer = {
+            let guard = guard.clone();
+            loom::thread::spawn(move || {
+                let irqs_disabled = AtomicBool::new(false);
+                guard.rebuild(&WriterCtx::new(&irqs_disabled), &build(&[NORMAL]));
+            })
+        };
+
+        let (seen, retry) = {
+            let section = guard.read_begin(&mut ReaderProbe::default(), self.retry);
+            // The last entry of a row is always the terminator.
+            let seen: Vec<usize> = (0..NODES * MAX_NR_ZONES + 1)
+                .map_while(|idx| section.zoneref(0, idx).zone_id())
+                .collect();
+            (seen, section.need_retry())
+        };
+        writer.join().expect("the writer does not panic");
+
+        let whole = seen == OLD || seen == NEW;
+        match self.contract {
+            Contract::Validated | Contract::Torn => assert!(
+                retry || whole,
+                "{}: the walk saw {seen:?} (neither {OLD:?} nor {NEW:?}) and need_retry is false",
+                G::NAME
+            ),
+            Contract::Snapshot => assert!(
+                whole,
+                "{}: the walk saw {seen:?}, neither {OLD:?} nor {NEW:?} (need_retry: {retry})",
+                G::NAME
+            ),
+        }
+    }
+}
+
+/// Model `guard` and assert its contract: for `Torn`, that loom finds the
+/// torn walk (the model panics).
+fn check(guard: &str, model: Model) {
+    let run = || dispatch(guard, model).unwrap_or_else(|| panic!("no guard {guard}"));
+    match model.contract {
+        Contract::Validated | Contract::Snapshot => run(),
+        Contract::Torn => {
+            let caught = catch_unwind(AssertUnwindSafe(run));
+            assert!(
+                caught.is_err(),
+                "loom found no torn walk in {guard}, which has no retry check"
+            );
+        }
+    }
+}
+
+macro_rules! models {
+    ($($test:ident: $guard:literal, $contract:ident $(, rt: $rt:literal)? $(, retry: $retry:literal)?;)*) => {
+        /// Every guard name a model covers.
+        const MODELLED: &[&str] = &[$($guard),*];
+
+        $(
+            #[test]
+            fn $test() {
+                check(
+                    $guard,
+                    Model {
+                        contract: Contract::$contract,
+                        rt: false $(|| $rt)?,
+                        retry: false $(|| $retry)?,
+                    },
+                );
+            }
+        )*
+    };
+}
+
+models! {
+    none_is_caught: "none", Torn;
+    seqcount_noretry_is_caught: "seqcount-noretry", Torn;
+    seqcount: "seqcount", Validated;
+    seqlock: "seqlock", Validated;
+    seqlock_rt: "seqlock", Validated, rt: true;
+    seqlock_excl: "seqlock-excl", Validated;
+    seqbegin_or_lock: "seqbegin-or-lock", Validated;
+    seqbegin_or_lock_rt: "seqbegin-or-lock", Validated, rt: true;
+    seqbegin_or_lock_locked_pass: "seqbegin-or-lock", Validated, retry: true;
+    seqcount_spinlock: "seqcount-spinlock", Validated;
+    seqcount_spinlock_rt: "seqcount-spinlock", Validated, rt: true;
+    latch: "latch", Validated;
+    rwlock: "rwlock", Validated;
+    rcu: "rcu", Snapshot;
+    rcu_recheck: "rcu-recheck", Snapshot;
+    epoch: "epoch", Snapshot;
+    seqlock_crate: "seqlock-crate", Snapshot;
+}
+
+#[test]
+fn every_guard_is_modelled() {
+    let missing: Vec<&str> = ALL
+        .iter()
+        .chain(HIDDEN)
+        .map(|g| g.name)
+        .filter(|name| !MODELLED.contains(name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "guards without a loom model: {missing:?}"
+    );
+}
