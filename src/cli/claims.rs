@@ -8,7 +8,7 @@ use crate::experiments::{all, judge_all, plan_cells, render_markdown, render_tex
 use crate::metrics::floor::Floors;
 use crate::results::io::check_writable;
 use crate::results::schema::{RepeatSummary, RunConfig};
-use crate::results::{Meta, ResultsFile, SCHEMA};
+use crate::results::{Meta, ResultsFile};
 use crate::workload::runner::INTERRUPTED;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -93,38 +93,30 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
     rates.sort_by(f64::total_cmp);
     rates.dedup();
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let mut file = ResultsFile {
-        schema: SCHEMA.into(),
-        meta: Meta::collect(command),
-        floors: Floors::measure(&[]),
-        config: RunConfig {
-            guards,
-            scopes,
-            readers,
-            writers,
-            writer_rates_hz: rates,
-            duration_s: plan.duration_s,
-            warmup_s: plan.warmup_s,
-            repeats: plan.repeats,
-            nodes: 1,
-            dma32_mib: 0,
-            normal_mib: 128,
-            movable_mib: 128,
-            pressure: "per claim".into(),
-            reclaim_us: 2.0,
-            writer_hold_us: 0.0,
-            pin: !args.no_pin,
-            rt: false,
-            irq: specs.iter().any(|s| s.irq),
-            seed: args.seed,
-            sweep: false,
-            quick: args.quick,
-        },
-        cells: Vec::new(),
-        summary: Vec::new(),
-        rebuild_cost: Vec::new(),
-        claims: Vec::new(),
+    let config = RunConfig {
+        guards,
+        scopes,
+        readers,
+        writers,
+        writer_rates_hz: rates,
+        duration_s: plan.duration_s,
+        warmup_s: plan.warmup_s,
+        repeats: plan.repeats,
+        nodes: 1,
+        dma32_mib: 0,
+        normal_mib: 128,
+        movable_mib: 128,
+        pressure: "per claim".into(),
+        reclaim_us: 2.0,
+        writer_hold_us: 0.0,
+        pin: !args.no_pin,
+        rt: false,
+        irq: specs.iter().any(|s| s.irq),
+        seed: args.seed,
+        sweep: false,
+        quick: args.quick,
     };
+    let mut file = ResultsFile::new(Meta::collect(command), config, Floors::measure(&[]));
     if let Err(e) = measure(&specs, &cores, &mut file) {
         return usage_error(&e);
     }

@@ -10,7 +10,7 @@ use crate::mm::MAX_NUMNODES;
 use crate::report::{report, CellFilter, Format, ReportOpts};
 use crate::results::io::{check_writable, save};
 use crate::results::schema::{RepeatSummary, RunConfig};
-use crate::results::{Meta, ResultsFile, SCHEMA};
+use crate::results::{Meta, ResultsFile};
 use crate::workload::irq::IRQ_DEADLOCK_BOUND;
 use crate::workload::runner::{run_cell, CellResult, INTERRUPTED};
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -355,16 +355,8 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         quick: args.quick,
     };
     let specs = plan(&args, &config, &scopes, &writers);
-    let mut file = ResultsFile {
-        schema: SCHEMA.into(),
-        meta: Meta::collect(command),
-        floors: Floors::measure(&config.guards),
-        config,
-        cells: Vec::new(),
-        summary: Vec::new(),
-        rebuild_cost: Vec::new(),
-        claims: Vec::new(),
-    };
+    let floors = Floors::measure(&config.guards);
+    let mut file = ResultsFile::new(Meta::collect(command), config, floors);
     if let Err(e) = measure(&specs, &cores, &mut file) {
         return usage_error(&e);
     }

@@ -6,7 +6,7 @@ use crate::metrics::HistSummary;
 use crate::mm::alloc::{AllocStats, Scope, RETRY_BUCKETS};
 use crate::mm::check::PageAccount;
 use crate::results::schema::{Meta, RunConfig};
-use crate::results::{ResultsFile, SCHEMA};
+use crate::results::ResultsFile;
 use crate::workload::runner::{CellResult, Stall};
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 use crate::workload::writer::WriterStats;
@@ -76,9 +76,8 @@ pub fn cell(
 
 /// A results file holding `cells`.
 pub fn file(cells: Vec<CellResult>) -> ResultsFile {
-    ResultsFile {
-        schema: SCHEMA.into(),
-        meta: Meta {
+    let mut file = ResultsFile::new(
+        Meta {
             zonebench_version: "0.1.0".into(),
             git_revision: "0123456789ab".into(),
             cpu_model: "Test CPU @ 1.00GHz".into(),
@@ -95,7 +94,7 @@ pub fn file(cells: Vec<CellResult>) -> ResultsFile {
             timer_resolution_ns: 1.0,
             crates: Default::default(),
         },
-        config: RunConfig {
+        RunConfig {
             guards: Vec::new(),
             scopes: vec!["slowpath".into()],
             readers: Vec::new(),
@@ -118,12 +117,10 @@ pub fn file(cells: Vec<CellResult>) -> ResultsFile {
             sweep: false,
             quick: false,
         },
-        floors: Floors::default(),
-        cells,
-        summary: Vec::new(),
-        rebuild_cost: Vec::new(),
-        claims: Vec::new(),
-    }
+        Floors::default(),
+    );
+    file.cells = cells;
+    file
 }
 
 /// Every guard of [`crate::guard::ALL`] at readers 1 and 2, three repeats

@@ -215,6 +215,22 @@ pub struct ResultsFile {
     pub claims: Vec<crate::experiments::Finding>,
 }
 
+impl ResultsFile {
+    /// A file of this schema with nothing measured yet.
+    pub fn new(meta: Meta, config: RunConfig, floors: Floors) -> Self {
+        ResultsFile {
+            schema: SCHEMA.into(),
+            meta,
+            config,
+            floors,
+            cells: Vec::new(),
+            summary: Vec::new(),
+            rebuild_cost: Vec::new(),
+            claims: Vec::new(),
+        }
+    }
+}
+
 /// One guard's `build_all_zonelists`, uncontended, on `nodes` simulated
 /// nodes: the zonelists hold `nodes` x zones entries per node, so the
 /// rebuild grows with nodes squared.
