@@ -1,6 +1,7 @@
 //! Synthetic results for the report tests: cells with the spec and the few
 //! metrics a test sets, everything else zero.
 
+use crate::experiments::Plan;
 use crate::metrics::floor::Floors;
 use crate::metrics::HistSummary;
 use crate::mm::alloc::{AllocStats, Scope, RETRY_BUCKETS};
@@ -8,7 +9,7 @@ use crate::mm::check::PageAccount;
 use crate::results::schema::{Meta, RunConfig};
 use crate::results::ResultsFile;
 use crate::workload::runner::{CellResult, Stall};
-use crate::workload::spec::{CellSpec, Pressure, WriterMode};
+use crate::workload::spec::{CellSpec, WriterMode};
 use crate::workload::writer::WriterStats;
 
 /// One repeat of `guard` with `readers` readers (slowpath scope, rebuild
@@ -22,27 +23,11 @@ pub fn cell(
     p50: u64,
 ) -> CellResult {
     CellResult {
+        // The claims' quick plan is this fixture's layout and timing.
         spec: CellSpec {
-            guard: guard.into(),
-            scope: Scope::Slowpath,
-            readers,
-            writer: WriterMode::Rebuild,
-            writer_rate_hz: 1000.0,
-            pressure: Pressure::Low,
-            nodes: 1,
-            dma32_mib: 0,
-            normal_mib: 128,
-            movable_mib: 128,
-            reclaim_us: 2.0,
-            writer_hold_us: 0.0,
-            watchdog_s: 2.0,
-            duration_s: 0.2,
-            warmup_s: 0.05,
-            pin: true,
-            rt: false,
-            irq: false,
             seed: 1 + repeat as u64,
             repeat,
+            ..Plan::new(true, 2, 1).cell(guard, Scope::Slowpath, readers, WriterMode::Rebuild)
         },
         oversubscribed: false,
         pinned: true,
