@@ -586,15 +586,24 @@ fn print_summary(o: &mut String, rows: &[RepeatSummary]) {
     outln!(o, "+-95%: half-width of the 95% CI of the mean over the repeats (Student's t); ci/p50: that half-width over the mean p50");
 }
 
+/// The columns that name a cell in the per-cell tables, and their header.
+const KEY_HEADER: &str = "guard             scope       writer          rd rep";
+
+fn cell_key(c: &CellResult) -> String {
+    format!(
+        "{:<17} {:<11} {:<14} {:>3} {:>3}",
+        c.spec.guard,
+        c.spec.scope.name(),
+        writer_label(c.spec.writer.name(), c.spec.writer_rate_hz),
+        c.spec.readers,
+        c.spec.repeat
+    )
+}
+
 fn print_table(o: &mut String, cells: &[CellResult]) {
     outln!(
         o,
-        "{:<17} {:<11} {:<14} {:>3} {:>3} {:>11} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
-        "guard",
-        "scope",
-        "writer",
-        "rd",
-        "rep",
+        "{KEY_HEADER} {:>11} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
         "allocs/s",
         "lat50",
         "lat99",
@@ -610,12 +619,8 @@ fn print_table(o: &mut String, cells: &[CellResult]) {
     for c in cells {
         outln!(
             o,
-            "{:<17} {:<11} {:<14} {:>3} {:>3} {:>11.0} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}{}",
-            c.spec.guard,
-            c.spec.scope.name(),
-            writer_label(c.spec.writer.name(), c.spec.writer_rate_hz),
-            c.spec.readers,
-            c.spec.repeat,
+            "{} {:>11.0} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}{}",
+            cell_key(c),
             c.allocs_per_sec,
             c.read_latency_ns.p50,
             c.read_latency_ns.p99,
@@ -680,12 +685,7 @@ fn deadlock_line(c: &CellResult) -> Option<String> {
 fn print_irq_table(o: &mut String, cells: &[CellResult]) {
     outln!(
         o,
-        "\n{:<17} {:<11} {:<14} {:>3} {:>3} {:>6} {:>6} {:>6} {:>9} {:>9} {:>8} {:>5} {:>6}",
-        "guard",
-        "scope",
-        "writer",
-        "rd",
-        "rep",
+        "\n{KEY_HEADER} {:>6} {:>6} {:>6} {:>9} {:>9} {:>8} {:>5} {:>6}",
         "irqs",
         "inline",
         "defer",
@@ -706,12 +706,8 @@ fn print_irq_table(o: &mut String, cells: &[CellResult]) {
         };
         outln!(
             o,
-            "{:<17} {:<11} {:<14} {:>3} {:>3} {:>6} {:>6} {:>6} {:>9} {:>9} {:>8} {:>5} {:>6}",
-            c.spec.guard,
-            c.spec.scope.name(),
-            writer_label(c.spec.writer.name(), c.spec.writer_rate_hz),
-            c.spec.readers,
-            c.spec.repeat,
+            "{} {:>6} {:>6} {:>6} {:>9} {:>9} {:>8} {:>5} {:>6}",
+            cell_key(c),
             irq.irqs,
             irq.irq_inline,
             irq.irq_deferred,
