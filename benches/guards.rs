@@ -21,9 +21,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Cr
 use std::hint::black_box;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
+use zonebench::alloc::Gfp;
 use zonebench::guard::{dispatch, GuardVisitor, ReadSection, ReaderProbe, ZonelistGuard, ALL};
 use zonebench::metrics::floor::{rebuild_once, small_allocator, REBUILD_NODES};
-use zonebench::mm::alloc::Gfp;
 use zonebench::mm::zonelist::first_zones_zonelist;
 
 struct ReadSectionCase<'a, 'b>(&'a mut BenchmarkGroup<'b, WallTime>);

@@ -6,8 +6,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
+use zonebench::alloc::{AllocConfig, AllocStats, Allocator, Gfp, NoReclaim, Scope};
 use zonebench::guard::ZonelistGuard;
-use zonebench::mm::alloc::{AllocConfig, AllocStats, Allocator, Gfp, NoReclaim, Scope};
 use zonebench::mm::page::Pfn;
 use zonebench::mm::zone::{ZoneType, WMARK_LOW, WMARK_MIN};
 use zonebench::mm::MmConfig;

@@ -4,11 +4,11 @@
 
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
+use zonebench::alloc::{AllocConfig, Allocator, Gfp, NoReclaim, Scope};
 use zonebench::guard::none::NoGuard;
 use zonebench::guard::seqcount::Seqcount;
 use zonebench::guard::seqlock::SeqLock;
 use zonebench::guard::ZonelistGuard;
-use zonebench::mm::alloc::{AllocConfig, Allocator, Gfp, NoReclaim, Scope};
 use zonebench::mm::page::{Pfn, MAX_ORDER};
 use zonebench::mm::zone::{ZoneType, WMARK_HIGH, WMARK_LOW, WMARK_MIN};
 use zonebench::mm::MmConfig;
@@ -154,7 +154,7 @@ fn offline_gives_up_while_pages_are_held_and_undoes_isolation() {
         calls += 1;
         calls < 5
     });
-    assert_eq!(r, Err(zonebench::mm::hotplug::HotplugError::Busy));
+    assert_eq!(r, Err(zonebench::alloc::HotplugError::Busy));
     assert!(movable.populated());
     assert_eq!(
         movable.free_pages(),
@@ -201,7 +201,7 @@ fn squeeze<G: ZonelistGuard>(a: &Allocator<G>, zt: ZoneType) -> Vec<Pfn> {
 
 /// The 2022 race: the rebuild runs between the slowpath's
 /// `preferred_zoneref` computation and its walk. Returns (page, stats).
-fn race<G: ZonelistGuard>() -> (Option<Pfn>, zonebench::mm::alloc::AllocStats) {
+fn race<G: ZonelistGuard>() -> (Option<Pfn>, zonebench::alloc::AllocStats) {
     // The report's layout: node 0 zonelist [MOVABLE, NORMAL].
     let mut a = alloc::<G>(small(0, 8, 4, 2), Scope::Slowpath);
     let movable = a.mm.zone(0, ZoneType::Movable).id;

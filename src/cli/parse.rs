@@ -1,8 +1,8 @@
 //! Value parsers for the CLI: every bad value becomes a one-line message
 //! naming the flag's quantity, the allowed range and what was given.
 
+use crate::alloc::Scope;
 use crate::guard;
-use crate::mm::alloc::Scope;
 use crate::workload::spec::WriterMode;
 use clap::ValueEnum;
 

@@ -3,9 +3,9 @@
 
 use super::parse::*;
 use super::{emit, usage_error};
+use crate::alloc::Scope;
 use crate::guard;
 use crate::metrics::floor::{rebuild_cost, Floors, REBUILD_NODES};
-use crate::mm::alloc::Scope;
 use crate::mm::MAX_NUMNODES;
 use crate::report::{report, CellFilter, Format, ReportOpts};
 use crate::results::io::{check_writable, save};

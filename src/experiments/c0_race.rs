@@ -6,7 +6,7 @@
 //! (the race is rare: a few per second on 2 CPUs).
 
 use super::{Cells, Experiment, Finding, Plan, Verdict};
-use crate::mm::alloc::Scope;
+use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 
 pub struct C0;

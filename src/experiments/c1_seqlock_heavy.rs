@@ -6,7 +6,7 @@
 //! throughput, and the writer's lock wait + critical section per rebuild.
 
 use super::{per_sec, rates_differ, ratio, Cells, Experiment, Finding, Plan, Verdict};
-use crate::mm::alloc::Scope;
+use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
 use crate::workload::spec::{CellSpec, WriterMode};
 

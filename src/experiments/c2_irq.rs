@@ -11,8 +11,8 @@
 //! the bound), one reader, slowpath scope.
 
 use super::{Cells, Experiment, Finding, Plan, Verdict};
+use crate::alloc::Scope;
 use crate::guard::ALL;
-use crate::mm::alloc::Scope;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 pub struct C2;

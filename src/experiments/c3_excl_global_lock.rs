@@ -6,7 +6,7 @@
 //! long the writer waits for the lock behind the readers.
 
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
-use crate::mm::alloc::Scope;
+use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 pub struct C3;

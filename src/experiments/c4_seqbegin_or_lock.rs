@@ -7,7 +7,7 @@
 //! locklessly).
 
 use super::{per_sec, rates_differ, ratio, Cells, Experiment, Finding, Plan, Verdict};
-use crate::mm::alloc::Scope;
+use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 
 pub struct C4;

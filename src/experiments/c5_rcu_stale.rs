@@ -8,7 +8,7 @@
 
 use super::c0_race::C0;
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
-use crate::mm::alloc::Scope;
+use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 pub struct C5;

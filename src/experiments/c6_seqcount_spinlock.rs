@@ -9,7 +9,7 @@
 //! blocking gives it to another reader).
 
 use super::{per_sec, rates_differ, ratio, Cells, Experiment, Finding, Plan, Verdict};
-use crate::mm::alloc::Scope;
+use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
 use crate::workload::spec::{CellSpec, WriterMode};
 

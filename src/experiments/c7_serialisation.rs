@@ -8,8 +8,8 @@
 //! 80% of it.
 
 use super::{ratio, Cells, Experiment, Finding, Plan, Verdict};
+use crate::alloc::Scope;
 use crate::guard::ALL;
-use crate::mm::alloc::Scope;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 pub struct C7;

@@ -7,7 +7,7 @@
 //! cells), against `seqcount`.
 
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
-use crate::mm::alloc::Scope;
+use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
 use crate::workload::spec::{CellSpec, WriterMode};
 

@@ -19,8 +19,8 @@ pub mod c6_seqcount_spinlock;
 pub mod c7_serialisation;
 pub mod c8_latch;
 
+use crate::alloc::Scope;
 use crate::metrics::stats::significant;
-use crate::mm::alloc::Scope;
 use crate::results::repeats::Repeats;
 use crate::workload::runner::CellResult;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};

@@ -3,8 +3,8 @@
 //! how much of a guard's cost is the primitive and how much the model.
 //! Each is the best of several rounds of a tight single-thread loop.
 
+use crate::alloc::{build_all_into, AllocConfig, Allocator};
 use crate::guard::{dispatch, GuardVisitor, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
-use crate::mm::alloc::{build_all_into, AllocConfig, Allocator};
 use crate::mm::MmConfig;
 use crate::primitive::sync::atomic::AtomicBool;
 use crate::results::schema::RebuildCost;

@@ -7,10 +7,9 @@
 //! lives in the file named after its kernel counterpart; what each simplifies
 //! is written in that file's docs.
 
-pub mod alloc;
 pub mod buddy;
 pub mod check;
-pub mod hotplug;
+pub mod gfp;
 pub mod page;
 pub mod pcp;
 pub mod zone;

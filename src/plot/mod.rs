@@ -26,8 +26,8 @@ mod style;
 mod throughput;
 mod writer_stall;
 
+use crate::alloc::Scope;
 use crate::metrics::HistSummary;
-use crate::mm::alloc::Scope;
 use crate::results::repeats::Repeats;
 use crate::results::schema::ResultsFile;
 use crate::workload::runner::CellResult;

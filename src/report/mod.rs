@@ -43,8 +43,8 @@ pub mod text;
 
 pub use compare::{compare, compare_document, compare_files};
 
+use crate::alloc::Scope;
 use crate::metrics::stats::{hmean, mean, welch};
-use crate::mm::alloc::Scope;
 use crate::results::{Meta, ResultsFile};
 use crate::workload::runner::CellResult;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};

@@ -1,10 +1,10 @@
 //! Synthetic results for the report tests: cells with the spec and the few
 //! metrics a test sets, everything else zero.
 
+use crate::alloc::{AllocStats, Scope, RETRY_BUCKETS};
 use crate::experiments::Plan;
 use crate::metrics::floor::Floors;
 use crate::metrics::HistSummary;
-use crate::mm::alloc::{AllocStats, Scope, RETRY_BUCKETS};
 use crate::mm::check::PageAccount;
 use crate::results::schema::{Meta, RunConfig};
 use crate::results::ResultsFile;

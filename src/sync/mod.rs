@@ -3,9 +3,11 @@
 //! locks) and a sequence count (`seqcount_t`); and interrupt context
 //! (`hardirq`), which bounds how long their waits may last in a handler.
 
+pub mod backoff;
 pub mod hardirq;
 pub mod seqcount;
 pub mod spinlock;
 
-pub use seqcount::{stall_ns, SeqCount};
+pub use backoff::stall_ns;
+pub use seqcount::SeqCount;
 pub use spinlock::{SpinLock, SpinLockGuard};

@@ -15,14 +15,8 @@
 //! reload sees at least `seq + 1` and the reader retries.
 
 use crate::primitive::sync::atomic::{fence, AtomicU32, Ordering};
-use crate::primitive::{spin_hint, yield_now};
+use crate::sync::backoff::{stall_ns, Backoff};
 use crate::sync::hardirq::{irq_wait_check, IrqWait};
-use crate::sync::spinlock::SPINS_BEFORE_YIELD;
-
-/// Nanoseconds since `t`, at least 1 (a stall happened), saturating.
-pub fn stall_ns(t: std::time::Instant) -> u32 {
-    (t.elapsed().as_nanos().min(u32::MAX as u128) as u32).max(1)
-}
 
 pub struct SeqCount {
     seq: AtomicU32,
@@ -64,16 +58,11 @@ impl SeqCount {
     #[cold]
     fn read_begin_spin(&self) -> (u32, u32) {
         let t = std::time::Instant::now();
-        let mut spins = 0u32;
+        let mut backoff = Backoff::new();
         loop {
-            // Yield after a while, as the spinlock does: a userspace writer
-            // can be preempted inside its section, a kernel one cannot.
-            if spins < SPINS_BEFORE_YIELD {
-                spin_hint();
-            } else {
-                yield_now();
-            }
-            spins = spins.saturating_add(1);
+            // A userspace writer can be preempted inside its section, a
+            // kernel one cannot: the backoff yields after a while.
+            backoff.snooze();
             let seq = self.raw_read();
             if seq & 1 == 0 {
                 return (seq, stall_ns(t));

@@ -1,22 +1,17 @@
 //! `spinlock_t`: a test-and-test-and-set lock with `spin_trylock`.
 //!
 //! The kernel's spinlock disables preemption, so its holder is never
-//! descheduled. A userspace thread can be, so after spinning a bounded number
-//! of times a waiter yields the CPU; on an idle machine that path is never
-//! taken, and it keeps oversubscribed runs from burning whole time slices
-//! behind a preempted holder. In interrupt context the contended wait is
+//! descheduled. A userspace thread can be, so a waiter follows the model's
+//! one spin-then-yield policy (`sync::backoff`). In interrupt context the contended wait is
 //! bounded (`sync::hardirq`): a handler waiting for a lock its own CPU holds
 //! would spin forever.
 
 use crate::primitive::sync::atomic::{AtomicBool, Ordering};
-use crate::primitive::{spin_hint, yield_now};
+use crate::sync::backoff::{stall_ns, Backoff};
 use crate::sync::hardirq::{irq_wait_check, IrqWait};
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-
-/// Spins before a waiter starts yielding.
-pub(crate) const SPINS_BEFORE_YIELD: u32 = 128;
 
 pub struct SpinLock<T> {
     locked: AtomicBool,
@@ -74,23 +69,18 @@ impl<T> SpinLock<T> {
     #[cold]
     fn lock_contended(&self) -> (SpinLockGuard<'_, T>, u32) {
         let t = std::time::Instant::now();
-        let mut spins = 0u32;
+        let mut backoff = Backoff::new();
         loop {
             // Relaxed: only a hint that the lock looks free; the Acquire of the
             // successful compare_exchange in try_lock is what orders the data.
             while self.locked.load(Ordering::Relaxed) {
-                spins += 1;
-                if spins < SPINS_BEFORE_YIELD {
-                    spin_hint();
-                } else {
-                    yield_now();
-                }
+                backoff.snooze();
                 // Not acquired yet: abandoning the wait leaves the lock and
                 // its data as they were.
                 irq_wait_check(IrqWait::SpinLock);
             }
             if let Some(g) = self.try_lock() {
-                return (g, crate::sync::seqcount::stall_ns(t));
+                return (g, stall_ns(t));
             }
         }
     }

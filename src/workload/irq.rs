@@ -104,9 +104,9 @@
 //! * Counters cover the whole run, warm-up included, like the allocation
 //!   counters.
 
+use crate::alloc::{AllocCtx, Allocator, Gfp, NoReclaim, RebuildIrq};
 use crate::guard::ZonelistGuard;
 use crate::metrics::{Hist, HistSummary};
-use crate::mm::alloc::{AllocCtx, Allocator, Gfp, NoReclaim, RebuildIrq};
 use crate::sync::hardirq::{irq_enter, IrqDeadlock};
 use crossbeam_utils::CachePadded;
 use serde::{Deserialize, Serialize};
@@ -265,8 +265,8 @@ impl<G: ZonelistGuard> RebuildIrq<G> for Irq {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alloc::AllocConfig;
     use crate::guard::none::NoGuard;
-    use crate::mm::alloc::AllocConfig;
     use crate::mm::MmConfig;
     use crate::sync::hardirq::{in_hardirq, irq_deadlock, IrqWait};
     use std::sync::Arc;

@@ -4,8 +4,8 @@
 //! GFP_HIGHUSER_MOVABLE), from a seeded xorshift generator so a cell can be
 //! replayed.
 
+use crate::alloc::{AllocCtx, Allocator, Gfp, Reclaim};
 use crate::guard::ZonelistGuard;
-use crate::mm::alloc::{AllocCtx, Allocator, Gfp, Reclaim};
 use crate::mm::page::Pfn;
 
 const EMPTY: u64 = u64::MAX;

@@ -2,12 +2,12 @@
 //! writer together on a barrier (readers pinned one per core where the
 //! machine allows), warm up, measure, stop, join, and check the invariants.
 
+use crate::alloc::RETRY_BUCKETS;
+use crate::alloc::{AllocStats, Allocator};
 use crate::guard::ReaderProbe;
 use crate::guard::{dispatch, GuardVisitor, ZonelistGuard};
 use crate::metrics::timer::{self, Sample, Sampler};
 use crate::metrics::{Hist, HistSummary};
-use crate::mm::alloc::RETRY_BUCKETS;
-use crate::mm::alloc::{AllocStats, Allocator};
 use crate::mm::check::PageAccount;
 use crate::primitive::sync::atomic::{AtomicU64, Ordering};
 use crate::workload::irq::Irq;

@@ -1,7 +1,7 @@
 //! What one measured cell is: guard, scope, readers, writer, pressure.
 
+use crate::alloc::{AllocConfig, Scope};
 use crate::guard::GuardOpts;
-use crate::mm::alloc::{AllocConfig, Scope};
 use crate::mm::MmConfig;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;

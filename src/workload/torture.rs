@@ -12,8 +12,8 @@
 //! fired), a reader that made no progress, and a false OOM from a guard
 //! that claims to prevent them.
 
+use crate::alloc::Scope;
 use crate::guard;
-use crate::mm::alloc::Scope;
 use crate::workload::irq::IRQ_DEADLOCK_BOUND;
 use crate::workload::reader::XorShift;
 use crate::workload::runner::CellResult;

@@ -3,10 +3,10 @@
 //! waits for readers to free the range) lower the achieved rate, which is
 //! reported; the writer never bursts to catch up.
 
+use crate::alloc::Allocator;
+use crate::alloc::HotplugError;
 use crate::guard::ZonelistGuard;
 use crate::metrics::HistSummary;
-use crate::mm::alloc::Allocator;
-use crate::mm::hotplug::HotplugError;
 use crate::mm::zone::ZoneType;
 use crate::primitive::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::workload::irq::IrqStats;

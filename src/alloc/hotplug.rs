@@ -19,8 +19,8 @@
 //! the zone's isolate list holds exactly the isolated range's free pages;
 //! memory sections, memmap_on_memory and memory notifiers are not modelled.
 
+use crate::alloc::Allocator;
 use crate::guard::ZonelistGuard;
-use crate::mm::alloc::Allocator;
 use crate::mm::page::{MAX_ORDER, MAX_ORDER_NR_PAGES, PG_OFFLINE};
 use crate::primitive::sync::atomic::Ordering;
 use std::fmt;

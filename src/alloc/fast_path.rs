@@ -1,0 +1,117 @@
+//! `__alloc_pages`: the fast path (`get_page_from_freelist` from
+//! `preferred_zoneref` at the LOW watermark, in a read section only at
+//! `--scope every-alloc`), falling back to the slowpath; and `free_pages`.
+
+use super::freelist::{AllocContext, NoRecord};
+use super::{AllocCtx, Allocator, Reclaim, Scope};
+use crate::guard::{ReadSection, ZonelistGuard};
+use crate::metrics::timer;
+use crate::mm::gfp::Gfp;
+use crate::mm::page::{page_zone_id, Pfn, ORDER_MASK, PG_ALLOCATED, STATE_MASK};
+use crate::mm::zone::WMARK_LOW;
+use crate::mm::zonelist::{first_zones_zonelist, ZonelistView};
+
+impl<G: ZonelistGuard> Allocator<G> {
+    /// `__alloc_pages`.
+    #[inline]
+    pub fn alloc_pages<R: Reclaim>(
+        &self,
+        ctx: &mut AllocCtx,
+        gfp: Gfp,
+        order: u32,
+        reclaim: &mut R,
+    ) -> Option<Pfn> {
+        let highest = gfp.highest_zoneidx();
+        let page = match self.cfg.scope {
+            Scope::Slowpath => {
+                let view = self.guard.fast_view();
+                self.fast_path(ctx, &view, highest, order)
+            }
+            Scope::EveryAlloc => self.every_alloc_fast_path(ctx, highest, order),
+        };
+        match page {
+            Some(pfn) => {
+                ctx.stats.allocs += 1;
+                Some(pfn)
+            }
+            None => self.alloc_pages_slowpath(ctx, gfp, order, reclaim),
+        }
+    }
+
+    /// The fast path inside a section (`--scope every-alloc`); a walk that
+    /// failed on a changed zonelist is retried before the slowpath.
+    #[inline]
+    fn every_alloc_fast_path(&self, ctx: &mut AllocCtx, highest: usize, order: u32) -> Option<Pfn> {
+        let t = ctx.sample.then(timer::now);
+        let mut retries = 0;
+        let page = loop {
+            ctx.stats.sections += 1;
+            let section = self.guard.read_begin(&mut ctx.probe, retries > 0);
+            let page = self.fast_path(ctx, &section, highest, order);
+            if page.is_some() || !section.need_retry() {
+                break page;
+            }
+            retries += 1;
+        };
+        if retries > 0 {
+            ctx.stats.retries += retries;
+            ctx.note_retries(retries);
+        }
+        if let Some(t) = t {
+            ctx.record_section(t);
+        }
+        page
+    }
+
+    #[inline]
+    fn fast_path<V: ZonelistView>(
+        &self,
+        ctx: &mut AllocCtx,
+        view: &V,
+        highest: usize,
+        order: u32,
+    ) -> Option<Pfn> {
+        let (preferred, zref) = first_zones_zonelist(view, ctx.nid, highest);
+        zref.zone_id()?; // The fast path uses plain ALLOC_WMARK_LOW, whatever the gfp.
+        let ac = AllocContext {
+            preferred,
+            highest_zoneidx: highest,
+            order,
+            harder: false,
+        };
+        self.get_page_from_freelist(ctx, view, &ac, WMARK_LOW, &mut NoRecord)
+    }
+
+    /// `free_pages`.
+    #[inline]
+    pub fn free_pages(&self, ctx: &mut AllocCtx, pfn: Pfn, order: u32) {
+        let page = self.mm.mem_map.page(pfn);
+        let flags = page.flags();
+        if flags & (STATE_MASK | ORDER_MASK) != PG_ALLOCATED | order {
+            // Freeing a free page (or with the wrong order): count it and
+            // leave the page alone rather than corrupt the lists.
+            ctx.stats.bad_pages += 1;
+            return;
+        }
+        ctx.stats.frees += 1;
+        let zone = &self.mm.zones[page_zone_id(flags)];
+        self.mm.free_to_zone(ctx.cpu, zone, pfn, order);
+    }
+
+    /// Take `nr` order-0 pages straight from a zone's buddy lists and hand
+    /// them out (tests that need a zone at an exact watermark; memory a
+    /// workload pins). Stops early if the zone runs out.
+    pub fn take_pages(&self, ctx: &mut AllocCtx, zone_id: usize, nr: usize) -> Vec<Pfn> {
+        let zone = &self.mm.zones[zone_id];
+        let mut out = Vec::with_capacity(nr);
+        for _ in 0..nr {
+            let Some(pfn) = self.mm.rmqueue_buddy(zone, 0) else {
+                break;
+            };
+            self.prep_new_page(ctx, pfn, 0);
+            ctx.stats.allocs += 1;
+            out.push(pfn);
+        }
+        out
+    }
+}

@@ -1,0 +1,114 @@
+//! `get_page_from_freelist` and what it shares with its callers: the
+//! `alloc_context` of one request, the walk from `preferred_zoneref` with
+//! its watermark checks, and `prep_new_page`.
+
+use super::{AllocCtx, Allocator};
+use crate::guard::ZonelistGuard;
+use crate::mm::page::{Pfn, PG_ALLOCATED};
+use crate::mm::zone::NOT_POPULATED;
+use crate::mm::zonelist::ZonelistView;
+use crate::primitive::sync::atomic::Ordering;
+
+/// `struct alloc_context` plus the request: what every zonelist walk of one
+/// allocation shares.
+#[derive(Clone, Copy)]
+pub(super) struct AllocContext {
+    /// Index of `preferred_zoneref` in the walked zonelist.
+    pub(super) preferred: usize,
+    pub(super) highest_zoneidx: usize,
+    pub(super) order: u32,
+    /// ALLOC_HARDER.
+    pub(super) harder: bool,
+}
+
+/// Records which zones a walk examined (for failure classification).
+pub(super) trait VisitRecord {
+    fn visit(&mut self, zone_id: usize);
+}
+
+pub(super) struct NoRecord;
+impl VisitRecord for NoRecord {
+    #[inline(always)]
+    fn visit(&mut self, _: usize) {}
+}
+
+/// A set of zone ids (up to MAX_NUMNODES * MAX_NR_ZONES).
+#[derive(Default, Clone, Copy)]
+pub(super) struct ZoneMask([u64; 3]);
+
+impl ZoneMask {
+    pub(super) const ALL: ZoneMask = ZoneMask([u64::MAX; 3]);
+
+    pub(super) fn contains(&self, z: usize) -> bool {
+        self.0[z / 64] & (1 << (z % 64)) != 0
+    }
+
+    pub(super) fn intersect(&mut self, other: &ZoneMask) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a &= b;
+        }
+    }
+}
+
+impl VisitRecord for ZoneMask {
+    #[inline]
+    fn visit(&mut self, z: usize) {
+        self.0[z / 64] |= 1 << (z % 64);
+    }
+}
+
+impl<G: ZonelistGuard> Allocator<G> {
+    /// `get_page_from_freelist`: walk from `preferred_zoneref`, skip zones
+    /// above `highest_zoneidx`, check the watermark, `rmqueue`.
+    #[inline]
+    pub(super) fn get_page_from_freelist<V: ZonelistView, Rec: VisitRecord>(
+        &self,
+        ctx: &mut AllocCtx,
+        view: &V,
+        ac: &AllocContext,
+        wmark: usize,
+        rec: &mut Rec,
+    ) -> Option<Pfn> {
+        let mut idx = ac.preferred;
+        loop {
+            let zref = view.zoneref(ctx.nid, idx);
+            let zone_id = zref.zone_id()?;
+            idx += 1;
+            if zref.zone_idx() > ac.highest_zoneidx {
+                continue;
+            }
+            let zone = &self.mm.zones[zone_id];
+            rec.visit(zone_id); // Relaxed: a statistic; populated_since is read only when the
+                                // zone is empty, which is rare.
+            if !zone.populated() && zone.populated_since.load(Ordering::Relaxed) == NOT_POPULATED {
+                // A zone the current zonelists no longer list (the rebuild
+                // that dropped it has begun): the walk is over an old list,
+                // an RCU snapshot or an in-place list mid-rewrite.
+                ctx.stats.stale_zone_visits += 1;
+            }
+            if !zone.watermark_ok(ac.order, zone.wmark(wmark), ac.highest_zoneidx, ac.harder) {
+                continue;
+            }
+            if let Some(pfn) = self.mm.rmqueue(ctx.cpu, zone, ac.order) {
+                self.prep_new_page(ctx, pfn, ac.order);
+                return Some(pfn);
+            }
+        }
+    }
+
+    /// `prep_new_page` + the model's checks: never hand out a page twice, or
+    /// a page of an isolated or offline range.
+    #[inline]
+    pub(super) fn prep_new_page(&self, ctx: &mut AllocCtx, pfn: Pfn, order: u32) {
+        let page = self.mm.mem_map.page(pfn);
+        if page.state() & PG_ALLOCATED != 0 {
+            ctx.stats.bad_pages += 1;
+        }
+        // Isolation is checked where blocks become available for handing
+        // out, under the owning lock (`Buddy::rmqueue_smallest`, and the
+        // per-CPU lists at isolation time); an offline page cannot be here,
+        // since offlining waits for every page of the range to be free, and
+        // the end-of-run accounting would see it.
+        page.set_state(PG_ALLOCATED, order);
+    }
+}

@@ -1,0 +1,80 @@
+//! Every guard by name: the one list the CLI, the runner, the tests and
+//! `zonebench list` read. Adding a guard is one line in `guards!` below.
+
+use super::{
+    broken, epoch, latch, none, rcu, rcu_recheck, rwlock, seqbegin_or_lock, seqcount,
+    seqcount_spinlock, seqlock, seqlock_crate, seqlock_excl, ZonelistGuard,
+};
+
+/// Static facts about a guard, for `zonebench list` and the results.
+#[derive(Clone, Copy, Debug)]
+pub struct GuardInfo {
+    pub name: &'static str,
+    pub models: &'static str,
+    pub prevents_false_oom: bool,
+    pub honours_rt: bool,
+}
+
+const fn info<G: ZonelistGuard>() -> GuardInfo {
+    GuardInfo {
+        name: G::NAME,
+        models: G::MODELS,
+        prevents_false_oom: G::PREVENTS_FALSE_OOM,
+        honours_rt: G::HONOURS_RT,
+    }
+}
+
+/// Something to do with a guard type chosen at run time by name: the bridge
+/// from CLI names to monomorphised code.
+pub trait GuardVisitor {
+    type Output;
+    fn visit<G: ZonelistGuard>(self) -> Self::Output;
+}
+
+macro_rules! guards {
+    ($($ty:ty),* $(,)?; hidden: $($hidden:ty),* $(,)?) => {
+        /// Every guard, in the order `zonebench list` prints them.
+        pub const ALL: &[GuardInfo] = &[$(info::<$ty>()),*];
+
+        /// Guards that exist for testing the suite itself (see
+        /// [`broken`]): `torture` takes them, nothing else lists them.
+        pub const HIDDEN: &[GuardInfo] = &[$(info::<$hidden>()),*];
+
+        /// Run `visitor` with the guard called `name` (hidden ones included).
+        pub fn dispatch<V: GuardVisitor>(name: &str, visitor: V) -> Option<V::Output> {
+            $(if name == <$ty as ZonelistGuard>::NAME {
+                return Some(visitor.visit::<$ty>());
+            })*
+            $(if name == <$hidden as ZonelistGuard>::NAME {
+                return Some(visitor.visit::<$hidden>());
+            })*
+            None
+        }
+    };
+}
+
+guards!(
+    none::NoGuard,
+    seqcount::Seqcount,
+    seqlock::SeqLock,
+    seqlock_excl::SeqlockExcl,
+    seqbegin_or_lock::SeqbeginOrLock,
+    seqcount_spinlock::SeqcountSpinlock,
+    rcu::Rcu<false>,
+    rcu_recheck::RcuRecheck,
+    latch::Latch,
+    rwlock::RwLockGuard,
+    seqlock_crate::SeqlockCrate,
+    epoch::Epoch;
+    hidden: broken::SeqcountNoRetry,
+);
+
+/// The guard info for `name`.
+pub fn find(name: &str) -> Option<&'static GuardInfo> {
+    ALL.iter().find(|g| g.name == name)
+}
+
+/// The guard info for `name`, hidden guards included.
+pub fn find_any(name: &str) -> Option<&'static GuardInfo> {
+    find(name).or_else(|| HIDDEN.iter().find(|g| g.name == name))
+}

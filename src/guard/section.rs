@@ -1,0 +1,121 @@
+//! The read sections the guards share: one that walks the live zonelists
+//! between `read_seqcount_begin` and `read_seqcount_retry`, one that holds a
+//! lock for its whole length; and the PREEMPT_RT reader's wait on a lock.
+
+use super::{ReadSection, ReaderProbe};
+use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
+use crate::sync::hardirq::{irq_deadlock, irq_time_left, IrqWait};
+use crate::sync::SeqCount;
+use std::time::Instant;
+
+/// Read section of the guards that walk the live zonelists under a
+/// `seqcount_t` (seqcount, seqlock).
+pub struct SeqSection<'a> {
+    zonelists: &'a Zonelists,
+    seq: &'a SeqCount,
+    start: u32,
+}
+
+impl<'a> SeqSection<'a> {
+    #[inline]
+    pub fn begin(zonelists: &'a Zonelists, seq: &'a SeqCount, probe: &mut ReaderProbe) -> Self {
+        let (start, stall) = seq.read_begin();
+        probe.stalled(stall);
+        SeqSection {
+            zonelists,
+            seq,
+            start,
+        }
+    }
+}
+
+impl ZonelistView for SeqSection<'_> {
+    #[inline]
+    fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef {
+        self.zonelists.zoneref(nid, idx)
+    }
+}
+
+impl ReadSection for SeqSection<'_> {
+    #[inline]
+    fn need_retry(&self) -> bool {
+        self.seq.read_retry(self.start)
+    }
+}
+
+impl<'a> SeqSection<'a> {
+    /// A section that began at count `start` (read by the caller).
+    #[inline]
+    pub fn from_start(zonelists: &'a Zonelists, seq: &'a SeqCount, start: u32) -> Self {
+        SeqSection {
+            zonelists,
+            seq,
+            start,
+        }
+    }
+}
+
+/// A section that holds a lock for its whole length and never retries
+/// (`read_seqlock_excl`, a read-write lock's read side).
+pub struct LockedSection<'a, H> {
+    _held: H,
+    zonelists: &'a Zonelists,
+}
+
+impl<'a, H> LockedSection<'a, H> {
+    #[inline]
+    pub fn new(held: H, zonelists: &'a Zonelists) -> Self {
+        LockedSection {
+            _held: held,
+            zonelists,
+        }
+    }
+}
+
+impl<H> ZonelistView for LockedSection<'_, H> {
+    #[inline]
+    fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef {
+        self.zonelists.zoneref(nid, idx)
+    }
+}
+
+impl<H> ReadSection for LockedSection<'_, H> {
+    #[inline]
+    fn need_retry(&self) -> bool {
+        false
+    }
+}
+
+/// Take and release `lock` (a PREEMPT_RT reader waiting for the writer that
+/// holds it). In interrupt context the wait is bounded (`sync::hardirq`):
+/// a handler on the CPU of the writer holding the lock would wait forever.
+pub(crate) fn wait_for_mutex(lock: &crate::primitive::Mutex<()>) {
+    match irq_time_left() {
+        None => drop(lock.lock()),
+        Some(left) => match lock.try_lock_for(left) {
+            Some(held) => drop(held),
+            // Called before the section reads anything: nothing to undo.
+            None => irq_deadlock(IrqWait::Mutex),
+        },
+    }
+}
+
+/// PREEMPT_RT `read_seqcount_begin` of a count with an associated lock
+/// (`__seqprop_*_sequence` with `preemptible`): while the count is odd, wait
+/// for the writer by taking and releasing its lock (`wait`), then re-read;
+/// never spin on the count itself.
+pub fn rt_read_begin(seq: &SeqCount, probe: &mut ReaderProbe, wait: impl Fn()) -> u32 {
+    let start = seq.raw_read();
+    if start & 1 == 0 {
+        return start;
+    }
+    let t = Instant::now();
+    loop {
+        wait();
+        let start = seq.raw_read();
+        if start & 1 == 0 {
+            probe.stalled(crate::sync::stall_ns(t));
+            return start;
+        }
+    }
+}
