@@ -23,8 +23,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use zonebench::alloc::Gfp;
 use zonebench::guard::{dispatch, GuardVisitor, ReadSection, ReaderProbe, ZonelistGuard, ALL};
-use zonebench::metrics::floor::{rebuild_once, small_allocator, REBUILD_NODES};
 use zonebench::mm::zonelist::first_zones_zonelist;
+use zonebench::workload::floors::{rebuild_once, small_allocator, REBUILD_NODES};
 
 struct ReadSectionCase<'a, 'b>(&'a mut BenchmarkGroup<'b, WallTime>);
 

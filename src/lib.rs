@@ -27,6 +27,7 @@ pub mod plot;
 pub(crate) mod primitive;
 pub mod report;
 pub mod results;
+pub mod session;
 pub mod sync;
 pub mod workload;
 

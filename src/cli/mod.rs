@@ -16,7 +16,9 @@ macro_rules! outln {
 }
 
 mod claims;
+mod env;
 mod parse;
+mod progress;
 mod report;
 mod run;
 mod torture;
@@ -57,13 +59,7 @@ enum Cmd {
     Torture(torture::TortureArgs),
 }
 
-/// Write `text` to stdout, ignoring a closed pipe (`zonebench ... | head`
-/// must not panic, and nothing it measured is lost by then).
-pub(crate) fn emit(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
-}
+use crate::session::emit;
 
 /// Bad input: one line on stderr, exit status 2.
 pub(crate) fn usage_error(msg: &str) -> ExitCode {

@@ -2,12 +2,11 @@
 //! only, never from a live run.
 
 use super::{emit, usage_error};
-use crate::plot::render_all;
 use crate::report::{compare_files, report_file, CellFilter, Format, ReportOpts};
 use crate::results::io::load;
-use crate::results::ResultsFile;
+use crate::session::draw;
 use clap::Args;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// What both commands take: which guard is the baseline, which cells.
@@ -81,19 +80,6 @@ pub(super) fn report(args: ReportArgs) -> ExitCode {
 
 /// Render every plot of `file` into `dir`, saying on stderr what was
 /// written and what was skipped (a figure with no data in the file).
-pub(super) fn draw(file: &ResultsFile, dir: &Path) -> Result<(), String> {
-    let outcome = render_all(file, dir).map_err(|e| e.to_string())?;
-    eprintln!(
-        "plots: {} files in {}",
-        outcome.written.len(),
-        dir.display()
-    );
-    for s in &outcome.skipped {
-        eprintln!("plots: skipped {s}");
-    }
-    Ok(())
-}
-
 pub(super) fn compare(args: CompareArgs) -> ExitCode {
     match compare_files(&args.base, &args.new, &args.select.opts()) {
         Ok(text) => {

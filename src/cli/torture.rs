@@ -2,11 +2,13 @@
 //! (see `crate::workload::torture`); a summary in locktorture's manner;
 //! exit 1 with the seed and the failing cell on the first failure.
 
+use super::env::{cancel_on_ctrl_c, cores};
 use super::parse::{list, parse_duration};
 use super::{emit, usage_error};
 use crate::guard;
+use crate::workload::logical_cpus;
 use crate::workload::reader::XorShift;
-use crate::workload::runner::{run_cell, INTERRUPTED};
+use crate::workload::runner::run_cell;
 use crate::workload::torture::{failures, random_cell, Totals};
 use clap::Args;
 use std::process::ExitCode;
@@ -44,17 +46,14 @@ fn parse_torture_guards(s: &str) -> Result<TortureGuards, String> {
 }
 
 pub(super) fn torture(args: TortureArgs) -> ExitCode {
-    // Relaxed: see runner::INTERRUPTED.
-    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, std::sync::atomic::Ordering::Relaxed));
+    let cancel = cancel_on_ctrl_c();
     let seed = args.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos() as u64)
     });
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    let cpus = logical_cpus();
+    let cores = cores(true);
     eprintln!(
         "zonebench torture: seed {seed}, {} s, guards {}",
         args.duration,
@@ -65,30 +64,29 @@ pub(super) fn torture(args: TortureArgs) -> ExitCode {
     let start = Instant::now();
     let mut i = 0;
     while start.elapsed().as_secs_f64() < args.duration {
-        if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+        if cancel.is_cancelled() {
             eprintln!("zonebench torture: interrupted");
             emit(&totals.summary(seed, start.elapsed().as_secs_f64()));
             return ExitCode::from(130);
         }
         let spec = random_cell(&mut rng, &args.guards.0, cpus, i);
         let label = format!(
-            "cell {i}: {} {} readers={} writer={}@{}Hz pressure={} nodes={} hold={}us rt={}",
+            "cell {i}: {} {} readers={} writer={} pressure={} nodes={} hold={}us rt={}",
             spec.guard,
             spec.scope.name(),
             spec.readers,
-            spec.writer.name(),
-            spec.writer_rate_hz,
+            spec.writer_label(),
             spec.pressure.name(),
             spec.nodes,
             spec.writer_hold_us,
             spec.rt
         );
         eprintln!("{label}");
-        let cell = match run_cell(&spec, &cores) {
+        let cell = match run_cell(&spec, &cores, &cancel) {
             Ok(c) => c,
             Err(e) => return usage_error(&e),
         };
-        if INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed) {
+        if cancel.is_cancelled() {
             continue; // cut short: reported above on the next turn
         }
         totals.add(&cell);

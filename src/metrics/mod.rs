@@ -1,7 +1,6 @@
 //! Measurement: the sampling timer and the latency histograms every thread
 //! keeps for itself and the harness merges after the threads are joined.
 
-pub mod floor;
 pub mod hist;
 pub mod stats;
 pub mod timer;

@@ -532,7 +532,7 @@ mod tests {
     };
     use super::*;
     use crate::metrics::Hist;
-    use crate::results::schema::RebuildCost;
+    use crate::workload::floors::RebuildCost;
 
     /// A deterministic heavy-tailed histogram around `scale` ns.
     fn hist(seed: u64, scale: f64, n: usize) -> HistSummary {

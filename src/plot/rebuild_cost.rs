@@ -10,7 +10,7 @@ use super::style::{
     chart, guard_line, legend, log_decades, log_padded, mesh, short, ticks, titled,
 };
 use super::{by_guard, guard_rank, DrawError, Figure, Plan};
-use crate::results::schema::RebuildCost as Entry;
+use crate::workload::floors::RebuildCost as Entry;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
 use plotters::prelude::*;

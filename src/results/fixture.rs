@@ -3,11 +3,11 @@
 
 use crate::alloc::{AllocStats, Scope, RETRY_BUCKETS};
 use crate::experiments::Plan;
-use crate::metrics::floor::Floors;
 use crate::metrics::HistSummary;
 use crate::mm::check::PageAccount;
 use crate::results::schema::{Meta, RunConfig};
 use crate::results::ResultsFile;
+use crate::workload::floors::Floors;
 use crate::workload::runner::{CellResult, Stall};
 use crate::workload::spec::{CellSpec, WriterMode};
 use crate::workload::writer::WriterStats;

@@ -1,7 +1,8 @@
 //! Serde types of the results file, versioned by `schema`.
 
-use crate::metrics::floor::Floors;
+use crate::workload::floors::{Floors, RebuildCost};
 use crate::workload::runner::CellResult;
+use crate::workload::spec::{CellSpec, WriterMode};
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA: &str = "zonebench/1";
@@ -39,9 +40,7 @@ impl Meta {
             zonebench_version: env!("CARGO_PKG_VERSION").to_string(),
             git_revision: env!("ZONEBENCH_GIT_REV").to_string(),
             cpu_model: cpu_model().unwrap_or_else(|| "unknown".into()),
-            logical_cpus: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
+            logical_cpus: crate::workload::logical_cpus(),
             kernel_release: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map(|s| s.trim().to_string())
                 .unwrap_or_else(|_| "unknown".into()),
@@ -124,6 +123,52 @@ pub struct RunConfig {
     pub quick: bool,
 }
 
+impl RunConfig {
+    /// The configuration that plans `specs`: every distinct guard, scope,
+    /// reader count, writer and rate in first-seen order, the layout and
+    /// timing of the first cell (a plan's cells share them), one repeat
+    /// per repeat number seen.
+    pub fn describe(specs: &[CellSpec]) -> RunConfig {
+        fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+            let mut v = Vec::new();
+            for x in items {
+                if !v.contains(&x) {
+                    v.push(x);
+                }
+            }
+            v
+        }
+        let first = specs.first().cloned().unwrap_or_default();
+        let mut readers = distinct(specs.iter().map(|s| s.readers));
+        readers.sort_unstable();
+        let mut rates = distinct(specs.iter().map(|s| s.writer_rate_hz).filter(|&r| r > 0.0));
+        rates.sort_by(f64::total_cmp);
+        RunConfig {
+            guards: distinct(specs.iter().map(|s| s.guard.clone())),
+            scopes: distinct(specs.iter().map(|s| s.scope.name().to_string())),
+            readers,
+            writers: distinct(specs.iter().map(|s| s.writer.name().to_string())),
+            writer_rates_hz: rates,
+            duration_s: first.duration_s,
+            warmup_s: first.warmup_s,
+            repeats: specs.iter().map(|s| s.repeat + 1).max().unwrap_or(1),
+            nodes: first.nodes,
+            dma32_mib: first.dma32_mib,
+            normal_mib: first.normal_mib,
+            movable_mib: first.movable_mib,
+            pressure: first.pressure.name().to_string(),
+            reclaim_us: first.reclaim_us,
+            writer_hold_us: first.writer_hold_us,
+            pin: first.pin,
+            rt: first.rt,
+            irq: specs.iter().any(|s| s.irq),
+            seed: first.seed,
+            sweep: false,
+            quick: false,
+        }
+    }
+}
+
 /// One cell (guard x scope x writer x rate x readers) over its repeats.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RepeatSummary {
@@ -147,40 +192,41 @@ pub struct RepeatSummary {
 }
 
 impl RepeatSummary {
-    /// Group `cells` by everything but the repeat, in first-seen order.
+    /// The writer column of the tables (see [`WriterMode::label`]).
+    pub fn writer_label(&self) -> String {
+        match <WriterMode as clap::ValueEnum>::from_str(&self.writer, false) {
+            Ok(w) => w.label(self.writer_rate_hz),
+            Err(_) => self.writer.clone(),
+        }
+    }
+
+    /// Group `cells` by their key (everything but the repeat), in
+    /// first-seen order.
     pub fn of(cells: &[CellResult]) -> Vec<RepeatSummary> {
         use crate::metrics::stats::ci95_half_width;
         use crate::results::repeats::Repeats;
-        let key = |c: &CellResult| {
-            (
-                c.spec.guard.clone(),
-                c.spec.scope,
-                c.spec.writer,
-                c.spec.writer_rate_hz.to_bits(),
-                c.spec.readers,
-            )
-        };
         let mut keys = Vec::new();
         for c in cells {
-            if !keys.contains(&key(c)) {
-                keys.push(key(c));
+            let key = c.spec.key();
+            if !keys.contains(&key) {
+                keys.push(key);
             }
         }
         keys.into_iter()
             .map(|k| {
-                let group = Repeats(cells.iter().filter(|c| key(c) == k).collect());
+                let group = Repeats(cells.iter().filter(|c| c.spec.key() == k).collect());
                 let rates = group.values(|c| c.allocs_per_sec);
                 let p50 = group.values(|c| c.read_latency_ns.p50 as f64);
                 let ci = |xs: &[f64]| Some(ci95_half_width(xs)).filter(|v| v.is_finite());
                 let lat_p50_mean = group.mean(|c| c.read_latency_ns.p50 as f64);
                 let lat_p50_ci95 = ci(&p50);
-                let (guard, scope, writer, rate, readers) = k;
+                let spec = k.spec();
                 RepeatSummary {
-                    guard,
-                    scope: scope.name().into(),
-                    writer: writer.name().into(),
-                    writer_rate_hz: f64::from_bits(rate),
-                    readers,
+                    guard: spec.guard.clone(),
+                    scope: spec.scope.name().into(),
+                    writer: spec.writer.name().into(),
+                    writer_rate_hz: spec.writer_rate_hz,
+                    readers: spec.readers,
                     repeats: group.len(),
                     allocs_per_sec_hmean: group.allocs_per_sec(),
                     allocs_per_sec_ci95: ci(&rates),
@@ -229,16 +275,4 @@ impl ResultsFile {
             claims: Vec::new(),
         }
     }
-}
-
-/// One guard's `build_all_zonelists`, uncontended, on `nodes` simulated
-/// nodes: the zonelists hold `nodes` x zones entries per node, so the
-/// rebuild grows with nodes squared.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct RebuildCost {
-    pub guard: String,
-    pub nodes: usize,
-    /// Median of the timed rebuilds, ns, and the rebuilds timed.
-    pub median_ns: f64,
-    pub samples: usize,
 }

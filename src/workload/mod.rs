@@ -3,9 +3,17 @@
 //! the harness that starts them together, stops them, and checks the model's
 //! invariants afterwards.
 
+pub mod cancel;
+pub mod floors;
 pub mod irq;
 pub mod reader;
 pub mod runner;
 pub mod spec;
 pub mod torture;
 pub mod writer;
+
+/// Logical CPUs of this machine (1 when it cannot be told): the default
+/// reader count, and the line past which a cell is oversubscribed.
+pub fn logical_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

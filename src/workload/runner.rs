@@ -10,6 +10,7 @@ use crate::metrics::timer::{self, Sample, Sampler};
 use crate::metrics::{Hist, HistSummary};
 use crate::mm::check::PageAccount;
 use crate::primitive::sync::atomic::{AtomicU64, Ordering};
+use crate::workload::cancel::Cancel;
 use crate::workload::irq::Irq;
 use crate::workload::reader::{Mix, Ring};
 use crate::workload::spec::CellSpec;
@@ -97,20 +98,11 @@ pub struct Stall {
     pub max: u64,
 }
 
-/// Set by Ctrl-C: a cell being measured is cut short (and its result must
-/// be discarded by the caller); nothing else is lost.
-pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-fn interrupted() -> bool {
-    // Relaxed: a flag polled between sleeps; nothing is published with it.
-    INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Sleep for `d` in short steps, returning early if Ctrl-C arrives or
+/// Sleep for `d` in short steps, returning early if `cancel` is set or
 /// `check` (called every step) says the cell is stalled.
-fn watch_for(d: Duration, mut check: impl FnMut(Instant) -> bool) {
+fn watch_for(d: Duration, cancel: &Cancel, mut check: impl FnMut(Instant) -> bool) {
     let end = Instant::now() + d;
-    while !interrupted() {
+    while !cancel.is_cancelled() {
         let now = Instant::now();
         if now >= end || check(now) {
             return;
@@ -178,21 +170,34 @@ impl Watchdog {
     }
 }
 
-/// Run one cell. Errors are configuration problems (unknown guard).
-pub fn run_cell(spec: &CellSpec, cores: &[core_affinity::CoreId]) -> Result<CellResult, String> {
-    dispatch(&spec.guard, Run { spec, cores })
-        .ok_or_else(|| format!("unknown guard '{}'", spec.guard))
+/// Run one cell; `cancel` cuts it short (its result must then be dropped).
+/// Errors are configuration problems (unknown guard).
+pub fn run_cell(
+    spec: &CellSpec,
+    cores: &[core_affinity::CoreId],
+    cancel: &Cancel,
+) -> Result<CellResult, String> {
+    dispatch(
+        &spec.guard,
+        Run {
+            spec,
+            cores,
+            cancel,
+        },
+    )
+    .ok_or_else(|| format!("unknown guard '{}'", spec.guard))
 }
 
 struct Run<'a> {
     spec: &'a CellSpec,
     cores: &'a [core_affinity::CoreId],
+    cancel: &'a Cancel,
 }
 
 impl GuardVisitor for Run<'_> {
     type Output = CellResult;
     fn visit<G: ZonelistGuard>(self) -> CellResult {
-        run_generic::<G>(self.spec, self.cores)
+        run_generic::<G>(self.spec, self.cores, self.cancel)
     }
 }
 
@@ -205,7 +210,11 @@ struct ReaderOut {
     probe: ReaderProbe,
 }
 
-fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId]) -> CellResult {
+fn run_generic<G: ZonelistGuard>(
+    spec: &CellSpec,
+    cores: &[core_affinity::CoreId],
+    cancel: &Cancel,
+) -> CellResult {
     // Calibrate the clock before any reader starts.
     timer::overhead_ns();
     let mut alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
@@ -298,7 +307,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
         };
         let mut watch = Watchdog::new(spec, snap(), alloc.rebuilds());
         let mut watched = |d| {
-            watch_for(d, |now| watch.check(now, &snap(), alloc.rebuilds()));
+            watch_for(d, cancel, |now| watch.check(now, &snap(), alloc.rebuilds()));
         };
         watched(spec.warmup());
         let (c0, t0) = (snap(), Instant::now());
@@ -345,9 +354,7 @@ fn run_generic<G: ZonelistGuard>(spec: &CellSpec, cores: &[core_affinity::CoreId
         stats.bad_pages += irq.bad_pages();
     }
     let pages = alloc.mm.check(&held);
-    let logical = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let logical = crate::workload::logical_cpus();
     CellResult {
         spec: spec.clone(),
         oversubscribed: spec.readers > logical,

@@ -28,6 +28,15 @@ impl WriterMode {
             WriterMode::Hotplug => "hotplug",
         }
     }
+
+    /// The one writer label of tables and progress lines: `none`, or the
+    /// mode and its rate, `rebuild@1000Hz`.
+    pub fn label(self, rate_hz: f64) -> String {
+        match self {
+            WriterMode::None => self.name().to_string(),
+            w => format!("{}@{rate_hz}Hz", w.name()),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -98,7 +107,90 @@ fn default_watchdog_s() -> f64 {
     2.0
 }
 
+impl Default for CellSpec {
+    /// The one default cell: the 2022 report's machine layout (one node,
+    /// no DMA32, 128 MiB of NORMAL and of MOVABLE), one pinned reader at low
+    /// pressure, no writer, `seqcount` at slowpath scope, the timing of a
+    /// plain `zonebench run` (3 s measured after 0.3 s of warm-up).
+    fn default() -> Self {
+        CellSpec {
+            guard: "seqcount".into(),
+            scope: Scope::Slowpath,
+            readers: 1,
+            writer: WriterMode::None,
+            writer_rate_hz: 0.0,
+            pressure: Pressure::Low,
+            nodes: 1,
+            dma32_mib: 0,
+            normal_mib: 128,
+            movable_mib: 128,
+            reclaim_us: 2.0,
+            writer_hold_us: 0.0,
+            watchdog_s: default_watchdog_s(),
+            duration_s: 3.0,
+            warmup_s: 0.3,
+            pin: true,
+            rt: false,
+            irq: false,
+            seed: 1,
+            repeat: 0,
+        }
+    }
+}
+
+/// What makes cells repeats of one another: everything a cell was asked to
+/// be except its repeat number and the seed derived from it. The one
+/// grouping key: summaries, reports, plots and claims all combine repeats
+/// by it (projecting out what a table or figure varies, via [`CellKey::without`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellKey(CellSpec);
+
+/// A dimension a table or figure varies, left out of its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dim {
+    Guard,
+    Readers,
+    Writer,
+}
+
+impl CellKey {
+    /// The spec with the repeat and seed (and any dimension left out) zeroed.
+    pub fn spec(&self) -> &CellSpec {
+        &self.0
+    }
+
+    /// This key with `dims` left out: cells that differ only in those
+    /// dimensions (and their repeat) share it.
+    pub fn without(mut self, dims: &[Dim]) -> CellKey {
+        for d in dims {
+            match d {
+                Dim::Guard => self.0.guard.clear(),
+                Dim::Readers => self.0.readers = 0,
+                Dim::Writer => {
+                    self.0.writer = WriterMode::None;
+                    self.0.writer_rate_hz = 0.0;
+                }
+            }
+        }
+        self
+    }
+}
+
 impl CellSpec {
+    /// The key this cell shares with its repeats.
+    pub fn key(&self) -> CellKey {
+        CellKey(CellSpec {
+            repeat: 0,
+            seed: 0,
+            ..self.clone()
+        })
+    }
+
+    /// The writer column of the tables: `none`, `rebuild@1000Hz`.
+    pub fn writer_label(&self) -> String {
+        self.writer.label(self.writer_rate_hz)
+    }
+
     pub fn mm_config(&self) -> MmConfig {
         MmConfig {
             nodes: self.nodes,

@@ -7,7 +7,6 @@ use crate::alloc::{build_all_into, AllocConfig, Allocator};
 use crate::guard::{dispatch, GuardVisitor, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::MmConfig;
 use crate::primitive::sync::atomic::AtomicBool;
-use crate::results::schema::RebuildCost;
 use crate::sync::{SeqCount, SpinLock};
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
@@ -196,4 +195,16 @@ impl GuardVisitor for EmptySection {
             black_box(section.need_retry());
         })
     }
+}
+
+/// One guard's `build_all_zonelists`, uncontended, on `nodes` simulated
+/// nodes: the zonelists hold `nodes` x zones entries per node, so the
+/// rebuild grows with nodes squared.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RebuildCost {
+    pub guard: String,
+    pub nodes: usize,
+    /// Median of the timed rebuilds, ns, and the rebuilds timed.
+    pub median_ns: f64,
+    pub samples: usize,
 }

@@ -1,0 +1,24 @@
+//! The environment a measuring command sets up once: Ctrl-C, and the CPUs
+//! its readers are pinned to.
+
+use crate::workload::cancel::Cancel;
+
+/// Route Ctrl-C to a cancellation token: the cell being measured stops,
+/// finished cells are kept, the file is marked partial, the exit status is
+/// 130. One handler per process (a second call keeps the first).
+pub(super) fn cancel_on_ctrl_c() -> Cancel {
+    let cancel = Cancel::default();
+    let token = cancel.clone();
+    let _ = ctrlc::set_handler(move || token.cancel());
+    cancel
+}
+
+/// The cores readers are pinned to, one each in turn; none with `--no-pin`
+/// (or where the machine does not say).
+pub(super) fn cores(pin: bool) -> Vec<core_affinity::CoreId> {
+    if pin {
+        core_affinity::get_core_ids().unwrap_or_default()
+    } else {
+        Vec::new()
+    }
+}

@@ -1,0 +1,131 @@
+//! `zonebench run`'s flags, and the defaults that depend on the mode
+//! (`--sweep`, `--quick`).
+
+use crate::cli::parse::*;
+use crate::mm::MAX_NUMNODES;
+use crate::workload::spec::{Pressure, WriterMode};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Guards to run: comma-separated names, or "all".
+    #[arg(long, default_value = "all", value_parser = parse_guards)]
+    pub(super) guards: GuardList,
+    /// Where the guard's read section applies, comma-separated
+    /// (slowpath, every-alloc) [default: slowpath; --sweep: both].
+    #[arg(long, value_parser = parse_scopes)]
+    pub(super) scope: Option<ScopeList>,
+    /// Reader thread counts to run, comma-separated (1..=1024 each)
+    /// [default: the logical CPUs; --sweep: 1..=CPUs and 2 x CPUs].
+    #[arg(long, value_parser = parse_readers, allow_hyphen_values = true)]
+    pub(super) readers: Option<ReaderList>,
+    /// The writer thread's job, comma-separated (none, rebuild, hotplug)
+    /// [default: rebuild; --sweep: all three].
+    #[arg(long, value_parser = parse_writers)]
+    pub(super) writer: Option<WriterList>,
+    /// Writer operations per second, comma-separated; each rate is a cell
+    /// of its own for every writer but none.
+    #[arg(long, default_value = "1000", value_parser = parse_rates, allow_hyphen_values = true)]
+    pub(super) writer_rate: RateList,
+    /// Measured seconds per cell [default: 3; --sweep: 0.25; --quick: 0.1].
+    #[arg(long, value_parser = parse_duration, allow_hyphen_values = true)]
+    pub(super) duration: Option<f64>,
+    /// Warm-up seconds before each measured interval [default: 0.3;
+    /// --sweep: 0.1; --quick: 0.05].
+    #[arg(long, value_parser = parse_warmup, allow_hyphen_values = true)]
+    pub(super) warmup: Option<f64>,
+    /// Repeats of every cell [default: 1; --sweep: 3; --quick: 1].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), allow_hyphen_values = true)]
+    pub(super) repeats: Option<u32>,
+    /// Simulated NUMA nodes.
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=MAX_NUMNODES as i64), allow_hyphen_values = true)]
+    pub(super) nodes: u32,
+    /// ZONE_DMA32 size on node 0, MiB (multiple of 4; 0: none, as in the 2022 report).
+    #[arg(long, default_value = "0", value_parser = parse_mib, allow_hyphen_values = true)]
+    pub(super) dma32_mib: u32,
+    /// ZONE_NORMAL size per node, MiB (multiple of 4).
+    #[arg(long, default_value = "128", value_parser = parse_mib, allow_hyphen_values = true)]
+    pub(super) normal_mib: u32,
+    /// ZONE_MOVABLE size per node, MiB (multiple of 4): the block hotplug offlines.
+    #[arg(long, default_value = "128", value_parser = parse_mib, allow_hyphen_values = true)]
+    pub(super) movable_mib: u32,
+    /// Busy time inside every rebuild's write section, microseconds (a long
+    /// rebuild, or a writer preempted inside it).
+    #[arg(long, default_value = "0", value_parser = parse_hold, allow_hyphen_values = true)]
+    pub(super) writer_hold: f64,
+    /// Seconds without any allocation or rebuild after which a cell is
+    /// declared stalled, reported, and torn down.
+    #[arg(long, default_value = "2", value_parser = parse_watchdog, allow_hyphen_values = true)]
+    pub(super) watchdog: f64,
+    /// Memory pressure: low keeps allocations in the fast path, high drives
+    /// them into reclaim [default: low; --sweep: low, but high for the
+    /// hotplug writer, whose race needs allocations that fail].
+    #[arg(long, value_enum)]
+    pub(super) pressure: Option<Pressure>,
+    /// Busy time of one direct-reclaim round, microseconds.
+    #[arg(long, default_value = "2", value_parser = parse_reclaim, allow_hyphen_values = true)]
+    pub(super) reclaim_us: f64,
+    /// PREEMPT_RT semantics: readers of guards that honour it wait on the
+    /// writer's lock instead of spinning (a no-op, stated in the output, for
+    /// the others).
+    #[arg(long)]
+    pub(super) rt: bool,
+    /// The interrupt model: every zonelist rebuild raises one interrupt on
+    /// the writer's CPU inside its write section, whose handler makes a
+    /// GFP_ATOMIC allocation (the deadlock fixed by commit 1007843a9190).
+    /// Guards whose writer masks interrupts (seqlock, seqlock-excl,
+    /// seqbegin-or-lock) hold it until the section ends and report the
+    /// delay; the others run it at once, and a handler that waits for its
+    /// own writer is abandoned after 20 ms and reported as a DEADLOCK.
+    #[arg(long)]
+    pub(super) irq: bool,
+    /// Do not pin reader threads to cores.
+    #[arg(long)]
+    pub(super) no_pin: bool,
+    /// Seed of the readers' allocation mix.
+    #[arg(long, default_value = "1")]
+    pub(super) seed: u64,
+    /// Results file to write (the default also gets a timestamped copy,
+    /// `results/run-<time>.json`).
+    #[arg(long, default_value = "results/latest.json")]
+    pub(super) out: PathBuf,
+    /// The contention sweep: every guard x readers 1..=CPUs and 2 x CPUs x
+    /// writer none, rebuild, hotplug x both scopes, 3 repeats of short
+    /// cells (flags given explicitly override these defaults).
+    #[arg(long)]
+    pub(super) sweep: bool,
+    /// Short cells, one repeat: a smoke run (explicit flags still win).
+    #[arg(long)]
+    pub(super) quick: bool,
+    /// Draw the plots into DIR (PNG and SVG) after the run [default with
+    /// --sweep and the default --out: plots/latest].
+    #[arg(long)]
+    pub(super) plots: Option<PathBuf>,
+    /// The command line recorded in the results (default: this process's).
+    #[arg(long, hide = true)]
+    pub(super) command_line: Option<String>,
+}
+
+/// Cell timing for a mode: (duration s, warm-up s, repeats).
+pub(super) fn timing(args: &RunArgs) -> (f64, f64, u32) {
+    let (d, w, r) = match (args.quick, args.sweep) {
+        (true, _) => (0.1, 0.05, 1),
+        (false, true) => (0.25, 0.1, 3),
+        (false, false) => (3.0, 0.3, 1),
+    };
+    (
+        args.duration.unwrap_or(d),
+        args.warmup.unwrap_or(w),
+        args.repeats.unwrap_or(r),
+    )
+}
+
+/// The pressure of `writer`'s cells: as given, else the mode's default.
+pub(super) fn pressure_of(args: &RunArgs, writer: WriterMode) -> Pressure {
+    match args.pressure {
+        Some(p) => p,
+        None if args.sweep && writer == WriterMode::Hotplug => Pressure::High,
+        None => Pressure::Low,
+    }
+}
