@@ -54,3 +54,34 @@ impl ZonelistGuard for SeqcountNoRetry {
         self.0.rebuild(writer, build)
     }
 }
+
+/// `reader-panics`: `seqcount` whose every read section panics, for
+/// testing that a run whose reader dies keeps every cell finished before it
+/// (`tests/session.rs`). Not in [`crate::guard::ALL`] nor
+/// [`crate::guard::HIDDEN`]: it tests the harness, not a protocol, so loom
+/// and torture leave it alone.
+pub struct ReaderPanics(Seqcount);
+
+impl ZonelistGuard for ReaderPanics {
+    const NAME: &'static str = "reader-panics";
+    const MODELS: &'static str = "seqcount whose readers panic (the harness's test)";
+    const PREVENTS_FALSE_OOM: bool = true;
+    type Fast<'a> = <Seqcount as ZonelistGuard>::Fast<'a>;
+    type Section<'a> = <Seqcount as ZonelistGuard>::Section<'a>;
+
+    fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
+        ReaderPanics(Seqcount::new(nodes, opts, build))
+    }
+
+    fn fast_view(&self) -> Self::Fast<'_> {
+        self.0.fast_view()
+    }
+
+    fn read_begin(&self, _: &mut ReaderProbe, _: bool) -> Self::Section<'_> {
+        panic!("reader-panics: a reader section panicked, as this guard does")
+    }
+
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        self.0.rebuild(writer, build)
+    }
+}

@@ -32,7 +32,7 @@ pub trait GuardVisitor {
 }
 
 macro_rules! guards {
-    ($($ty:ty),* $(,)?; hidden: $($hidden:ty),* $(,)?) => {
+    ($($ty:ty),* $(,)?; hidden: $($hidden:ty),* $(,)?; harness: $($harness:ty),* $(,)?) => {
         /// Every guard, in the order `zonebench list` prints them.
         pub const ALL: &[GuardInfo] = &[$(info::<$ty>()),*];
 
@@ -40,13 +40,21 @@ macro_rules! guards {
         /// [`broken`]): `torture` takes them, nothing else lists them.
         pub const HIDDEN: &[GuardInfo] = &[$(info::<$hidden>()),*];
 
-        /// Run `visitor` with the guard called `name` (hidden ones included).
+        /// Guards that test the harness, not a protocol: only a caller that
+        /// names them runs them (see [`broken::ReaderPanics`]).
+        pub const HARNESS: &[GuardInfo] = &[$(info::<$harness>()),*];
+
+        /// Run `visitor` with the guard called `name` (hidden and harness
+        /// ones included).
         pub fn dispatch<V: GuardVisitor>(name: &str, visitor: V) -> Option<V::Output> {
             $(if name == <$ty as ZonelistGuard>::NAME {
                 return Some(visitor.visit::<$ty>());
             })*
             $(if name == <$hidden as ZonelistGuard>::NAME {
                 return Some(visitor.visit::<$hidden>());
+            })*
+            $(if name == <$harness as ZonelistGuard>::NAME {
+                return Some(visitor.visit::<$harness>());
             })*
             None
         }
@@ -66,7 +74,8 @@ guards!(
     rwlock::RwLockGuard,
     seqlock_crate::SeqlockCrate,
     epoch::Epoch;
-    hidden: broken::SeqcountNoRetry,
+    hidden: broken::SeqcountNoRetry;
+    harness: broken::ReaderPanics,
 );
 
 /// The guard info for `name`.

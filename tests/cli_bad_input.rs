@@ -1,0 +1,123 @@
+//! Bad input gets one line on stderr and exit status 2, never a panic: bad
+//! arguments to every subcommand (which never touch an existing results
+//! file), and bad results files or names for `report` and `compare`.
+
+mod common;
+
+use common::{small_results, tmp, zonebench};
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let existing = tmp("existing.json");
+    std::fs::write(&existing, "precious").unwrap();
+    let e = existing.to_str().unwrap();
+    let dir = std::env::temp_dir();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["run", "--guards", "nosuch", "--out", e],
+        vec!["run", "--guards", "seqcount,bogus", "--out", e],
+        vec!["run", "--readers", "0", "--out", e],
+        vec!["run", "--readers", "2000", "--out", e],
+        vec!["run", "--readers", "two", "--out", e],
+        vec!["run", "--readers", "-3", "--out", e],
+        vec!["run", "--duration", "-1", "--out", e],
+        vec!["run", "--duration", "abc", "--out", e],
+        vec!["run", "--duration", "100000", "--out", e],
+        vec!["run", "--writer-rate", "0", "--out", e],
+        vec!["run", "--writer", "sometimes", "--out", e],
+        vec!["run", "--repeats", "0", "--out", e],
+        vec!["run", "--writer-hold", "-5", "--out", e],
+        vec!["run", "--watchdog", "0", "--out", e],
+        vec!["run", "--nodes", "65", "--out", e],
+        vec!["run", "--normal-mib", "6", "--out", e],
+        vec!["run", "--out", "/nonexistent-dir/x.json"],
+        vec!["run", "--out", dir.to_str().unwrap()],
+        vec!["run", "--scope", "everywhere", "--out", e],
+        vec!["run", "--scope", "slowpath,,every-alloc", "--out", e],
+        vec!["run", "--writer-rate", "1000,-5", "--out", e],
+        vec!["run", "--pressure", "extreme", "--out", e],
+        vec!["run", "--warmup", "7200", "--out", e],
+        vec!["run", "--seed", "-1", "--out", e],
+        // Conflicting: hotplug needs a movable zone to offline.
+        vec![
+            "run",
+            "--writer",
+            "hotplug",
+            "--movable-mib",
+            "0",
+            "--out",
+            e,
+        ],
+        vec!["run", "--repeats", "3", "--repeats", "4", "--out", e],
+        vec!["claims", "--format", "pdf", "--out", e],
+        vec!["claims", "--seed", "x", "--out", e],
+        vec!["claims", "--out", "/nonexistent-dir/claims.json"],
+        vec!["torture", "--duration", "0"],
+        vec!["torture", "--duration", "100000"],
+        vec!["torture", "--guards", "bogus"],
+        vec!["torture", "--seed", "abc"],
+        vec!["frobnicate"],
+    ];
+    for args in cases {
+        let out = zonebench(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{args:?}: not one line:\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(
+            std::fs::read_to_string(&existing).unwrap(),
+            "precious",
+            "{args:?} touched the results file"
+        );
+    }
+}
+
+/// Bad files and names for `report` and `compare`: one line naming the
+/// file and the problem, exit status 2.
+#[test]
+fn bad_results_files_are_one_line_and_exit_2() {
+    let good = small_results();
+    let good = good.to_str().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = tmp(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let empty = write("empty.json", "");
+    let full = std::fs::read_to_string(good).unwrap();
+    let truncated = write("truncated.json", &full[..full.len() / 2]);
+    let foreign = write("foreign.json", r#"{"name": "not ours", "version": 3}"#);
+    let schema = write("schema.json", &full.replace("zonebench/1", "zonebench/99"));
+    let dir = std::env::temp_dir();
+    let dir = dir.to_str().unwrap();
+    let missing = "/nonexistent-dir/results.json";
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["report", missing], "results.json"),
+        (vec!["report", &empty], "empty"),
+        (vec!["report", &truncated], "truncated.json"),
+        (vec!["report", &foreign], "foreign.json"),
+        (vec!["report", &schema], "zonebench/99"),
+        (vec!["report", dir], dir),
+        (vec!["report", good, "--baseline", "latch"], "latch"),
+        (vec!["report", good, "--cells", "colour=blue"], "colour"),
+        (vec!["report", good, "--format", "pdf"], "pdf"),
+        (vec!["compare", good, missing], "results.json"),
+        (vec!["compare", &schema, good], "zonebench/99"),
+        (vec!["compare", good, &truncated], "truncated.json"),
+        (vec!["compare", good], "NEW"),
+    ];
+    for (args, names) in cases {
+        let out = zonebench(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(names),
+            "{args:?} does not name {names}: {stderr}"
+        );
+    }
+}

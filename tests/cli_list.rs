@@ -1,0 +1,33 @@
+//! `zonebench list`: one line per guard under a header.
+
+mod common;
+
+use common::zonebench;
+
+#[test]
+fn list_names_the_twelve_guards_of_the_design() {
+    let out = zonebench(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let names = [
+        "none",
+        "seqcount",
+        "seqlock",
+        "seqlock-excl",
+        "seqbegin-or-lock",
+        "seqcount-spinlock",
+        "rcu",
+        "rcu-recheck",
+        "latch",
+        "rwlock",
+        "seqlock-crate",
+        "epoch",
+    ];
+    for g in names {
+        assert!(
+            text.lines().any(|l| l.split_whitespace().next() == Some(g)),
+            "{g} missing from:\n{text}"
+        );
+    }
+    assert_eq!(text.lines().count(), names.len() + 1, "{text}");
+}

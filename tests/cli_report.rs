@@ -1,0 +1,90 @@
+//! `zonebench report` and `compare` on a small results file: the three
+//! formats, a file compared with itself, and the plots.
+
+mod common;
+
+use common::{run_ok, small_results, tmp};
+
+/// `report` in its three formats: text within 80 ASCII columns with its
+/// significance footer, markdown tables, csv with a header row.
+#[test]
+fn report_formats() {
+    let f = small_results();
+    let f = f.to_str().unwrap();
+    let text = String::from_utf8(run_ok(&["report", f]).stdout).unwrap();
+    assert!(text.contains("Hmean allocs/s-2"), "{text}");
+    assert!(
+        text.contains("Welch"),
+        "no test named in the footer:\n{text}"
+    );
+    for line in text.lines() {
+        assert!(
+            line.len() <= 80 && line.is_ascii(),
+            "too wide or not ASCII: {line}"
+        );
+    }
+    let md = String::from_utf8(run_ok(&["report", f, "--format", "markdown"]).stdout).unwrap();
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("|---") || l.starts_with("| ---") || l.starts_with("|:")),
+        "{md}"
+    );
+    let csv = String::from_utf8(run_ok(&["report", f, "--format", "csv"]).stdout).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert!(header.contains(&"guard") && header.contains(&"metric") && header.contains(&"value"));
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.len() > 10);
+    let seq = String::from_utf8(
+        run_ok(&["report", f, "--baseline", "rcu", "--cells", "readers=2"]).stdout,
+    )
+    .unwrap();
+    assert!(
+        seq.contains("Hmean allocs/s-2") && !seq.contains("Hmean allocs/s-1"),
+        "{seq}"
+    );
+}
+
+/// A file compared with itself: every change 0.00%, nothing significant.
+#[test]
+fn compare_a_file_with_itself_changes_nothing() {
+    let f = small_results();
+    let f = f.to_str().unwrap();
+    let text = String::from_utf8(run_ok(&["compare", f, f]).stdout).unwrap();
+    let mut changes = 0;
+    for line in text.lines() {
+        let is_row = ["Hmean", "Amean", "Max", "Sum"]
+            .iter()
+            .any(|p| line.starts_with(p));
+        if !is_row {
+            continue;
+        }
+        assert!(!line.contains('*'), "significant against itself: {line}");
+        for part in line.split('(').skip(1) {
+            let pct = part.split(')').next().unwrap().trim();
+            assert!(pct == "0.00%" || pct == "-", "{line}");
+            changes += 1;
+        }
+    }
+    assert!(changes > 20, "{text}");
+}
+
+/// `report --plots DIR` draws PNG and SVG.
+#[test]
+fn report_draws_plots() {
+    let f = small_results();
+    let dir = tmp("plots");
+    run_ok(&[
+        "report",
+        f.to_str().unwrap(),
+        "--plots",
+        dir.to_str().unwrap(),
+    ]);
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let png = names.iter().filter(|n| n.ends_with(".png")).count();
+    let svg = names.iter().filter(|n| n.ends_with(".svg")).count();
+    assert!(png >= 4 && png == svg, "{names:?}");
+}

@@ -1,0 +1,141 @@
+//! One conformance body, instantiated for every guard (as arc-swap's
+//! tests/stress.rs does): single-thread allocation through each scope,
+//! bounded concurrent runs under a rebuild writer and under hotplug, and the
+//! 2022 race driven deterministically through the slowpath hook, asserting
+//! each guard's documented behaviour.
+//!
+//! This file is the test crate's root (cargo builds `tests/*/main.rs` as
+//! the test target named after its directory): it instantiates, for every
+//! guard, the bodies that live beside it, one module per idea.
+
+mod irq;
+mod machine;
+mod race;
+mod rt;
+mod runs;
+mod sections;
+
+use irq::{irq_run, IrqExpect};
+use machine::cell;
+use race::{online_race_expect, race_expect, Expect, Hook};
+use rt::rt_run;
+use runs::{bounded_run, single_thread};
+use sections::{section_and_writer, snapshot_expect};
+use zonebench::alloc::Scope;
+use zonebench::workload::cancel::Cancel;
+use zonebench::workload::runner::run_cell;
+use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
+
+macro_rules! conformance {
+    ($($m:ident: $ty:ty, $hook:expr, $expect:expr, $irq:expr;)*) => {$(
+        mod $m {
+            use super::*;
+            type G = $ty;
+
+            #[test]
+            fn single_thread_each_scope() {
+                single_thread::<G>();
+            }
+
+            #[test]
+            fn bounded_runs_keep_the_invariants() {
+                bounded_run::<G>(WriterMode::Rebuild, Scope::Slowpath);
+                bounded_run::<G>(WriterMode::Hotplug, Scope::EveryAlloc);
+            }
+
+            #[test]
+            fn the_2022_race() {
+                race_expect::<G>($hook, $expect);
+            }
+
+            #[test]
+            fn snapshot_or_in_place() {
+                snapshot_expect::<G>($hook, $expect);
+            }
+
+            #[test]
+            fn sections_and_the_writer() {
+                section_and_writer::<G>($hook);
+            }
+
+            #[test]
+            fn the_online_race() {
+                online_race_expect::<G>($hook);
+            }
+
+            #[test]
+            fn preempt_rt_readers() {
+                rt_run::<G>();
+            }
+
+            #[test]
+            fn irq_inside_the_write_section() {
+                irq_run::<G>($irq, false);
+            }
+        }
+    )*};
+}
+
+conformance! {
+    none: zonebench::guard::none::NoGuard, Hook::Inline, Expect::FalseOom, IrqExpect::Inline;
+    seqcount: zonebench::guard::seqcount::Seqcount, Hook::Inline, Expect::Retries, IrqExpect::Deadlock;
+    seqlock: zonebench::guard::seqlock::SeqLock, Hook::Inline, Expect::Retries, IrqExpect::Deferred;
+    seqlock_excl: zonebench::guard::seqlock_excl::SeqlockExcl, Hook::Thread, Expect::Succeeds, IrqExpect::Deferred;
+    seqbegin_or_lock: zonebench::guard::seqbegin_or_lock::SeqbeginOrLock, Hook::Inline, Expect::RetriesLocked, IrqExpect::Deferred;
+    seqcount_spinlock: zonebench::guard::seqcount_spinlock::SeqcountSpinlock, Hook::Inline, Expect::Retries, IrqExpect::Deadlock;
+    rcu: zonebench::guard::rcu::Rcu<false>, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
+    rcu_recheck: zonebench::guard::rcu_recheck::RcuRecheck, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
+    latch: zonebench::guard::latch::Latch, Hook::Inline, Expect::Retries, IrqExpect::Inline;
+    rwlock: zonebench::guard::rwlock::RwLockGuard, Hook::Thread, Expect::Succeeds, IrqExpect::Deadlock;
+    seqlock_crate: zonebench::guard::seqlock_crate::SeqlockCrate, Hook::Inline, Expect::Succeeds, IrqExpect::Unbounded;
+    epoch: zonebench::guard::epoch::Epoch, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
+}
+
+/// The watchdog: a writer that holds its section (practically) forever
+/// leaves every-alloc seqcount readers spinning on the odd count; the cell
+/// is reported stalled within the timeout and the run still completes.
+#[test]
+fn the_watchdog_reports_a_writer_stuck_in_its_section() {
+    let spec = CellSpec {
+        writer_rate_hz: 1000.0,
+        pressure: Pressure::Low,
+        writer_hold_us: 3.6e9,
+        watchdog_s: 0.5,
+        duration_s: 30.0,
+        warmup_s: 0.0,
+        seed: 3,
+        ..cell("seqcount", Scope::EveryAlloc, WriterMode::Rebuild)
+    };
+    let t = std::time::Instant::now();
+    let c = run_cell(&spec, &[], &Cancel::default()).unwrap();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(10),
+        "the stalled cell was not torn down"
+    );
+    assert!(c.stalled, "{c:?}");
+    assert!(
+        c.stall_report[0].contains("inside its write section"),
+        "{:?}",
+        c.stall_report
+    );
+    assert_eq!(
+        c.stall_report.len(),
+        3,
+        "one line per reader: {:?}",
+        c.stall_report
+    );
+    assert!(c.violations().is_empty(), "{:?}", c.violations());
+}
+
+/// seqcount-spinlock with PREEMPT_RT readers: the handler does not spin on
+/// the count but waits on the associated mutex, which its own CPU's writer
+/// holds: a deadlock on a lock.
+#[test]
+fn irq_rt_seqcount_spinlock_deadlocks_on_its_mutex() {
+    irq_run::<zonebench::guard::seqcount_spinlock::SeqcountSpinlock>(IrqExpect::Deadlock, true);
+}
+
+#[test]
+fn every_guard_is_instantiated_here() {
+    assert_eq!(zonebench::guard::ALL.len(), 12);
+}
