@@ -1,4 +1,4 @@
-//! Model checking of every guard's protocol with loom (DESIGN.md section 7).
+//! Model checking of every guard's protocol with loom.
 //! Run with
 //! `RUSTFLAGS="--cfg loom" cargo test --release --test loom`.
 //!

@@ -5,7 +5,7 @@ use crate::guard::GuardOpts;
 use serde::{Deserialize, Serialize};
 
 /// Where a guard's read section applies (`--scope`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scope {
     /// Upstream: a section spans the slowpath; the fast path walks unchecked.
@@ -15,6 +15,9 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope, in the order tables list them.
+    pub const ALL: [Scope; 2] = [Scope::Slowpath, Scope::EveryAlloc];
+
     pub fn name(self) -> &'static str {
         match self {
             Scope::Slowpath => "slowpath",

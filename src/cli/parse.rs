@@ -3,8 +3,7 @@
 
 use crate::alloc::Scope;
 use crate::guard;
-use crate::workload::spec::WriterMode;
-use clap::ValueEnum;
+use crate::workload::spec::{Pressure, WriterMode};
 
 /// A comma-separated list of guard names (a newtype so clap takes it as one value).
 #[derive(Clone)]
@@ -164,23 +163,35 @@ pub struct WriterList(pub Vec<WriterMode>);
 #[derive(Clone)]
 pub struct RateList(pub Vec<f64>);
 
-fn value_enum<T: ValueEnum>(t: &str, what: &str) -> Result<T, String> {
-    T::from_str(t, true).map_err(|_| {
-        let known: Vec<String> = T::value_variants()
-            .iter()
-            .filter_map(|v| v.to_possible_value())
-            .map(|v| v.get_name().to_string())
-            .collect();
-        format!("unknown {what} '{t}' (known: {})", known.join(", "))
-    })
+/// The one of `all` whose `name` is `t` (ignoring case).
+fn named<T: Copy>(
+    t: &str,
+    what: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|&v| name(v).eq_ignore_ascii_case(t))
+        .ok_or_else(|| {
+            let known: Vec<&str> = all.iter().map(|&v| name(v)).collect();
+            format!("unknown {what} '{t}' (known: {})", known.join(", "))
+        })
 }
 
 pub fn parse_scopes(s: &str) -> Result<ScopeList, String> {
-    list(s, "scope", |t| value_enum(t, "scope")).map(|v| ScopeList(dedup(v)))
+    list(s, "scope", |t| named(t, "scope", &Scope::ALL, Scope::name)).map(|v| ScopeList(dedup(v)))
 }
 
 pub fn parse_writers(s: &str) -> Result<WriterList, String> {
-    list(s, "writer", |t| value_enum(t, "writer")).map(|v| WriterList(dedup(v)))
+    list(s, "writer", |t| {
+        named(t, "writer", &WriterMode::ALL, WriterMode::name)
+    })
+    .map(|v| WriterList(dedup(v)))
+}
+
+pub fn parse_pressure(s: &str) -> Result<Pressure, String> {
+    named(s.trim(), "pressure", &Pressure::ALL, Pressure::name)
 }
 
 pub fn parse_rates(s: &str) -> Result<RateList, String> {

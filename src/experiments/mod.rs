@@ -21,10 +21,10 @@ pub mod c8_latch;
 
 use crate::alloc::Scope;
 use crate::metrics::stats::significant;
+pub use crate::results::finding::{Finding, Verdict};
 use crate::results::repeats::Repeats;
 use crate::workload::runner::CellResult;
-use crate::workload::spec::{CellSpec, Pressure, WriterMode};
-use serde::{Deserialize, Serialize};
+use crate::workload::spec::{CellSpec, WriterMode};
 
 /// How much to measure, and on what.
 #[derive(Debug, Clone)]
@@ -63,56 +63,12 @@ impl Plan {
             } else {
                 1000.0
             },
-            pressure: Pressure::Low,
-            nodes: 1,
-            dma32_mib: 0,
-            normal_mib: 128,
-            movable_mib: 128,
-            reclaim_us: 2.0,
-            writer_hold_us: 0.0,
-            watchdog_s: 2.0,
             duration_s: self.duration_s,
             warmup_s: self.warmup_s,
-            pin: true,
-            rt: false,
-            irq: false,
             seed: self.seed,
-            repeat: 0,
+            ..CellSpec::default()
         }
     }
-}
-
-/// A claim's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "verdict", content = "reason")]
-pub enum Verdict {
-    Supported,
-    Refuted,
-    /// The numbers do not decide it on this machine, and why.
-    NotSettled(String),
-}
-
-impl Verdict {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Verdict::Supported => "supported",
-            Verdict::Refuted => "refuted",
-            Verdict::NotSettled(_) => "not settled",
-        }
-    }
-}
-
-/// What an experiment found: its key numbers, the verdict, and the rule
-/// that gave it (with the measured values filled in).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    pub id: String,
-    /// The thread's sentence, as one line.
-    pub claim: String,
-    pub numbers: Vec<String>,
-    #[serde(flatten)]
-    pub verdict: Verdict,
-    pub rule: String,
 }
 
 /// One claim of the thread as an experiment.
@@ -180,15 +136,10 @@ pub fn plan_cells(experiments: &[Box<dyn Experiment>], plan: &Plan) -> Vec<CellS
 pub struct Cells<'a>(pub &'a [CellResult]);
 
 impl<'a> Cells<'a> {
-    /// Every repeat of the cell `spec` describes (repeat and seed ignored).
+    /// Every repeat of the cell `spec` describes.
     pub fn of(&self, spec: &CellSpec) -> Repeats<'a> {
-        let key = |c: &CellSpec| CellSpec {
-            repeat: 0,
-            seed: 0,
-            ..c.clone()
-        };
-        let want = key(spec);
-        Repeats(self.0.iter().filter(|c| key(&c.spec) == want).collect())
+        let want = spec.key();
+        Repeats(self.0.iter().filter(|c| c.spec.key() == want).collect())
     }
 }
 

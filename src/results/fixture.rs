@@ -1,16 +1,12 @@
 //! Synthetic results for the report tests: cells with the spec and the few
 //! metrics a test sets, everything else zero.
 
-use crate::alloc::{AllocStats, Scope, RETRY_BUCKETS};
-use crate::experiments::Plan;
 use crate::metrics::HistSummary;
-use crate::mm::check::PageAccount;
 use crate::results::schema::{Meta, RunConfig};
 use crate::results::ResultsFile;
 use crate::workload::floors::Floors;
-use crate::workload::runner::{CellResult, Stall};
+use crate::workload::runner::CellResult;
 use crate::workload::spec::{CellSpec, WriterMode};
-use crate::workload::writer::WriterStats;
 
 /// One repeat of `guard` with `readers` readers (slowpath scope, rebuild
 /// writer at 1000 Hz, low pressure), its throughput and p50 latency; the
@@ -23,19 +19,23 @@ pub fn cell(
     p50: u64,
 ) -> CellResult {
     CellResult {
-        // The claims' quick plan is this fixture's layout and timing.
+        // The claims' quick plan: the default layout, short cells.
         spec: CellSpec {
+            guard: guard.into(),
+            readers,
+            writer: WriterMode::Rebuild,
+            writer_rate_hz: 1000.0,
+            duration_s: 0.2,
+            warmup_s: 0.05,
             seed: 1 + repeat as u64,
             repeat,
-            ..Plan::new(true, 2, 1).cell(guard, Scope::Slowpath, readers, WriterMode::Rebuild)
+            ..CellSpec::default()
         },
-        oversubscribed: false,
         pinned: true,
         measured_s: 0.2,
         allocs_per_sec,
         allocs_per_sec_min_reader: allocs_per_sec / readers as f64,
         allocs_per_sec_max_reader: allocs_per_sec / readers as f64,
-        stats: AllocStats::default(),
         read_latency_ns: HistSummary {
             count: 1000,
             p50,
@@ -46,21 +46,13 @@ pub fn cell(
             mean: p50 as f64 * 1.5,
             hdr: String::new(),
         },
-        section_ns: HistSummary::default(),
-        retries_per_million: 0.0,
-        retry_hist: [0; RETRY_BUCKETS],
-        reader_stall_ns: Stall::default(),
-        locked_passes: 0,
-        writer: WriterStats::default(),
-        stalled: false,
-        stall_report: Vec::new(),
-        pages: PageAccount::default(),
-        pages_lost: 0,
+        ..CellResult::default()
     }
 }
 
 /// A results file holding `cells`.
 pub fn file(cells: Vec<CellResult>) -> ResultsFile {
+    let specs: Vec<CellSpec> = cells.iter().map(|c| c.spec.clone()).collect();
     let mut file = ResultsFile::new(
         Meta {
             zonebench_version: "0.1.0".into(),
@@ -81,26 +73,8 @@ pub fn file(cells: Vec<CellResult>) -> ResultsFile {
         },
         RunConfig {
             guards: Vec::new(),
-            scopes: vec!["slowpath".into()],
             readers: Vec::new(),
-            writers: vec!["rebuild".into()],
-            writer_rates_hz: vec![1000.0],
-            duration_s: 0.2,
-            warmup_s: 0.05,
-            repeats: 1,
-            nodes: 1,
-            dma32_mib: 0,
-            normal_mib: 128,
-            movable_mib: 128,
-            pressure: "low".into(),
-            reclaim_us: 2.0,
-            writer_hold_us: 0.0,
-            pin: true,
-            rt: false,
-            irq: false,
-            seed: 1,
-            sweep: false,
-            quick: false,
+            ..RunConfig::describe(&specs)
         },
         Floors::default(),
     );

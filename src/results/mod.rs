@@ -1,6 +1,7 @@
 //! The results file (`"schema": "zonebench/1"`): what a run measured, with
 //! enough context (`meta`, `config`) to be compared and reported later.
 
+pub mod finding;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod io;

@@ -1,4 +1,4 @@
-//! The repeats of one cell, and how they combine (DESIGN section 6):
+//! The repeats of one cell, and how they combine:
 //! rates by harmonic mean, times by arithmetic mean, counters by sum. The
 //! plots, the claims and the summaries combine repeats through this one
 //! type.

@@ -194,9 +194,12 @@ pub struct RepeatSummary {
 impl RepeatSummary {
     /// The writer column of the tables (see [`WriterMode::label`]).
     pub fn writer_label(&self) -> String {
-        match <WriterMode as clap::ValueEnum>::from_str(&self.writer, false) {
-            Ok(w) => w.label(self.writer_rate_hz),
-            Err(_) => self.writer.clone(),
+        match WriterMode::ALL
+            .into_iter()
+            .find(|w| w.name() == self.writer)
+        {
+            Some(w) => w.label(self.writer_rate_hz),
+            None => self.writer.clone(),
         }
     }
 
@@ -258,7 +261,7 @@ pub struct ResultsFile {
     /// `zonebench claims`: each claim's numbers and verdict (empty for
     /// other runs).
     #[serde(default)]
-    pub claims: Vec<crate::experiments::Finding>,
+    pub claims: Vec<crate::results::finding::Finding>,
 }
 
 impl ResultsFile {

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct CellResult {
     #[serde(flatten)]
     pub spec: CellSpec,

@@ -6,7 +6,7 @@ use crate::mm::MmConfig;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WriterMode {
     /// No writer: the read side alone.
@@ -21,6 +21,9 @@ pub enum WriterMode {
 }
 
 impl WriterMode {
+    /// Every writer mode, in the order tables list them.
+    pub const ALL: [WriterMode; 3] = [WriterMode::None, WriterMode::Rebuild, WriterMode::Hotplug];
+
     pub fn name(self) -> &'static str {
         match self {
             WriterMode::None => "none",
@@ -39,7 +42,7 @@ impl WriterMode {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Pressure {
     /// Readers hold a quarter of memory: allocations stay in the fast path.
@@ -50,6 +53,9 @@ pub enum Pressure {
 }
 
 impl Pressure {
+    /// Every pressure, in the order tables list them.
+    pub const ALL: [Pressure; 2] = [Pressure::Low, Pressure::High];
+
     pub fn name(self) -> &'static str {
         match self {
             Pressure::Low => "low",

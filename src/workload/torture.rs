@@ -175,7 +175,6 @@ impl Totals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::fixture;
 
     #[test]
     fn a_seed_replays_the_same_cells() {
@@ -195,9 +194,15 @@ mod tests {
 
     #[test]
     fn failures_name_what_broke() {
-        let ok = fixture::cell("seqcount", 2, 0, 1e6, 10);
-        let mut ok = ok;
-        ok.allocs_per_sec_min_reader = 1.0;
+        let ok = CellResult {
+            spec: CellSpec {
+                readers: 2,
+                ..CellSpec::default()
+            },
+            allocs_per_sec: 1e6,
+            allocs_per_sec_min_reader: 1.0,
+            ..CellResult::default()
+        };
         assert!(failures(&ok).is_empty());
         let mut lost = ok.clone();
         lost.pages_lost = 3;

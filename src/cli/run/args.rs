@@ -60,8 +60,9 @@ pub struct RunArgs {
     pub(super) watchdog: f64,
     /// Memory pressure: low keeps allocations in the fast path, high drives
     /// them into reclaim [default: low; --sweep: low, but high for the
-    /// hotplug writer, whose race needs allocations that fail].
-    #[arg(long, value_enum)]
+    /// hotplug writer, whose race needs allocations that fail]
+    /// (low, high).
+    #[arg(long, value_parser = parse_pressure)]
     pub(super) pressure: Option<Pressure>,
     /// Busy time of one direct-reclaim round, microseconds.
     #[arg(long, default_value = "2", value_parser = parse_reclaim, allow_hyphen_values = true)]
