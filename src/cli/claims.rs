@@ -5,7 +5,8 @@
 use super::env::{cancel_on_ctrl_c, cores};
 use super::progress::Progress;
 use super::usage_error;
-use crate::experiments::{all, judge_all, plan_cells, render_markdown, render_text, Plan};
+use crate::experiments::{all, judge_all, plan_cells, Plan};
+use crate::report::{render_claims_markdown, render_claims_text};
 use crate::results::io::check_writable;
 use crate::results::schema::{RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile};
@@ -85,8 +86,8 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
     } else {
         file.claims = judge_all(&experiments, &file.cells, &plan);
         table = match args.format {
-            ClaimsFormat::Text => render_text(&file.claims),
-            ClaimsFormat::Markdown => render_markdown(&file.claims),
+            ClaimsFormat::Text => render_claims_text(&file.claims),
+            ClaimsFormat::Markdown => render_claims_markdown(&file.claims),
         };
     }
     session.finish(&table, None, Some(&args.plots), specs.len())

@@ -179,78 +179,6 @@ pub fn judge_all(
     experiments.iter().map(|e| e.judge(&cells, plan)).collect()
 }
 
-/// The findings as plain ASCII, at most 80 columns.
-pub fn render_text(findings: &[Finding]) -> String {
-    let mut out = String::new();
-    for f in findings {
-        out.push_str(&wrap(&format!("{}  \"{}\"", f.id, f.claim), "    "));
-        for n in &f.numbers {
-            out.push_str(&wrap(&format!("    {n}"), "      "));
-        }
-        let verdict = match &f.verdict {
-            Verdict::NotSettled(why) => format!("not settled: {why}"),
-            v => v.label().to_string(),
-        };
-        out.push_str(&wrap(&format!("    verdict: {verdict}"), "      "));
-        out.push_str(&wrap(&format!("    rule: {}", f.rule), "      "));
-        out.push('\n');
-    }
-    out
-}
-
-/// The findings as GitHub markdown.
-pub fn render_markdown(findings: &[Finding]) -> String {
-    let mut out = String::new();
-    for f in findings {
-        out.push_str(&format!("**{}** \"{}\"\n\n", f.id, f.claim));
-        for n in &f.numbers {
-            out.push_str(&format!("- {n}\n"));
-        }
-        let verdict = match &f.verdict {
-            Verdict::NotSettled(why) => format!("not settled: {why}"),
-            v => v.label().to_string(),
-        };
-        out.push_str(&format!("- **verdict: {verdict}**; rule: {}\n\n", f.rule));
-    }
-    out
-}
-
-/// Wrap `line` at 80 columns, continuation lines indented by `indent`;
-/// non-ASCII characters are replaced so the text stays plain ASCII.
-fn wrap(line: &str, indent: &str) -> String {
-    const WIDTH: usize = 80;
-    let line: String = line
-        .chars()
-        .map(|c| if c.is_ascii() { c } else { '?' })
-        .collect();
-    let lead = line.len() - line.trim_start().len();
-    let mut out = String::new();
-    let mut cur = line[..lead].to_string();
-    let mut first = true;
-    for word in line.split_whitespace() {
-        let sep = if cur.trim().is_empty() { "" } else { " " };
-        if cur.len() + sep.len() + word.len() > WIDTH && !cur.trim().is_empty() {
-            out.push_str(cur.trim_end());
-            out.push('\n');
-            cur = indent.to_string();
-            first = false;
-        }
-        let sep = if cur.trim().is_empty() { "" } else { " " };
-        if word.len() > WIDTH - cur.len() {
-            // A word longer than the line: cut it.
-            cur.push_str(sep);
-            cur.push_str(&word[..WIDTH.saturating_sub(cur.len()).min(word.len())]);
-        } else {
-            cur.push_str(sep);
-            cur.push_str(word);
-        }
-    }
-    let _ = first;
-    out.push_str(cur.trim_end());
-    out.push('\n');
-    out
-}
-
 #[cfg(test)]
 pub(crate) mod testing {
     //! Synthetic measurements for the verdict rules' tests.
@@ -289,22 +217,6 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_is_ascii_within_80_columns() {
-        let f = Finding {
-            id: "C9".into(),
-            claim: "a very long claim ".repeat(12),
-            numbers: vec!["n ".repeat(70), "x".repeat(200)],
-            verdict: Verdict::NotSettled("needs more cores — four at least".into()),
-            rule: "rule ".repeat(30),
-        };
-        let text = render_text(&[f]);
-        for l in text.lines() {
-            assert!(l.len() <= 80 && l.is_ascii(), "{l}");
-        }
-        assert!(text.contains("not settled: needs more cores"));
-    }
 
     #[test]
     fn shared_cells_run_once_per_repeat() {

@@ -9,7 +9,7 @@
 //!   refused.
 //! * Cell groups are matched on everything that defines them: scope,
 //!   writer, writer rate, pressure, setup (nodes, zone sizes, reclaim and
-//!   writer hold times, RT semantics, pinning: see [`super`]), reader count
+//!   writer hold times, RT semantics, pinning: see `model.rs`), reader count
 //!   and guard. Cells configured differently measure different things, so
 //!   they are not set against each other; the machine, kernel, build,
 //!   duration, warm-up and repeats may differ (that is the point of a
@@ -21,24 +21,14 @@
 //! `--baseline` only orders the columns here (its guard first): every
 //! change is NEW against BASE for the same guard.
 
-use super::{
-    footer, machine_lines, repeats_text, text, Change, Column, ColumnGroup, Document, Report,
-    ReportError, ReportOpts, Section, Table, TableCell, TableRow,
+use super::document::{
+    footer, machine_lines, repeats_text, Column, ColumnGroup, Document, Table, TableCell, TableRow,
 };
+use super::metric::Change;
+use super::model::{Report, Section};
+use super::{text, ReportError, ReportOpts};
 use crate::results::ResultsFile;
 use std::path::Path;
-
-/// Compare `new` against `base` as a text table (80 columns); the files
-/// are called BASE and NEW.
-pub fn compare(
-    base: &ResultsFile,
-    new: &ResultsFile,
-    opts: &ReportOpts,
-) -> Result<String, ReportError> {
-    Ok(text::render(&compare_document(
-        base, "BASE", new, "NEW", opts,
-    )?))
-}
 
 /// Load two results files and compare them as a text table, naming them
 /// by their paths.
@@ -57,7 +47,7 @@ pub fn compare_files(base: &Path, new: &Path, opts: &ReportOpts) -> Result<Strin
 
 /// The comparison laid out, for [`text::render`] or
 /// [`super::markdown::render`].
-pub fn compare_document(
+pub(super) fn compare_document(
     base: &ResultsFile,
     base_name: &str,
     new: &ResultsFile,
@@ -294,6 +284,18 @@ mod tests {
     use super::*;
     use crate::results::fixture::{all_guards, cell, file};
     use crate::workload::spec::Pressure;
+
+    /// Compare `new` against `base` as a text table (80 columns); the files
+    /// are called BASE and NEW.
+    fn compare(
+        base: &ResultsFile,
+        new: &ResultsFile,
+        opts: &ReportOpts,
+    ) -> Result<String, ReportError> {
+        Ok(text::render(&compare_document(
+            base, "BASE", new, "NEW", opts,
+        )?))
+    }
 
     fn assert_fits(t: &str) {
         for line in t.lines() {

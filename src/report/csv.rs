@@ -9,10 +9,11 @@
 //! empty where no percentage exists; `significant` is Welch's t-test at 95%.
 //! Numbers are written in full precision; non-finite ones as empty fields.
 
-use super::{enum_name, Exporter, Report};
+use super::model::Report;
+use super::Exporter;
 
 /// The header row's fields.
-pub const COLUMNS: [&str; 16] = [
+const COLUMNS: [&str; 16] = [
     "scope",
     "writer",
     "writer_rate_hz",
@@ -33,7 +34,7 @@ pub const COLUMNS: [&str; 16] = [
 
 /// [`Exporter`] for CSV.
 #[derive(Debug, Clone, Copy)]
-pub struct CsvExporter;
+pub(super) struct CsvExporter;
 
 impl Exporter for CsvExporter {
     fn export(&self, report: &Report) -> String {
@@ -42,10 +43,10 @@ impl Exporter for CsvExporter {
             let key = &e.section.key;
             let samples: Vec<String> = e.summary.samples.iter().map(|&x| number(x)).collect();
             out.push_str(&record([
-                enum_name(&key.scope),
-                enum_name(&key.writer),
-                number(key.writer_rate_hz),
-                enum_name(&key.pressure),
+                key.spec().scope.name().to_string(),
+                key.spec().writer.name().to_string(),
+                number(key.spec().writer_rate_hz),
+                key.spec().pressure.name().to_string(),
                 key.setup.clone(),
                 e.group.readers.to_string(),
                 e.group.guard.clone(),
@@ -87,7 +88,7 @@ fn record(fields: impl IntoIterator<Item = String>) -> String {
 
 /// `field` as a CSV field: in double quotes, with quotes doubled, when it
 /// holds a comma, quote or line break (or starts or ends with a space).
-pub fn quote(field: &str) -> String {
+fn quote(field: &str) -> String {
     let needs =
         field.contains([',', '"', '\n', '\r']) || field.starts_with(' ') || field.ends_with(' ');
     if needs {
@@ -99,7 +100,8 @@ pub fn quote(field: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{report, Format, Metric, ReportOpts};
+    use super::super::metric::Metric;
+    use super::super::{report, Format, ReportOpts};
     use super::*;
     use crate::results::fixture::{all_guards, cell, file};
 

@@ -3,11 +3,14 @@
 //! (change%)`, `value *change%*` where significant, the asterisks escaped
 //! so they show).
 
-use super::{fmt_value, Document, Exporter, Report, Table};
+use super::document::{Document, Table};
+use super::model::Report;
+use super::number::fmt_value;
+use super::Exporter;
 
 /// [`Exporter`] for markdown.
 #[derive(Debug, Clone, Copy)]
-pub struct MarkdownExporter;
+pub(super) struct MarkdownExporter;
 
 impl Exporter for MarkdownExporter {
     fn export(&self, report: &Report) -> String {
@@ -16,7 +19,7 @@ impl Exporter for MarkdownExporter {
 }
 
 /// Render a report or comparison as markdown.
-pub fn render(doc: &Document) -> String {
+pub(super) fn render(doc: &Document) -> String {
     let mut out = format!("## {}\n\n", escape(&doc.title));
     for (key, value) in &doc.header {
         out.push_str(&format!("- {}: {}\n", escape(key), escape(value)));

@@ -17,17 +17,22 @@
 //! follow the table's contents, so a table of small numbers packs more
 //! guards into a block.
 
-use super::{fmt_pct, fmt_value, Change, Document, Exporter, Report, Table, TableCell};
+use super::document::{Document, Table, TableCell};
+use super::metric::Change;
+use super::model::Report;
+use super::number::{fmt_pct, fmt_value};
+use super::wrap::{ascii, wrap};
+use super::Exporter;
 
 /// The widest line written.
-pub const WIDTH: usize = 80;
+pub(super) const WIDTH: usize = 80;
 
 /// Width of the change after a value: ` (-12.34%)`.
 const CHANGE_WIDTH: usize = 10;
 
 /// [`Exporter`] for the review table.
 #[derive(Debug, Clone, Copy)]
-pub struct TextExporter;
+pub(super) struct TextExporter;
 
 impl Exporter for TextExporter {
     fn export(&self, report: &Report) -> String {
@@ -36,11 +41,11 @@ impl Exporter for TextExporter {
 }
 
 /// Render a report or comparison as plain text.
-pub fn render(doc: &Document) -> String {
+pub(super) fn render(doc: &Document) -> String {
     let mut out: Vec<String> = Vec::new();
-    out.extend(wrap(&doc.title, "", ""));
+    out.extend(wrap(&doc.title, "", "", WIDTH));
     for (key, value) in &doc.header {
-        out.extend(wrap(value, &format!("{key}: "), "    "));
+        out.extend(wrap(value, &format!("{key}: "), "    ", WIDTH));
     }
     for table in &doc.tables {
         out.push(String::new());
@@ -48,14 +53,14 @@ pub fn render(doc: &Document) -> String {
     }
     for (title, items) in &doc.lists {
         out.push(String::new());
-        out.extend(wrap(title, "", ""));
+        out.extend(wrap(title, "", "", WIDTH));
         for item in items {
-            out.extend(wrap(item, "  ", "      "));
+            out.extend(wrap(item, "  ", "      ", WIDTH));
         }
     }
     out.push(String::new());
     for paragraph in &doc.footer {
-        out.extend(wrap(paragraph, "", ""));
+        out.extend(wrap(paragraph, "", "", WIDTH));
     }
     let mut text = out
         .iter()
@@ -142,7 +147,7 @@ impl Layout {
 }
 
 fn render_table(table: &Table, out: &mut Vec<String>) {
-    out.extend(wrap(&table.title, "", "  "));
+    out.extend(wrap(&table.title, "", "  ", WIDTH));
     let layout = Layout::of(table);
     let shows_change: Vec<bool> = table
         .groups
@@ -198,7 +203,7 @@ fn render_table(table: &Table, out: &mut Vec<String>) {
         }
     }
     for note in &table.notes {
-        out.extend(wrap(note, "note: ", "      "));
+        out.extend(wrap(note, "note: ", "      ", WIDTH));
     }
 }
 
@@ -209,7 +214,7 @@ fn value_text(cell: &TableCell, integral: bool) -> String {
 }
 
 /// `( -5.20%)`, or `* -5.20%*` where significant; always 9 characters.
-pub(crate) fn change_text(change: Change) -> String {
+pub(super) fn change_text(change: Change) -> String {
     let inner = match change.pct {
         Some(p) => format!("{:>6}%", fmt_pct(p)),
         None => format!("{:>7}", "-"),
@@ -219,54 +224,6 @@ pub(crate) fn change_text(change: Change) -> String {
     } else {
         format!("({inner})")
     }
-}
-
-/// `s` with anything but printable ASCII replaced by `?` (tabs and line
-/// breaks by spaces), so widths are character counts and the output is
-/// plain ASCII whatever a results file holds.
-fn ascii(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            ' '..='~' => c,
-            '\t' | '\n' | '\r' => ' ',
-            _ => '?',
-        })
-        .collect()
-}
-
-/// Greedy word wrap to [`WIDTH`]: the first line starts with `first`, the
-/// others with `rest`; a word longer than a line is cut.
-fn wrap(text: &str, first: &str, rest: &str) -> Vec<String> {
-    let text = ascii(text);
-    let mut lines = Vec::new();
-    let mut line = first.to_string();
-    let mut empty = true;
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let mut word = word;
-        loop {
-            let sep = usize::from(!empty);
-            if line.len() + sep + word.len() <= WIDTH {
-                if !empty {
-                    line.push(' ');
-                }
-                line.push_str(word);
-                empty = false;
-                break;
-            }
-            if empty {
-                // Too long for any line: cut it.
-                let room = WIDTH.saturating_sub(line.len()).max(1);
-                line.push_str(&word[..room]);
-                word = &word[room..];
-            }
-            lines.push(std::mem::replace(&mut line, rest.to_string()));
-            empty = true;
-        }
-    }
-    if !empty || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 #[cfg(test)]
@@ -377,16 +334,5 @@ mod tests {
         assert!(t.contains("note: oversubscribed at readers=4"), "{t}");
         assert!(t.contains("STALLED: seqcount readers=4 repeat 0"), "{t}");
         assert!(t.contains("INVARIANT BROKEN: seqcount readers=4 repeat 0: 12 pages lost"));
-    }
-
-    #[test]
-    fn wrap_keeps_within_width() {
-        let long = format!("{} {}", "x".repeat(200), "short words ".repeat(20));
-        let lines = wrap(&long, "command: ", "    ");
-        assert!(lines.iter().all(|l| l.len() <= WIDTH));
-        assert!(lines[0].starts_with("command: xxx"));
-        assert!(lines[1..].iter().all(|l| l.starts_with("    ")));
-        assert_eq!(wrap("", "k: ", ""), ["k: "]);
-        assert_eq!(ascii("caf\u{e9}\tx"), "caf? x");
     }
 }

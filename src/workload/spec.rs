@@ -144,10 +144,13 @@ impl Default for CellSpec {
     }
 }
 
-/// What makes cells repeats of one another: everything a cell was asked to
-/// be except its repeat number and the seed derived from it. The one
-/// grouping key: summaries, reports, plots and claims all combine repeats
-/// by it (projecting out what a table or figure varies, via [`CellKey::without`]).
+/// What makes cells repeats of one another: everything that decides what a
+/// cell measures. Left out are its repeat number, the seed derived from it,
+/// and how long it ran (duration, warm-up, watchdog), which change how
+/// precise a number is, not what it measures. The one grouping key:
+/// summaries, reports, plots and claims combine repeats by it (projecting
+/// out what a table or figure varies, via [`CellKey::without`]), and
+/// `compare` pairs two files' cells by it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CellKey(CellSpec);
 
@@ -160,7 +163,7 @@ pub enum Dim {
 }
 
 impl CellKey {
-    /// The spec with the repeat and seed (and any dimension left out) zeroed.
+    /// The spec with what the key leaves out zeroed.
     pub fn spec(&self) -> &CellSpec {
         &self.0
     }
@@ -188,6 +191,9 @@ impl CellSpec {
         CellKey(CellSpec {
             repeat: 0,
             seed: 0,
+            duration_s: 0.0,
+            warmup_s: 0.0,
+            watchdog_s: 0.0,
             ..self.clone()
         })
     }

@@ -1,0 +1,211 @@
+//! A report or comparison laid out independently of the output format: a
+//! [`Document`] of [`Table`]s, which `text.rs` (80 columns, ASCII) and
+//! `markdown.rs` render. [`Report::document`] lays out one results file;
+//! `compare.rs` lays out two side by side with the same header lines and
+//! footer.
+
+use super::metric::Change;
+use super::model::Report;
+use super::number::fmt_value;
+use crate::results::Meta;
+
+/// A report or comparison laid out, independent of the output format.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Document {
+    pub title: String,
+    /// `key: value` lines: machine, build, command, baseline.
+    pub header: Vec<(String, String)>,
+    pub tables: Vec<Table>,
+    /// Titled lists after the tables (cells found in only one file).
+    pub lists: Vec<(String, Vec<String>)>,
+    /// Paragraphs explaining the numbers.
+    pub footer: Vec<String>,
+}
+
+/// One section's table.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Table {
+    pub title: String,
+    /// Column groups (one per guard), each of one or more columns.
+    pub groups: Vec<ColumnGroup>,
+    /// How many leading groups the text renderer repeats in every block
+    /// when the groups do not fit in 80 columns (1: the baseline).
+    pub pinned: usize,
+    pub rows: Vec<TableRow>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct ColumnGroup {
+    pub name: String,
+    pub columns: Vec<Column>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Column {
+    /// Second header line (`base`, `new`); empty for none.
+    pub label: String,
+    /// The cells carry a change to show after the value.
+    pub shows_change: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct TableRow {
+    pub label: String,
+    /// Show values without decimals.
+    pub integral: bool,
+    /// One per column, over the groups in order.
+    pub cells: Vec<TableCell>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct TableCell {
+    pub value: Option<f64>,
+    pub change: Option<Change>,
+}
+
+impl Report {
+    /// The report laid out for [`super::text`] and [`super::markdown`].
+    pub fn document(&self) -> Document {
+        let with_setup = self.mixed_setups();
+        let tables = self
+            .sections
+            .iter()
+            .map(|section| {
+                // The baseline's column always; others where they have cells.
+                let guards: Vec<&String> = self
+                    .guards
+                    .iter()
+                    .filter(|g| **g == self.baseline || section.has_guard(g))
+                    .collect();
+                let columns = &guards;
+                let rows = section
+                    .metrics()
+                    .flat_map(|metric| {
+                        section.readers.iter().map(move |&readers| TableRow {
+                            label: metric.label(readers),
+                            integral: metric.integral(),
+                            cells: columns
+                                .iter()
+                                .map(|g| {
+                                    let summary =
+                                        section.group(g, readers).and_then(|c| c.get(metric));
+                                    TableCell {
+                                        value: summary.map(|s| s.value),
+                                        change: summary
+                                            .and_then(|s| self.change(section, metric, readers, s)),
+                                    }
+                                })
+                                .collect(),
+                        })
+                    })
+                    .collect();
+                let mut notes = section.notes(self.meta.logical_cpus);
+                if !section.has_guard(&self.baseline) {
+                    notes.insert(
+                        0,
+                        format!(
+                            "the baseline {} has no cells here: no changes.",
+                            self.baseline
+                        ),
+                    );
+                }
+                Table {
+                    title: section.key.title(with_setup),
+                    groups: guards
+                        .iter()
+                        .map(|g| ColumnGroup {
+                            name: g.to_string(),
+                            columns: vec![Column {
+                                label: String::new(),
+                                shows_change: true,
+                            }],
+                        })
+                        .collect(),
+                    pinned: 1,
+                    rows,
+                    notes,
+                }
+            })
+            .collect();
+        let mut header = machine_lines(&self.meta);
+        header.push((
+            "baseline".into(),
+            format!(
+                "{}; repeats per cell: {}",
+                self.baseline,
+                repeats_text(self.repeats)
+            ),
+        ));
+        if !with_setup {
+            if let Some(s) = self.sections.first() {
+                header.push(("setup".into(), s.key.setup.clone()));
+            }
+        }
+        Document {
+            title: format!("zonebench report of {}", self.source),
+            header,
+            tables,
+            lists: Vec::new(),
+            footer: footer(
+                "(x.xx%) is the change against the baseline guard's value at the same cell, positive = better (the sign is inverted for lower-is-better metrics).",
+            ),
+        }
+    }
+}
+
+pub(super) fn repeats_text((lo, hi): (usize, usize)) -> String {
+    if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}-{hi}")
+    }
+}
+
+/// `(key, value)` lines naming the machine, kernel, build and command.
+pub(super) fn machine_lines(meta: &Meta) -> Vec<(String, String)> {
+    let mut lines = vec![
+        (
+            "machine".into(),
+            format!(
+                "{}, {} logical CPUs; kernel {}",
+                meta.cpu_model, meta.logical_cpus, meta.kernel_release
+            ),
+        ),
+        (
+            "zonebench".into(),
+            format!(
+                "{} ({}), {}, started {}",
+                meta.zonebench_version, meta.git_revision, meta.rustc_version, meta.start_time
+            ),
+        ),
+        ("command".into(), meta.command.clone()),
+    ];
+    if meta.timer_resolution_ns > 0.0 {
+        lines.push((
+            "timer".into(),
+            format!(
+                "{} ns clock-read overhead subtracted; latencies quantised to {} ns",
+                meta.timer_overhead_ns,
+                fmt_value(meta.timer_resolution_ns, false)
+            ),
+        ));
+    }
+    if meta.partial {
+        lines.push((
+            "PARTIAL".into(),
+            "the run was interrupted; some cells are missing".into(),
+        ));
+    }
+    lines
+}
+
+/// The footer shared by reports and comparisons; `change` says what the
+/// percentages are against.
+pub(super) fn footer(change: &str) -> Vec<String> {
+    vec![
+        "Each value combines the repeats of its cell: Hmean = harmonic mean, Amean = arithmetic mean, Max = maximum, Sum = total. Times in ns (allocation latency as the caller sees it, sampled); allocs/s over all readers; retries/M = restarts per million read sections; writer-stall = the longest lock wait plus the longest critical section of one rebuild; stale = walks that touched a depopulated zone. '-' = no value or no percentage (zero baseline).".into(),
+        change.into(),
+        "*x.xx%* instead of (x.xx%): significant at 95% by Welch's two-sided t-test on the per-repeat values (Welch-Satterthwaite df rounded down); never with fewer than 2 repeats on either side; where neither side varies over its repeats (counters, latencies quantised by the timer), any difference counts as significant.".into(),
+    ]
+}

@@ -1,0 +1,451 @@
+//! The table model built from a results file.
+//!
+//! [`Report::build`] groups a file's cells into *cell groups*
+//! ([`CellGroup`]): one guard's repeats of one (scope, writer, writer rate,
+//! pressure, setup, readers). Groups are keyed by each cell's own
+//! [`CellSpec`], never by the file's `config`. Cell groups with the same
+//! [`SectionKey`] (scope, writer, rate, pressure, setup) form a
+//! [`Section`], one table in the output. Per cell group and [`Metric`] the
+//! repeats are combined into a [`Summary`] (see `metric.rs`).
+//!
+//! The *setup* of a cell is what else shapes its numbers: simulated nodes,
+//! zone sizes, reclaim time, writer hold time, PREEMPT_RT semantics,
+//! pinning. It is part of the section key so that differently configured
+//! cells are never averaged together (or compared: see `compare.rs`), and
+//! it appears in section titles only when a file holds more than one.
+//! Sections are keyed by the cells' one grouping key (`CellSpec::key`), so
+//! duration, warm-up, watchdog and seed are not part of it: they change the
+//! precision of a number, not what it measures.
+//!
+//! Default baseline: `seqcount` if the file has it (the v1 patch of the
+//! 2022 thread, the reference the other guards are argued against), else
+//! the first guard in the file.
+
+use super::metric::{Change, Metric, Summary};
+use super::{ReportError, ReportOpts};
+use crate::results::{Meta, ResultsFile};
+use crate::workload::runner::CellResult;
+use crate::workload::spec::{CellKey, CellSpec, Dim};
+
+/// What a section (one table) holds fixed: the cells' key without the
+/// guard (the columns) and the reader count (the rows).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct SectionKey {
+    key: CellKey,
+    /// Everything but scope, writer and pressure that shapes the numbers
+    /// (see the module docs), as text.
+    pub setup: String,
+}
+
+impl SectionKey {
+    pub fn of(spec: &CellSpec) -> SectionKey {
+        let key = spec.key().without(&[Dim::Guard, Dim::Readers]);
+        let s = key.spec();
+        let setup = format!(
+            "nodes={} zones={}/{}/{}MiB reclaim={}us hold={}us rt={} pin={}{}",
+            s.nodes,
+            s.dma32_mib,
+            s.normal_mib,
+            s.movable_mib,
+            s.reclaim_us,
+            s.writer_hold_us,
+            on_off(s.rt),
+            on_off(s.pin),
+            if s.irq { " irq=on" } else { "" },
+        );
+        SectionKey { key, setup }
+    }
+
+    /// What the section's cells share.
+    pub fn spec(&self) -> &CellSpec {
+        self.key.spec()
+    }
+
+    /// `scope=every-alloc writer=rebuild@1000Hz pressure=low`, and the
+    /// setup after it when asked.
+    pub fn title(&self, with_setup: bool) -> String {
+        let s = self.spec();
+        let mut t = format!(
+            "scope={} writer={} pressure={}",
+            s.scope.name(),
+            s.writer_label(),
+            s.pressure.name()
+        );
+        if with_setup {
+            t.push(' ');
+            t.push_str(&self.setup);
+        }
+        t
+    }
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+/// One guard's repeats of one section's cell at one reader count.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct CellGroup {
+    pub readers: usize,
+    pub guard: String,
+    pub repeats: usize,
+    /// One per metric that applies to the section's writer, in
+    /// [`Metric::ALL`] order.
+    pub metrics: Vec<(Metric, Summary)>,
+    /// More reader threads than logical CPUs (any repeat).
+    pub oversubscribed: bool,
+    /// Repeats the watchdog tore down (their numbers are partial).
+    pub stalled: Vec<usize>,
+    /// Broken invariants (lost pages, isolated allocations, ...), as
+    /// `repeat N: what`.
+    pub violations: Vec<String>,
+}
+
+impl CellGroup {
+    fn of(key: &SectionKey, cells: &[&CellResult]) -> CellGroup {
+        let first = cells[0];
+        CellGroup {
+            readers: first.spec.readers,
+            guard: first.spec.guard.clone(),
+            repeats: cells.len(),
+            metrics: Metric::ALL
+                .into_iter()
+                .filter(|m| m.applies(key.spec().writer))
+                .map(|m| (m, Summary::of(m, cells)))
+                .collect(),
+            oversubscribed: cells.iter().any(|c| c.oversubscribed),
+            stalled: cells
+                .iter()
+                .filter(|c| c.stalled)
+                .map(|c| c.spec.repeat)
+                .collect(),
+            violations: cells
+                .iter()
+                .flat_map(|c| {
+                    c.violations()
+                        .into_iter()
+                        .map(move |v| format!("repeat {}: {v}", c.spec.repeat))
+                })
+                .collect(),
+        }
+    }
+
+    pub fn get(&self, metric: Metric) -> Option<&Summary> {
+        self.metrics
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .map(|(_, s)| s)
+    }
+}
+
+/// The cell groups sharing one [`SectionKey`].
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Section {
+    pub key: SectionKey,
+    /// Reader counts present, ascending.
+    pub readers: Vec<usize>,
+    pub groups: Vec<CellGroup>,
+}
+
+impl Section {
+    pub fn group(&self, guard: &str, readers: usize) -> Option<&CellGroup> {
+        self.groups
+            .iter()
+            .find(|g| g.guard == guard && g.readers == readers)
+    }
+
+    pub fn has_guard(&self, guard: &str) -> bool {
+        self.groups.iter().any(|g| g.guard == guard)
+    }
+
+    /// The metrics shown for this section, in row order.
+    pub fn metrics(&self) -> impl Iterator<Item = Metric> + '_ {
+        Metric::ALL
+            .into_iter()
+            .filter(|m| m.applies(self.key.spec().writer))
+    }
+
+    /// Caveats about the section's cells, one sentence each.
+    pub fn notes(&self, logical_cpus: usize) -> Vec<String> {
+        let mut notes = Vec::new();
+        let over: Vec<String> = self
+            .readers
+            .iter()
+            .filter(|&&r| {
+                self.groups
+                    .iter()
+                    .any(|g| g.readers == r && g.oversubscribed)
+            })
+            .map(|r| r.to_string())
+            .collect();
+        if !over.is_empty() {
+            notes.push(format!(
+                "oversubscribed at readers={}: more threads than the {logical_cpus} logical CPUs; measures preemption inside sections, not contention.",
+                over.join(",")
+            ));
+        }
+        for g in &self.groups {
+            if !g.stalled.is_empty() {
+                let reps: Vec<String> = g.stalled.iter().map(|r| r.to_string()).collect();
+                notes.push(format!(
+                    "STALLED: {} readers={} repeat {}: the watchdog tore the cell down; its numbers are partial.",
+                    g.guard,
+                    g.readers,
+                    reps.join(",")
+                ));
+            }
+            for v in &g.violations {
+                notes.push(format!(
+                    "INVARIANT BROKEN: {} readers={} {v}.",
+                    g.guard, g.readers
+                ));
+            }
+        }
+        notes
+    }
+}
+
+/// A results file grouped for review.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Report {
+    /// Where the file came from, for titles and errors.
+    pub source: String,
+    pub meta: Meta,
+    pub baseline: String,
+    /// Every guard with cells (after the filter): the baseline first, the
+    /// rest in the file's order.
+    pub guards: Vec<String>,
+    pub sections: Vec<Section>,
+    /// Repeats per cell group, least and most.
+    pub repeats: (usize, usize),
+}
+
+impl Report {
+    /// Group `results`' cells (those matching `opts.filter`) and pick the
+    /// baseline. `source` names the file in titles and errors.
+    pub fn build(
+        results: &ResultsFile,
+        source: &str,
+        opts: &ReportOpts,
+    ) -> Result<Report, ReportError> {
+        let cells: Vec<&CellResult> = results
+            .cells
+            .iter()
+            .filter(|c| opts.filter.matches(&c.spec))
+            .collect();
+        if cells.is_empty() {
+            return Err(ReportError::NoCells {
+                source: source.to_string(),
+                filter: opts.filter.describe(),
+            });
+        }
+        let mut guards: Vec<String> = Vec::new();
+        for c in &cells {
+            if !guards.contains(&c.spec.guard) {
+                guards.push(c.spec.guard.clone());
+            }
+        }
+        let baseline = pick_baseline(&guards, opts, source)?;
+        let pos = guards.iter().position(|g| *g == baseline).unwrap_or(0);
+        let b = guards.remove(pos);
+        guards.insert(0, b);
+
+        // Sections, then cell groups, in first-seen order.
+        let mut keyed: Vec<(SectionKey, Vec<&CellResult>)> = Vec::new();
+        for c in cells {
+            let key = SectionKey::of(&c.spec);
+            match keyed.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, v)) => v.push(c),
+                None => keyed.push((key, vec![c])),
+            }
+        }
+        let mut repeats = (usize::MAX, 0);
+        let sections = keyed
+            .into_iter()
+            .map(|(key, cells)| {
+                let mut readers: Vec<usize> = cells.iter().map(|c| c.spec.readers).collect();
+                readers.sort_unstable();
+                readers.dedup();
+                let mut groups = Vec::new();
+                for g in &guards {
+                    for &r in &readers {
+                        let these: Vec<&CellResult> = cells
+                            .iter()
+                            .copied()
+                            .filter(|c| c.spec.guard == *g && c.spec.readers == r)
+                            .collect();
+                        if !these.is_empty() {
+                            repeats.0 = repeats.0.min(these.len());
+                            repeats.1 = repeats.1.max(these.len());
+                            groups.push(CellGroup::of(&key, &these));
+                        }
+                    }
+                }
+                Section {
+                    key,
+                    readers,
+                    groups,
+                }
+            })
+            .collect();
+        Ok(Report {
+            source: source.to_string(),
+            meta: results.meta.clone(),
+            baseline,
+            guards,
+            sections,
+            repeats,
+        })
+    }
+
+    /// Whether section titles must name the setup (the file mixes setups).
+    pub fn mixed_setups(&self) -> bool {
+        self.sections
+            .iter()
+            .any(|s| s.key.setup != self.sections[0].key.setup)
+    }
+
+    /// Every reported value: one per section x reader count x guard x
+    /// metric, with its change against the baseline at the same cell.
+    pub fn entries(&self) -> Vec<Entry<'_>> {
+        let mut out = Vec::new();
+        for section in &self.sections {
+            for metric in section.metrics() {
+                for &readers in &section.readers {
+                    for guard in &self.guards {
+                        let Some(group) = section.group(guard, readers) else {
+                            continue;
+                        };
+                        let Some(summary) = group.get(metric) else {
+                            continue;
+                        };
+                        out.push(Entry {
+                            section,
+                            metric,
+                            group,
+                            summary,
+                            change: self.change(section, metric, readers, summary),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// `summary` against the baseline's value at the same cell (`None`
+    /// when the baseline has no such cell).
+    pub(super) fn change(
+        &self,
+        section: &Section,
+        metric: Metric,
+        readers: usize,
+        summary: &Summary,
+    ) -> Option<Change> {
+        let base = section.group(&self.baseline, readers)?.get(metric)?;
+        Some(Change::between(metric, base, summary))
+    }
+}
+
+/// One value of a report (see [`Report::entries`]).
+#[derive(Clone, Debug)]
+pub(super) struct Entry<'a> {
+    pub section: &'a Section,
+    pub metric: Metric,
+    pub group: &'a CellGroup,
+    pub summary: &'a Summary,
+    /// Against the baseline; `None` when the baseline lacks this cell.
+    pub change: Option<Change>,
+}
+
+fn pick_baseline(
+    guards: &[String],
+    opts: &ReportOpts,
+    source: &str,
+) -> Result<String, ReportError> {
+    match &opts.baseline {
+        Some(b) if guards.contains(b) => Ok(b.clone()),
+        Some(b) => Err(ReportError::UnknownBaseline {
+            guard: b.clone(),
+            source: source.to_string(),
+            guards: guards.to_vec(),
+            filter: opts.filter.describe(),
+        }),
+        None if guards.iter().any(|g| g == "seqcount") => Ok("seqcount".into()),
+        None => Ok(guards[0].clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::CellFilter;
+    use super::*;
+    use crate::alloc::Scope;
+    use crate::results::fixture::{cell, file};
+
+    #[test]
+    fn groups_by_the_cells_own_spec_and_combines_repeats() {
+        let mut cells = Vec::new();
+        for rep in 0..2 {
+            cells.push(cell(
+                "rcu",
+                1,
+                rep,
+                [100.0, 300.0][rep],
+                10 + 10 * rep as u64,
+            ));
+            cells.push(cell("seqcount", 1, rep, 200.0, 20));
+            let mut every = cell("seqcount", 1, rep, 50.0, 40);
+            every.spec.scope = Scope::EveryAlloc;
+            cells.push(every);
+        }
+        let r = Report::build(&file(cells), "x.json", &ReportOpts::default()).unwrap();
+        assert_eq!(r.baseline, "seqcount");
+        assert_eq!(r.guards, ["seqcount", "rcu"]);
+        assert_eq!(r.sections.len(), 2);
+        let rcu = r.sections[0].group("rcu", 1).unwrap();
+        assert_eq!(rcu.repeats, 2);
+        let rate = rcu.get(Metric::AllocsPerSec).unwrap();
+        assert_eq!(rate.samples, [100.0, 300.0]);
+        assert!((rate.value - 150.0).abs() < 1e-9); // harmonic mean
+        assert_eq!(rcu.get(Metric::LatP50).unwrap().value, 15.0);
+        assert!(!r.sections[1].has_guard("rcu"));
+        assert_eq!(r.repeats, (2, 2));
+    }
+
+    #[test]
+    fn baseline_default_and_errors() {
+        let f = file(vec![cell("rcu", 1, 0, 1.0, 1), cell("latch", 1, 0, 1.0, 1)]);
+        let r = Report::build(&f, "x", &ReportOpts::default()).unwrap();
+        assert_eq!(r.baseline, "rcu");
+        let opts = ReportOpts {
+            baseline: Some("latch".into()),
+            ..ReportOpts::default()
+        };
+        assert_eq!(
+            Report::build(&f, "x", &opts).unwrap().guards,
+            ["latch", "rcu"]
+        );
+        let opts = ReportOpts {
+            baseline: Some("foo".into()),
+            ..ReportOpts::default()
+        };
+        let e = Report::build(&f, "results/x.json", &opts).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "baseline guard 'foo' is not in results/x.json (guards: rcu, latch)"
+        );
+        let opts = ReportOpts {
+            filter: CellFilter::parse("readers=8").unwrap(),
+            ..ReportOpts::default()
+        };
+        let e = Report::build(&f, "x.json", &opts).unwrap_err();
+        assert_eq!(e.to_string(), "x.json: no cells match --cells readers=8");
+        let e = Report::build(&file(vec![]), "x.json", &ReportOpts::default()).unwrap_err();
+        assert_eq!(e.to_string(), "x.json: no cells to report");
+    }
+}
