@@ -6,25 +6,21 @@
 //! One file per setting. Counts are totals over every cell of the setting:
 //! all reader counts, writers, rates and repeats (events, so summed).
 
-use super::style::{draw_bars, titled, Bar};
-use super::{DrawError, Figure, Index, Plan};
+use super::figure::{Body, DrawError, Plan};
+use super::group::Index;
+use super::panels::{draw_bars, Bar};
 use crate::workload::runner::CellResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub(super) struct Correctness {
-    name: String,
-    title: String,
     false_ooms: Vec<Bar>,
     stale: Vec<Bar>,
 }
 
 pub(super) fn plan(ix: &Index) -> Plan<Correctness> {
-    let mut plan = Plan::default();
-    if ix.settings.is_empty() {
-        plan.skip("correctness", "no cells in the file");
-    }
-    for &s in &ix.settings {
+    let mut plan = Plan::per_setting(ix, "correctness");
+    for s in &ix.settings {
         let mut guards: Vec<&str> = Vec::new();
         let mut cells = 0;
         for g in ix.in_setting(s) {
@@ -49,27 +45,24 @@ pub(super) fn plan(ix: &Index) -> Plan<Correctness> {
                 })
                 .collect()
         };
-        plan.figures.push(Correctness {
-            name: format!("correctness-{}", ix.slug(s)),
-            title: format!(
+        plan.push(
+            format!("correctness-{}", ix.slug(s)),
+            format!(
                 "Correctness, {}: totals over {cells} cells (all readers, writers, repeats)",
                 ix.describe(s)
             ),
-            false_ooms: bars(|c| c.stats.false_ooms),
-            stale: bars(|c| c.stats.stale_zone_visits),
-        });
+            Correctness {
+                false_ooms: bars(|c| c.stats.false_ooms),
+                stale: bars(|c| c.stats.stale_zone_visits),
+            },
+        );
     }
     plan
 }
 
-impl Figure for Correctness {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
+impl Body for Correctness {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let body = titled(area, &self.title)?;
-        let panes = body.split_evenly((1, 2));
+        let panes = area.split_evenly((1, 2));
         draw_bars(
             &panes[0],
             "spurious OOMs",

@@ -7,23 +7,19 @@
 //! oversubscribed, then the highest writer rate (the title names it).
 //! Repeats: their histograms merged.
 
-use super::style::{draw_percentiles, titled, Curve};
-use super::{DrawError, Figure, Index, Plan};
+use super::figure::{Body, DrawError, Plan};
+use super::group::Index;
+use super::panels::{draw_percentiles, Curve};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub(super) struct Latency {
-    name: String,
-    title: String,
     curves: Vec<Curve>,
 }
 
 pub(super) fn plan(ix: &Index) -> Plan<Latency> {
-    let mut plan = Plan::default();
-    if ix.settings.is_empty() {
-        plan.skip("latency", "no cells in the file");
-    }
-    for &s in &ix.settings {
+    let mut plan = Plan::per_setting(ix, "latency");
+    for s in &ix.settings {
         let name = format!("latency-{}", ix.slug(s));
         let Some(pick) = ix.pick(s, |_| true) else {
             continue;
@@ -42,26 +38,21 @@ pub(super) fn plan(ix: &Index) -> Plan<Latency> {
             plan.skip(&name, format!("no latency samples at {}", pick.describe()));
             continue;
         }
-        plan.figures.push(Latency {
-            title: format!(
+        plan.push(
+            name,
+            format!(
                 "Allocation latency percentiles, {}: {}",
                 ix.describe(s),
                 pick.describe()
             ),
-            name,
-            curves,
-        });
+            Latency { curves },
+        );
     }
     plan
 }
 
-impl Figure for Latency {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
+impl Body for Latency {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let body = titled(area, &self.title)?;
-        draw_percentiles(&body, "", "allocation latency (ns)", &self.curves)
+        draw_percentiles(area, "", "allocation latency (ns)", &self.curves)
     }
 }

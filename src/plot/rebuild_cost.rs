@@ -6,10 +6,9 @@
 //! From the file's `rebuild_cost` entries, not its cells; entries repeated
 //! for one guard and node count: arithmetic mean of their medians.
 
-use super::style::{
-    chart, guard_line, legend, log_decades, log_padded, mesh, short, ticks, titled,
-};
-use super::{by_guard, guard_rank, DrawError, Figure, Plan};
+use super::chart::{guard_line, legend, log_log};
+use super::figure::{Body, DrawError, Plan};
+use super::group::{by_guard, guard_rank};
 use crate::workload::floors::RebuildCost as Entry;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -49,31 +48,24 @@ pub(super) fn plan(entries: &[Entry]) -> Plan<RebuildCost> {
     for (_, pts) in &mut lines {
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     }
-    plan.figures.push(RebuildCost { lines });
+    plan.push(
+        "rebuild-cost".into(),
+        "Zonelist rebuild cost vs simulated nodes (uncontended, median)".into(),
+        RebuildCost { lines },
+    );
     plan
 }
 
-impl Figure for RebuildCost {
-    fn name(&self) -> &str {
-        "rebuild-cost"
-    }
-
+impl Body for RebuildCost {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let body = titled(
-            area,
-            "Zonelist rebuild cost vs simulated nodes (uncontended, median)",
-        )?;
-        let all = || self.lines.iter().flat_map(|(_, p)| p.iter().copied());
-        let nodes = ticks(all().map(|p| p.0));
-        let x = log_padded(nodes.iter().copied(), 1.0);
-        let y = log_decades(all().map(|p| p.1), 1.0);
         // Ticks at the node counts measured.
-        let mut ch = chart(&body, "", 80)
-            .build_cartesian_2d(x.log_scale().with_key_points(nodes), y.log_scale())?;
-        mesh(&mut ch, "simulated NUMA nodes", "one rebuild (ns)")
-            .x_label_formatter(&|v| short(*v))
-            .y_label_formatter(&|v| short(*v))
-            .draw()?;
+        let mut ch = log_log(
+            area,
+            &self.lines,
+            1.0,
+            "simulated NUMA nodes",
+            "one rebuild (ns)",
+        )?;
         for (guard, pts) in &self.lines {
             guard_line(&mut ch, guard, guard, pts, true)?;
         }

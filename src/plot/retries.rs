@@ -9,23 +9,17 @@
 //! million is a ratio, and a harmonic mean would read 0 whenever one
 //! repeat saw no retry).
 
-use super::style::{
-    chart, draw_bars, guard_line, legend, legend_only, log_decades, log_padded, mesh, short, ticks,
-    titled, Bar,
-};
-use super::{by_guard, readers_text, writer_text, DrawError, Figure, Index, Plan};
+use super::chart::{guard_line, legend, legend_only, log_log};
+use super::figure::{Body, DrawError, Plan};
+use super::group::{by_guard, Index};
+use super::label::{readers_text, short, writer_text};
+use super::panels::{draw_bars, Bar};
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub(super) struct Retries {
-    name: String,
-    title: String,
-    shape: Shape,
-}
-
-enum Shape {
+pub(super) enum Retries {
     /// Per guard: (rate Hz, retries per million) at every rate.
     Lines(Vec<(String, Vec<(f64, f64)>)>),
     Bars(Vec<Bar>),
@@ -33,7 +27,7 @@ enum Shape {
 
 pub(super) fn plan(ix: &Index) -> Plan<Retries> {
     let mut plan = Plan::default();
-    for &s in &ix.settings {
+    for s in &ix.settings {
         for writer in [WriterMode::Rebuild, WriterMode::Hotplug] {
             let name = format!("retries-{}-{}", ix.slug(s), writer.name());
             let Some(pick) = ix.pick(s, |w| w == writer) else {
@@ -53,7 +47,7 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
                     .map(|g| (g.guard, (g.rate_hz, g.mean(|c| c.retries_per_million)))),
             );
             let readers = readers_text(pick.readers);
-            let (title, shape) = if rates.len() > 1 {
+            let (title, body) = if rates.len() > 1 {
                 for (_, pts) in &mut lines {
                     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
                 }
@@ -63,7 +57,7 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
                         writer.name(),
                         ix.describe(s)
                     ),
-                    Shape::Lines(lines),
+                    Retries::Lines(lines),
                 )
             } else {
                 let bars = lines
@@ -83,30 +77,25 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
                         ix.describe(s),
                         writer_text(writer, pick.rate_hz)
                     ),
-                    Shape::Bars(bars),
+                    Retries::Bars(bars),
                 )
             };
-            plan.figures.push(Retries { name, title, shape });
+            plan.push(name, title, body);
         }
     }
-    if plan.figures.is_empty() {
+    if plan.is_empty() {
         plan.skip("retries", "no cells with a rebuild or hotplug writer");
     }
     plan
 }
 
-impl Figure for Retries {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
+impl Body for Retries {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let body = titled(area, &self.title)?;
-        let lines = match &self.shape {
-            Shape::Bars(bars) => {
-                return draw_bars(&body, "", "retries per million read sections", bars)
+        let lines = match self {
+            Retries::Bars(bars) => {
+                return draw_bars(area, "", "retries per million read sections", bars)
             }
-            Shape::Lines(lines) => lines,
+            Retries::Lines(lines) => lines,
         };
         let positive = |pts: &[(f64, f64)]| -> Vec<(f64, f64)> {
             pts.iter()
@@ -114,20 +103,14 @@ impl Figure for Retries {
                 .filter(|p| p.0.is_finite() && p.0 > 0.0 && p.1.is_finite() && p.1 > 0.0)
                 .collect()
         };
-        let rates = ticks(lines.iter().flat_map(|(_, p)| p.iter().map(|p| p.0)));
-        let x = log_padded(rates.iter().copied(), 1e-3);
-        let y = log_decades(lines.iter().flat_map(|(_, p)| p.iter().map(|p| p.1)), 1e-3);
         // Ticks at the rates measured.
-        let mut ch = chart(&body, "", 80)
-            .build_cartesian_2d(x.log_scale().with_key_points(rates), y.log_scale())?;
-        mesh(
-            &mut ch,
+        let mut ch = log_log(
+            area,
+            lines,
+            1e-3,
             "writer rate (Hz)",
             "retries per million read sections",
-        )
-        .x_label_formatter(&|v| short(*v))
-        .y_label_formatter(&|v| short(*v))
-        .draw()?;
+        )?;
         for (guard, all) in lines {
             let pts = positive(all);
             match all.len() - pts.len() {

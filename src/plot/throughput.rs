@@ -9,11 +9,13 @@
 //! oversubscribed (they measure preemption, not contention); a cross marks
 //! a point at which the watchdog declared a cell stalled.
 
-use super::style::{
-    category_label, category_range, chart, font, guard_colour, guard_line, legend, linear_top,
-    mesh, short, titled, MUTED, NOTE_PX, SHADE, WIDTH,
-};
-use super::{by_guard, writer_text, DrawError, Figure, Group, Index, Plan};
+use super::axis::{category_label, category_range, linear_top};
+use super::chart::{chart, guard_line, legend, mesh};
+use super::figure::{Body, DrawError, Plan};
+use super::group::{by_guard, Group, Index};
+use super::label::{short, writer_text};
+use super::palette::guard_colour;
+use super::theme::{font, MUTED, NOTE_PX, SHADE, WIDTH};
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -21,8 +23,6 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub(super) struct Throughput {
-    name: String,
-    title: String,
     readers: Vec<String>,
     /// Category index of the first oversubscribed reader count.
     oversubscribed_from: Option<usize>,
@@ -55,11 +55,8 @@ fn writer_rank(w: WriterMode) -> u8 {
 }
 
 pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
-    let mut plan = Plan::default();
-    if ix.settings.is_empty() {
-        plan.skip("throughput", "no cells in the file");
-    }
-    for &s in &ix.settings {
+    let mut plan = Plan::per_setting(ix, "throughput");
+    for s in &ix.settings {
         let groups: Vec<&Group> = ix.in_setting(s).collect();
         let mut readers: Vec<usize> = groups.iter().map(|g| g.readers).collect();
         readers.sort_unstable();
@@ -125,38 +122,35 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
             plan.skip(&name, "no finite allocs/s");
             continue;
         }
-        plan.figures.push(Throughput {
-            title: format!(
+        plan.push(
+            name,
+            format!(
                 "Allocation throughput vs reader threads, {}",
                 ix.describe(s)
             ),
-            name,
-            readers: readers.iter().map(|r| r.to_string()).collect(),
-            oversubscribed_from,
-            logical_cpus: ix.logical_cpus,
-            top: linear_top([top]),
-            panels,
-        });
+            Throughput {
+                readers: readers.iter().map(|r| r.to_string()).collect(),
+                oversubscribed_from,
+                logical_cpus: ix.logical_cpus,
+                top: linear_top([top]),
+                panels,
+            },
+        );
     }
     plan
 }
 
-impl Figure for Throughput {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
+impl Body for Throughput {
     fn size(&self) -> (u32, u32) {
         (WIDTH, (60 + 430 * self.panels.len() as u32).max(560))
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let body = titled(area, &self.title)?;
         let n = self.readers.len();
         for (i, (panel, pane)) in self
             .panels
             .iter()
-            .zip(body.split_evenly((self.panels.len(), 1)))
+            .zip(area.split_evenly((self.panels.len(), 1)))
             .enumerate()
         {
             let mut ch = chart(&pane, &panel.title, 80)

@@ -8,25 +8,22 @@
 //! title names it). The legend counts rebuilds that waited past the stall
 //! threshold. Repeats: histograms merged, stalls summed.
 
-use super::style::{draw_percentiles, titled, Curve, WIDTH};
-use super::{DrawError, Figure, Index, Plan};
+use super::figure::{Body, DrawError, Plan};
+use super::group::Index;
+use super::panels::{draw_percentiles, Curve};
+use super::theme::WIDTH;
 use crate::workload::spec::WriterMode;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub(super) struct WriterStall {
-    name: String,
-    title: String,
     lock_wait: Vec<Curve>,
     critical: Vec<Curve>,
 }
 
 pub(super) fn plan(ix: &Index) -> Plan<WriterStall> {
-    let mut plan = Plan::default();
-    if ix.settings.is_empty() {
-        plan.skip("writer-stall", "no cells in the file");
-    }
-    for &s in &ix.settings {
+    let mut plan = Plan::per_setting(ix, "writer-stall");
+    for s in &ix.settings {
         let name = format!("writer-stall-{}", ix.slug(s));
         let Some(pick) = ix.pick(s, |w| w != WriterMode::None) else {
             plan.skip(&name, "no cells with a writer");
@@ -54,32 +51,29 @@ pub(super) fn plan(ix: &Index) -> Plan<WriterStall> {
             plan.skip(&name, format!("no rebuilds timed at {}", pick.describe()));
             continue;
         }
-        plan.figures.push(WriterStall {
-            title: format!(
+        plan.push(
+            name,
+            format!(
                 "Writer: time per rebuild, {}: {}",
                 ix.describe(s),
                 pick.describe()
             ),
-            name,
-            lock_wait,
-            critical,
-        });
+            WriterStall {
+                lock_wait,
+                critical,
+            },
+        );
     }
     plan
 }
 
-impl Figure for WriterStall {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
+impl Body for WriterStall {
     fn size(&self) -> (u32, u32) {
         (WIDTH, 920)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let body = titled(area, &self.title)?;
-        let panes = body.split_evenly((2, 1));
+        let panes = area.split_evenly((2, 1));
         draw_percentiles(
             &panes[0],
             "lock wait: before the write section begins",
