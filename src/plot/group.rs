@@ -176,30 +176,39 @@ impl<'a> Index<'a> {
         self.groups.iter().filter(move |g| g.setting == *s)
     }
 
-    /// The parts of a setting that differ across the file's settings, in
-    /// naming order: only those name a figure.
+    /// The parts that name this file's figures, in naming order: pressure,
+    /// nodes and RT wherever they vary in the file; interrupts and writer
+    /// hold only where two settings would otherwise share a name.
     fn varying(&self) -> Vec<Part> {
-        Part::ALL
-            .into_iter()
-            .filter(|p| {
-                let first = self.settings.first().map(|s| p.slug(s.spec()));
-                self.settings
-                    .iter()
-                    .any(|s| Some(p.slug(s.spec())) != first)
-            })
-            .collect()
+        let mut parts = Vec::new();
+        for p in Part::ALL {
+            let named = |s: &Setting| Self::name(s, &parts);
+            let splits = self.settings.iter().any(|a| {
+                self.settings.iter().any(|b| {
+                    (p.always() || named(a) == named(b)) && p.slug(a.spec()) != p.slug(b.spec())
+                })
+            });
+            if splits {
+                parts.push(p);
+            }
+        }
+        parts
+    }
+
+    /// The scope and `parts` of `s`, as a file-name part.
+    fn name(s: &Setting, parts: &[Part]) -> String {
+        let mut out = s.spec().scope.name().to_string();
+        for p in parts {
+            out += &p.slug(s.spec());
+        }
+        out
     }
 
     /// File-name part: the scope, plus whatever else varies in the file;
     /// settings that differ only where no part looks are numbered.
     pub(super) fn slug(&self, s: &Setting) -> String {
-        let name = |s: &Setting| {
-            let mut out = s.spec().scope.name().to_string();
-            for p in self.varying() {
-                out += &p.slug(s.spec());
-            }
-            out
-        };
+        let parts = self.varying();
+        let name = |s: &Setting| Self::name(s, &parts);
         let mine = name(s);
         let same: Vec<&Setting> = self.settings.iter().filter(|o| name(o) == mine).collect();
         match same.iter().position(|o| *o == s) {
@@ -248,6 +257,12 @@ enum Part {
 
 impl Part {
     const ALL: [Part; 5] = [Part::Pressure, Part::Nodes, Part::Rt, Part::Irq, Part::Hold];
+
+    /// Named whenever it varies in the file (the others only where they
+    /// tell two settings apart).
+    fn always(self) -> bool {
+        matches!(self, Part::Pressure | Part::Nodes | Part::Rt)
+    }
 
     /// File-name suffix (empty where the setting has none of it).
     fn slug(self, s: &CellSpec) -> String {
@@ -302,6 +317,44 @@ mod tests {
     use super::super::fixture::{cell, file};
     use super::*;
     use crate::alloc::Scope;
+
+    #[test]
+    fn cells_that_differ_in_interrupts_or_hold_never_share_a_figure() {
+        let mut cells = Vec::new();
+        for (irq, hold) in [(false, 0.0), (true, 0.0), (false, 50.0)] {
+            for rep in 0..2 {
+                let mut c = cell(
+                    "seqcount",
+                    Scope::Slowpath,
+                    2,
+                    WriterMode::Rebuild,
+                    1000.0,
+                    rep,
+                );
+                c.spec.irq = irq;
+                c.spec.writer_hold_us = hold;
+                cells.push(c);
+            }
+        }
+        let r = file(cells, Vec::new());
+        let ix = Index::new(&r);
+        assert_eq!(
+            ix.groups.len(),
+            3,
+            "one group per setting, repeats combined"
+        );
+        assert!(ix.groups.iter().all(|g| g.cells.len() == 2));
+        let slugs: Vec<String> = ix.settings.iter().map(|s| ix.slug(s)).collect();
+        assert_eq!(
+            slugs,
+            ["slowpath", "slowpath-irq", "slowpath-hold50us"],
+            "named by what differs"
+        );
+        assert_eq!(
+            ix.describe(&ix.settings[1]),
+            "slowpath scope, interrupts, writer hold 0 us"
+        );
+    }
 
     #[test]
     fn repeats_combine_rates_by_harmonic_mean_and_merge_histograms() {
