@@ -1,8 +1,8 @@
 //! The caption below every figure: the machine (CPU model, logical CPUs,
 //! kernel) and the command that produced the results file.
 
-use super::figure::DrawError;
 use super::theme::{fit, font, MUTED, NOTE_PX};
+use super::DrawError;
 use crate::results::schema::Meta;
 use plotters::coord::Shift;
 use plotters::prelude::*;

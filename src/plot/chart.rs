@@ -3,10 +3,10 @@
 //! lines that more than one figure draws.
 
 use super::axis::{log_decades, log_padded, ticks};
-use super::figure::DrawError;
 use super::label::short;
 use super::palette::guard_colour;
 use super::theme::{font, DESC_PX, GRID, LABEL_PX, PANEL_TITLE_PX, SHADE};
+use super::DrawError;
 use plotters::chart::{ChartContext, MeshStyle, SeriesLabelPosition};
 use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::coord::ranged1d::ValueFormatter;

@@ -6,9 +6,10 @@
 //! One file per setting. Counts are totals over every cell of the setting:
 //! all reader counts, writers, rates and repeats (events, so summed).
 
-use super::figure::{Body, DrawError, Plan};
+use super::figure::{Body, Plan};
 use super::group::Index;
 use super::panels::{draw_bars, Bar};
+use super::DrawError;
 use crate::workload::runner::CellResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -6,7 +6,7 @@
 use super::caption::{Caption, CAPTION_H};
 use super::group::Index;
 use super::theme::{fit, title_font, WIDTH};
-use super::{PlotError, PlotOutcome};
+use super::{DrawError, PlotError, PlotOutcome};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::fmt;
@@ -66,16 +66,6 @@ impl<B> Plan<B> {
 
     pub(super) fn is_empty(&self) -> bool {
         self.figures.is_empty()
-    }
-}
-
-/// A drawing failure inside plotters, in words.
-#[derive(Debug)]
-pub(super) struct DrawError(String);
-
-impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawError {
-    fn from(e: DrawingAreaErrorKind<E>) -> Self {
-        DrawError(e.to_string())
     }
 }
 

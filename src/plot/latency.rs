@@ -7,9 +7,10 @@
 //! oversubscribed, then the highest writer rate (the title names it).
 //! Repeats: their histograms merged.
 
-use super::figure::{Body, DrawError, Plan};
+use super::figure::{Body, Plan};
 use super::group::Index;
 use super::panels::{draw_percentiles, Curve};
+use super::DrawError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

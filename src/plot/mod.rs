@@ -44,6 +44,16 @@ mod palette;
 mod panels;
 mod theme;
 
+/// A drawing failure inside plotters, in words.
+#[derive(Debug)]
+struct DrawError(String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        DrawError(e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod fixture;
 
@@ -51,6 +61,7 @@ use crate::results::schema::ResultsFile;
 use caption::Caption;
 use figure::emit;
 use group::Index;
+use plotters::prelude::DrawingAreaErrorKind;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use theme::register_fonts;

@@ -4,10 +4,10 @@
 use super::axis::{at_least, category_label, category_range, linear_top, log_decades};
 use super::axis::{nines_label, nines_range};
 use super::chart::{chart, guard_line, legend, mesh};
-use super::figure::DrawError;
 use super::label::short;
 use super::palette::guard_colour;
 use super::theme::{font, LABEL_PX, MUTED};
+use super::DrawError;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
 use plotters::prelude::*;

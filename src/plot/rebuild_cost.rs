@@ -7,8 +7,9 @@
 //! for one guard and node count: arithmetic mean of their medians.
 
 use super::chart::{guard_line, legend, log_log};
-use super::figure::{Body, DrawError, Plan};
+use super::figure::{Body, Plan};
 use super::group::{by_guard, guard_rank};
+use super::DrawError;
 use crate::workload::floors::RebuildCost as Entry;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;

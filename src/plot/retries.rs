@@ -10,10 +10,11 @@
 //! repeat saw no retry).
 
 use super::chart::{guard_line, legend, legend_only, log_log};
-use super::figure::{Body, DrawError, Plan};
+use super::figure::{Body, Plan};
 use super::group::{by_guard, Index};
 use super::label::{readers_text, short, writer_text};
 use super::panels::{draw_bars, Bar};
+use super::DrawError;
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;

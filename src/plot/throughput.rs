@@ -11,11 +11,12 @@
 
 use super::axis::{category_label, category_range, linear_top};
 use super::chart::{chart, guard_line, legend, mesh};
-use super::figure::{Body, DrawError, Plan};
+use super::figure::{Body, Plan};
 use super::group::{by_guard, Group, Index};
 use super::label::{short, writer_text};
 use super::palette::guard_colour;
 use super::theme::{font, MUTED, NOTE_PX, SHADE, WIDTH};
+use super::DrawError;
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;

@@ -8,10 +8,11 @@
 //! title names it). The legend counts rebuilds that waited past the stall
 //! threshold. Repeats: histograms merged, stalls summed.
 
-use super::figure::{Body, DrawError, Plan};
+use super::figure::{Body, Plan};
 use super::group::Index;
 use super::panels::{draw_percentiles, Curve};
 use super::theme::WIDTH;
+use super::DrawError;
 use crate::workload::spec::WriterMode;
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -5,7 +5,7 @@
 
 use super::document::{Document, Table};
 use super::model::Report;
-use super::number::fmt_value;
+use super::number::{change_text, fmt_value};
 use super::Exporter;
 
 /// [`Exporter`] for markdown.
@@ -68,7 +68,7 @@ fn render_table(table: &Table, out: &mut String) {
                 .unwrap_or_else(|| "-".into());
             if let (true, Some(c)) = (change, cell.change) {
                 // The text table's marker without its padding.
-                let marker = super::text::change_text(c).replace(' ', "");
+                let marker = change_text(c).replace(' ', "");
                 text.push(' ');
                 text.push_str(&marker);
             }

@@ -1,5 +1,7 @@
 //! How values are written in tables: numbers and percentages.
 
+use super::metric::Change;
+
 /// A value for a table: `-` unless finite; whole numbers or >= 10^4
 /// without decimals, smaller values with 2, >= 10^10 in exponent form.
 pub(super) fn fmt_value(v: f64, integral: bool) -> String {
@@ -39,6 +41,19 @@ pub(super) fn fmt_pct(p: f64) -> String {
         "0.00".to_string()
     } else {
         s
+    }
+}
+
+/// `( -5.20%)`, or `* -5.20%*` where significant; always 9 characters.
+pub(super) fn change_text(change: Change) -> String {
+    let inner = match change.pct {
+        Some(p) => format!("{:>6}%", fmt_pct(p)),
+        None => format!("{:>7}", "-"),
+    };
+    if change.significant {
+        format!("*{inner}*")
+    } else {
+        format!("({inner})")
     }
 }
 

@@ -18,9 +18,8 @@
 //! guards into a block.
 
 use super::document::{Document, Table, TableCell};
-use super::metric::Change;
 use super::model::Report;
-use super::number::{fmt_pct, fmt_value};
+use super::number::{change_text, fmt_value};
 use super::wrap::{ascii, wrap};
 use super::Exporter;
 
@@ -211,19 +210,6 @@ fn value_text(cell: &TableCell, integral: bool) -> String {
     cell.value
         .map(|v| fmt_value(v, integral))
         .unwrap_or_else(|| "-".into())
-}
-
-/// `( -5.20%)`, or `* -5.20%*` where significant; always 9 characters.
-pub(super) fn change_text(change: Change) -> String {
-    let inner = match change.pct {
-        Some(p) => format!("{:>6}%", fmt_pct(p)),
-        None => format!("{:>7}", "-"),
-    };
-    if change.significant {
-        format!("*{inner}*")
-    } else {
-        format!("({inner})")
-    }
 }
 
 #[cfg(test)]
