@@ -22,9 +22,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 use zonebench::alloc::{AllocCtx, Allocator, Gfp, NoReclaim, Scope};
 use zonebench::guard::{GuardVisitor, ZonelistGuard, ALL};
-use zonebench::mm::MmConfig;
 use zonebench::sync::SpinLock;
-use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
+use zonebench::workload::spec::{CellSpec, WriterMode};
 use zonebench::workload::writer::{run_writer, Shared};
 
 /// Rate of the background writer, rebuilds per second.
@@ -34,28 +33,18 @@ const WRITER_HZ: f64 = 1000.0;
 /// default zone sizes, no reclaim time. The runner's own fields (duration,
 /// warm-up, repeats, pinning) mean nothing here: criterion times the cell.
 fn cell<G: ZonelistGuard>(scope: Scope, writer: WriterMode) -> CellSpec {
-    let mm = MmConfig::default();
     CellSpec {
         guard: G::NAME.into(),
         scope,
-        readers: 1,
         writer,
         writer_rate_hz: WRITER_HZ,
-        pressure: Pressure::Low,
-        nodes: 1,
-        dma32_mib: mm.dma32_mib,
-        normal_mib: mm.normal_mib,
-        movable_mib: mm.movable_mib,
         reclaim_us: 0.0,
-        writer_hold_us: 0.0,
         watchdog_s: 0.0,
         duration_s: 0.0,
         warmup_s: 0.0,
         pin: false,
-        rt: false,
-        irq: false,
         seed: 0,
-        repeat: 0,
+        ..CellSpec::default()
     }
 }
 

@@ -15,12 +15,11 @@ use zonebench::mm::MmConfig;
 
 fn small(dma32: u32, normal: u32, movable: u32, cpus: usize) -> MmConfig {
     MmConfig {
-        nodes: 1,
         dma32_mib: dma32,
         normal_mib: normal,
         movable_mib: movable,
         nr_cpus: cpus,
-        pcp_batch: 63,
+        ..MmConfig::default()
     }
 }
 
@@ -351,7 +350,7 @@ fn numa_zonelists_are_local_first_then_by_distance() {
         normal_mib: 4,
         movable_mib: 4,
         nr_cpus: 4,
-        pcp_batch: 63,
+        ..MmConfig::default()
     };
     let a = alloc::<Seqcount>(cfg, Scope::Slowpath);
     let z = |nid: usize, zt: ZoneType| a.mm.zone(nid, zt).id;

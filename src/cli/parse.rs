@@ -3,7 +3,7 @@
 
 use crate::alloc::Scope;
 use crate::guard;
-use crate::workload::spec::{Pressure, WriterMode};
+use crate::workload::spec::{by_name, Pressure, WriterMode};
 
 /// A comma-separated list of guard names (a newtype so clap takes it as one value).
 #[derive(Clone)]
@@ -163,20 +163,13 @@ pub struct WriterList(pub Vec<WriterMode>);
 #[derive(Clone)]
 pub struct RateList(pub Vec<f64>);
 
-/// The one of `all` whose `name` is `t` (ignoring case).
 fn named<T: Copy>(
     t: &str,
     what: &str,
     all: &[T],
     name: fn(T) -> &'static str,
 ) -> Result<T, String> {
-    all.iter()
-        .copied()
-        .find(|&v| name(v).eq_ignore_ascii_case(t))
-        .ok_or_else(|| {
-            let known: Vec<&str> = all.iter().map(|&v| name(v)).collect();
-            format!("unknown {what} '{t}' (known: {})", known.join(", "))
-        })
+    by_name(t, all, name).map_err(|known| format!("unknown {what} '{t}' (known: {known})"))
 }
 
 pub fn parse_scopes(s: &str) -> Result<ScopeList, String> {

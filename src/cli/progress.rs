@@ -36,15 +36,7 @@ impl Progress {
 impl Observer for Progress {
     fn start(&mut self, spec: &CellSpec) {
         self.done += 1;
-        let label = format!(
-            "{} {} rd={} writer={}{} rep={}",
-            spec.guard,
-            spec.scope.name(),
-            spec.readers,
-            spec.writer_label(),
-            if spec.irq { " irq" } else { "" },
-            spec.repeat
-        );
+        let label = spec.label();
         match &self.bar {
             Some(bar) => bar.set_message(label),
             None => eprintln!("[{}/{}] {label}", self.done, self.total),

@@ -71,11 +71,8 @@ pub(super) fn torture(args: TortureArgs) -> ExitCode {
         }
         let spec = random_cell(&mut rng, &args.guards.0, cpus, i);
         let label = format!(
-            "cell {i}: {} {} readers={} writer={} pressure={} nodes={} hold={}us rt={}",
-            spec.guard,
-            spec.scope.name(),
-            spec.readers,
-            spec.writer_label(),
+            "cell {i}: {} pressure={} nodes={} hold={}us rt={}",
+            spec.label(),
             spec.pressure.name(),
             spec.nodes,
             spec.writer_hold_us,

@@ -4,7 +4,7 @@
 
 use super::ReportError;
 use crate::alloc::Scope;
-use crate::workload::spec::{CellSpec, WriterMode};
+use crate::workload::spec::{by_name, CellSpec, WriterMode};
 use std::fmt;
 use std::str::FromStr;
 
@@ -108,23 +108,14 @@ impl fmt::Display for CellFilter {
     }
 }
 
-/// The one of `all` called `value` (`every-alloc`, `rebuild`, `low`).
 fn parse_named<T: Copy>(
     key: &str,
     value: &str,
     all: &[T],
     name: fn(T) -> &'static str,
 ) -> Result<T, ReportError> {
-    all.iter()
-        .copied()
-        .find(|&v| name(v) == value)
-        .ok_or_else(|| {
-            let names: Vec<&str> = all.iter().map(|&v| name(v)).collect();
-            ReportError::BadFilter(format!(
-                "{key} '{value}' is not one of {}",
-                names.join(", ")
-            ))
-        })
+    by_name(value, all, name)
+        .map_err(|known| ReportError::BadFilter(format!("{key} '{value}' is not one of {known}")))
 }
 
 #[cfg(test)]

@@ -274,12 +274,9 @@ mod tests {
     /// `none` (handlers run inline) with `hook` in every slowpath.
     fn allocator(hook: fn()) -> (Allocator<NoGuard>, Arc<Irq>) {
         let mm = MmConfig {
-            nodes: 1,
-            dma32_mib: 0,
             normal_mib: 8,
             movable_mib: 4,
-            nr_cpus: 2,
-            pcp_batch: 63,
+            ..MmConfig::default()
         };
         let mut a = Allocator::new(mm, AllocConfig::default());
         a.set_slowpath_hook(Box::new(move |_| hook()));

@@ -6,6 +6,16 @@ use crate::mm::MmConfig;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+/// The one of `all` whose `name` is `value` (ignoring case), or else the
+/// names there are, comma-separated: how the CLI and report filters read
+/// a scope, writer or pressure.
+pub fn by_name<T: Copy>(value: &str, all: &[T], name: fn(T) -> &'static str) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|&v| name(v).eq_ignore_ascii_case(value))
+        .ok_or_else(|| all.iter().map(|&v| name(v)).collect::<Vec<_>>().join(", "))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum WriterMode {
@@ -196,6 +206,21 @@ impl CellSpec {
             watchdog_s: 0.0,
             ..self.clone()
         })
+    }
+
+    /// The cell in one line, for progress and torture's log:
+    /// `seqcount slowpath rd=2 writer=rebuild@1000Hz rep=0` (` irq` with
+    /// the interrupt model).
+    pub fn label(&self) -> String {
+        format!(
+            "{} {} rd={} writer={}{} rep={}",
+            self.guard,
+            self.scope.name(),
+            self.readers,
+            self.writer_label(),
+            if self.irq { " irq" } else { "" },
+            self.repeat
+        )
     }
 
     /// The writer column of the tables: `none`, `rebuild@1000Hz`.

@@ -8,12 +8,9 @@ use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
 
 fn small() -> MmConfig {
     MmConfig {
-        nodes: 1,
-        dma32_mib: 0,
         normal_mib: 8,
         movable_mib: 4,
-        nr_cpus: 2,
-        pcp_batch: 63,
+        ..MmConfig::default()
     }
 }
 
