@@ -19,13 +19,13 @@
 
 pub mod alloc;
 pub mod cli;
-pub mod experiments;
+mod experiments;
 pub mod guard;
-pub mod metrics;
+mod metrics;
 pub mod mm;
-pub mod plot;
+mod plot;
 pub(crate) mod primitive;
-pub mod report;
+mod report;
 pub mod results;
 pub mod session;
 pub mod sync;
