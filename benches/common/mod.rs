@@ -13,7 +13,7 @@ use criterion::Criterion;
 use std::time::Duration;
 
 /// Per-case times of a bench.
-pub struct Budget {
+pub(crate) struct Budget {
     pub warm_up: Duration,
     pub measurement: Duration,
     pub samples: usize,
@@ -30,7 +30,7 @@ const QUICK: Budget = Budget {
 const QUICK_RESAMPLES: usize = 5_000;
 
 /// Criterion configured with `full`, or with the quick budget.
-pub fn criterion(full: Budget) -> Criterion {
+pub(crate) fn criterion(full: Budget) -> Criterion {
     let (b, resamples) = if zonebench::quick() {
         (QUICK, QUICK_RESAMPLES)
     } else {

@@ -81,6 +81,16 @@ pub struct Allocator<G: ZonelistGuard> {
     slowpath_hook: Option<SlowpathHook<G>>,
 }
 
+impl<G: ZonelistGuard + std::fmt::Debug> std::fmt::Debug for Allocator<G> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Allocator")
+            .field("guard", &self.guard)
+            .field("cfg", &self.cfg)
+            .field("rebuilds", &self.rebuilds())
+            .finish_non_exhaustive()
+    }
+}
+
 impl<G: ZonelistGuard> Allocator<G> {
     pub fn new(mm_cfg: MmConfig, cfg: AllocConfig) -> Self {
         let mm = Mm::new(mm_cfg);

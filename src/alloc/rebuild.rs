@@ -13,7 +13,7 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 /// Where the writer's time went, per rebuild.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct WriterTimes {
     /// Waiting for the guard's writer lock (readers holding it, or another
     /// writer).

@@ -30,6 +30,7 @@ pub trait Reclaim {
 }
 
 /// Nothing to reclaim.
+#[derive(Debug)]
 pub struct NoReclaim;
 
 impl Reclaim for NoReclaim {

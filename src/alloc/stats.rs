@@ -59,6 +59,7 @@ counters! {
 pub const RETRY_BUCKETS: usize = 4;
 
 /// One simulated CPU's allocation context.
+#[derive(Debug)]
 pub struct AllocCtx {
     pub cpu: usize,
     pub nid: usize,

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, ValueEnum)]
-pub enum ClaimsFormat {
+pub(super) enum ClaimsFormat {
     /// Plain ASCII, 80 columns.
     Text,
     /// For the README.
@@ -26,7 +26,7 @@ pub enum ClaimsFormat {
 }
 
 #[derive(Args)]
-pub struct ClaimsArgs {
+pub(super) struct ClaimsArgs {
     /// 2 repeats of short cells (about 2 minutes on 2 CPUs) instead of 5
     /// repeats of longer ones (about 8).
     #[arg(long)]

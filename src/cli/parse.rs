@@ -6,14 +6,14 @@ use crate::guard;
 use crate::workload::spec::{by_name, Pressure, WriterMode};
 
 /// A comma-separated list of guard names (a newtype so clap takes it as one value).
-#[derive(Clone)]
-pub struct GuardList(pub Vec<String>);
+#[derive(Clone, Debug)]
+pub(super) struct GuardList(pub Vec<String>);
 
 /// A comma-separated list of reader counts.
-#[derive(Clone)]
-pub struct ReaderList(pub Vec<usize>);
+#[derive(Clone, Debug)]
+pub(super) struct ReaderList(pub Vec<usize>);
 
-pub fn number(s: &str, what: &str) -> Result<f64, String> {
+pub(super) fn number(s: &str, what: &str) -> Result<f64, String> {
     let v: f64 = s
         .trim()
         .parse()
@@ -26,7 +26,12 @@ pub fn number(s: &str, what: &str) -> Result<f64, String> {
 
 /// Parse a number for `what` and accept it only if `ok` holds; `range` says
 /// which values are allowed, in the error.
-pub fn checked(s: &str, what: &str, ok: impl Fn(f64) -> bool, range: &str) -> Result<f64, String> {
+pub(super) fn checked(
+    s: &str,
+    what: &str,
+    ok: impl Fn(f64) -> bool,
+    range: &str,
+) -> Result<f64, String> {
     let v = number(s, what)?;
     if !ok(v) {
         return Err(format!("{what} must be in {range}, got {s}"));
@@ -34,7 +39,7 @@ pub fn checked(s: &str, what: &str, ok: impl Fn(f64) -> bool, range: &str) -> Re
     Ok(v)
 }
 
-pub fn parse_duration(s: &str) -> Result<f64, String> {
+pub(super) fn parse_duration(s: &str) -> Result<f64, String> {
     checked(
         s,
         "duration",
@@ -43,7 +48,7 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
     )
 }
 
-pub fn parse_warmup(s: &str) -> Result<f64, String> {
+pub(super) fn parse_warmup(s: &str) -> Result<f64, String> {
     checked(
         s,
         "warmup",
@@ -52,7 +57,7 @@ pub fn parse_warmup(s: &str) -> Result<f64, String> {
     )
 }
 
-pub fn parse_rate(s: &str) -> Result<f64, String> {
+pub(super) fn parse_rate(s: &str) -> Result<f64, String> {
     checked(
         s,
         "writer rate",
@@ -61,7 +66,7 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     )
 }
 
-pub fn parse_reclaim(s: &str) -> Result<f64, String> {
+pub(super) fn parse_reclaim(s: &str) -> Result<f64, String> {
     checked(
         s,
         "reclaim time",
@@ -70,7 +75,7 @@ pub fn parse_reclaim(s: &str) -> Result<f64, String> {
     )
 }
 
-pub fn parse_hold(s: &str) -> Result<f64, String> {
+pub(super) fn parse_hold(s: &str) -> Result<f64, String> {
     checked(
         s,
         "writer hold",
@@ -79,7 +84,7 @@ pub fn parse_hold(s: &str) -> Result<f64, String> {
     )
 }
 
-pub fn parse_watchdog(s: &str) -> Result<f64, String> {
+pub(super) fn parse_watchdog(s: &str) -> Result<f64, String> {
     checked(
         s,
         "watchdog",
@@ -88,7 +93,7 @@ pub fn parse_watchdog(s: &str) -> Result<f64, String> {
     )
 }
 
-pub fn parse_mib(s: &str) -> Result<u32, String> {
+pub(super) fn parse_mib(s: &str) -> Result<u32, String> {
     let v: i64 = s
         .trim()
         .parse()
@@ -101,7 +106,7 @@ pub fn parse_mib(s: &str) -> Result<u32, String> {
     Ok(v as u32)
 }
 
-pub fn parse_readers(s: &str) -> Result<ReaderList, String> {
+pub(super) fn parse_readers(s: &str) -> Result<ReaderList, String> {
     let one = |t: &str| {
         let n: i64 = t
             .parse()
@@ -114,7 +119,7 @@ pub fn parse_readers(s: &str) -> Result<ReaderList, String> {
     list(s, "readers", one).map(|v| ReaderList(dedup(v)))
 }
 
-pub fn parse_guards(s: &str) -> Result<GuardList, String> {
+pub(super) fn parse_guards(s: &str) -> Result<GuardList, String> {
     if s.trim() == "all" {
         return Ok(GuardList(
             guard::ALL.iter().map(|g| g.name.to_string()).collect(),
@@ -135,7 +140,7 @@ pub fn parse_guards(s: &str) -> Result<GuardList, String> {
 
 /// Split a comma-separated list and parse each item with `one`; an empty
 /// item is an error (`1,,2`).
-pub fn list<T>(
+pub(super) fn list<T>(
     s: &str,
     what: &str,
     one: impl Fn(&str) -> Result<T, String>,
@@ -152,16 +157,16 @@ pub fn list<T>(
 }
 
 /// A comma-separated list of scopes.
-#[derive(Clone)]
-pub struct ScopeList(pub Vec<Scope>);
+#[derive(Clone, Debug)]
+pub(super) struct ScopeList(pub Vec<Scope>);
 
 /// A comma-separated list of writer modes.
-#[derive(Clone)]
-pub struct WriterList(pub Vec<WriterMode>);
+#[derive(Clone, Debug)]
+pub(super) struct WriterList(pub Vec<WriterMode>);
 
 /// A comma-separated list of writer rates, Hz.
-#[derive(Clone)]
-pub struct RateList(pub Vec<f64>);
+#[derive(Clone, Debug)]
+pub(super) struct RateList(pub Vec<f64>);
 
 fn named<T: Copy>(
     t: &str,
@@ -172,22 +177,22 @@ fn named<T: Copy>(
     by_name(t, all, name).map_err(|known| format!("unknown {what} '{t}' (known: {known})"))
 }
 
-pub fn parse_scopes(s: &str) -> Result<ScopeList, String> {
+pub(super) fn parse_scopes(s: &str) -> Result<ScopeList, String> {
     list(s, "scope", |t| named(t, "scope", &Scope::ALL, Scope::name)).map(|v| ScopeList(dedup(v)))
 }
 
-pub fn parse_writers(s: &str) -> Result<WriterList, String> {
+pub(super) fn parse_writers(s: &str) -> Result<WriterList, String> {
     list(s, "writer", |t| {
         named(t, "writer", &WriterMode::ALL, WriterMode::name)
     })
     .map(|v| WriterList(dedup(v)))
 }
 
-pub fn parse_pressure(s: &str) -> Result<Pressure, String> {
+pub(super) fn parse_pressure(s: &str) -> Result<Pressure, String> {
     named(s.trim(), "pressure", &Pressure::ALL, Pressure::name)
 }
 
-pub fn parse_rates(s: &str) -> Result<RateList, String> {
+pub(super) fn parse_rates(s: &str) -> Result<RateList, String> {
     list(s, "writer rate", parse_rate).map(|v| RateList(dedup(v)))
 }
 

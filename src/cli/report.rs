@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 /// What both commands take: which guard is the baseline, which cells.
 #[derive(Args)]
-pub struct SelectArgs {
+pub(super) struct SelectArgs {
     /// The guard the others are compared with [default: seqcount if the
     /// file has it, else its first guard].
     #[arg(long)]
@@ -35,7 +35,7 @@ fn parse_cells(s: &str) -> Result<CellFilter, String> {
 }
 
 #[derive(Args)]
-pub struct ReportArgs {
+pub(super) struct ReportArgs {
     /// A results file written by `zonebench run` (or `cargo bench`).
     file: PathBuf,
     #[command(flatten)]
@@ -50,7 +50,7 @@ pub struct ReportArgs {
 }
 
 #[derive(Args)]
-pub struct CompareArgs {
+pub(super) struct CompareArgs {
     /// The results file before (the baseline kernel, machine A).
     base: PathBuf,
     /// The results file after (the patched kernel, machine B).

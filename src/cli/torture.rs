@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Args)]
-pub struct TortureArgs {
+pub(super) struct TortureArgs {
     /// Seconds of random cells.
     #[arg(long, default_value = "60", value_parser = parse_duration, allow_hyphen_values = true)]
     duration: f64,
@@ -29,7 +29,7 @@ pub struct TortureArgs {
 }
 
 #[derive(Clone)]
-pub struct TortureGuards(Vec<String>);
+pub(super) struct TortureGuards(Vec<String>);
 
 /// Guard names, hidden test guards included (`seqcount-noretry`).
 fn parse_torture_guards(s: &str) -> Result<TortureGuards, String> {

@@ -9,13 +9,13 @@ use super::{Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 
-pub struct C0;
+pub(crate) struct C0;
 
 const GUARDS: [&str; 3] = ["none", "seqcount", "seqlock"];
 
 impl C0 {
     /// The race load for `seqcount` (C5 runs other guards under it).
-    pub fn race_spec(plan: &Plan) -> CellSpec {
+    pub(crate) fn race_spec(plan: &Plan) -> CellSpec {
         CellSpec {
             writer_rate_hz: 2000.0,
             pressure: Pressure::High,

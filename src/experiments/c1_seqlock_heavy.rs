@@ -10,7 +10,7 @@ use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
 use crate::workload::spec::{CellSpec, WriterMode};
 
-pub struct C1;
+pub(crate) struct C1;
 
 fn spec(plan: &Plan, guard: &str) -> CellSpec {
     plan.cell(guard, Scope::EveryAlloc, plan.cpus, WriterMode::Rebuild)

@@ -15,7 +15,7 @@ use crate::alloc::Scope;
 use crate::guard::ALL;
 use crate::workload::spec::{CellSpec, WriterMode};
 
-pub struct C2;
+pub(crate) struct C2;
 
 fn spec(plan: &Plan, guard: &str) -> CellSpec {
     CellSpec {

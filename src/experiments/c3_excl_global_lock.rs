@@ -9,7 +9,7 @@ use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, WriterMode};
 
-pub struct C3;
+pub(crate) struct C3;
 
 fn spec(plan: &Plan, guard: &str, readers: usize) -> CellSpec {
     plan.cell(guard, Scope::EveryAlloc, readers, WriterMode::Rebuild)

@@ -10,7 +10,7 @@ use super::{per_sec, rates_differ, ratio, Cells, Experiment, Finding, Plan, Verd
 use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 
-pub struct C4;
+pub(crate) struct C4;
 
 /// Rebuild rates, Hz.
 const RATES: [f64; 3] = [1_000.0, 10_000.0, 100_000.0];

@@ -11,7 +11,7 @@ use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, WriterMode};
 
-pub struct C5;
+pub(crate) struct C5;
 
 const RACE_GUARDS: [&str; 3] = ["rcu", "rcu-recheck", "seqcount"];
 

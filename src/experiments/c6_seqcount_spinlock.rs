@@ -13,7 +13,7 @@ use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
 use crate::workload::spec::{CellSpec, WriterMode};
 
-pub struct C6;
+pub(crate) struct C6;
 
 fn plain(plan: &Plan, guard: &str) -> CellSpec {
     plan.cell(guard, Scope::EveryAlloc, plan.cpus, WriterMode::Rebuild)

@@ -12,7 +12,7 @@ use crate::alloc::Scope;
 use crate::guard::ALL;
 use crate::workload::spec::{CellSpec, WriterMode};
 
-pub struct C7;
+pub(crate) struct C7;
 
 fn spec(plan: &Plan, guard: &str, readers: usize) -> CellSpec {
     plan.cell(guard, Scope::EveryAlloc, readers, WriterMode::Rebuild)

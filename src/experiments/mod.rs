@@ -9,26 +9,26 @@
 //! the noise): the verdict is never fixed in advance, and the tests feed
 //! every rule synthetic measurements that lead to each of its outcomes.
 
-pub mod c0_race;
-pub mod c1_seqlock_heavy;
-pub mod c2_irq;
-pub mod c3_excl_global_lock;
-pub mod c4_seqbegin_or_lock;
-pub mod c5_rcu_stale;
-pub mod c6_seqcount_spinlock;
-pub mod c7_serialisation;
-pub mod c8_latch;
+pub(crate) mod c0_race;
+pub(crate) mod c1_seqlock_heavy;
+pub(crate) mod c2_irq;
+pub(crate) mod c3_excl_global_lock;
+pub(crate) mod c4_seqbegin_or_lock;
+pub(crate) mod c5_rcu_stale;
+pub(crate) mod c6_seqcount_spinlock;
+pub(crate) mod c7_serialisation;
+pub(crate) mod c8_latch;
 
 use crate::alloc::Scope;
 use crate::metrics::stats::significant;
-pub use crate::results::finding::{Finding, Verdict};
+pub(crate) use crate::results::finding::{Finding, Verdict};
 use crate::results::repeats::Repeats;
 use crate::workload::runner::CellResult;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 /// How much to measure, and on what.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Logical CPUs of this machine.
     pub cpus: usize,
     pub duration_s: f64,
@@ -40,7 +40,7 @@ pub struct Plan {
 impl Plan {
     /// `--quick`: 2 repeats of short cells (about 2 minutes in all on 2
     /// CPUs); otherwise 5 repeats of longer ones.
-    pub fn new(quick: bool, cpus: usize, seed: u64) -> Plan {
+    pub(crate) fn new(quick: bool, cpus: usize, seed: u64) -> Plan {
         let (duration_s, warmup_s, repeats) = if quick { (0.2, 0.05, 2) } else { (0.5, 0.1, 5) };
         Plan {
             cpus,
@@ -52,7 +52,13 @@ impl Plan {
     }
 
     /// A cell of this plan (repeat 0) on the default machine layout.
-    pub fn cell(&self, guard: &str, scope: Scope, readers: usize, writer: WriterMode) -> CellSpec {
+    pub(crate) fn cell(
+        &self,
+        guard: &str,
+        scope: Scope,
+        readers: usize,
+        writer: WriterMode,
+    ) -> CellSpec {
         CellSpec {
             guard: guard.to_string(),
             scope,
@@ -72,7 +78,7 @@ impl Plan {
 }
 
 /// One claim of the thread as an experiment.
-pub trait Experiment {
+pub(crate) trait Experiment {
     /// `C0` .. `C8`.
     fn id(&self) -> &'static str;
     /// The sentence of the thread it tests, one line.
@@ -96,7 +102,7 @@ pub trait Experiment {
 }
 
 /// Every experiment, in order.
-pub fn all() -> Vec<Box<dyn Experiment>> {
+pub(crate) fn all() -> Vec<Box<dyn Experiment>> {
     vec![
         Box::new(c0_race::C0),
         Box::new(c1_seqlock_heavy::C1),
@@ -112,7 +118,7 @@ pub fn all() -> Vec<Box<dyn Experiment>> {
 
 /// Every distinct cell the experiments need, each once, repeats
 /// outermost (repeat r has seed `plan.seed + r`).
-pub fn plan_cells(experiments: &[Box<dyn Experiment>], plan: &Plan) -> Vec<CellSpec> {
+pub(crate) fn plan_cells(experiments: &[Box<dyn Experiment>], plan: &Plan) -> Vec<CellSpec> {
     let mut distinct: Vec<CellSpec> = Vec::new();
     for e in experiments {
         for c in e.cells(plan) {
@@ -133,18 +139,18 @@ pub fn plan_cells(experiments: &[Box<dyn Experiment>], plan: &Plan) -> Vec<CellS
 }
 
 /// The measured cells, looked up by what they were asked to be.
-pub struct Cells<'a>(pub &'a [CellResult]);
+pub(crate) struct Cells<'a>(pub &'a [CellResult]);
 
 impl<'a> Cells<'a> {
     /// Every repeat of the cell `spec` describes.
-    pub fn of(&self, spec: &CellSpec) -> Repeats<'a> {
+    pub(crate) fn of(&self, spec: &CellSpec) -> Repeats<'a> {
         let want = spec.key();
         Repeats(self.0.iter().filter(|c| c.spec.key() == want).collect())
     }
 }
 
 /// Whether two groups' throughputs differ significantly (Welch, 95%).
-pub fn rates_differ(a: &Repeats<'_>, b: &Repeats<'_>) -> bool {
+pub(crate) fn rates_differ(a: &Repeats<'_>, b: &Repeats<'_>) -> bool {
     significant(
         &a.values(|c| c.allocs_per_sec),
         &b.values(|c| c.allocs_per_sec),
@@ -152,7 +158,7 @@ pub fn rates_differ(a: &Repeats<'_>, b: &Repeats<'_>) -> bool {
 }
 
 /// `a / b`, 0 when `b` is 0.
-pub fn ratio(a: f64, b: f64) -> f64 {
+pub(crate) fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {
         a / b
     } else {
@@ -161,7 +167,7 @@ pub fn ratio(a: f64, b: f64) -> f64 {
 }
 
 /// `12.3 M/s`-style throughput.
-pub fn per_sec(v: f64) -> String {
+pub(crate) fn per_sec(v: f64) -> String {
     if v >= 1e6 {
         format!("{:.2} M/s", v / 1e6)
     } else {
@@ -170,7 +176,7 @@ pub fn per_sec(v: f64) -> String {
 }
 
 /// Run every experiment's judge on `cells`.
-pub fn judge_all(
+pub(crate) fn judge_all(
     experiments: &[Box<dyn Experiment>],
     cells: &[CellResult],
     plan: &Plan,
@@ -188,7 +194,7 @@ pub(crate) mod testing {
     /// `repeats` repeats of `spec` with throughput `rate` (varied by a
     /// small amount per repeat so Welch's test has a variance), then `f`
     /// applied to each.
-    pub fn cells(
+    pub(crate) fn cells(
         spec: &CellSpec,
         repeats: usize,
         rate: f64,
@@ -209,7 +215,7 @@ pub(crate) mod testing {
             .collect()
     }
 
-    pub fn plan(cpus: usize) -> Plan {
+    pub(crate) fn plan(cpus: usize) -> Plan {
         Plan::new(true, cpus, 1)
     }
 }

@@ -10,9 +10,12 @@ use crate::guard::seqcount::Seqcount;
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 
+#[derive(Debug)]
 pub struct SeqcountNoRetry(Seqcount);
 
 /// A section that never asks for a retry.
+#[derive(Debug)]
+#[must_use = "the section ends when this is dropped"]
 pub struct NoRetry<S>(S);
 
 impl<S: ZonelistView> ZonelistView for NoRetry<S> {
@@ -60,6 +63,7 @@ impl ZonelistGuard for SeqcountNoRetry {
 /// (`tests/session.rs`). Not in [`crate::guard::ALL`] nor
 /// [`crate::guard::HIDDEN`]: it tests the harness, not a protocol, so loom
 /// and torture leave it alone.
+#[derive(Debug)]
 pub struct ReaderPanics(Seqcount);
 
 impl ZonelistGuard for ReaderPanics {

@@ -29,6 +29,7 @@ use crate::primitive::Mutex;
 use std::marker::PhantomData;
 use std::sync::atomic::Ordering;
 
+#[derive(Debug)]
 pub struct Epoch {
     current: Atomic<Zonelists>,
     writer: Mutex<()>,
@@ -37,6 +38,8 @@ pub struct Epoch {
 
 /// A pinned section and the zonelists it loaded; it borrows the guard, so it
 /// cannot outlive it (the guard's `Drop` frees the current zonelists).
+#[derive(Debug)]
+#[must_use = "the section ends when this is dropped"]
 pub struct EpochSection<'a> {
     _pin: epoch::Guard,
     zonelists: *const Zonelists,

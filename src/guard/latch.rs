@@ -22,6 +22,7 @@ use crate::mm::zonelist::Zonelists;
 use crate::sync::{SeqCount, SpinLock};
 use crossbeam_utils::CachePadded;
 
+#[derive(Debug)]
 pub struct Latch {
     lock: SpinLock<()>,
     seq: CachePadded<SeqCount>,

@@ -15,6 +15,7 @@ use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::sync::SpinLock;
 
+#[derive(Debug)]
 pub struct NoGuard {
     /// `static DEFINE_SPINLOCK(lock)` in `__build_all_zonelists`.
     lock: SpinLock<()>,
@@ -22,6 +23,8 @@ pub struct NoGuard {
 }
 
 /// An unprotected section: it never asks for a retry.
+#[derive(Debug)]
+#[must_use = "the section ends when this is dropped"]
 pub struct Unprotected<'a>(&'a Zonelists);
 
 impl ZonelistView for Unprotected<'_> {

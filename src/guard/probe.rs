@@ -37,6 +37,7 @@ impl ReaderProbe {
 }
 
 /// The writer's side of the model a guard may need.
+#[derive(Debug)]
 pub struct WriterCtx<'a> {
     /// The writer CPU's interrupt-enable state (`local_irq_save`): while it
     /// is set, the interrupt model (`workload::irq`) holds an interrupt
@@ -87,6 +88,8 @@ impl<'a> WriterCtx<'a> {
     }
 }
 
+#[derive(Debug)]
+#[must_use = "dropping it at once releases what it holds"]
 pub struct IrqSave<'a> {
     flag: &'a AtomicBool,
     was: bool,

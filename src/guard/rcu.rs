@@ -38,6 +38,7 @@ use crossbeam_utils::CachePadded;
 use std::sync::Arc;
 
 /// RCU zonelists; `RECHECK` adds the generation check of `rcu-recheck`.
+#[derive(Debug)]
 pub struct Rcu<const RECHECK: bool> {
     current: ArcCell<Zonelists>,
     /// Bumped after every publish; read only by `rcu-recheck` sections.
@@ -47,6 +48,7 @@ pub struct Rcu<const RECHECK: bool> {
 }
 
 /// A pinned snapshot of the zonelists.
+#[derive(Debug)]
 pub struct RcuView(ArcCellGuard<Zonelists>);
 
 impl ZonelistView for RcuView {
@@ -56,6 +58,8 @@ impl ZonelistView for RcuView {
     }
 }
 
+#[derive(Debug)]
+#[must_use = "the section ends when this is dropped"]
 pub struct RcuSection<'a> {
     view: RcuView,
     /// `rcu-recheck`: the generation counter and its value at begin.

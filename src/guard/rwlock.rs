@@ -23,6 +23,7 @@ use crate::mm::zonelist::Zonelists;
 use crate::primitive::{RwLock, RwLockReadGuard};
 use crate::sync::hardirq::{irq_deadlock, irq_time_left, IrqWait};
 
+#[derive(Debug)]
 pub struct RwLockGuard {
     lock: RwLock<()>,
     zonelists: Zonelists,

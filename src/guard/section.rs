@@ -10,6 +10,8 @@ use std::time::Instant;
 
 /// Read section of the guards that walk the live zonelists under a
 /// `seqcount_t` (seqcount, seqlock).
+#[derive(Debug)]
+#[must_use = "the section ends when this is dropped"]
 pub struct SeqSection<'a> {
     zonelists: &'a Zonelists,
     seq: &'a SeqCount,
@@ -57,6 +59,8 @@ impl<'a> SeqSection<'a> {
 
 /// A section that holds a lock for its whole length and never retries
 /// (`read_seqlock_excl`, a read-write lock's read side).
+#[derive(Debug)]
+#[must_use = "the section ends when this is dropped"]
 pub struct LockedSection<'a, H> {
     _held: H,
     zonelists: &'a Zonelists,

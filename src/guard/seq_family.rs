@@ -14,6 +14,7 @@ use std::marker::PhantomData;
 /// a spinlock: the state shared by `seqcount` (a static spinlock beside the
 /// count) and `seqlock` (the lock inside `seqlock_t`), which differ only in
 /// what the writer does around it.
+#[derive(Debug)]
 pub struct SeqZonelists {
     lock: SpinLock<()>,
     seq: CachePadded<SeqCount>,
@@ -82,6 +83,7 @@ pub trait SeqWriteSide: Send + Sync + 'static {
 
 /// A guard whose readers walk the live zonelists between
 /// `read_seqcount_begin` and `read_seqcount_retry`; `W` is its write side.
+#[derive(Debug)]
 pub struct SeqFamily<W>(SeqZonelists, PhantomData<W>);
 
 impl<W: SeqWriteSide> ZonelistGuard for SeqFamily<W> {

@@ -23,9 +23,12 @@ use crate::guard::{
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::sync::SpinLockGuard;
 
+#[derive(Debug)]
 pub struct SeqbeginOrLock(SeqZonelists);
 
 /// The lockless first pass, or the locked pass after a retry.
+#[derive(Debug)]
+#[must_use = "the section ends when this is dropped"]
 pub enum OrLockSection<'a> {
     Lockless(SeqSection<'a>),
     Locked(LockedSection<'a, SpinLockGuard<'a, ()>>),

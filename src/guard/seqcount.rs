@@ -17,6 +17,7 @@ use crate::guard::{SeqFamily, SeqWriteSide, SeqZonelists, WriterCtx};
 use crate::mm::zonelist::Zonelists;
 
 /// The write side of `seqcount`: the static spinlock, then the count.
+#[derive(Debug)]
 pub struct SeqcountWrite;
 
 impl SeqWriteSide for SeqcountWrite {

@@ -28,6 +28,7 @@ use crate::primitive::{Mutex, MutexGuard};
 use crate::sync::SeqCount;
 use crossbeam_utils::CachePadded;
 
+#[derive(Debug)]
 pub struct SeqcountSpinlock {
     lock: Mutex<()>,
     seq: CachePadded<SeqCount>,

@@ -22,6 +22,7 @@ use crate::guard::{SeqFamily, SeqWriteSide, SeqZonelists, WriterCtx};
 use crate::mm::zonelist::Zonelists;
 
 /// The write side of `seqlock`: `write_seqlock_irqsave`.
+#[derive(Debug)]
 pub struct SeqLockWrite;
 
 impl SeqWriteSide for SeqLockWrite {

@@ -67,9 +67,27 @@ pub struct SeqlockCrate {
 
 /// A section: the node's row, copied out on first use (the walk's node is
 /// known only then).
+#[must_use = "the section ends when this is dropped"]
 pub struct CopySection<'a> {
     rows: &'a Rows,
     copy: OnceCell<(usize, RowCopy)>,
+}
+
+// The rows are the crate's `SeqLock`s: shown by size only.
+impl std::fmt::Debug for SeqlockCrate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeqlockCrate")
+            .field("nodes", &self.nodes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for CopySection<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CopySection")
+            .field("copied", &self.copy.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ZonelistView for CopySection<'_> {

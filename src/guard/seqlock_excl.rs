@@ -18,6 +18,7 @@ use crate::guard::{GuardOpts, LockedSection, ReaderProbe, SeqZonelists, WriterCt
 use crate::mm::zonelist::Zonelists;
 use crate::sync::SpinLockGuard;
 
+#[derive(Debug)]
 pub struct SeqlockExcl(SeqZonelists);
 
 impl ZonelistGuard for SeqlockExcl {

@@ -10,7 +10,7 @@ const T95: [f64; 30] = [
 ];
 
 /// t quantile for `df` degrees of freedom (1.96 beyond the table).
-pub fn t95(df: usize) -> f64 {
+pub(crate) fn t95(df: usize) -> f64 {
     if df == 0 {
         f64::NAN
     } else {
@@ -18,17 +18,17 @@ pub fn t95(df: usize) -> f64 {
     }
 }
 
-pub fn mean(xs: &[f64]) -> f64 {
+pub(crate) fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len() as f64
 }
 
 /// Harmonic mean (the mean of rates measured over equal amounts of work).
-pub fn hmean(xs: &[f64]) -> f64 {
+pub(crate) fn hmean(xs: &[f64]) -> f64 {
     xs.len() as f64 / xs.iter().map(|x| 1.0 / x).sum::<f64>()
 }
 
 /// Sample variance (n - 1 in the denominator; NaN for n < 2).
-pub fn variance(xs: &[f64]) -> f64 {
+pub(crate) fn variance(xs: &[f64]) -> f64 {
     let n = xs.len();
     if n < 2 {
         return f64::NAN;
@@ -38,7 +38,7 @@ pub fn variance(xs: &[f64]) -> f64 {
 }
 
 /// Half-width of the 95% confidence interval of the mean (NaN for n < 2).
-pub fn ci95_half_width(xs: &[f64]) -> f64 {
+pub(crate) fn ci95_half_width(xs: &[f64]) -> f64 {
     let n = xs.len();
     if n < 2 {
         return f64::NAN;
@@ -48,7 +48,7 @@ pub fn ci95_half_width(xs: &[f64]) -> f64 {
 
 /// Welch's two-sided t-test of `a` against `b` at 95%.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Welch {
+pub(crate) struct Welch {
     /// `(mean(b) - mean(a)) / sqrt(var(a)/na + var(b)/nb)`.
     pub t: f64,
     /// Welch-Satterthwaite degrees of freedom (not an integer in general).
@@ -75,7 +75,7 @@ pub struct Welch {
 /// counters and for latencies quantised by the histogram), the standard
 /// error is 0: the difference is then significant exactly when the means
 /// differ (`t` = +-inf, `df` = NaN); identical samples never are (`t` = 0).
-pub fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
+pub(crate) fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
     let (na, nb) = (a.len(), b.len());
     if na < 2 || nb < 2 {
         return None;
@@ -110,7 +110,7 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
 
 /// Whether `a` and `b` differ significantly (Welch, 95%); false with fewer
 /// than 2 values on either side.
-pub fn significant(a: &[f64], b: &[f64]) -> bool {
+pub(crate) fn significant(a: &[f64], b: &[f64]) -> bool {
     welch(a, b).is_some_and(|w| w.significant)
 }
 

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 /// A point in time in the clock's ticks.
 #[derive(Clone, Copy, Debug)]
-pub struct Stamp(u64);
+pub(crate) struct Stamp(u64);
 
 struct Clock {
     tsc: bool,
@@ -124,29 +124,29 @@ impl Clock {
 
 /// The clock now.
 #[inline]
-pub fn now() -> Stamp {
+pub(crate) fn now() -> Stamp {
     clock().now()
 }
 
 /// Nanoseconds since `t`, the clock-read pair's cost subtracted.
 #[inline]
-pub fn elapsed_ns(t: Stamp) -> u64 {
+pub(crate) fn elapsed_ns(t: Stamp) -> u64 {
     let c = clock();
     c.since(t).saturating_sub(c.overhead_ns)
 }
 
 /// The calibrated cost of a clock-read pair, ns (subtracted from samples).
-pub fn overhead_ns() -> u64 {
+pub(crate) fn overhead_ns() -> u64 {
     clock().overhead_ns
 }
 
 /// The smallest step the clock was seen to take, ns.
-pub fn resolution_ns() -> f64 {
+pub(crate) fn resolution_ns() -> f64 {
     clock().resolution_ns
 }
 
 /// How samples are timed, for the results' `meta`.
-pub fn method() -> String {
+pub(crate) fn method() -> String {
     let c = clock();
     let source = if c.tsc {
         format!(
@@ -162,23 +162,23 @@ pub fn method() -> String {
 }
 
 /// Time one allocation in this many.
-pub const SAMPLE_EVERY: u32 = 64;
+pub(crate) const SAMPLE_EVERY: u32 = 64;
 
 /// See [`Sampler::due`].
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Sample {
+pub(crate) enum Sample {
     None,
     Latency,
     Section,
 }
 
 /// Per-thread sampling state.
-pub struct Sampler {
+pub(crate) struct Sampler {
     countdown: u32,
 }
 
 impl Sampler {
-    pub fn new(offset: u32) -> Self {
+    pub(crate) fn new(offset: u32) -> Self {
         Sampler {
             countdown: offset % SAMPLE_EVERY,
         }
@@ -189,7 +189,7 @@ impl Sampler {
     /// operations, half a period apart, so neither's clock reads land inside
     /// the other's measurement.
     #[inline]
-    pub fn due(&mut self) -> Sample {
+    pub(crate) fn due(&mut self) -> Sample {
         let c = self.countdown;
         self.countdown = if c == 0 { SAMPLE_EVERY - 1 } else { c - 1 };
         if c == 0 {

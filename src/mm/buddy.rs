@@ -11,6 +11,7 @@ use crate::mm::zone::{FreeArea, Zone};
 use crate::mm::Mm;
 use crate::primitive::sync::atomic::Ordering;
 
+#[derive(Debug)]
 pub struct Buddy<'a> {
     pub mm: &'a Mm,
     pub zone: &'a Zone,

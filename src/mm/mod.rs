@@ -121,6 +121,7 @@ impl MmConfig {
 const PB_ISOLATE: u32 = 1;
 const PB_OFFLINE: u32 = 2;
 
+#[derive(Debug)]
 pub struct Mm {
     pub cfg: MmConfig,
     pub mem_map: MemMap,

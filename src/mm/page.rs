@@ -116,6 +116,7 @@ impl Page {
 }
 
 /// The page descriptor array, indexed by pfn.
+#[derive(Debug)]
 pub struct MemMap {
     pages: Box<[Page]>,
 }

@@ -19,7 +19,7 @@ use crate::sync::SpinLockGuard;
 pub const PCP_MAX_ORDER: u32 = 3;
 pub const NR_PCP_LISTS: usize = PCP_MAX_ORDER as usize + 1;
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Pcp {
     pub lists: [ListHead; NR_PCP_LISTS],
     /// Pages (not blocks) on all lists.

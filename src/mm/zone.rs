@@ -57,7 +57,7 @@ pub const WMARK_LOW: usize = 1;
 pub const WMARK_HIGH: usize = 2;
 
 /// The buddy allocator's state, under `zone->lock`.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct FreeArea {
     pub free_list: [ListHead; MAX_ORDER as usize + 1],
     pub nr_free: [u32; MAX_ORDER as usize + 1],
@@ -69,6 +69,7 @@ pub struct FreeArea {
 
 /// What readers look at without the zone lock (the kernel reads these fields
 /// locklessly too): one cache line, read by every watermark check.
+#[derive(Debug)]
 pub struct ZoneVm {
     /// NR_FREE_PAGES: pages in `free_area` (not per-CPU lists, not isolated).
     pub nr_free_pages: AtomicU64,
@@ -80,6 +81,7 @@ pub struct ZoneVm {
     pub nr_free_order: [AtomicU32; MAX_ORDER as usize + 1],
 }
 
+#[derive(Debug)]
 pub struct Zone {
     pub id: usize,
     pub nid: usize,

@@ -59,6 +59,7 @@ pub trait ZonelistView {
 /// The zonelists of every node, one flat array (`stride` entries per node:
 /// every zone of the machine plus the terminator, so the last entry of each
 /// row is always NULL and every walk ends inside its row).
+#[derive(Debug)]
 pub struct Zonelists {
     entries: Box<[AtomicU32]>,
     stride: usize,

@@ -68,7 +68,7 @@ use theme::register_fonts;
 
 /// What [`render_all`] did.
 #[derive(Debug, Default)]
-pub struct PlotOutcome {
+pub(crate) struct PlotOutcome {
     /// Every file written, PNG and SVG, in figure order.
     pub written: Vec<PathBuf>,
     /// One line per figure (or figure variant) not drawn, and why.
@@ -77,7 +77,7 @@ pub struct PlotOutcome {
 
 /// A figure could not be written: one line naming the file.
 #[derive(Debug)]
-pub struct PlotError {
+pub(crate) struct PlotError {
     path: PathBuf,
     msg: String,
 }
@@ -101,7 +101,7 @@ impl std::error::Error for PlotError {}
 
 /// Draw every figure the file has data for into `dir` (created if needed),
 /// as `<name>.png` and `<name>.svg`.
-pub fn render_all(results: &ResultsFile, dir: &Path) -> Result<PlotOutcome, PlotError> {
+pub(crate) fn render_all(results: &ResultsFile, dir: &Path) -> Result<PlotOutcome, PlotError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| PlotError::new(dir, format!("cannot create directory: {}", e.kind())))?;
     if !register_fonts() {

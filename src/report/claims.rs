@@ -7,7 +7,7 @@ use super::wrap::wrap;
 use crate::experiments::{Finding, Verdict};
 
 /// The findings as plain ASCII, at most 80 columns.
-pub fn render_text(findings: &[Finding]) -> String {
+pub(crate) fn render_text(findings: &[Finding]) -> String {
     let mut lines = Vec::new();
     for f in findings {
         lines.extend(wrap(
@@ -39,7 +39,7 @@ pub fn render_text(findings: &[Finding]) -> String {
 }
 
 /// The findings as GitHub markdown.
-pub fn render_markdown(findings: &[Finding]) -> String {
+pub(crate) fn render_markdown(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
         out.push_str(&format!("**{}** \"{}\"\n\n", f.id, f.claim));

@@ -32,7 +32,11 @@ use std::path::Path;
 
 /// Load two results files and compare them as a text table, naming them
 /// by their paths.
-pub fn compare_files(base: &Path, new: &Path, opts: &ReportOpts) -> Result<String, ReportError> {
+pub(crate) fn compare_files(
+    base: &Path,
+    new: &Path,
+    opts: &ReportOpts,
+) -> Result<String, ReportError> {
     let b = crate::results::io::load(base).map_err(ReportError::Load)?;
     let n = crate::results::io::load(new).map_err(ReportError::Load)?;
     let doc = compare_document(

@@ -66,7 +66,7 @@ pub(super) struct TableCell {
 
 impl Report {
     /// The report laid out for [`super::text`] and [`super::markdown`].
-    pub fn document(&self) -> Document {
+    pub(super) fn document(&self) -> Document {
         let with_setup = self.mixed_setups();
         let tables = self
             .sections

@@ -5,7 +5,7 @@ use std::fmt;
 /// Why a report or comparison could not be made. `Display` is one line
 /// naming the problem, for `zonebench: error: ...` and exit status 2.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ReportError {
+pub(crate) enum ReportError {
     /// A file could not be loaded (the loader's one-line message).
     Load(String),
     /// `--baseline` names a guard with no cells in the file.

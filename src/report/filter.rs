@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 /// Which cells to report: every set field must match the cell's own spec.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CellFilter {
+pub(crate) struct CellFilter {
     pub scope: Option<Scope>,
     pub writer: Option<WriterMode>,
     pub readers: Option<usize>,
@@ -21,7 +21,7 @@ const FILTER_KEYS: &str = "scope, writer, readers";
 impl CellFilter {
     /// Parse `scope=every-alloc,writer=rebuild,readers=2` (any subset of
     /// the keys, each at most once; the empty string is no filter).
-    pub fn parse(s: &str) -> Result<CellFilter, ReportError> {
+    pub(crate) fn parse(s: &str) -> Result<CellFilter, ReportError> {
         let bad = |m: String| ReportError::BadFilter(m);
         let mut filter = CellFilter::default();
         if s.trim().is_empty() {
@@ -69,11 +69,11 @@ impl CellFilter {
         Ok(filter)
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         *self == CellFilter::default()
     }
 
-    pub fn matches(&self, spec: &CellSpec) -> bool {
+    pub(crate) fn matches(&self, spec: &CellSpec) -> bool {
         self.scope.is_none_or(|s| s == spec.scope)
             && self.writer.is_none_or(|w| w == spec.writer)
             && self.readers.is_none_or(|r| r == spec.readers)

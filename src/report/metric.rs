@@ -21,7 +21,7 @@ pub(super) enum Aggregate {
 }
 
 impl Aggregate {
-    pub fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Aggregate::Hmean => "Hmean",
             Aggregate::Amean => "Amean",
@@ -30,7 +30,7 @@ impl Aggregate {
         }
     }
 
-    pub fn combine(self, xs: &[f64]) -> f64 {
+    pub(super) fn combine(self, xs: &[f64]) -> f64 {
         if xs.is_empty() {
             return f64::NAN;
         }
@@ -67,7 +67,7 @@ pub(super) enum Metric {
 
 impl Metric {
     /// Every metric, in row order.
-    pub const ALL: [Metric; 7] = [
+    pub(super) const ALL: [Metric; 7] = [
         Metric::AllocsPerSec,
         Metric::LatP50,
         Metric::LatP99,
@@ -78,7 +78,7 @@ impl Metric {
     ];
 
     /// Short name, as in the row label (`allocs/s`, `lat-p50`, ...).
-    pub fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Metric::AllocsPerSec => "allocs/s",
             Metric::LatP50 => "lat-p50",
@@ -90,7 +90,7 @@ impl Metric {
         }
     }
 
-    pub fn aggregate(self) -> Aggregate {
+    pub(super) fn aggregate(self) -> Aggregate {
         match self {
             Metric::AllocsPerSec => Aggregate::Hmean,
             Metric::LatP50 | Metric::LatP99 | Metric::RetriesPerMillion => Aggregate::Amean,
@@ -99,13 +99,13 @@ impl Metric {
         }
     }
 
-    pub fn higher_is_better(self) -> bool {
+    pub(super) fn higher_is_better(self) -> bool {
         matches!(self, Metric::AllocsPerSec)
     }
 
     /// Whole numbers (counts, maxima of integer nanoseconds): shown
     /// without decimals.
-    pub fn integral(self) -> bool {
+    pub(super) fn integral(self) -> bool {
         matches!(
             self.aggregate(),
             Aggregate::Max | Aggregate::Sum | Aggregate::Hmean
@@ -114,17 +114,17 @@ impl Metric {
 
     /// The row label, mmtests style, the aggregate padded so that the
     /// names line up: `Hmean allocs/s-2`, `Max   writer-stall-2`.
-    pub fn label(self, readers: usize) -> String {
+    pub(super) fn label(self, readers: usize) -> String {
         format!("{:<5} {}-{readers}", self.aggregate().name(), self.name())
     }
 
     /// Whether the metric means anything for cells with this writer.
-    pub fn applies(self, writer: WriterMode) -> bool {
+    pub(super) fn applies(self, writer: WriterMode) -> bool {
         !(self == Metric::WriterStall && writer == WriterMode::None)
     }
 
     /// The value of one repeat.
-    pub fn sample(self, c: &CellResult) -> f64 {
+    pub(super) fn sample(self, c: &CellResult) -> f64 {
         match self {
             Metric::AllocsPerSec => c.allocs_per_sec,
             Metric::LatP50 => c.read_latency_ns.p50 as f64,
@@ -146,7 +146,7 @@ pub(super) struct Summary {
 }
 
 impl Summary {
-    pub fn of(metric: Metric, cells: &[&CellResult]) -> Summary {
+    pub(super) fn of(metric: Metric, cells: &[&CellResult]) -> Summary {
         let samples: Vec<f64> = cells.iter().map(|c| metric.sample(c)).collect();
         Summary {
             value: metric.aggregate().combine(&samples),
@@ -169,7 +169,7 @@ pub(super) struct Change {
 }
 
 impl Change {
-    pub fn between(metric: Metric, base: &Summary, new: &Summary) -> Change {
+    pub(super) fn between(metric: Metric, base: &Summary, new: &Summary) -> Change {
         let (b, n) = (base.value, new.value);
         let pct = if b == n {
             Some(0.0)

@@ -41,10 +41,12 @@ mod number;
 mod text;
 mod wrap;
 
-pub use claims::{render_markdown as render_claims_markdown, render_text as render_claims_text};
-pub use compare::compare_files;
-pub use error::ReportError;
-pub use filter::CellFilter;
+pub(crate) use claims::{
+    render_markdown as render_claims_markdown, render_text as render_claims_text,
+};
+pub(crate) use compare::compare_files;
+pub(crate) use error::ReportError;
+pub(crate) use filter::CellFilter;
 
 use crate::results::ResultsFile;
 use clap::ValueEnum;
@@ -53,7 +55,7 @@ use std::path::Path;
 
 /// What to report.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReportOpts {
+pub(crate) struct ReportOpts {
     /// The guard every other is compared with (default: `seqcount` if the
     /// file has it, else its first guard; see `model.rs`).
     pub baseline: Option<String>,
@@ -62,7 +64,7 @@ pub struct ReportOpts {
 
 /// The output formats of `zonebench report`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// The review table: ASCII, 80 columns.
     Text,
     /// GitHub markdown tables.
@@ -87,7 +89,7 @@ impl Format {
 }
 
 /// Report `results` (read from `source`) in `format`.
-pub fn report(
+pub(crate) fn report(
     results: &ResultsFile,
     source: &str,
     opts: &ReportOpts,
@@ -98,7 +100,11 @@ pub fn report(
 }
 
 /// Load the results file at `path` and report it in `format`.
-pub fn report_file(path: &Path, opts: &ReportOpts, format: Format) -> Result<String, ReportError> {
+pub(crate) fn report_file(
+    path: &Path,
+    opts: &ReportOpts,
+    format: Format,
+) -> Result<String, ReportError> {
     let results = crate::results::io::load(path).map_err(ReportError::Load)?;
     report(&results, &path.display().to_string(), opts, format)
 }

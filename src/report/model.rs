@@ -38,7 +38,7 @@ pub(super) struct SectionKey {
 }
 
 impl SectionKey {
-    pub fn of(spec: &CellSpec) -> SectionKey {
+    pub(super) fn of(spec: &CellSpec) -> SectionKey {
         let key = spec.key().without(&[Dim::Guard, Dim::Readers]);
         let s = key.spec();
         let setup = format!(
@@ -57,13 +57,13 @@ impl SectionKey {
     }
 
     /// What the section's cells share.
-    pub fn spec(&self) -> &CellSpec {
+    pub(super) fn spec(&self) -> &CellSpec {
         self.key.spec()
     }
 
     /// `scope=every-alloc writer=rebuild@1000Hz pressure=low`, and the
     /// setup after it when asked.
-    pub fn title(&self, with_setup: bool) -> String {
+    pub(super) fn title(&self, with_setup: bool) -> String {
         let s = self.spec();
         let mut t = format!(
             "scope={} writer={} pressure={}",
@@ -134,7 +134,7 @@ impl CellGroup {
         }
     }
 
-    pub fn get(&self, metric: Metric) -> Option<&Summary> {
+    pub(super) fn get(&self, metric: Metric) -> Option<&Summary> {
         self.metrics
             .iter()
             .find(|(m, _)| *m == metric)
@@ -152,25 +152,25 @@ pub(super) struct Section {
 }
 
 impl Section {
-    pub fn group(&self, guard: &str, readers: usize) -> Option<&CellGroup> {
+    pub(super) fn group(&self, guard: &str, readers: usize) -> Option<&CellGroup> {
         self.groups
             .iter()
             .find(|g| g.guard == guard && g.readers == readers)
     }
 
-    pub fn has_guard(&self, guard: &str) -> bool {
+    pub(super) fn has_guard(&self, guard: &str) -> bool {
         self.groups.iter().any(|g| g.guard == guard)
     }
 
     /// The metrics shown for this section, in row order.
-    pub fn metrics(&self) -> impl Iterator<Item = Metric> + '_ {
+    pub(super) fn metrics(&self) -> impl Iterator<Item = Metric> + '_ {
         Metric::ALL
             .into_iter()
             .filter(|m| m.applies(self.key.spec().writer))
     }
 
     /// Caveats about the section's cells, one sentence each.
-    pub fn notes(&self, logical_cpus: usize) -> Vec<String> {
+    pub(super) fn notes(&self, logical_cpus: usize) -> Vec<String> {
         let mut notes = Vec::new();
         let over: Vec<String> = self
             .readers
@@ -227,7 +227,7 @@ pub(super) struct Report {
 impl Report {
     /// Group `results`' cells (those matching `opts.filter`) and pick the
     /// baseline. `source` names the file in titles and errors.
-    pub fn build(
+    pub(super) fn build(
         results: &ResultsFile,
         source: &str,
         opts: &ReportOpts,
@@ -303,7 +303,7 @@ impl Report {
     }
 
     /// Whether section titles must name the setup (the file mixes setups).
-    pub fn mixed_setups(&self) -> bool {
+    pub(super) fn mixed_setups(&self) -> bool {
         self.sections
             .iter()
             .any(|s| s.key.setup != self.sections[0].key.setup)
@@ -311,7 +311,7 @@ impl Report {
 
     /// Every reported value: one per section x reader count x guard x
     /// metric, with its change against the baseline at the same cell.
-    pub fn entries(&self) -> Vec<Entry<'_>> {
+    pub(super) fn entries(&self) -> Vec<Entry<'_>> {
         let mut out = Vec::new();
         for section in &self.sections {
             for metric in section.metrics() {

@@ -11,7 +11,7 @@ use crate::workload::spec::{CellSpec, WriterMode};
 /// One repeat of `guard` with `readers` readers (slowpath scope, rebuild
 /// writer at 1000 Hz, low pressure), its throughput and p50 latency; the
 /// p99 is ten times the p50.
-pub fn cell(
+pub(crate) fn cell(
     guard: &str,
     readers: usize,
     repeat: usize,
@@ -51,7 +51,7 @@ pub fn cell(
 }
 
 /// A results file holding `cells`.
-pub fn file(cells: Vec<CellResult>) -> ResultsFile {
+pub(crate) fn file(cells: Vec<CellResult>) -> ResultsFile {
     let specs: Vec<CellSpec> = cells.iter().map(|c| c.spec.clone()).collect();
     let mut file = ResultsFile::new(
         Meta {
@@ -84,7 +84,7 @@ pub fn file(cells: Vec<CellResult>) -> ResultsFile {
 
 /// Every guard of [`crate::guard::ALL`] at readers 1 and 2, three repeats
 /// each, with throughput and latency that differ by guard.
-pub fn all_guards() -> ResultsFile {
+pub(crate) fn all_guards() -> ResultsFile {
     let mut cells = Vec::new();
     for repeat in 0..3 {
         for (i, g) in crate::guard::ALL.iter().enumerate() {

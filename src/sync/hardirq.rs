@@ -80,6 +80,7 @@ thread_local! {
 
 /// Interrupt context on this thread until dropped (`irq_exit`).
 #[must_use = "interrupt context ends when this is dropped"]
+#[derive(Debug)]
 pub struct HardIrq {
     prev: Option<Instant>,
     /// The deadline is this thread's: the token must not move to another.

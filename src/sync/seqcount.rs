@@ -18,6 +18,7 @@ use crate::primitive::sync::atomic::{fence, AtomicU32, Ordering};
 use crate::sync::backoff::{stall_ns, Backoff};
 use crate::sync::hardirq::{irq_wait_check, IrqWait};
 
+#[derive(Debug)]
 pub struct SeqCount {
     seq: AtomicU32,
 }

@@ -13,6 +13,7 @@ use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 
+#[derive(Debug)]
 pub struct SpinLock<T> {
     locked: AtomicBool,
     data: UnsafeCell<T>,
@@ -92,6 +93,8 @@ impl<T: Default> Default for SpinLock<T> {
     }
 }
 
+#[derive(Debug)]
+#[must_use = "dropping it at once releases what it holds"]
 pub struct SpinLockGuard<'a, T> {
     lock: &'a SpinLock<T>,
     /// The guard hands out `&mut T`: it may be shared between threads only

@@ -147,11 +147,13 @@ pub struct IrqStats {
 
 /// The interrupt line of the writer's CPU: implements the allocator's
 /// [`RebuildIrq`] for any guard.
+#[derive(Debug)]
 pub struct Irq {
     /// Used by the rebuilding thread only; the lock is never contended.
     state: CachePadded<parking_lot::Mutex<IrqState>>,
 }
 
+#[derive(Debug)]
 struct IrqState {
     /// The handler's allocation context, on the writer's CPU.
     ctx: AllocCtx,

@@ -11,6 +11,7 @@ use crate::mm::page::Pfn;
 const EMPTY: u64 = u64::MAX;
 
 /// The working set: `(pfn << 8) | order` per slot, or EMPTY.
+#[derive(Debug)]
 pub struct Ring {
     slots: Box<[u64]>,
     pos: usize,
@@ -108,6 +109,7 @@ impl Reclaim for Ring {
 
 /// A seeded xorshift64* generator: the allocation mix's, and the torture
 /// mode's choice of cells (so a seed replays a run).
+#[derive(Debug)]
 pub struct XorShift(u64);
 
 impl XorShift {
@@ -132,6 +134,7 @@ impl XorShift {
 }
 
 /// The allocation mix.
+#[derive(Debug)]
 pub struct Mix(XorShift);
 
 impl Mix {

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 pub const MIGRATE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// State shared by the readers and the writer of one cell.
+#[derive(Debug)]
 pub struct Shared {
     pub stop: CachePadded<AtomicBool>,
     /// Bumped by an offline once its range is isolated: readers then free

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-pub fn zonebench(args: &[&str]) -> Output {
+pub(crate) fn zonebench(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zonebench"))
         .args(args)
         .output()
@@ -15,7 +15,7 @@ pub fn zonebench(args: &[&str]) -> Output {
 }
 
 /// A `run` that must succeed; its output.
-pub fn run_ok(args: &[&str]) -> Output {
+pub(crate) fn run_ok(args: &[&str]) -> Output {
     let out = zonebench(args);
     assert!(
         out.status.success(),
@@ -27,7 +27,7 @@ pub fn run_ok(args: &[&str]) -> Output {
 
 /// `zonebench run ARGS --duration 0.2 --warmup 0.05 --out <tmp NAME>`; the
 /// results file it wrote.
-pub fn run_json(name: &str, args: &[&str]) -> serde_json::Value {
+pub(crate) fn run_json(name: &str, args: &[&str]) -> serde_json::Value {
     let out_path = tmp(name);
     let mut full = vec!["run"];
     full.extend_from_slice(args);
@@ -43,14 +43,14 @@ pub fn run_json(name: &str, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap()
 }
 
-pub fn tmp(name: &str) -> PathBuf {
+pub(crate) fn tmp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("zonebench-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
 
 /// A small results file with repeats, made once per test process.
-pub fn small_results() -> PathBuf {
+pub(crate) fn small_results() -> PathBuf {
     static MADE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     MADE.get_or_init(|| {
         let path = tmp("small.json");

@@ -11,7 +11,7 @@ use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
 /// What an interrupt raised inside a guard's write section does
 /// (`workload::irq`).
 #[derive(Clone, Copy, PartialEq, Debug)]
-pub enum IrqExpect {
+pub(crate) enum IrqExpect {
     /// The writer does not mask; the handler waits on its own writer and is
     /// abandoned after the bound, every time.
     Deadlock,
@@ -26,7 +26,7 @@ pub enum IrqExpect {
 /// A short rebuild cell with `--irq` (one reader, low pressure, 200 Hz):
 /// the run completes, every rebuild raised one interrupt, the invariants
 /// hold, and the interrupts did what `expect` says.
-pub fn irq_run<G: ZonelistGuard>(expect: IrqExpect, rt: bool) {
+pub(crate) fn irq_run<G: ZonelistGuard>(expect: IrqExpect, rt: bool) {
     use zonebench::workload::irq::IRQ_DEADLOCK_BOUND;
     let spec = CellSpec {
         readers: 1,

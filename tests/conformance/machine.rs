@@ -14,7 +14,7 @@ fn small() -> MmConfig {
     }
 }
 
-pub fn allocator<G: ZonelistGuard>(scope: Scope) -> Allocator<G> {
+pub(crate) fn allocator<G: ZonelistGuard>(scope: Scope) -> Allocator<G> {
     Allocator::new(
         small(),
         AllocConfig {
@@ -26,7 +26,7 @@ pub fn allocator<G: ZonelistGuard>(scope: Scope) -> Allocator<G> {
 }
 
 /// A short cell on a small machine: two readers, high pressure, no pinning.
-pub fn cell(guard: &str, scope: Scope, writer: WriterMode) -> CellSpec {
+pub(crate) fn cell(guard: &str, scope: Scope, writer: WriterMode) -> CellSpec {
     CellSpec {
         guard: guard.into(),
         scope,

@@ -12,7 +12,7 @@ use zonebench::mm::zone::{ZoneType, WMARK_LOW, WMARK_MIN};
 
 /// How the hook's rebuild meets the reader's section.
 #[derive(Clone, Copy, PartialEq, Debug)]
-pub enum Hook {
+pub(crate) enum Hook {
     /// Run the offline right there (the writer does not wait for readers).
     Inline,
     /// The reader's section excludes writers: start the offline on another
@@ -94,7 +94,7 @@ fn race<G: ZonelistGuard>(hook: Hook, gfp: Gfp) -> (Option<Pfn>, AllocStats, u64
 
 /// What the race hook must show for a guard.
 #[derive(Clone, Copy, PartialEq, Debug)]
-pub enum Expect {
+pub(crate) enum Expect {
     /// The 2022 bug: fails although NORMAL had free pages.
     FalseOom,
     /// Notices the rebuild at check_retry_zonelist and succeeds on a retry.
@@ -105,7 +105,7 @@ pub enum Expect {
     Succeeds,
 }
 
-pub fn race_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
+pub(crate) fn race_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
     let (page, stats, locked) = race::<G>(hook, Gfp::KERNEL);
     match expect {
         Expect::FalseOom => {
@@ -132,7 +132,7 @@ pub fn race_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
 /// notices; in-place guards walk the rewritten list; lock guards make the
 /// online wait for the section, which then fails honestly (a true OOM: no
 /// zone of its zonelist had memory).
-pub fn online_race_expect<G: ZonelistGuard>(hook: Hook) {
+pub(crate) fn online_race_expect<G: ZonelistGuard>(hook: Hook) {
     let (page, stats, _) = race_with::<G>(
         hook,
         Gfp::HIGHUSER_MOVABLE,

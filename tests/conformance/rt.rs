@@ -11,7 +11,7 @@ use zonebench::workload::spec::{CellSpec, WriterMode};
 /// PREEMPT_RT readers (a no-op for guards without an RT read side) under
 /// oversubscription and a writer that holds its section: the invariants
 /// hold, no false OOM appears, and the hold lands inside the section.
-pub fn rt_run<G: ZonelistGuard>() {
+pub(crate) fn rt_run<G: ZonelistGuard>() {
     let spec = CellSpec {
         readers: 3,
         writer_rate_hz: 2000.0,

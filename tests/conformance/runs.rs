@@ -8,7 +8,7 @@ use zonebench::workload::cancel::Cancel;
 use zonebench::workload::runner::run_cell;
 use zonebench::workload::spec::WriterMode;
 
-pub fn single_thread<G: ZonelistGuard>() {
+pub(crate) fn single_thread<G: ZonelistGuard>() {
     for scope in [Scope::Slowpath, Scope::EveryAlloc] {
         let a = allocator::<G>(scope);
         let mut ctx = a.ctx(0);
@@ -40,7 +40,7 @@ pub fn single_thread<G: ZonelistGuard>() {
     }
 }
 
-pub fn bounded_run<G: ZonelistGuard>(writer: WriterMode, scope: Scope) {
+pub(crate) fn bounded_run<G: ZonelistGuard>(writer: WriterMode, scope: Scope) {
     let spec = cell(G::NAME, scope, writer);
     let c = run_cell(&spec, &[], &Cancel::default()).unwrap();
     assert!(

@@ -25,7 +25,7 @@ fn section_keeps_snapshot<G: ZonelistGuard>() -> (bool, bool) {
     (section.zoneref(0, 0) == before, section.need_retry())
 }
 
-pub fn snapshot_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
+pub(crate) fn snapshot_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
     if hook == Hook::Thread {
         return;
     }
@@ -41,7 +41,7 @@ pub fn snapshot_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
 /// section is held cannot finish until it ends (checked for 200 ms; a guard
 /// that excluded nothing lets it through at once). Every other guard's writer
 /// never waits for readers: the rebuild finishes while the section is held.
-pub fn section_and_writer<G: ZonelistGuard>(hook: Hook) {
+pub(crate) fn section_and_writer<G: ZonelistGuard>(hook: Hook) {
     use zonebench::guard::ReaderProbe;
     let a = Arc::new(allocator::<G>(Scope::Slowpath));
     let mut probe = ReaderProbe::default();

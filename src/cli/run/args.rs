@@ -7,7 +7,7 @@ use crate::workload::spec::{Pressure, WriterMode};
 use clap::Args;
 use std::path::PathBuf;
 
-#[derive(Args)]
+#[derive(Debug, Args)]
 pub struct RunArgs {
     /// Guards to run: comma-separated names, or "all".
     #[arg(long, default_value = "all", value_parser = parse_guards)]
