@@ -5,15 +5,24 @@
 //! while page allocations walk them, and an allocation could fail with free
 //! memory available.
 //!
-//! [`mm`] is a userspace model of the page allocator (mem_map, buddy free
-//! lists, per-CPU pagesets, zonelists, the allocation fast path and slowpath,
-//! memory hotplug), generic over a [`guard::ZonelistGuard`]: one file per
-//! synchronisation strategy under `src/guard/`. [`workload`] runs reader
-//! threads (the "CPUs") and a writer (zonelist rebuilds or hotplug) against
-//! one guard and measures throughput and correctness; [`results`] is the
-//! results file.
+//! [`mm`] is a userspace model of the page allocator's structures
+//! (mem_map, buddy free lists, per-CPU pagesets, zonelists) and [`alloc`]
+//! the allocator over them (the fast path and slowpath, failure
+//! classification, zonelist rebuilds, memory hotplug), generic over a
+//! [`guard::ZonelistGuard`]: one file per synchronisation strategy under
+//! `src/guard/`. [`workload`] runs reader threads (the "CPUs") and a writer
+//! (zonelist rebuilds or hotplug) against one guard and measures throughput
+//! and correctness; [`results`] is the results file; [`session`] measures a
+//! plan of cells into one, keeping every finished cell on disk.
 //!
-//! To add a guard, see the [`guard`] module docs.
+//! The layers, each importing only those before it: `primitive` < [`sync`]
+//! < `metrics` < [`mm`] < [`guard`] < [`alloc`] < [`workload`] <
+//! [`results`] < `experiments` < `report`, `plot` < [`session`] < [`cli`].
+//! The private ones (metrics, experiments, report, plot) are reached
+//! through the command line.
+//!
+//! To add a guard: one file under `src/guard/` and one line in the
+//! registry (`src/guard/registry.rs`); see the [`guard`] module docs.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 

@@ -77,6 +77,7 @@ mod loom_stand_ins {
     use std::time::Duration;
 
     /// `parking_lot::Mutex`: `loom::sync::Mutex` without poisoning.
+    #[derive(Debug)]
     pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
     pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
 
@@ -94,6 +95,7 @@ mod loom_stand_ins {
     }
 
     /// `parking_lot::RwLock`: `loom::sync::RwLock` without poisoning.
+    #[derive(Debug)]
     pub(crate) struct RwLock<T>(loom::sync::RwLock<T>);
     pub(crate) type RwLockReadGuard<'a, T> = loom::sync::RwLockReadGuard<'a, T>;
 
@@ -119,6 +121,7 @@ mod loom_stand_ins {
     /// `arc_swap::ArcSwap`: the current `Arc` behind a loom mutex. Same
     /// contract: `load` returns a complete value that stays alive while it
     /// is held, `store` replaces it for every later `load`.
+    #[derive(Debug)]
     pub(crate) struct ArcCell<T>(loom::sync::Mutex<std::sync::Arc<T>>);
     pub(crate) type ArcCellGuard<T> = std::sync::Arc<T>;
 
@@ -139,6 +142,7 @@ mod loom_stand_ins {
     /// writers and readers see the whole write or none of it. (The crate's
     /// racing volatile copy is a data race loom would report, as the
     /// `seqlock-crate` docs say of the Rust memory model.)
+    #[derive(Debug)]
     pub(crate) struct SeqLock<T>(loom::sync::RwLock<T>);
 
     impl<T: Copy> SeqLock<T> {
@@ -163,6 +167,7 @@ mod loom_stand_ins {
         use std::marker::PhantomData;
 
         /// `epoch::Guard`: a pinned section.
+        #[derive(Debug)]
         pub(crate) struct Guard(());
 
         /// `epoch::pin`.
@@ -190,6 +195,7 @@ mod loom_stand_ins {
         }
 
         /// `epoch::Owned`.
+        #[derive(Debug)]
         pub(crate) struct Owned<T>(Box<T>);
 
         impl<T> Owned<T> {
@@ -199,6 +205,7 @@ mod loom_stand_ins {
         }
 
         /// `epoch::Shared`: a pointer valid while its guard is pinned.
+        #[derive(Debug)]
         pub(crate) struct Shared<'g, T>(*mut T, PhantomData<&'g Guard>);
 
         impl<T> Shared<'_, T> {
@@ -221,6 +228,7 @@ mod loom_stand_ins {
         }
 
         /// `epoch::Atomic`.
+        #[derive(Debug)]
         pub(crate) struct Atomic<T>(AtomicPtr<T>);
 
         impl<T> Atomic<T> {

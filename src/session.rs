@@ -7,10 +7,11 @@
 //! or Ctrl-C loses nothing already measured.
 
 use crate::results::io::save;
+use crate::results::CellResult;
 use crate::results::ResultsFile;
 use crate::workload::cancel::Cancel;
 use crate::workload::irq::IRQ_DEADLOCK_BOUND;
-use crate::workload::runner::{run_cell, CellResult};
+use crate::workload::runner::run_cell;
 use crate::workload::spec::CellSpec;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -77,7 +78,7 @@ impl Session {
         for spec in specs {
             observer.start(spec);
             let cell = match run_cell(spec, &self.cores, &self.cancel) {
-                Ok(c) => c,
+                Ok(m) => CellResult::from(m),
                 Err(e) => {
                     observer.clear();
                     return Err(e);

@@ -26,10 +26,9 @@ impl Scope {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AllocConfig {
     pub scope: Scope,
-    #[serde(skip)]
     pub guard: GuardOpts,
     /// Busy time of one direct-reclaim round, nanoseconds.
     pub reclaim_ns: u64,

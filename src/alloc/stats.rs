@@ -5,7 +5,6 @@
 use crate::guard::ReaderProbe;
 use crate::metrics::timer;
 use crate::metrics::Hist;
-use serde::{Deserialize, Serialize};
 
 /// Defines a struct of u64 counters and its field-by-field `add`.
 macro_rules! counters {
@@ -25,13 +24,16 @@ macro_rules! counters {
 }
 
 counters! {
-    /// Per-thread allocation counters (owned by one thread; summed after join).
-    #[derive(Default, Debug, Clone, Serialize, Deserialize, PartialEq)]
-    pub struct AllocStats {    pub allocs: u64,
+    /// Per-thread allocation counters (owned by one thread; summed after
+    /// join). The results file records them as `results::Counters`.
+    #[derive(Default, Debug, Clone, PartialEq)]
+    pub struct AllocStats {
+    pub allocs: u64,
     pub frees: u64,
     pub slowpath_entries: u64,
     /// Read sections begun (`zonelist_iter_begin`).
-    pub sections: u64,    /// Sections restarted because `need_retry` said the zonelist changed.
+    pub sections: u64,
+    /// Sections restarted because `need_retry` said the zonelist changed.
     pub retries: u64,
     /// Retries made at `check_retry_zonelist` before OOM or before failing:
     /// without them the allocation would have failed.

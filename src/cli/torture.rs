@@ -6,10 +6,12 @@ use super::env::{cancel_on_ctrl_c, cores};
 use super::parse::{list, parse_duration};
 use super::{emit, usage_error};
 use crate::guard;
+use crate::results::torture::{failures, Totals};
+use crate::results::CellResult;
 use crate::workload::logical_cpus;
 use crate::workload::reader::XorShift;
 use crate::workload::runner::run_cell;
-use crate::workload::torture::{failures, random_cell, Totals};
+use crate::workload::torture::random_cell;
 use clap::Args;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -80,7 +82,7 @@ pub(super) fn torture(args: TortureArgs) -> ExitCode {
         );
         eprintln!("{label}");
         let cell = match run_cell(&spec, &cores, &cancel) {
-            Ok(c) => c,
+            Ok(m) => CellResult::from(m),
             Err(e) => return usage_error(&e),
         };
         if cancel.is_cancelled() {

@@ -23,7 +23,7 @@ use crate::alloc::Scope;
 use crate::metrics::stats::significant;
 pub(crate) use crate::results::finding::{Finding, Verdict};
 use crate::results::repeats::Repeats;
-use crate::workload::runner::CellResult;
+use crate::results::CellResult;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 /// How much to measure, and on what.

@@ -7,8 +7,12 @@
 //!
 //! Write `src/guard/<name>.rs` with a type implementing [`ZonelistGuard`]
 //! (module docs: the kernel construct, the read protocol, the write protocol,
-//! what is simplified), then add it to the `guards!` list at the bottom of
-//! this file. The CLI, the runner and the tests pick it up from there.
+//! what is simplified), declare it below (`pub mod <name>;`), then add the
+//! type to the `guards!` list in `registry.rs`. The CLI, the runner and the
+//! tests pick it up from there. Sections the seqcount family shares live in
+//! `section.rs` and `seq_family.rs`; what a guard is given besides its
+//! zonelists (options, the reader's probe, the writer's context) in
+//! `probe.rs`.
 //!
 //! ```
 //! use zonebench::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};

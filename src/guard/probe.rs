@@ -26,6 +26,14 @@ pub struct ReaderProbe {
 }
 
 impl ReaderProbe {
+    /// Merge another reader's probe into this one (totals add, the
+    /// longest wait is kept).
+    pub fn add(&mut self, o: &ReaderProbe) {
+        self.stall_ns += o.stall_ns;
+        self.stall_max_ns = self.stall_max_ns.max(o.stall_max_ns);
+        self.locked_passes += o.locked_passes;
+    }
+
     /// Account one wait of `ns` nanoseconds (0: none).
     #[inline]
     pub fn stalled(&mut self, ns: u32) {

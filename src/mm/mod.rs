@@ -21,7 +21,6 @@ use crate::mm::zone::{setup_watermarks, Zone, ZoneType, MAX_NR_ZONES};
 use crate::primitive::sync::atomic::{AtomicU32, Ordering};
 use crate::sync::SpinLock;
 use crossbeam_utils::CachePadded;
-use serde::{Deserialize, Serialize};
 
 /// Most simulated nodes (zonelist rows hold every zone of the machine).
 pub const MAX_NUMNODES: usize = 64;
@@ -29,7 +28,7 @@ pub const MAX_NUMNODES: usize = 64;
 pub const MAX_CPUS: usize = 1025;
 
 /// Memory layout of the simulated machine.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MmConfig {
     pub nodes: usize,
     /// ZONE_DMA32 size (node 0 only, as on real machines), MiB. The default

@@ -10,7 +10,7 @@ use super::figure::{Body, Plan};
 use super::group::Index;
 use super::panels::{draw_bars, Bar};
 use super::DrawError;
-use crate::workload::runner::CellResult;
+use crate::results::CellResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

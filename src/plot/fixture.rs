@@ -5,8 +5,8 @@ use super::group::guard_rank;
 use crate::alloc::Scope;
 use crate::metrics::{Hist, HistSummary};
 use crate::results::schema::ResultsFile;
+use crate::results::CellResult;
 use crate::workload::floors::RebuildCost;
-use crate::workload::runner::CellResult;
 use crate::workload::spec::{Pressure, WriterMode};
 
 /// A deterministic heavy-tailed histogram around `scale` ns.

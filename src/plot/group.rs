@@ -11,7 +11,7 @@ use super::label::{readers_text, writer_text};
 use crate::metrics::HistSummary;
 use crate::results::repeats::Repeats;
 use crate::results::schema::ResultsFile;
-use crate::workload::runner::CellResult;
+use crate::results::CellResult;
 use crate::workload::spec::{CellKey, CellSpec, Dim, WriterMode};
 use hdrhistogram::Histogram;
 

@@ -4,7 +4,7 @@
 //! its baseline with its significance.
 
 use crate::metrics::stats::{hmean, mean, welch};
-use crate::workload::runner::CellResult;
+use crate::results::CellResult;
 use crate::workload::spec::WriterMode;
 
 /// How one cell group's repeats are combined into the value shown.

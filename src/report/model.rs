@@ -23,8 +23,8 @@
 
 use super::metric::{Change, Metric, Summary};
 use super::{ReportError, ReportOpts};
+use crate::results::CellResult;
 use crate::results::{Meta, ResultsFile};
-use crate::workload::runner::CellResult;
 use crate::workload::spec::{CellKey, CellSpec, Dim};
 
 /// What a section (one table) holds fixed: the cells' key without the

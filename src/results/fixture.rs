@@ -3,9 +3,9 @@
 
 use crate::metrics::HistSummary;
 use crate::results::schema::{Meta, RunConfig};
+use crate::results::CellResult;
 use crate::results::ResultsFile;
 use crate::workload::floors::Floors;
-use crate::workload::runner::CellResult;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 /// One repeat of `guard` with `readers` readers (slowpath scope, rebuild

@@ -4,7 +4,7 @@
 //! type.
 
 use crate::metrics::stats::{hmean, mean};
-use crate::workload::runner::CellResult;
+use crate::results::CellResult;
 use std::ops::{Deref, DerefMut};
 
 /// Every repeat of one cell (or any set of cells combined alike).

@@ -1,7 +1,7 @@
 //! Serde types of the results file, versioned by `schema`.
 
+use crate::results::CellResult;
 use crate::workload::floors::{Floors, RebuildCost};
-use crate::workload::runner::CellResult;
 use crate::workload::spec::{CellSpec, WriterMode};
 use serde::{Deserialize, Serialize};
 

@@ -7,95 +7,48 @@ use crate::alloc::{AllocStats, Allocator};
 use crate::guard::ReaderProbe;
 use crate::guard::{dispatch, GuardVisitor, ZonelistGuard};
 use crate::metrics::timer::{self, Sample, Sampler};
-use crate::metrics::{Hist, HistSummary};
+use crate::metrics::Hist;
 use crate::mm::check::PageAccount;
 use crate::primitive::sync::atomic::{AtomicU64, Ordering};
 use crate::workload::cancel::Cancel;
 use crate::workload::irq::Irq;
+use crate::workload::logical_cpus;
 use crate::workload::reader::{Mix, Ring};
 use crate::workload::spec::CellSpec;
 use crate::workload::writer::{run_writer, Shared, WriterStats};
 use crossbeam_utils::CachePadded;
-use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct CellResult {
-    #[serde(flatten)]
+/// What one cell measured, as the runner gathered it: per-reader rates,
+/// the readers' counters and histograms merged, the writer's statistics and
+/// the end-of-run page accounting. `results::CellResult` is how a results
+/// file records it.
+#[derive(Debug)]
+pub struct Measurement {
     pub spec: CellSpec,
     /// More readers than logical CPUs: measures preemption, not contention.
     pub oversubscribed: bool,
     /// Whether reader threads were pinned.
     pub pinned: bool,
+    /// Length of the measured interval, seconds.
     pub measured_s: f64,
-    pub allocs_per_sec: f64,
-    pub allocs_per_sec_min_reader: f64,
-    pub allocs_per_sec_max_reader: f64,
-    /// Counters over the whole run (warm-up included), all readers; their
-    /// keys (`false_ooms`, `true_ooms`, `isolated_allocs`, ...) sit at the
-    /// top level of the cell.
-    #[serde(flatten)]
+    /// Each reader's allocations per second over the measured interval.
+    pub per_reader: Vec<f64>,
+    /// The readers' counters, summed.
     pub stats: AllocStats,
-    /// Allocation latency as the caller sees it, sampled (see `meta`).
-    pub read_latency_ns: HistSummary,
+    /// Allocation latency as the caller sees it, sampled.
+    pub latency: Hist,
     /// The guard section alone, begin to end with retries.
-    pub section_ns: HistSummary,
-    /// Restarts per million read sections.
-    pub retries_per_million: f64,
+    pub section: Hist,
     /// Allocations that retried 1, 2, 3, 4+ times.
     pub retry_hist: [u64; RETRY_BUCKETS],
-    /// Time readers waited inside the guard (odd count, lock), ns.
-    pub reader_stall_ns: Stall,
-    /// Sections that took the guard's lock after a lockless pass had to
-    /// retry (`read_seqbegin_or_lock`), all readers.
-    #[serde(default)]
-    pub locked_passes: u64,
+    /// The readers' waits inside the guard, summed (the longest kept).
+    pub probe: ReaderProbe,
     pub writer: WriterStats,
-    /// The watchdog fired: the cell made no progress and was torn down.
-    #[serde(default)]
-    pub stalled: bool,
-    #[serde(default)]
+    /// What the watchdog saw stuck (empty: the cell did not stall).
     pub stall_report: Vec<String>,
     pub pages: PageAccount,
-    /// Conservation: pages accounted nowhere at the end of the run.
-    pub pages_lost: u64,
-}
-
-impl CellResult {
-    /// The invariants every run must keep, whatever the guard.
-    pub fn violations(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        if self.pages_lost != 0 {
-            v.push(format!("{} pages lost", self.pages_lost));
-        }
-        if self.pages.duplicated != 0 || self.stats.bad_pages != 0 {
-            v.push(format!(
-                "pages handed out twice: {} duplicated, {} bad page states",
-                self.pages.duplicated, self.stats.bad_pages
-            ));
-        }
-        if self.stats.isolated_allocs != 0 {
-            v.push(format!(
-                "{} allocations from isolated or offline memory",
-                self.stats.isolated_allocs
-            ));
-        }
-        if self.pages.inconsistencies != 0 {
-            v.push(format!(
-                "{} free-list inconsistencies: {}",
-                self.pages.inconsistencies,
-                self.pages.notes.join("; ")
-            ));
-        }
-        v
-    }
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Stall {
-    pub total: u64,
-    pub max: u64,
 }
 
 /// Sleep for `d` in short steps, returning early if `cancel` is set or
@@ -176,7 +129,7 @@ pub fn run_cell(
     spec: &CellSpec,
     cores: &[core_affinity::CoreId],
     cancel: &Cancel,
-) -> Result<CellResult, String> {
+) -> Result<Measurement, String> {
     dispatch(
         &spec.guard,
         Run {
@@ -195,8 +148,8 @@ struct Run<'a> {
 }
 
 impl GuardVisitor for Run<'_> {
-    type Output = CellResult;
-    fn visit<G: ZonelistGuard>(self) -> CellResult {
+    type Output = Measurement;
+    fn visit<G: ZonelistGuard>(self) -> Measurement {
         run_generic::<G>(self.spec, self.cores, self.cancel)
     }
 }
@@ -214,7 +167,7 @@ fn run_generic<G: ZonelistGuard>(
     spec: &CellSpec,
     cores: &[core_affinity::CoreId],
     cancel: &Cancel,
-) -> CellResult {
+) -> Measurement {
     // Calibrate the clock before any reader starts.
     timer::overhead_ns();
     let mut alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
@@ -334,8 +287,7 @@ fn run_generic<G: ZonelistGuard>(
     let mut held = Vec::new();
     let (mut latency, mut section) = (Hist::default(), Hist::default());
     let mut retry_hist = [0; RETRY_BUCKETS];
-    let mut stall = Stall::default();
-    let mut locked_passes = 0;
+    let mut probe = ReaderProbe::default();
     for o in &outs {
         stats.add(&o.stats);
         held.extend_from_slice(&o.held);
@@ -344,9 +296,7 @@ fn run_generic<G: ZonelistGuard>(
         for (a, b) in retry_hist.iter_mut().zip(o.retry_hist) {
             *a += b;
         }
-        stall.total += o.probe.stall_ns;
-        stall.max = stall.max.max(o.probe.stall_max_ns);
-        locked_passes += o.probe.locked_passes;
+        probe.add(&o.probe);
     }
     stats.isolated_allocs += alloc.mm.buddy_isolated_allocs();
     if let Some(irq) = &irq {
@@ -354,30 +304,19 @@ fn run_generic<G: ZonelistGuard>(
         stats.bad_pages += irq.bad_pages();
     }
     let pages = alloc.mm.check(&held);
-    let logical = crate::workload::logical_cpus();
-    CellResult {
+    Measurement {
         spec: spec.clone(),
-        oversubscribed: spec.readers > logical,
+        oversubscribed: spec.readers > logical_cpus(),
         pinned: pin,
         measured_s,
-        allocs_per_sec: per_reader.iter().sum(),
-        allocs_per_sec_min_reader: per_reader.iter().cloned().fold(f64::INFINITY, f64::min),
-        allocs_per_sec_max_reader: per_reader.iter().cloned().fold(0.0, f64::max),
-        pages_lost: pages.lost,
-        read_latency_ns: latency.summary(),
-        section_ns: section.summary(),
-        retries_per_million: if stats.sections == 0 {
-            0.0
-        } else {
-            stats.retries as f64 * 1e6 / stats.sections as f64
-        },
-        retry_hist,
-        reader_stall_ns: stall,
-        locked_passes,
-        stalled: !stall_report.is_empty(),
-        stall_report,
+        per_reader,
         stats,
+        latency,
+        section,
+        retry_hist,
+        probe,
         writer,
+        stall_report,
         pages,
     }
 }

@@ -4,6 +4,7 @@
 use super::machine::cell;
 use zonebench::alloc::Scope;
 use zonebench::guard::ZonelistGuard;
+use zonebench::results::CellResult;
 use zonebench::workload::cancel::Cancel;
 use zonebench::workload::runner::run_cell;
 use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -39,7 +40,7 @@ pub(crate) fn irq_run<G: ZonelistGuard>(expect: IrqExpect, rt: bool) {
         ..cell(G::NAME, Scope::Slowpath, WriterMode::Rebuild)
     };
     let t = std::time::Instant::now();
-    let c = run_cell(&spec, &[], &Cancel::default()).unwrap();
+    let c = CellResult::from(run_cell(&spec, &[], &Cancel::default()).unwrap());
     // The measured time, plus at most one deadlock bound and teardown.
     assert!(
         t.elapsed() < std::time::Duration::from_secs(3),

@@ -22,6 +22,7 @@ use rt::rt_run;
 use runs::{bounded_run, single_thread};
 use sections::{section_and_writer, snapshot_expect};
 use zonebench::alloc::Scope;
+use zonebench::results::CellResult;
 use zonebench::workload::cancel::Cancel;
 use zonebench::workload::runner::run_cell;
 use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -107,7 +108,7 @@ fn the_watchdog_reports_a_writer_stuck_in_its_section() {
         ..cell("seqcount", Scope::EveryAlloc, WriterMode::Rebuild)
     };
     let t = std::time::Instant::now();
-    let c = run_cell(&spec, &[], &Cancel::default()).unwrap();
+    let c = CellResult::from(run_cell(&spec, &[], &Cancel::default()).unwrap());
     assert!(
         t.elapsed() < std::time::Duration::from_secs(10),
         "the stalled cell was not torn down"

@@ -4,6 +4,7 @@
 use super::machine::cell;
 use zonebench::alloc::Scope;
 use zonebench::guard::ZonelistGuard;
+use zonebench::results::CellResult;
 use zonebench::workload::cancel::Cancel;
 use zonebench::workload::runner::run_cell;
 use zonebench::workload::spec::{CellSpec, WriterMode};
@@ -23,7 +24,7 @@ pub(crate) fn rt_run<G: ZonelistGuard>() {
         duration_s: 0.6,
         ..cell(G::NAME, Scope::EveryAlloc, WriterMode::Rebuild)
     };
-    let c = run_cell(&spec, &[], &Cancel::default()).unwrap();
+    let c = CellResult::from(run_cell(&spec, &[], &Cancel::default()).unwrap());
     assert!(
         c.violations().is_empty(),
         "{}: {:?}",

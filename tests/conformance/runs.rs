@@ -4,6 +4,7 @@
 use super::machine::{allocator, cell};
 use zonebench::alloc::{Gfp, NoReclaim, Scope};
 use zonebench::guard::ZonelistGuard;
+use zonebench::results::CellResult;
 use zonebench::workload::cancel::Cancel;
 use zonebench::workload::runner::run_cell;
 use zonebench::workload::spec::WriterMode;
@@ -42,7 +43,7 @@ pub(crate) fn single_thread<G: ZonelistGuard>() {
 
 pub(crate) fn bounded_run<G: ZonelistGuard>(writer: WriterMode, scope: Scope) {
     let spec = cell(G::NAME, scope, writer);
-    let c = run_cell(&spec, &[], &Cancel::default()).unwrap();
+    let c = CellResult::from(run_cell(&spec, &[], &Cancel::default()).unwrap());
     assert!(
         c.violations().is_empty(),
         "{} {writer:?}: {:?}",

@@ -2,9 +2,9 @@
 //! row per cell, the repeats summary, the interrupt table, the floors.
 
 use crate::results::schema::RepeatSummary;
+use crate::results::CellResult;
 use crate::workload::floors::Floors;
 use crate::workload::irq::IRQ_DEADLOCK_BOUND;
-use crate::workload::runner::CellResult;
 use std::fmt::Write as _;
 
 pub(super) fn print_floors(o: &mut String, f: &Floors) {

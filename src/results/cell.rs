@@ -1,0 +1,181 @@
+//! One cell as the results file records it: what it was asked to be (the
+//! spec's keys), what it measured, and the invariants it must keep.
+//!
+//! This is the file format, defined here and nowhere else: the allocator's
+//! and the runner's own types are converted into it field by field, so a
+//! counter added to the model changes no file until it is added here too.
+
+use crate::alloc::AllocStats;
+use crate::alloc::RETRY_BUCKETS;
+use crate::metrics::HistSummary;
+use crate::mm::check::PageAccount;
+use crate::workload::runner::Measurement;
+use crate::workload::spec::CellSpec;
+use crate::workload::writer::WriterStats;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CellResult {
+    #[serde(flatten)]
+    pub spec: CellSpec,
+    /// More readers than logical CPUs: measures preemption, not contention.
+    pub oversubscribed: bool,
+    /// Whether reader threads were pinned.
+    pub pinned: bool,
+    pub measured_s: f64,
+    pub allocs_per_sec: f64,
+    pub allocs_per_sec_min_reader: f64,
+    pub allocs_per_sec_max_reader: f64,
+    /// Counters over the whole run (warm-up included), all readers; their
+    /// keys (`false_ooms`, `true_ooms`, `isolated_allocs`, ...) sit at the
+    /// top level of the cell.
+    #[serde(flatten)]
+    pub stats: Counters,
+    /// Allocation latency as the caller sees it, sampled (see `meta`).
+    pub read_latency_ns: HistSummary,
+    /// The guard section alone, begin to end with retries.
+    pub section_ns: HistSummary,
+    /// Restarts per million read sections.
+    pub retries_per_million: f64,
+    /// Allocations that retried 1, 2, 3, 4+ times.
+    pub retry_hist: [u64; RETRY_BUCKETS],
+    /// Time readers waited inside the guard (odd count, lock), ns.
+    pub reader_stall_ns: Stall,
+    /// Sections that took the guard's lock after a lockless pass had to
+    /// retry (`read_seqbegin_or_lock`), all readers.
+    #[serde(default)]
+    pub locked_passes: u64,
+    pub writer: WriterStats,
+    /// The watchdog fired: the cell made no progress and was torn down.
+    #[serde(default)]
+    pub stalled: bool,
+    #[serde(default)]
+    pub stall_report: Vec<String>,
+    pub pages: PageAccount,
+    /// Conservation: pages accounted nowhere at the end of the run.
+    pub pages_lost: u64,
+}
+
+impl CellResult {
+    /// The invariants every run must keep, whatever the guard.
+    pub fn violations(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.pages_lost != 0 {
+            v.push(format!("{} pages lost", self.pages_lost));
+        }
+        if self.pages.duplicated != 0 || self.stats.bad_pages != 0 {
+            v.push(format!(
+                "pages handed out twice: {} duplicated, {} bad page states",
+                self.pages.duplicated, self.stats.bad_pages
+            ));
+        }
+        if self.stats.isolated_allocs != 0 {
+            v.push(format!(
+                "{} allocations from isolated or offline memory",
+                self.stats.isolated_allocs
+            ));
+        }
+        if self.pages.inconsistencies != 0 {
+            v.push(format!(
+                "{} free-list inconsistencies: {}",
+                self.pages.inconsistencies,
+                self.pages.notes.join("; ")
+            ));
+        }
+        v
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Stall {
+    pub total: u64,
+    pub max: u64,
+}
+
+/// The allocation counters of a cell, all readers, as the file names them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Counters {
+    pub allocs: u64,
+    pub frees: u64,
+    pub slowpath_entries: u64,
+    /// Read sections begun (`zonelist_iter_begin`).
+    pub sections: u64,
+    /// Sections restarted because the guard said the zonelist changed.
+    pub retries: u64,
+    /// Retries at `check_retry_zonelist` without which the allocation
+    /// would have failed.
+    pub retries_needed: u64,
+    /// Slowpath passes a rebuild overlapped (ground truth).
+    pub rebuild_overlaps: u64,
+    pub reclaim_rounds: u64,
+    pub reclaimed_pages: u64,
+    /// Failed with an eligible zone above MIN that the walk missed.
+    pub false_ooms: u64,
+    pub true_ooms: u64,
+    /// Zone visits on a zonelist a rebuild had already replaced.
+    pub stale_zone_visits: u64,
+    /// Costly orders (> 3) that failed legitimately.
+    pub costly_failures: u64,
+    /// Pages handed out from an isolated or offline pageblock (must be 0).
+    pub isolated_allocs: u64,
+    /// Pages handed out twice or freed while free (must be 0).
+    pub bad_pages: u64,
+}
+
+impl From<&AllocStats> for Counters {
+    fn from(s: &AllocStats) -> Self {
+        Counters {
+            allocs: s.allocs,
+            frees: s.frees,
+            slowpath_entries: s.slowpath_entries,
+            sections: s.sections,
+            retries: s.retries,
+            retries_needed: s.retries_needed,
+            rebuild_overlaps: s.rebuild_overlaps,
+            reclaim_rounds: s.reclaim_rounds,
+            reclaimed_pages: s.reclaimed_pages,
+            false_ooms: s.false_ooms,
+            true_ooms: s.true_ooms,
+            stale_zone_visits: s.stale_zone_visits,
+            costly_failures: s.costly_failures,
+            isolated_allocs: s.isolated_allocs,
+            bad_pages: s.bad_pages,
+        }
+    }
+}
+
+impl From<Measurement> for CellResult {
+    /// Rates over the measured interval; counters, histograms and waits
+    /// summarised as the file keeps them.
+    fn from(m: Measurement) -> Self {
+        let stats = Counters::from(&m.stats);
+        CellResult {
+            oversubscribed: m.oversubscribed,
+            pinned: m.pinned,
+            measured_s: m.measured_s,
+            allocs_per_sec: m.per_reader.iter().sum(),
+            allocs_per_sec_min_reader: m.per_reader.iter().cloned().fold(f64::INFINITY, f64::min),
+            allocs_per_sec_max_reader: m.per_reader.iter().cloned().fold(0.0, f64::max),
+            read_latency_ns: m.latency.summary(),
+            section_ns: m.section.summary(),
+            retries_per_million: if stats.sections == 0 {
+                0.0
+            } else {
+                stats.retries as f64 * 1e6 / stats.sections as f64
+            },
+            retry_hist: m.retry_hist,
+            reader_stall_ns: Stall {
+                total: m.probe.stall_ns,
+                max: m.probe.stall_max_ns,
+            },
+            locked_passes: m.probe.locked_passes,
+            stalled: !m.stall_report.is_empty(),
+            stall_report: m.stall_report,
+            pages_lost: m.pages.lost,
+            pages: m.pages,
+            writer: m.writer,
+            stats,
+            spec: m.spec,
+        }
+    }
+}
