@@ -67,6 +67,9 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
     let cores = cores(!args.no_pin);
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let config = RunConfig {
+        duration_s: plan.duration_s,
+        warmup_s: plan.warmup_s,
+        repeats: plan.repeats,
         pressure: "per claim".into(),
         pin: !args.no_pin,
         seed: args.seed,
