@@ -24,7 +24,7 @@ use crate::metrics::stats::significant;
 pub(crate) use crate::results::finding::{Finding, Verdict};
 use crate::results::repeats::Repeats;
 use crate::results::CellResult;
-use crate::workload::spec::{CellSpec, WriterMode};
+use crate::workload::spec::{with_repeats, CellSpec, WriterMode};
 
 /// How much to measure, and on what.
 #[derive(Debug, Clone)]
@@ -127,15 +127,7 @@ pub(crate) fn plan_cells(experiments: &[Box<dyn Experiment>], plan: &Plan) -> Ve
             }
         }
     }
-    (0..plan.repeats)
-        .flat_map(|r| {
-            distinct.iter().map(move |c| CellSpec {
-                repeat: r,
-                seed: c.seed.wrapping_add(r as u64),
-                ..c.clone()
-            })
-        })
-        .collect()
+    with_repeats(&distinct, plan.repeats)
 }
 
 /// The measured cells, looked up by what they were asked to be.

@@ -92,55 +92,53 @@ pub struct Stall {
     pub max: u64,
 }
 
-/// The allocation counters of a cell, all readers, as the file names them.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Counters {
-    pub allocs: u64,
-    pub frees: u64,
-    pub slowpath_entries: u64,
-    /// Read sections begun (`zonelist_iter_begin`).
-    pub sections: u64,
-    /// Sections restarted because the guard said the zonelist changed.
-    pub retries: u64,
-    /// Retries at `check_retry_zonelist` without which the allocation
-    /// would have failed.
-    pub retries_needed: u64,
-    /// Slowpath passes a rebuild overlapped (ground truth).
-    pub rebuild_overlaps: u64,
-    pub reclaim_rounds: u64,
-    pub reclaimed_pages: u64,
-    /// Failed with an eligible zone above MIN that the walk missed.
-    pub false_ooms: u64,
-    pub true_ooms: u64,
-    /// Zone visits on a zonelist a rebuild had already replaced.
-    pub stale_zone_visits: u64,
-    /// Costly orders (> 3) that failed legitimately.
-    pub costly_failures: u64,
-    /// Pages handed out from an isolated or offline pageblock (must be 0).
-    pub isolated_allocs: u64,
-    /// Pages handed out twice or freed while free (must be 0).
-    pub bad_pages: u64,
+/// Defines the file's counter struct and its conversion from the
+/// allocator's: each counter the file records is named here once.
+macro_rules! file_counters {
+    ($(#[$meta:meta])* pub struct $name:ident from $src:ty { $($(#[doc = $doc:expr])* $field:ident,)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[doc = $doc])* pub $field: u64,)*
+        }
+
+        impl From<&$src> for $name {
+            fn from(s: &$src) -> Self {
+                $name { $($field: s.$field,)* }
+            }
+        }
+    };
 }
 
-impl From<&AllocStats> for Counters {
-    fn from(s: &AllocStats) -> Self {
-        Counters {
-            allocs: s.allocs,
-            frees: s.frees,
-            slowpath_entries: s.slowpath_entries,
-            sections: s.sections,
-            retries: s.retries,
-            retries_needed: s.retries_needed,
-            rebuild_overlaps: s.rebuild_overlaps,
-            reclaim_rounds: s.reclaim_rounds,
-            reclaimed_pages: s.reclaimed_pages,
-            false_ooms: s.false_ooms,
-            true_ooms: s.true_ooms,
-            stale_zone_visits: s.stale_zone_visits,
-            costly_failures: s.costly_failures,
-            isolated_allocs: s.isolated_allocs,
-            bad_pages: s.bad_pages,
-        }
+file_counters! {
+    /// The allocation counters of a cell, all readers, as the file names
+    /// them (keys at the top level of the cell).
+    #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+    pub struct Counters from AllocStats {
+        allocs,
+        frees,
+        slowpath_entries,
+        /// Read sections begun (`zonelist_iter_begin`).
+        sections,
+        /// Sections restarted because the guard said the zonelist changed.
+        retries,
+        /// Retries at `check_retry_zonelist` without which the allocation
+        /// would have failed.
+        retries_needed,
+        /// Slowpath passes a rebuild overlapped (ground truth).
+        rebuild_overlaps,
+        reclaim_rounds,
+        reclaimed_pages,
+        /// Failed with an eligible zone above MIN that the walk missed.
+        false_ooms,
+        true_ooms,
+        /// Zone visits on a zonelist a rebuild had already replaced.
+        stale_zone_visits,
+        /// Costly orders (> 3) that failed legitimately.
+        costly_failures,
+        /// Pages handed out from an isolated or offline pageblock (must be 0).
+        isolated_allocs,
+        /// Pages handed out twice or freed while free (must be 0).
+        bad_pages,
     }
 }
 

@@ -3,11 +3,11 @@
 use super::args::{pressure_of, RunArgs};
 use crate::alloc::Scope;
 use crate::results::schema::RunConfig;
-use crate::workload::spec::{CellSpec, WriterMode};
+use crate::workload::spec::{with_repeats, CellSpec, WriterMode};
 
-/// Every cell the flags ask for, in run order: repeats outermost, guards
-/// innermost, so the guards of one configuration run back to back and
-/// drift over a long sweep spreads evenly over them.
+/// Every cell the flags ask for, in run order: repeats outermost (see
+/// [`with_repeats`]), guards innermost, so the guards of one configuration
+/// run back to back.
 pub(super) fn plan(
     args: &RunArgs,
     config: &RunConfig,
@@ -15,44 +15,42 @@ pub(super) fn plan(
     writers: &[WriterMode],
 ) -> Vec<CellSpec> {
     let mut specs = Vec::new();
-    for repeat in 0..config.repeats {
-        for &scope in scopes {
-            for &writer in writers {
-                let rates: &[f64] = if writer == WriterMode::None {
-                    &[0.0]
-                } else {
-                    &config.writer_rates_hz
-                };
-                for &rate in rates {
-                    for &readers in &config.readers {
-                        for g in &config.guards {
-                            specs.push(CellSpec {
-                                guard: g.clone(),
-                                scope,
-                                readers,
-                                writer,
-                                writer_rate_hz: rate,
-                                pressure: pressure_of(args, writer),
-                                nodes: config.nodes,
-                                dma32_mib: config.dma32_mib,
-                                normal_mib: config.normal_mib,
-                                movable_mib: config.movable_mib,
-                                reclaim_us: config.reclaim_us,
-                                writer_hold_us: config.writer_hold_us,
-                                watchdog_s: args.watchdog,
-                                duration_s: config.duration_s,
-                                warmup_s: config.warmup_s,
-                                pin: config.pin,
-                                rt: config.rt,
-                                irq: config.irq,
-                                seed: config.seed.wrapping_add(repeat as u64),
-                                repeat,
-                            });
-                        }
+    for &scope in scopes {
+        for &writer in writers {
+            let rates: &[f64] = if writer == WriterMode::None {
+                &[0.0]
+            } else {
+                &config.writer_rates_hz
+            };
+            for &rate in rates {
+                for &readers in &config.readers {
+                    for g in &config.guards {
+                        specs.push(CellSpec {
+                            guard: g.clone(),
+                            scope,
+                            readers,
+                            writer,
+                            writer_rate_hz: rate,
+                            pressure: pressure_of(args, writer),
+                            nodes: config.nodes,
+                            dma32_mib: config.dma32_mib,
+                            normal_mib: config.normal_mib,
+                            movable_mib: config.movable_mib,
+                            reclaim_us: config.reclaim_us,
+                            writer_hold_us: config.writer_hold_us,
+                            watchdog_s: args.watchdog,
+                            duration_s: config.duration_s,
+                            warmup_s: config.warmup_s,
+                            pin: config.pin,
+                            rt: config.rt,
+                            irq: config.irq,
+                            seed: config.seed,
+                            repeat: 0,
+                        });
                     }
                 }
             }
         }
     }
-    specs
+    with_repeats(&specs, config.repeats)
 }
