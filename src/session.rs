@@ -94,6 +94,12 @@ impl Session {
                     spec.guard, spec.readers
                 ));
             }
+            if let Some(why) = &cell.disturbed_why {
+                observer.note(&format!(
+                    "zonebench: disturbed {} readers={}: {why}",
+                    spec.guard, spec.readers
+                ));
+            }
             if let Some(line) = deadlock_line(&cell) {
                 observer.note(&line);
             }

@@ -226,6 +226,17 @@ fn results_carry_every_metric() {
         }
         assert!(c["writer"]["rebuilds"].as_u64().unwrap() > 0);
         assert!(c["oversubscribed"].is_boolean() && c["stalled"].is_boolean());
+        // Interference over the measured interval (Linux: readable).
+        let share = c["cpu_share"].as_f64().expect("cpu_share");
+        assert!(share > 0.0 && share < 1.5, "cpu_share {share}");
+        for k in ["runqueue_wait_ns", "involuntary_switches", "steal_ns"] {
+            assert!(c[k].is_u64(), "{k}");
+        }
+        assert!(c["disturbed"].is_boolean());
+        assert_eq!(
+            c["disturbed"].as_bool(),
+            Some(!c["disturbed_why"].is_null())
+        );
     }
     assert_eq!(v["summary"].as_array().unwrap().len(), 6);
     assert!(

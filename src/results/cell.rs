@@ -54,6 +54,25 @@ pub struct CellResult {
     pub pages: PageAccount,
     /// Conservation: pages accounted nowhere at the end of the run.
     pub pages_lost: u64,
+    /// CPU time the slowest-served reader got over the measured interval
+    /// (1: a whole CPU throughout); null where it could not be read, and
+    /// in files from before it was recorded.
+    #[serde(default)]
+    pub cpu_share: Option<f64>,
+    /// Time the readers waited on a run queue, ns, all readers.
+    #[serde(default)]
+    pub runqueue_wait_ns: u64,
+    /// The readers' involuntary context switches.
+    #[serde(default)]
+    pub involuntary_switches: u64,
+    /// The hypervisor's steal time over the interval, ns, whole machine.
+    #[serde(default)]
+    pub steal_ns: u64,
+    /// Disturbed by the rule of `workload/interference.rs`, and why.
+    #[serde(default)]
+    pub disturbed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disturbed_why: Option<String>,
 }
 
 impl CellResult {
@@ -174,6 +193,12 @@ impl From<Measurement> for CellResult {
             writer: m.writer,
             stats,
             spec: m.spec,
+            cpu_share: m.interference.cpu_share,
+            runqueue_wait_ns: m.interference.runqueue_wait_ns,
+            involuntary_switches: m.interference.involuntary_switches,
+            steal_ns: m.interference.steal_ns,
+            disturbed: m.interference.disturbed.is_some(),
+            disturbed_why: m.interference.disturbed,
         }
     }
 }

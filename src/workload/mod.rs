@@ -5,6 +5,7 @@
 
 pub mod cancel;
 pub mod floors;
+pub mod interference;
 pub mod irq;
 pub mod reader;
 pub mod runner;

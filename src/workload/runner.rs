@@ -11,13 +11,14 @@ use crate::metrics::Hist;
 use crate::mm::check::PageAccount;
 use crate::primitive::sync::atomic::{AtomicU64, Ordering};
 use crate::workload::cancel::Cancel;
+use crate::workload::interference::{current_tid, Interference, Snapshot};
 use crate::workload::irq::Irq;
 use crate::workload::logical_cpus;
 use crate::workload::reader::{Mix, Ring};
 use crate::workload::spec::CellSpec;
 use crate::workload::writer::{run_writer, Shared, WriterStats};
 use crossbeam_utils::CachePadded;
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, OnceLock};
 use std::time::{Duration, Instant};
 
 /// What one cell measured, as the runner gathered it: per-reader rates,
@@ -49,6 +50,8 @@ pub struct Measurement {
     /// What the watchdog saw stuck (empty: the cell did not stall).
     pub stall_report: Vec<String>,
     pub pages: PageAccount,
+    /// What else ran on the machine during the measured interval.
+    pub interference: Interference,
 }
 
 /// Sleep for `d` in short steps, returning early if `cancel` is set or
@@ -187,102 +190,111 @@ fn run_generic<G: ZonelistGuard>(
         .collect();
     let barrier = Barrier::new(spec.readers + 2);
     let pin = spec.pin && !cores.is_empty();
+    // Each reader's kernel task id, set before the start barrier.
+    let tids: Vec<OnceLock<i32>> = (0..spec.readers).map(|_| OnceLock::new()).collect();
 
-    let (outs, mut writer, measured_s, per_reader, stall_report) = std::thread::scope(|s| {
-        let readers: Vec<_> = (0..spec.readers)
-            .map(|i| {
-                let (alloc, shared, progress, barrier) = (&alloc, &shared, &progress[i], &barrier);
-                let core = pin.then(|| cores[i % cores.len()]);
-                s.spawn(move || {
-                    if let Some(c) = core {
-                        core_affinity::set_for_current(c);
-                    }
-                    let mut ctx = alloc.ctx(i);
-                    let mut ring = Ring::new(ring_len);
-                    let mut mix = Mix::new(spec.seed ^ (i as u64 + 1));
-                    let mut seen_epoch = 0;
-                    let mut sampler = Sampler::new(i as u32 * 7);
-                    let mut latency = Hist::default();
-                    barrier.wait();
-                    while !shared.stopped() {
-                        // Acquire: pairs with the writer's Release bump, so
-                        // the isolated pageblocks are visible.
-                        let epoch = shared.migrate_epoch.load(Ordering::Acquire);
-                        if epoch != seen_epoch {
-                            seen_epoch = epoch;
-                            ring.release_where(alloc, &mut ctx, |pfn| {
-                                alloc.mm.pageblock_isolated(pfn)
-                            });
+    let (outs, mut writer, measured_s, per_reader, stall_report, interference) =
+        std::thread::scope(|s| {
+            let readers: Vec<_> = (0..spec.readers)
+                .map(|i| {
+                    let (alloc, shared, progress, barrier) =
+                        (&alloc, &shared, &progress[i], &barrier);
+                    let tid = &tids[i];
+                    let core = pin.then(|| cores[i % cores.len()]);
+                    s.spawn(move || {
+                        if let Some(c) = core {
+                            core_affinity::set_for_current(c);
                         }
-                        if let Some((pfn, order)) = ring.take_current() {
-                            alloc.free_pages(&mut ctx, pfn, order);
+                        let mut ctx = alloc.ctx(i);
+                        let mut ring = Ring::new(ring_len);
+                        let mut mix = Mix::new(spec.seed ^ (i as u64 + 1));
+                        let mut seen_epoch = 0;
+                        let mut sampler = Sampler::new(i as u32 * 7);
+                        let mut latency = Hist::default();
+                        let _ = tid.set(current_tid());
+                        barrier.wait();
+                        while !shared.stopped() {
+                            // Acquire: pairs with the writer's Release bump, so
+                            // the isolated pageblocks are visible.
+                            let epoch = shared.migrate_epoch.load(Ordering::Acquire);
+                            if epoch != seen_epoch {
+                                seen_epoch = epoch;
+                                ring.release_where(alloc, &mut ctx, |pfn| {
+                                    alloc.mm.pageblock_isolated(pfn)
+                                });
+                            }
+                            if let Some((pfn, order)) = ring.take_current() {
+                                alloc.free_pages(&mut ctx, pfn, order);
+                            }
+                            let (gfp, order) = mix.next_request();
+                            let sample = sampler.due();
+                            ctx.sample = sample == Sample::Section;
+                            let got = if sample == Sample::Latency {
+                                let t = timer::now();
+                                let got = alloc.alloc_pages(&mut ctx, gfp, order, &mut ring);
+                                latency.record(timer::elapsed_ns(t));
+                                got
+                            } else {
+                                alloc.alloc_pages(&mut ctx, gfp, order, &mut ring)
+                            };
+                            ring.put_and_advance(got.map(|p| (p, order)));
+                            // Relaxed: a progress counter sampled by the main
+                            // thread; on this thread's own cache line.
+                            progress.store(ctx.stats.allocs, Ordering::Relaxed);
                         }
-                        let (gfp, order) = mix.next_request();
-                        let sample = sampler.due();
-                        ctx.sample = sample == Sample::Section;
-                        let got = if sample == Sample::Latency {
-                            let t = timer::now();
-                            let got = alloc.alloc_pages(&mut ctx, gfp, order, &mut ring);
-                            latency.record(timer::elapsed_ns(t));
-                            got
-                        } else {
-                            alloc.alloc_pages(&mut ctx, gfp, order, &mut ring)
-                        };
-                        ring.put_and_advance(got.map(|p| (p, order)));
-                        // Relaxed: a progress counter sampled by the main
-                        // thread; on this thread's own cache line.
-                        progress.store(ctx.stats.allocs, Ordering::Relaxed);
-                    }
-                    ReaderOut {
-                        stats: ctx.stats,
-                        held: ring.held(),
-                        latency,
-                        section: ctx.section_ns,
-                        retry_hist: ctx.retry_hist,
-                        probe: ctx.probe,
-                    }
+                        ReaderOut {
+                            stats: ctx.stats,
+                            held: ring.held(),
+                            latency,
+                            section: ctx.section_ns,
+                            retry_hist: ctx.retry_hist,
+                            probe: ctx.probe,
+                        }
+                    })
                 })
-            })
-            .collect();
-        let writer = {
-            let (alloc, shared, barrier) = (&alloc, &shared, &barrier);
-            s.spawn(move || {
-                barrier.wait();
-                run_writer(alloc, spec, shared)
-            })
-        };
-        barrier.wait();
-        let snap = || {
-            progress
+                .collect();
+            let writer = {
+                let (alloc, shared, barrier) = (&alloc, &shared, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    run_writer(alloc, spec, shared)
+                })
+            };
+            barrier.wait();
+            let tids: Vec<i32> = tids.iter().filter_map(|t| t.get().copied()).collect();
+            let snap = || {
+                progress
+                    .iter()
+                    .map(|p| p.load(Ordering::Relaxed))
+                    .collect::<Vec<_>>()
+            };
+            let mut watch = Watchdog::new(spec, snap(), alloc.rebuilds());
+            let mut watched = |d| {
+                watch_for(d, cancel, |now| watch.check(now, &snap(), alloc.rebuilds()));
+            };
+            watched(spec.warmup());
+            let (c0, t0, i0) = (snap(), Instant::now(), Snapshot::take(&tids));
+            watched(spec.duration());
+            let (c1, t1, i1) = (snap(), Instant::now(), Snapshot::take(&tids));
+            let stall_report = watch.report(&c1, &alloc);
+            // Relaxed: see Shared::stopped and Allocator::abort_hold.
+            shared.stop.store(true, Ordering::Relaxed);
+            alloc.abort_hold.store(true, Ordering::Relaxed);
+            let secs = (t1 - t0).as_secs_f64();
+            let per_reader: Vec<f64> = c0
                 .iter()
-                .map(|p| p.load(Ordering::Relaxed))
-                .collect::<Vec<_>>()
-        };
-        let mut watch = Watchdog::new(spec, snap(), alloc.rebuilds());
-        let mut watched = |d| {
-            watch_for(d, cancel, |now| watch.check(now, &snap(), alloc.rebuilds()));
-        };
-        watched(spec.warmup());
-        let (c0, t0) = (snap(), Instant::now());
-        watched(spec.duration());
-        let (c1, t1) = (snap(), Instant::now());
-        let stall_report = watch.report(&c1, &alloc);
-        // Relaxed: see Shared::stopped and Allocator::abort_hold.
-        shared.stop.store(true, Ordering::Relaxed);
-        alloc.abort_hold.store(true, Ordering::Relaxed);
-        let secs = (t1 - t0).as_secs_f64();
-        let per_reader: Vec<f64> = c0
-            .iter()
-            .zip(&c1)
-            .map(|(a, b)| (b - a) as f64 / secs)
-            .collect();
-        let outs: Vec<ReaderOut> = readers
-            .into_iter()
-            .map(|h| h.join().expect("reader thread"))
-            .collect();
-        let writer = writer.join().expect("writer thread");
-        (outs, writer, secs, per_reader, stall_report)
-    });
+                .zip(&c1)
+                .map(|(a, b)| (b - a) as f64 / secs)
+                .collect();
+            let outs: Vec<ReaderOut> = readers
+                .into_iter()
+                .map(|h| h.join().expect("reader thread"))
+                .collect();
+            let writer = writer.join().expect("writer thread");
+            let interference =
+                Interference::between(&i0, &i1, t1 - t0, spec.readers, logical_cpus());
+            (outs, writer, secs, per_reader, stall_report, interference)
+        });
     let mut stats = AllocStats::default();
     let mut held = Vec::new();
     let (mut latency, mut section) = (Hist::default(), Hist::default());
@@ -318,5 +330,6 @@ fn run_generic<G: ZonelistGuard>(
         writer,
         stall_report,
         pages,
+        interference,
     }
 }

@@ -125,7 +125,8 @@ pub(super) fn print_table(o: &mut String, cells: &[CellResult]) {
     }
 }
 
-/// The flags after a cell's row: STALLED, DEADLOCK, oversubscribed.
+/// The flags after a cell's row: STALLED, DEADLOCK, oversubscribed,
+/// disturbed.
 fn markers(c: &CellResult) -> String {
     let mut m = String::new();
     if c.stalled {
@@ -136,6 +137,9 @@ fn markers(c: &CellResult) -> String {
     }
     if c.oversubscribed && !c.stalled {
         m.push_str("  oversubscribed");
+    }
+    if c.disturbed {
+        m.push_str("  disturbed");
     }
     m
 }
