@@ -76,6 +76,10 @@ impl Session {
     ) -> Result<(), String> {
         let mut warned = false;
         for spec in specs {
+            if self.cancel.is_cancelled() {
+                self.file.meta.partial = true;
+                break;
+            }
             observer.start(spec);
             let cell = match run_cell(spec, &self.cores, &self.cancel) {
                 Ok(m) => CellResult::from(m),

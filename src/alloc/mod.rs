@@ -1,5 +1,5 @@
-//! The allocator, generic over the zonelist guard. `__alloc_pages`: the fast path (`get_page_from_freelist` from
-//! `preferred_zoneref` at the LOW watermark) and `__alloc_pages_slowpath`
+//! The allocator. `__alloc_pages`: the fast path (`get_page_from_freelist`
+//! from `preferred_zoneref` at the LOW watermark) and `__alloc_pages_slowpath`
 //! (`restart:`, `zonelist_iter_begin`, `preferred_zoneref` recomputed, direct
 //! reclaim, the MIN watermark, and `check_retry_zonelist` before OOM and at
 //! `nopage:`), generic over the zonelist guard; and `free_pages`.

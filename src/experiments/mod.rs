@@ -122,7 +122,8 @@ pub(crate) fn plan_cells(experiments: &[Box<dyn Experiment>], plan: &Plan) -> Ve
     let mut distinct: Vec<CellSpec> = Vec::new();
     for e in experiments {
         for c in e.cells(plan) {
-            if !distinct.contains(&c) {
+            // Cells that share a key are one cell (the first one's timing).
+            if !distinct.iter().any(|d| d.key() == c.key()) {
                 distinct.push(c);
             }
         }

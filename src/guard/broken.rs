@@ -1,3 +1,6 @@
+//! Guards that exist to test the suite, not a protocol: `seqcount-noretry`
+//! (below) and `reader-panics` (at the end of the file).
+//!
 //! `seqcount-noretry`: a deliberately broken guard, for testing the
 //! torture mode and nothing else. It is `seqcount` with the retry check
 //! removed (`need_retry` always says no), so a reader that raced a rebuild

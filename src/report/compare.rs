@@ -9,8 +9,8 @@
 //!   refused.
 //! * Cell groups are matched on everything that defines them: scope,
 //!   writer, writer rate, pressure, setup (nodes, zone sizes, reclaim and
-//!   writer hold times, RT semantics, pinning: see `model.rs`), reader count
-//!   and guard. Cells configured differently measure different things, so
+//!   writer hold times, RT semantics, pinning, interrupts: see `model.rs`),
+//!   reader count and guard. Cells configured differently measure different things, so
 //!   they are not set against each other; the machine, kernel, build,
 //!   duration, warm-up and repeats may differ (that is the point of a
 //!   comparison), and the header names both.

@@ -10,7 +10,7 @@
 //!
 //! The *setup* of a cell is what else shapes its numbers: simulated nodes,
 //! zone sizes, reclaim time, writer hold time, PREEMPT_RT semantics,
-//! pinning. It is part of the section key so that differently configured
+//! pinning, the interrupt model. It is part of the section key so that differently configured
 //! cells are never averaged together (or compared: see `compare.rs`), and
 //! it appears in section titles only when a file holds more than one.
 //! Sections are keyed by the cells' one grouping key (`CellSpec::key`), so

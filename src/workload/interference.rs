@@ -10,7 +10,10 @@
 //! reader got less than [`MIN_SHARE`] of its fair share of a CPU (1 when
 //! there are at least as many logical CPUs as readers, `cpus / readers`
 //! when oversubscribed), or when the hypervisor stole more than
-//! [`MAX_STEAL`] of the machine's CPU time. Where the kernel does not
+//! [`MAX_STEAL`] of the machine's CPU time. The cell's own writer counts
+//! as interference too: a writer that burns its CPU (held sections, an
+//! interrupt handler spinning on its own odd count) can take a reader's
+//! CPU when readers and writer outnumber the CPUs. Where the kernel does not
 //! provide a file (no schedstats, not Linux), the readings are absent and
 //! nothing is judged disturbed by them.
 

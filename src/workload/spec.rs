@@ -219,6 +219,11 @@ impl CellSpec {
             duration_s: 0.0,
             warmup_s: 0.0,
             watchdog_s: 0.0,
+            // Without a writer its rate means nothing.
+            writer_rate_hz: match self.writer {
+                WriterMode::None => 0.0,
+                _ => self.writer_rate_hz,
+            },
             ..self.clone()
         })
     }

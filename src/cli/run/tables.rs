@@ -36,7 +36,7 @@ pub(super) fn print_summary(o: &mut String, rows: &[RepeatSummary]) {
     let pct = |v: Option<f64>| v.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "-".into());
     outln!(
         o,
-        "\n{:<17} {:<11} {:<14} {:>3} {:>4} {:>12} {:>10} {:>8} {:>7} {:>6}",
+        "\n{:<17} {:<11} {:<16} {:>3} {:>4} {:>12} {:>10} {:>8} {:>7} {:>6}",
         "guard",
         "scope",
         "writer",
@@ -51,7 +51,7 @@ pub(super) fn print_summary(o: &mut String, rows: &[RepeatSummary]) {
     for r in rows {
         outln!(
             o,
-            "{:<17} {:<11} {:<14} {:>3} {:>4} {:>12.0} {:>10} {:>8.1} {:>7} {:>6}",
+            "{:<17} {:<11} {:<16} {:>3} {:>4} {:>12.0} {:>10} {:>8.1} {:>7} {:>6}",
             r.guard,
             r.scope,
             r.writer_label(),
@@ -68,11 +68,11 @@ pub(super) fn print_summary(o: &mut String, rows: &[RepeatSummary]) {
 }
 
 /// The columns that name a cell in the per-cell tables, and their header.
-const KEY_HEADER: &str = "guard             scope       writer          rd rep";
+const KEY_HEADER: &str = "guard             scope       writer            rd rep";
 
 fn cell_key(c: &CellResult) -> String {
     format!(
-        "{:<17} {:<11} {:<14} {:>3} {:>3}",
+        "{:<17} {:<11} {:<16} {:>3} {:>3}",
         c.spec.guard,
         c.spec.scope.name(),
         c.spec.writer_label(),
@@ -125,10 +125,13 @@ pub(super) fn print_table(o: &mut String, cells: &[CellResult]) {
     }
 }
 
-/// The flags after a cell's row: STALLED, DEADLOCK, oversubscribed,
-/// disturbed.
+/// The flags after a cell's row: disturbed, STALLED, DEADLOCK,
+/// oversubscribed.
 fn markers(c: &CellResult) -> String {
     let mut m = String::new();
+    if c.disturbed {
+        m.push_str("  disturbed");
+    }
     if c.stalled {
         m.push_str("  STALLED");
     }
@@ -137,9 +140,6 @@ fn markers(c: &CellResult) -> String {
     }
     if c.oversubscribed && !c.stalled {
         m.push_str("  oversubscribed");
-    }
-    if c.disturbed {
-        m.push_str("  disturbed");
     }
     m
 }
