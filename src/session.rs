@@ -46,6 +46,7 @@ pub struct Session {
     out: PathBuf,
     cores: Vec<core_affinity::CoreId>,
     cancel: Cancel,
+    max_reruns: usize,
 }
 
 impl Session {
@@ -62,13 +63,25 @@ impl Session {
             out: out.to_path_buf(),
             cores,
             cancel,
+            max_reruns: 0,
         }
     }
 
+    /// Measure a disturbed repeat again, up to `n` times (the last try is
+    /// kept, marked, whatever it shows); the discarded tries stay in the
+    /// file.
+    pub fn with_reruns(mut self, n: usize) -> Self {
+        self.max_reruns = n;
+        self
+    }
+
     /// Run `specs` in order, appending each finished cell to the file on
-    /// disk. A cancel stops after the cell being measured (which is dropped:
-    /// it measured less than asked) and marks the file partial. Errors are
-    /// bad configuration (an unknown guard).
+    /// disk. A repeat judged disturbed (`workload/interference.rs`) is
+    /// measured again, up to the session's re-runs; the tries it replaced go
+    /// to the file's `discarded` and are counted in `meta.reruns`. A cancel
+    /// stops after the cell being measured (which is dropped: it measured
+    /// less than asked) and marks the file partial. Errors are bad
+    /// configuration (an unknown guard).
     pub fn measure(
         &mut self,
         specs: &[CellSpec],
@@ -81,26 +94,44 @@ impl Session {
                 break;
             }
             observer.start(spec);
-            let cell = match run_cell(spec, &self.cores, &self.cancel) {
-                Ok(m) => CellResult::from(m),
-                Err(e) => {
-                    observer.clear();
-                    return Err(e);
+            let mut tries = 0;
+            let cell = loop {
+                let cell = match run_cell(spec, &self.cores, &self.cancel) {
+                    Ok(m) => CellResult::from(m),
+                    Err(e) => {
+                        observer.clear();
+                        return Err(e);
+                    }
+                };
+                if self.cancel.is_cancelled() {
+                    break None;
+                }
+                match &cell.disturbed_why {
+                    Some(why) if tries < self.max_reruns => {
+                        tries += 1;
+                        observer.note(&format!(
+                            "zonebench: disturbed {} readers={}: {why}; measuring it again ({tries} of {})",
+                            spec.guard, spec.readers, self.max_reruns
+                        ));
+                        self.file.meta.reruns += 1;
+                        self.file.discarded.push(cell);
+                    }
+                    _ => break Some(cell),
                 }
             };
-            if self.cancel.is_cancelled() {
+            let Some(cell) = cell else {
                 self.file.meta.partial = true;
                 break;
+            };
+            if let Some(why) = &cell.disturbed_why {
+                observer.note(&format!(
+                    "zonebench: disturbed {} readers={}: {why} (kept, marked)",
+                    spec.guard, spec.readers
+                ));
             }
             for line in &cell.stall_report {
                 observer.note(&format!(
                     "zonebench: STALLED {} readers={}: {line}",
-                    spec.guard, spec.readers
-                ));
-            }
-            if let Some(why) = &cell.disturbed_why {
-                observer.note(&format!(
-                    "zonebench: disturbed {} readers={}: {why}",
                     spec.guard, spec.readers
                 ));
             }

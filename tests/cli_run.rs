@@ -232,6 +232,11 @@ fn results_carry_every_metric() {
         for k in ["runqueue_wait_ns", "involuntary_switches", "steal_ns"] {
             assert!(c[k].is_u64(), "{k}");
         }
+        let writer = c["writer_cpu_share"].as_f64().expect("writer_cpu_share");
+        assert!(
+            writer > 0.0 && writer < 1.5,
+            "a rebuild writer runs: {writer}"
+        );
         assert!(c["disturbed"].is_boolean());
         assert_eq!(
             c["disturbed"].as_bool(),

@@ -58,3 +58,46 @@ fn a_reader_panic_keeps_every_earlier_cell_in_the_results_file() {
     assert!(saved.cells.iter().all(|c| c.allocs_per_sec > 0.0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_disturbed_repeat_is_measured_again_and_the_first_try_kept() {
+    let dir = std::env::temp_dir().join(format!("zonebench-rerun-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("rerun.json");
+    let specs = [CellSpec {
+        scope: Scope::Slowpath,
+        duration_s: 0.2,
+        ..cell("seqcount", 0)
+    }];
+    let file = ResultsFile::new(
+        Meta::collect("session test".into()),
+        RunConfig::describe(&specs),
+        Floors::default(),
+    );
+    // Busy threads, twice as many as CPUs: the reader gets under half a
+    // CPU, whatever the machine, and every try is disturbed.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let saved = std::thread::scope(|s| {
+        for _ in 0..2 * cpus {
+            s.spawn(|| {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            });
+        }
+        let mut session = Session::new(file, &out, Vec::new(), Cancel::default()).with_reruns(2);
+        let measured = session.measure(&specs, &mut Quiet);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        measured.unwrap();
+        session.file
+    });
+    assert_eq!(saved.meta.reruns, 2, "two more tries after the first");
+    assert_eq!(saved.discarded.len(), 2);
+    assert!(saved.discarded.iter().all(|c| c.disturbed));
+    assert_eq!(saved.cells.len(), 1, "the last try is kept");
+    assert!(saved.cells[0].disturbed && saved.cells[0].disturbed_why.is_some());
+    let on_disk = load(&out).unwrap();
+    assert_eq!((on_disk.meta.reruns, on_disk.discarded.len()), (2, 2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -42,6 +42,9 @@ pub(super) struct ClaimsArgs {
     /// Seed of the readers' allocation mix (repeat r uses seed + r).
     #[arg(long, default_value = "1")]
     seed: u64,
+    /// Measure a disturbed repeat again up to N times.
+    #[arg(long, default_value = "2", value_parser = clap::value_parser!(u32).range(0..=10))]
+    max_reruns: u32,
     /// Do not pin reader threads to cores.
     #[arg(long)]
     no_pin: bool,
@@ -77,7 +80,8 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
         ..RunConfig::describe(&specs)
     };
     let file = ResultsFile::new(Meta::collect(command), config, Floors::measure(&[]));
-    let mut session = Session::new(file, &args.out, cores, cancel);
+    let mut session =
+        Session::new(file, &args.out, cores, cancel).with_reruns(args.max_reruns as usize);
     if let Err(e) = session.measure(&specs, &mut Progress::new(specs.len())) {
         return usage_error(&e);
     }

@@ -191,6 +191,15 @@ pub(super) fn machine_lines(meta: &Meta) -> Vec<(String, String)> {
             ),
         ));
     }
+    if meta.reruns > 0 {
+        lines.push((
+            "reruns".into(),
+            format!(
+                "{} disturbed repeats measured again (the first tries are kept under `discarded`)",
+                meta.reruns
+            ),
+        ));
+    }
     if meta.partial {
         lines.push((
             "PARTIAL".into(),

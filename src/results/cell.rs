@@ -59,6 +59,10 @@ pub struct CellResult {
     /// in files from before it was recorded.
     #[serde(default)]
     pub cpu_share: Option<f64>,
+    /// CPU time the cell's own writer thread took (1: a whole CPU): what
+    /// it left the readers is their fair share.
+    #[serde(default)]
+    pub writer_cpu_share: f64,
     /// Time the readers waited on a run queue, ns, all readers.
     #[serde(default)]
     pub runqueue_wait_ns: u64,
@@ -194,6 +198,7 @@ impl From<Measurement> for CellResult {
             stats,
             spec: m.spec,
             cpu_share: m.interference.cpu_share,
+            writer_cpu_share: m.interference.writer_cpu_share,
             runqueue_wait_ns: m.interference.runqueue_wait_ns,
             involuntary_switches: m.interference.involuntary_switches,
             steal_ns: m.interference.steal_ns,

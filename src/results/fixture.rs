@@ -66,6 +66,7 @@ pub(crate) fn file(cells: Vec<CellResult>) -> ResultsFile {
                 "zonebench run --guards seqcount,rcu --readers 1,2 --repeats 3 --out results/x.json"
                     .into(),
             partial: false,
+            reruns: 0,
             timer: "test".into(),
             timer_overhead_ns: 0,
             timer_resolution_ns: 1.0,

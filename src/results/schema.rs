@@ -21,6 +21,10 @@ pub struct Meta {
     pub command: String,
     /// The run was interrupted: some cells are missing.
     pub partial: bool,
+    /// Disturbed repeats that were measured again (each kept in
+    /// `discarded`); 0 in files from before re-runs existed.
+    #[serde(default)]
+    pub reruns: u64,
     /// How latencies were timed.
     pub timer: String,
     /// Cost of the timer's clock-read pair, subtracted from every sample.
@@ -48,6 +52,7 @@ impl Meta {
             start_time: rfc3339_now(),
             command,
             partial: false,
+            reruns: 0,
             timer: crate::metrics::timer::method(),
             timer_overhead_ns: crate::metrics::timer::overhead_ns(),
             timer_resolution_ns: crate::metrics::timer::resolution_ns(),
@@ -252,6 +257,10 @@ pub struct ResultsFile {
     /// The raw cost of the guards' primitives, measured in this run.
     pub floors: Floors,
     pub cells: Vec<CellResult>,
+    /// Repeats judged disturbed and measured again: kept for the record,
+    /// never in a table, summary or verdict.
+    #[serde(default)]
+    pub discarded: Vec<CellResult>,
     /// Per guard and reader count, over the repeats.
     pub summary: Vec<RepeatSummary>,
     /// Cost of one uncontended rebuild per guard and simulated node count
@@ -273,6 +282,7 @@ impl ResultsFile {
             config,
             floors,
             cells: Vec::new(),
+            discarded: Vec::new(),
             summary: Vec::new(),
             rebuild_cost: Vec::new(),
             claims: Vec::new(),

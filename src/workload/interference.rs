@@ -7,13 +7,12 @@
 //! readers' loop does no extra work.
 //!
 //! A repeat is *disturbed* (see [`Interference::judge`]) when its slowest
-//! reader got less than [`MIN_SHARE`] of its fair share of a CPU (1 when
-//! there are at least as many logical CPUs as readers, `cpus / readers`
-//! when oversubscribed), or when the hypervisor stole more than
-//! [`MAX_STEAL`] of the machine's CPU time. The cell's own writer counts
-//! as interference too: a writer that burns its CPU (held sections, an
-//! interrupt handler spinning on its own odd count) can take a reader's
-//! CPU when readers and writer outnumber the CPUs. Where the kernel does not
+//! reader got less than [`MIN_SHARE`] of its fair share of a CPU, or when
+//! the hypervisor stole more than [`MAX_STEAL`] of the machine's CPU time.
+//! The fair share is what the cell's own writer leaves: the CPUs minus the
+//! writer thread's CPU time, divided among the readers, at most one CPU
+//! each (so oversubscribed cells, and a hotplug writer busy migrating, are
+//! judged against what they could have had). Where the kernel does not
 //! provide a file (no schedstats, not Linux), the readings are absent and
 //! nothing is judged disturbed by them.
 
@@ -90,18 +89,22 @@ pub fn steal_ns() -> Option<u64> {
     (hz > 0).then(|| ticks.saturating_mul(1_000_000_000) / hz as u64)
 }
 
-/// The readings of every reader and of the machine at one instant.
+/// The readings of every reader, the cell's writer and the machine at one
+/// instant.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     tasks: Vec<Option<TaskSample>>,
+    writer: Option<TaskSample>,
     steal_ns: Option<u64>,
 }
 
 impl Snapshot {
-    /// Read every task of `tids` and the machine's steal time, now.
-    pub fn take(tids: &[i32]) -> Snapshot {
+    /// Read every reader task of `tids`, the writer task `writer` and the
+    /// machine's steal time, now.
+    pub fn take(tids: &[i32], writer: Option<i32>) -> Snapshot {
         Snapshot {
             tasks: tids.iter().map(|&t| TaskSample::of(t)).collect(),
+            writer: writer.and_then(TaskSample::of),
             steal_ns: steal_ns(),
         }
     }
@@ -113,6 +116,11 @@ pub struct Interference {
     /// CPU time of the slowest-served reader over the interval (1: a whole
     /// CPU throughout); `None` where it could not be read.
     pub cpu_share: Option<f64>,
+    /// CPU time the cell's own writer thread took over the interval (1: a
+    /// whole CPU); 0 where it could not be read.
+    pub writer_cpu_share: f64,
+    /// CPU time of all readers together (1: a whole CPU).
+    pub readers_cpu_share: f64,
     /// Run-queue wait of all readers, ns.
     pub runqueue_wait_ns: u64,
     /// Involuntary context switches of all readers.
@@ -151,8 +159,19 @@ impl Interference {
             (Some(a), Some(b)) => b.saturating_sub(a),
             _ => 0,
         };
+        let writer_cpu_share = match (start.writer, end.writer) {
+            (Some(a), Some(b)) if secs > 0.0 => b.since(a).run_ns as f64 / 1e9 / secs,
+            _ => 0.0,
+        };
+        let readers_cpu_share = if secs > 0.0 {
+            sum(|t| t.run_ns) as f64 / 1e9 / secs
+        } else {
+            0.0
+        };
         let mut i = Interference {
             cpu_share,
+            writer_cpu_share,
+            readers_cpu_share,
             runqueue_wait_ns: sum(|t| t.wait_ns),
             involuntary_switches: sum(|t| t.involuntary),
             steal_ns: steal,
@@ -162,12 +181,26 @@ impl Interference {
         i
     }
 
-    /// The rule: disturbed if the slowest reader's CPU share is below
-    /// [`MIN_SHARE`] of its fair share (`min(1, cpus / readers)`), or if
-    /// steal exceeds [`MAX_STEAL`] of `cpus` x the interval.
+    /// The rule. With a CPU for every reader: disturbed if the slowest
+    /// reader's CPU share is below [`MIN_SHARE`] of its fair share (what the
+    /// cell's own writer left, `min(1, (cpus - writer) / readers)`).
+    /// Oversubscribed, where readers that wait on one another's locks share
+    /// the CPUs unevenly by design: disturbed if the readers and the writer
+    /// together got below [`MIN_SHARE`] of all CPUs. Either way, disturbed
+    /// if steal exceeds [`MAX_STEAL`] of `cpus` x the interval.
     pub fn judge(&self, secs: f64, readers: usize, cpus: usize) -> Option<String> {
-        let fair = (cpus as f64 / readers.max(1) as f64).min(1.0);
-        if let Some(share) = self.cpu_share {
+        if readers > cpus {
+            let used = self.readers_cpu_share + self.writer_cpu_share;
+            if self.cpu_share.is_some() && used < MIN_SHARE * cpus as f64 {
+                return Some(format!(
+                    "the cell's threads got {:.0}% of the {cpus} CPUs, under {:.0}%",
+                    100.0 * used / cpus as f64,
+                    100.0 * MIN_SHARE
+                ));
+            }
+        } else if let Some(share) = self.cpu_share {
+            let left = (cpus as f64 - self.writer_cpu_share).max(0.0);
+            let fair = (left / readers.max(1) as f64).min(1.0);
             if share < MIN_SHARE * fair {
                 return Some(format!(
                     "a reader got {:.0}% of a CPU, under {:.0}% of its fair share ({:.0}%)",
@@ -204,6 +237,7 @@ mod tests {
                     })
                 })
                 .collect(),
+            writer: None,
             steal_ns: Some(steal),
         }
     }
@@ -235,13 +269,54 @@ mod tests {
     }
 
     #[test]
-    fn oversubscribed_readers_are_judged_against_their_fair_share() {
-        // Four readers on two CPUs: half a CPU each is fair.
+    fn oversubscribed_cells_are_judged_by_the_cpus_they_got_together() {
+        // Four readers on two CPUs share them unevenly by design (lock
+        // waits): only their total counts.
         let a = snap(&[(0, 0, 0); 4], 0);
-        let b = snap(&[(480_000_000, 0, 0); 4], 0);
-        assert_eq!(Interference::between(&a, &b, SEC, 4, 2).disturbed, None);
-        let b = snap(&[(440_000_000, 0, 0); 4], 0);
-        assert!(Interference::between(&a, &b, SEC, 4, 2).disturbed.is_some());
+        let uneven = snap(
+            &[
+                (800_000_000, 0, 0),
+                (700_000_000, 0, 0),
+                (300_000_000, 0, 0),
+                (200_000_000, 0, 0),
+            ],
+            0,
+        );
+        assert_eq!(
+            Interference::between(&a, &uneven, SEC, 4, 2).disturbed,
+            None
+        );
+        // A hog takes a fifth of the machine: 1.6 of 2 CPUs is under 90%.
+        let b = snap(&[(400_000_000, 0, 0); 4], 0);
+        let i = Interference::between(&a, &b, SEC, 4, 2);
+        assert!(i.disturbed.unwrap().contains("got 80% of the 2 CPUs"));
+    }
+
+    #[test]
+    fn the_cells_own_writer_lowers_the_fair_share() {
+        // Two readers on two CPUs while the writer takes half a CPU: each
+        // reader's fair share is 75%, so 70% is fine and 60% is not.
+        let writer = |run_ns| {
+            Some(TaskSample {
+                run_ns,
+                ..TaskSample::default()
+            })
+        };
+        let a = Snapshot {
+            writer: writer(0),
+            ..snap(&[(0, 0, 0), (0, 0, 0)], 0)
+        };
+        let b = |reader_ns| Snapshot {
+            writer: writer(500_000_000),
+            ..snap(&[(reader_ns, 0, 0), (reader_ns, 0, 0)], 0)
+        };
+        let fine = Interference::between(&a, &b(700_000_000), SEC, 2, 2);
+        assert_eq!(
+            (fine.writer_cpu_share, fine.disturbed.as_deref()),
+            (0.5, None)
+        );
+        let short = Interference::between(&a, &b(600_000_000), SEC, 2, 2);
+        assert!(short.disturbed.unwrap().contains("fair share (75%)"));
     }
 
     #[test]
@@ -266,6 +341,7 @@ mod tests {
     fn missing_readings_judge_nothing() {
         let none = Snapshot {
             tasks: vec![None],
+            writer: None,
             steal_ns: None,
         };
         let i = Interference::between(&none, &none, SEC, 1, 2);

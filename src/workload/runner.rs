@@ -192,6 +192,7 @@ fn run_generic<G: ZonelistGuard>(
     let pin = spec.pin && !cores.is_empty();
     // Each reader's kernel task id, set before the start barrier.
     let tids: Vec<OnceLock<i32>> = (0..spec.readers).map(|_| OnceLock::new()).collect();
+    let writer_tid = OnceLock::new();
 
     let (outs, mut writer, measured_s, per_reader, stall_report, interference) =
         std::thread::scope(|s| {
@@ -254,8 +255,9 @@ fn run_generic<G: ZonelistGuard>(
                 })
                 .collect();
             let writer = {
-                let (alloc, shared, barrier) = (&alloc, &shared, &barrier);
+                let (alloc, shared, barrier, tid) = (&alloc, &shared, &barrier, &writer_tid);
                 s.spawn(move || {
+                    let _ = tid.set(current_tid());
                     barrier.wait();
                     run_writer(alloc, spec, shared)
                 })
@@ -273,9 +275,17 @@ fn run_generic<G: ZonelistGuard>(
                 watch_for(d, cancel, |now| watch.check(now, &snap(), alloc.rebuilds()));
             };
             watched(spec.warmup());
-            let (c0, t0, i0) = (snap(), Instant::now(), Snapshot::take(&tids));
+            let (c0, t0, i0) = (
+                snap(),
+                Instant::now(),
+                Snapshot::take(&tids, writer_tid.get().copied()),
+            );
             watched(spec.duration());
-            let (c1, t1, i1) = (snap(), Instant::now(), Snapshot::take(&tids));
+            let (c1, t1, i1) = (
+                snap(),
+                Instant::now(),
+                Snapshot::take(&tids, writer_tid.get().copied()),
+            );
             let stall_report = watch.report(&c1, &alloc);
             // Relaxed: see Shared::stopped and Allocator::abort_hold.
             shared.stop.store(true, Ordering::Relaxed);

@@ -111,7 +111,8 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     let specs = plan::plan(&args, &config, &scopes, &writers);
     let floors = Floors::measure(&config.guards);
     let file = ResultsFile::new(Meta::collect(command), config, floors);
-    let mut session = Session::new(file, &args.out, cores, cancel);
+    let mut session =
+        Session::new(file, &args.out, cores, cancel).with_reruns(args.max_reruns as usize);
     if let Err(e) = session.measure(&specs, &mut Progress::new(specs.len())) {
         return usage_error(&e);
     }
@@ -144,7 +145,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
             }
         }
     } else {
-        print_table(&mut o, &file.cells);
+        print_table(&mut o, &file.cells, file.meta.reruns);
         if file.config.repeats > 1 {
             print_summary(&mut o, &file.summary);
         }

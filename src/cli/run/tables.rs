@@ -81,7 +81,7 @@ fn cell_key(c: &CellResult) -> String {
     )
 }
 
-pub(super) fn print_table(o: &mut String, cells: &[CellResult]) {
+pub(super) fn print_table(o: &mut String, cells: &[CellResult], reruns: u64) {
     outln!(
         o,
         "{KEY_HEADER} {:>11} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
@@ -120,6 +120,13 @@ pub(super) fn print_table(o: &mut String, cells: &[CellResult]) {
         o,
         "lat50/lat99: allocation latency percentiles, ns (sampled; see the results' meta)"
     );
+    let disturbed = cells.iter().filter(|c| c.disturbed).count();
+    if reruns > 0 || disturbed > 0 {
+        outln!(
+            o,
+            "disturbed: {reruns} repeats measured again (first tries kept in the file), {disturbed} kept disturbed after the last try"
+        );
+    }
     if cells.iter().any(|c| c.spec.irq) {
         print_irq_table(o, cells);
     }
