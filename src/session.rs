@@ -76,8 +76,8 @@ impl Session {
     }
 
     /// Run `specs` in order, appending each finished cell to the file on
-    /// disk. A repeat judged disturbed (`workload/interference.rs`) is
-    /// measured again, up to the session's re-runs; the tries it replaced go
+    /// disk. A repeat judged disturbed (`workload/interference.rs`), or
+    /// stalled, is measured again, up to the session's re-runs; the tries it replaced go
     /// to the file's `discarded` and are counted in `meta.reruns`. A cancel
     /// stops after the cell being measured (which is dropped: it measured
     /// less than asked) and marks the file partial. Errors are bad
@@ -106,11 +106,15 @@ impl Session {
                 if self.cancel.is_cancelled() {
                     break None;
                 }
-                match &cell.disturbed_why {
+                let why = cell.disturbed_why.clone().or_else(|| {
+                    cell.stalled
+                        .then(|| format!("stalled: {}", cell.stall_report.join("; ")))
+                });
+                match why {
                     Some(why) if tries < self.max_reruns => {
                         tries += 1;
                         observer.note(&format!(
-                            "zonebench: disturbed {} readers={}: {why}; measuring it again ({tries} of {})",
+                            "zonebench: {} readers={}: {why}; measuring it again ({tries} of {})",
                             spec.guard, spec.readers, self.max_reruns
                         ));
                         self.file.meta.reruns += 1;

@@ -42,7 +42,7 @@ pub(super) struct ClaimsArgs {
     /// Seed of the readers' allocation mix (repeat r uses seed + r).
     #[arg(long, default_value = "1")]
     seed: u64,
-    /// Measure a disturbed repeat again up to N times.
+    /// Measure a disturbed or stalled repeat again up to N times.
     #[arg(long, default_value = "2", value_parser = clap::value_parser!(u32).range(0..=10))]
     max_reruns: u32,
     /// Do not pin reader threads to cores.

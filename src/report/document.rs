@@ -195,7 +195,7 @@ pub(super) fn machine_lines(meta: &Meta) -> Vec<(String, String)> {
         lines.push((
             "reruns".into(),
             format!(
-                "{} disturbed repeats measured again (the first tries are kept under `discarded`)",
+                "{} disturbed or stalled repeats measured again (the first tries are kept under `discarded`)",
                 meta.reruns
             ),
         ));

@@ -21,8 +21,8 @@ pub struct Meta {
     pub command: String,
     /// The run was interrupted: some cells are missing.
     pub partial: bool,
-    /// Disturbed repeats that were measured again (each kept in
-    /// `discarded`); 0 in files from before re-runs existed.
+    /// Disturbed or stalled repeats that were measured again (each kept
+    /// in `discarded`); 0 in files from before re-runs existed.
     #[serde(default)]
     pub reruns: u64,
     /// How latencies were timed.
@@ -257,7 +257,7 @@ pub struct ResultsFile {
     /// The raw cost of the guards' primitives, measured in this run.
     pub floors: Floors,
     pub cells: Vec<CellResult>,
-    /// Repeats judged disturbed and measured again: kept for the record,
+    /// Repeats judged disturbed or stalled and measured again: kept for the record,
     /// never in a table, summary or verdict.
     #[serde(default)]
     pub discarded: Vec<CellResult>,

@@ -286,7 +286,7 @@ fn run_generic<G: ZonelistGuard>(
                 Instant::now(),
                 Snapshot::take(&tids, writer_tid.get().copied()),
             );
-            let stall_report = watch.report(&c1, &alloc);
+            let mut stall_report = watch.report(&c1, &alloc);
             // Relaxed: see Shared::stopped and Allocator::abort_hold.
             shared.stop.store(true, Ordering::Relaxed);
             alloc.abort_hold.store(true, Ordering::Relaxed);
@@ -296,6 +296,17 @@ fn run_generic<G: ZonelistGuard>(
                 .zip(&c1)
                 .map(|(a, b)| (b - a) as f64 / secs)
                 .collect();
+            // A reader that made no progress while the writer did is as
+            // stalled as a cell where nothing moved (the watchdog counts
+            // rebuilds as progress): its rate would read as 0 and sink
+            // any mean it joined.
+            if stall_report.is_empty() && !cancel.is_cancelled() {
+                for (i, _) in c0.iter().zip(&c1).enumerate().filter(|(_, (a, b))| a == b) {
+                    stall_report.push(format!(
+                        "reader {i}: no allocation in the {secs:.2} s measured"
+                    ));
+                }
+            }
             let outs: Vec<ReaderOut> = readers
                 .into_iter()
                 .map(|h| h.join().expect("reader thread"))

@@ -81,8 +81,8 @@ pub struct RunArgs {
     /// own writer is abandoned after 20 ms and reported as a DEADLOCK.
     #[arg(long)]
     pub(super) irq: bool,
-    /// Measure a disturbed repeat again up to N times (see the results'
-    /// `disturbed`; the discarded tries stay in the file).
+    /// Measure a disturbed or stalled repeat again up to N times (see the
+    /// results' `disturbed`; the discarded tries stay in the file).
     #[arg(long, default_value = "2", value_parser = clap::value_parser!(u32).range(0..=10))]
     pub(super) max_reruns: u32,
     /// Do not pin reader threads to cores.
