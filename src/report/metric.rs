@@ -146,8 +146,15 @@ pub(super) struct Summary {
 }
 
 impl Summary {
+    /// Over `cells`; a stalled repeat counts in totals and maxima only
+    /// (as in `results/repeats.rs`).
     pub(super) fn of(metric: Metric, cells: &[&CellResult]) -> Summary {
-        let samples: Vec<f64> = cells.iter().map(|c| metric.sample(c)).collect();
+        let averaged = matches!(metric.aggregate(), Aggregate::Hmean | Aggregate::Amean);
+        let samples: Vec<f64> = cells
+            .iter()
+            .filter(|c| !(averaged && c.stalled))
+            .map(|c| metric.sample(c))
+            .collect();
         Summary {
             value: metric.aggregate().combine(&samples),
             samples,

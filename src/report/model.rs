@@ -192,7 +192,7 @@ impl Section {
             if !g.stalled.is_empty() {
                 let reps: Vec<String> = g.stalled.iter().map(|r| r.to_string()).collect();
                 notes.push(format!(
-                    "STALLED: {} readers={} repeat {}: the watchdog tore the cell down; its numbers are partial.",
+                    "STALLED: {} readers={} repeat {}: torn down by the watchdog, or a reader made no progress; left out of the means.",
                     g.guard,
                     g.readers,
                     reps.join(",")

@@ -1,7 +1,9 @@
 //! The repeats of one cell, and how they combine:
 //! rates by harmonic mean, times by arithmetic mean, counters by sum. The
 //! plots, the claims and the summaries combine repeats through this one
-//! type.
+//! type. A stalled repeat (the watchdog fired, or a reader made no
+//! progress) is never averaged in: its rates and times are what was left
+//! of a cell that did not run; its counters still add up.
 
 use crate::metrics::stats::{hmean, mean};
 use crate::results::CellResult;
@@ -25,10 +27,11 @@ impl DerefMut for Repeats<'_> {
 }
 
 impl Repeats<'_> {
-    /// The finite values of `f`, one per repeat.
+    /// The finite values of `f`, one per repeat that did not stall.
     pub fn values(&self, f: impl Fn(&CellResult) -> f64) -> Vec<f64> {
         self.0
             .iter()
+            .filter(|c| !c.stalled)
             .map(|c| f(c))
             .filter(|v| v.is_finite())
             .collect()
@@ -67,5 +70,30 @@ impl Repeats<'_> {
     /// Largest value of a counter over the repeats (0 with none).
     pub fn max(&self, f: impl Fn(&CellResult) -> u64) -> u64 {
         self.0.iter().map(|c| f(c)).max().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stalled_repeat_is_never_averaged_in_but_its_counters_add_up() {
+        let cell = |rate: f64, stalled: bool| CellResult {
+            allocs_per_sec: rate,
+            stalled,
+            pages_lost: 1,
+            ..CellResult::default()
+        };
+        let (a, b, stuck) = (cell(1e6, false), cell(3e6, false), cell(0.0, true));
+        let r = Repeats(vec![&a, &b, &stuck]);
+        assert_eq!(
+            r.allocs_per_sec(),
+            1.5e6,
+            "harmonic mean of the two that ran"
+        );
+        assert_eq!(r.mean(|c| c.allocs_per_sec), 2e6);
+        assert_eq!(r.sum(|c| c.pages_lost), 3);
+        assert!(Repeats(vec![&stuck]).allocs_per_sec().is_nan());
     }
 }
