@@ -275,11 +275,10 @@ fn run_generic<G: ZonelistGuard>(
                 watch_for(d, cancel, |now| watch.check(now, &snap(), alloc.rebuilds()));
             };
             watched(spec.warmup());
-            let (c0, t0, i0) = (
-                snap(),
-                Instant::now(),
-                Snapshot::take(&tids, writer_tid.get().copied()),
-            );
+            // The /proc reads of the interference snapshots stay outside
+            // the measured interval: before its start, after its end.
+            let i0 = Snapshot::take(&tids, writer_tid.get().copied());
+            let (c0, t0) = (snap(), Instant::now());
             watched(spec.duration());
             let (c1, t1, i1) = (
                 snap(),
