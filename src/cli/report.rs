@@ -2,7 +2,8 @@
 //! only, never from a live run.
 
 use super::{emit, usage_error};
-use crate::report::{compare_files, report_file, CellFilter, Format, ReportOpts};
+use crate::metrics::family::Correction;
+use crate::report::{compare_files, report_file, CellFilter, Format, Marking, ReportOpts};
 use crate::results::io::load;
 use crate::session::draw;
 use clap::Args;
@@ -19,6 +20,14 @@ pub(super) struct SelectArgs {
     /// Only the cells matching, e.g. scope=every-alloc,writer=rebuild,readers=2.
     #[arg(long, value_parser = parse_cells)]
     cells: Option<CellFilter>,
+    /// The practical threshold, percent: a change is marked only beyond it
+    /// (and only where its interval excludes 0 and its corrected p < 0.05).
+    #[arg(long, default_value = "2", value_parser = parse_threshold, allow_hyphen_values = true)]
+    threshold: f64,
+    /// How the p-values of one table are corrected for each other: bh
+    /// (Benjamini-Hochberg, false discoveries) or holm (family-wise error).
+    #[arg(long, value_enum, default_value = "bh")]
+    correction: Correction,
 }
 
 impl SelectArgs {
@@ -26,7 +35,18 @@ impl SelectArgs {
         ReportOpts {
             baseline: self.baseline.clone(),
             filter: self.cells.clone().unwrap_or_default(),
+            marking: Marking {
+                threshold_pct: self.threshold,
+                correction: self.correction,
+            },
         }
+    }
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if (0.0..=100.0).contains(&t) => Ok(t),
+        _ => Err(format!("'{s}' is not a percentage from 0 to 100")),
     }
 }
 
@@ -78,8 +98,6 @@ pub(super) fn report(args: ReportArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Render every plot of `file` into `dir`, saying on stderr what was
-/// written and what was skipped (a figure with no data in the file).
 pub(super) fn compare(args: CompareArgs) -> ExitCode {
     match compare_files(&args.base, &args.new, &args.select.opts()) {
         Ok(text) => {

@@ -1,21 +1,32 @@
 //! Statistics across repeats: arithmetic mean for times, harmonic mean for
 //! rates, a 95% confidence interval from Student's t, and Welch's t-test for
-//! whether two sets of repeats differ.
+//! whether two sets of repeats differ (unpaired: two files, measured apart;
+//! arms measured in the same rounds are compared by `paired.rs`).
+//! Quantiles come from `statrs`.
 
-/// Two-sided 95% Student's t quantiles for 1..=30 degrees of freedom.
-const T95: [f64; 30] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-    2.052, 2.048, 2.045, 2.042,
-];
+/// The two-sided 95% quantile of Student's t with `df` degrees of freedom
+/// (`df` need not be an integer; NaN for `df` <= 0 or NaN), from `statrs`.
+pub(crate) fn t95(df: f64) -> f64 {
+    t_quantile(0.975, df)
+}
 
-/// t quantile for `df` degrees of freedom (1.96 beyond the table).
-pub(crate) fn t95(df: usize) -> f64 {
-    if df == 0 {
-        f64::NAN
-    } else {
-        T95.get(df - 1).copied().unwrap_or(1.96)
+/// Student's t distribution function at `x` with `df` degrees of freedom.
+fn t_cdf(x: f64, df: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.cdf(x))
+}
+
+/// The `q` quantile of Student's t with `df` degrees of freedom (NaN where
+/// no such distribution exists; the normal's beyond a million df).
+pub(crate) fn t_quantile(q: f64, df: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+    if df.is_nan() || df <= 0.0 {
+        return f64::NAN;
     }
+    if df > 1e6 {
+        return Normal::standard().inverse_cdf(q);
+    }
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(q))
 }
 
 pub(crate) fn mean(xs: &[f64]) -> f64 {
@@ -43,7 +54,7 @@ pub(crate) fn ci95_half_width(xs: &[f64]) -> f64 {
     if n < 2 {
         return f64::NAN;
     }
-    t95(n - 1) * (variance(xs) / n as f64).sqrt()
+    t95((n - 1) as f64) * (variance(xs) / n as f64).sqrt()
 }
 
 /// Welch's two-sided t-test of `a` against `b` at 95%.
@@ -53,8 +64,12 @@ pub(crate) struct Welch {
     pub t: f64,
     /// Welch-Satterthwaite degrees of freedom (not an integer in general).
     pub df: f64,
-    /// The quantile `|t|` was held against: `t95` of `df` rounded down.
+    /// The quantile `|t|` was held against: `t95(df)`.
     pub critical: f64,
+    /// The standard error of the difference of the means.
+    pub se: f64,
+    /// Two-sided p.
+    pub p: f64,
     /// `|t| > critical`: the means differ at the 95% level.
     pub significant: bool,
 }
@@ -65,11 +80,8 @@ pub(crate) struct Welch {
 /// is no variance to test against, and nothing can be significant.
 ///
 /// The degrees of freedom come from the Welch-Satterthwaite equation,
-/// `(sa + sb)^2 / (sa^2/(na-1) + sb^2/(nb-1))` with `s = var/n`, and are
-/// rounded **down** to the table's integer quantiles: the t quantile falls
-/// as df grows, so rounding down can only raise the bar (conservative).
-/// Beyond the table (df > 30) the df = 30 quantile (2.042) is used rather
-/// than the normal 1.96, conservative again.
+/// `(sa + sb)^2 / (sa^2/(na-1) + sb^2/(nb-1))` with `s = var/n`, and the
+/// quantile is Student's t at that (non-integer) df.
 ///
 /// When neither side varies (every repeat gave the same value, common for
 /// counters and for latencies quantised by the histogram), the standard
@@ -90,20 +102,25 @@ pub(crate) fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
         } else {
             diff.signum() * f64::INFINITY
         };
+        let significant = diff != 0.0 && diff.is_finite();
         return Some(Welch {
             t,
             df: f64::NAN,
             critical: f64::NAN,
-            significant: diff != 0.0 && diff.is_finite(),
+            se: 0.0,
+            p: if significant { 0.0 } else { 1.0 },
+            significant,
         });
     }
     let t = diff / se2.sqrt();
     let df = se2 * se2 / (sa * sa / (na - 1) as f64 + sb * sb / (nb - 1) as f64);
-    let critical = t95_floor(df);
+    let critical = t95(df);
     Some(Welch {
         t,
         df,
         critical,
+        se: se2.sqrt(),
+        p: 2.0 * (1.0 - t_cdf(t.abs(), df)),
         significant: t.abs() > critical,
     })
 }
@@ -112,13 +129,6 @@ pub(crate) fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
 /// than 2 values on either side.
 pub(crate) fn significant(a: &[f64], b: &[f64]) -> bool {
     welch(a, b).is_some_and(|w| w.significant)
-}
-
-/// The two-sided 95% t quantile for a non-integer `df`, conservatively:
-/// `df` rounded down, at least 1, at most 30 (see [`welch`]).
-fn t95_floor(df: f64) -> f64 {
-    let d = if df.is_finite() { df.floor() } else { 30.0 };
-    t95(d.clamp(1.0, T95.len() as f64) as usize)
 }
 
 #[cfg(test)]
@@ -130,7 +140,14 @@ mod tests {
         assert_eq!(mean(&[1.0, 2.0, 3.0]), 2.0);
         assert!((hmean(&[1.0, 2.0]) - 4.0 / 3.0).abs() < 1e-12);
         // n = 2, values 1 and 3: sd = sqrt(2), se = 1, t(1) = 12.706.
-        assert!((ci95_half_width(&[1.0, 3.0]) - 12.706).abs() < 1e-9);
+        assert!((ci95_half_width(&[1.0, 3.0]) - 12.706).abs() < 1e-3);
+        // Published quantiles: t(0.975; 4) = 2.776, t(0.975; 30) = 2.042,
+        // t(0.8; 9) = 0.883, the normal's 1.960.
+        assert!((t95(4.0) - 2.776).abs() < 1e-3);
+        assert!((t95(30.0) - 2.042).abs() < 1e-3);
+        assert!((t_quantile(0.8, 9.0) - 0.883).abs() < 1e-3);
+        assert!((t95(1e7) - 1.960).abs() < 1e-3);
+        assert!(t95(0.0).is_nan());
         assert!(ci95_half_width(&[5.0]).is_nan());
         assert_eq!(ci95_half_width(&[4.0, 4.0, 4.0]), 0.0);
         assert!((variance(&[1.0, 3.0]) - 2.0).abs() < 1e-12);
@@ -182,8 +199,9 @@ mod tests {
         let w = welch(&a2, &a1).unwrap();
         assert!((w.t - -2.46).abs() < 0.005, "{w:?}");
         assert!((w.df - 25.0).abs() < 0.05, "{w:?}");
-        assert_eq!(w.critical, t95(24));
+        assert!((w.critical - t95(w.df)).abs() < 1e-12);
         assert!(w.significant); // p = 0.021
+        assert!((w.p - 0.021).abs() < 0.0005, "{w:?}");
         let b1 = [17.2, 20.9, 22.6, 18.1, 21.7, 21.4, 23.5, 24.2, 14.7, 21.8];
         let b2 = [
             21.5, 22.8, 21.0, 23.0, 21.6, 23.6, 22.5, 20.7, 23.4, 21.8, 20.7, 21.7, 21.5, 22.5,
@@ -192,7 +210,8 @@ mod tests {
         let w = welch(&b2, &b1).unwrap();
         assert!((w.t - -1.57).abs() < 0.005, "{w:?}");
         assert!((w.df - 9.9).abs() < 0.05, "{w:?}");
-        assert_eq!(w.critical, t95(9));
+        assert!((w.critical - t95(w.df)).abs() < 1e-12);
         assert!(!w.significant); // p = 0.149
+        assert!((w.p - 0.149).abs() < 0.0005, "{w:?}");
     }
 }

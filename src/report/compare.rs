@@ -22,10 +22,12 @@
 //! change is NEW against BASE for the same guard.
 
 use super::document::{
-    footer, machine_lines, repeats_text, Column, ColumnGroup, Document, Table, TableCell, TableRow,
+    footer, machine_lines, mde_note, repeats_text, unpaired_test, Column, ColumnGroup, Document,
+    Table, TableCell, TableRow,
 };
-use super::metric::Change;
+use super::metric::{mark, Change};
 use super::model::{Report, Section};
+use super::Marking;
 use super::{text, ReportError, ReportOpts};
 use crate::results::ResultsFile;
 use std::path::Path;
@@ -67,7 +69,7 @@ pub(super) fn compare_document(
     // The baseline orders columns only, and need be in one file only.
     let any = ReportOpts {
         baseline: None,
-        filter: opts.filter.clone(),
+        ..opts.clone()
     };
     let b = Report::build(base, base_name, &any)?;
     let n = Report::build(new, new_name, &any)?;
@@ -125,7 +127,16 @@ pub(super) fn compare_document(
                 .any(|g| bs.group(g, r).is_some() && ns.group(g, r).is_some())
         });
         shared += 1;
-        tables.push(side_by_side(bs, ns, &in_both, &readers, with_setup, &b, &n));
+        tables.push(side_by_side(
+            bs,
+            ns,
+            &in_both,
+            &readers,
+            with_setup,
+            &b,
+            &n,
+            opts.marking,
+        ));
     }
     if shared == 0 {
         let titles = |r: &Report| {
@@ -177,11 +188,13 @@ pub(super) fn compare_document(
         lists,
         footer: footer(
             "(x.xx%) is the change of new against base for the same guard and cell, positive = better (the sign is inverted for lower-is-better metrics).",
+            unpaired_test(opts.marking),
         ),
     })
 }
 
 /// One shared section: per guard a `base` and a `new` column.
+#[allow(clippy::too_many_arguments)]
 fn side_by_side(
     bs: &Section,
     ns: &Section,
@@ -190,8 +203,9 @@ fn side_by_side(
     with_setup: bool,
     b: &Report,
     n: &Report,
+    marking: Marking,
 ) -> Table {
-    let rows = bs
+    let mut rows: Vec<TableRow> = bs
         .metrics()
         .flat_map(|metric| {
             readers.iter().map(move |&r| TableRow {
@@ -203,7 +217,7 @@ fn side_by_side(
                         let old = bs.group(g, r).and_then(|c| c.get(metric));
                         let now = ns.group(g, r).and_then(|c| c.get(metric));
                         let change = match (old, now) {
-                            (Some(o), Some(w)) => Some(Change::between(metric, o, w)),
+                            (Some(o), Some(w)) => Some(Change::unpaired(metric, o, w)),
                             _ => None,
                         };
                         [
@@ -221,6 +235,11 @@ fn side_by_side(
             })
         })
         .collect();
+    let mut family: Vec<&mut Change> = rows
+        .iter_mut()
+        .flat_map(|r| r.cells.iter_mut().filter_map(|c| c.change.as_mut()))
+        .collect();
+    mark(&mut family, marking);
     let mut notes: Vec<String> = bs
         .notes(b.meta.logical_cpus)
         .into_iter()
@@ -231,6 +250,7 @@ fn side_by_side(
             .into_iter()
             .map(|s| format!("new: {s}")),
     );
+    notes.extend(mde_note(&rows));
     Table {
         title: bs.key.title(with_setup),
         groups: guards
@@ -310,11 +330,7 @@ mod tests {
     /// The change part of every value row.
     fn changes(t: &str) -> Vec<&str> {
         t.lines()
-            .filter(|l| {
-                ["Hmean", "Amean", "Max", "Sum"]
-                    .iter()
-                    .any(|a| l.starts_with(a))
-            })
+            .filter(|l| ["Hmean", "Amean"].iter().any(|a| l.starts_with(a)))
             .flat_map(|l| l.split(['(', ')']).skip(1).step_by(2))
             .collect()
     }
@@ -417,6 +433,7 @@ mod tests {
         let opts = ReportOpts {
             baseline: Some("latch".into()),
             filter: CellFilter::parse("readers=1").unwrap(),
+            ..ReportOpts::default()
         };
         let t = compare(&f, &f, &opts).unwrap();
         let head = t.lines().find(|l| l.contains("latch")).unwrap();

@@ -3,17 +3,22 @@
 //!
 //! Columns: `scope, writer, writer_rate_hz, pressure, setup, readers,
 //! guard, baseline, metric, aggregate, higher_is_better, value, repeats,
-//! samples, change_pct, significant`. `value` combines the repeats as
-//! `aggregate` says; `samples` are the per-repeat values, `;`-separated;
-//! `change_pct` is against `baseline` at the same cell, positive = better,
-//! empty where no percentage exists; `significant` is Welch's t-test at 95%.
+//! samples, rounds, change_pct, ci_low_pct, ci_high_pct, mde_pct, n, p,
+//! p_adjusted, significant`. `value` combines the repeats as `aggregate`
+//! says; `samples` are the per-repeat values, `;`-separated, and `rounds`
+//! the repeat each was measured in; `change_pct` is against `baseline` at
+//! the same cell, positive = better, empty where no percentage exists,
+//! with its 95% interval, its minimum detectable effect, the rounds it
+//! rests on, its p and its p corrected for the table (the paired test of
+//! `metrics/paired.rs`); `significant` is the table's mark (see
+//! `metric::mark`).
 //! Numbers are written in full precision; non-finite ones as empty fields.
 
 use super::model::Report;
 use super::Exporter;
 
 /// The header row's fields.
-const COLUMNS: [&str; 16] = [
+const COLUMNS: [&str; 23] = [
     "scope",
     "writer",
     "writer_rate_hz",
@@ -28,7 +33,14 @@ const COLUMNS: [&str; 16] = [
     "value",
     "repeats",
     "samples",
+    "rounds",
     "change_pct",
+    "ci_low_pct",
+    "ci_high_pct",
+    "mde_pct",
+    "n",
+    "p",
+    "p_adjusted",
     "significant",
 ];
 
@@ -42,6 +54,7 @@ impl Exporter for CsvExporter {
         for e in report.entries() {
             let key = &e.section.key;
             let samples: Vec<String> = e.summary.samples.iter().map(|&x| number(x)).collect();
+            let rounds: Vec<String> = e.summary.rounds.iter().map(|r| r.to_string()).collect();
             out.push_str(&record([
                 key.spec().scope.name().to_string(),
                 key.spec().writer.name().to_string(),
@@ -57,7 +70,20 @@ impl Exporter for CsvExporter {
                 number(e.summary.value),
                 e.group.repeats.to_string(),
                 samples.join(";"),
+                rounds.join(";"),
                 e.change.and_then(|c| c.pct).map(number).unwrap_or_default(),
+                e.change
+                    .and_then(|c| c.ci)
+                    .map(|c| number(c.0))
+                    .unwrap_or_default(),
+                e.change
+                    .and_then(|c| c.ci)
+                    .map(|c| number(c.1))
+                    .unwrap_or_default(),
+                e.change.and_then(|c| c.mde).map(number).unwrap_or_default(),
+                e.change.map(|c| c.n.to_string()).unwrap_or_default(),
+                e.change.map(|c| number(c.p)).unwrap_or_default(),
+                e.change.map(|c| number(c.p_adjusted)).unwrap_or_default(),
                 e.change.is_some_and(|c| c.significant).to_string(),
             ]));
         }
@@ -166,12 +192,25 @@ mod tests {
         let col = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap();
         let none = rows
             .iter()
-            .find(|r| r[col("guard")] == "none" && r[col("metric")] == "false-ooms")
+            .find(|r| r[col("guard")] == "none" && r[col("metric")] == "false-ooms/M")
             .unwrap();
-        assert_eq!(none[col("value")], "21");
-        assert_eq!(none[col("samples")], "7;7;7");
-        assert_eq!(none[col("change_pct")], ""); // baseline 0
-        assert_eq!(none[col("significant")], "true");
+        assert_eq!(none[col("samples")].split(';').count(), 6);
+        assert_eq!(none[col("rounds")], "0;1;2;3;4;5");
+        // Baseline 0: no percentage, no test, no mark.
+        assert_eq!(none[col("change_pct")], "");
+        assert_eq!(none[col("p")], "");
+        assert_eq!(none[col("significant")], "false");
+        // A tested change: inside its interval, six rounds all one way.
+        let rcu = rows
+            .iter()
+            .find(|r| r[col("guard")] == "rcu" && r[col("metric")] == "allocs/s")
+            .unwrap();
+        let num = |name: &str| rcu[col(name)].parse::<f64>().unwrap();
+        assert!(num("ci_low_pct") <= num("change_pct") && num("change_pct") <= num("ci_high_pct"));
+        assert_eq!(rcu[col("n")], "6");
+        assert_eq!(num("p"), 2.0 / 64.0);
+        assert!(num("mde_pct") < 1.0, "{rcu:?}");
+        assert_eq!(rcu[col("significant")], "true");
         assert_eq!(none[col("setup")].split(' ').next(), Some("nodes=1"));
         let base = rows
             .iter()

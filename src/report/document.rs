@@ -6,7 +6,8 @@
 
 use super::metric::Change;
 use super::model::Report;
-use super::number::fmt_value;
+use super::number::{fmt_pct, fmt_value};
+use super::Marking;
 use crate::results::Meta;
 
 /// A report or comparison laid out, independent of the output format.
@@ -79,7 +80,7 @@ impl Report {
                     .filter(|g| **g == self.baseline || section.has_guard(g))
                     .collect();
                 let columns = &guards;
-                let rows = section
+                let rows: Vec<TableRow> = section
                     .metrics()
                     .flat_map(|metric| {
                         section.readers.iter().map(move |&readers| TableRow {
@@ -93,7 +94,7 @@ impl Report {
                                     TableCell {
                                         value: summary.map(|s| s.value),
                                         change: summary
-                                            .and_then(|s| self.change(section, metric, readers, s)),
+                                            .and_then(|_| section.change(g, readers, metric)),
                                     }
                                 })
                                 .collect(),
@@ -101,6 +102,7 @@ impl Report {
                     })
                     .collect();
                 let mut notes = section.notes(self.meta.logical_cpus);
+                notes.extend(mde_note(&rows));
                 if !section.has_guard(&self.baseline) {
                     notes.insert(
                         0,
@@ -149,6 +151,7 @@ impl Report {
             lists: Vec::new(),
             footer: footer(
                 "(x.xx%) is the change against the baseline guard's value at the same cell, positive = better (the sign is inverted for lower-is-better metrics).",
+                paired_test(self.marking),
             ),
         }
     }
@@ -210,11 +213,61 @@ pub(super) fn machine_lines(meta: &Meta) -> Vec<(String, String)> {
 }
 
 /// The footer shared by reports and comparisons; `change` says what the
-/// percentages are against.
-pub(super) fn footer(change: &str) -> Vec<String> {
+/// percentages are against, `test` how they were tested and marked.
+pub(super) fn footer(change: &str, test: String) -> Vec<String> {
     vec![
-        "Each value combines the repeats of its cell: Hmean = harmonic mean, Amean = arithmetic mean, Max = maximum, Sum = total. Times in ns (allocation latency as the caller sees it, sampled); allocs/s over all readers; retries/M = restarts per million read sections; writer-stall = the longest lock wait plus the longest critical section of one rebuild; stale = walks that touched a depopulated zone. '-' = no value or no percentage (zero baseline).".into(),
+        "Each value combines the repeats of its cell, measured after their warm-up, by the harmonic mean (Hmean) or the arithmetic mean (Amean). Times in ns (allocation latency as the caller sees it, sampled); allocs/s over all readers; retries/M = restarts per million read sections; writer-stall = the longest lock wait plus the longest critical section of one rebuild in the repeat; false-ooms/M and stale/M = allocations that failed with free memory, and walks that touched a depopulated zone, per million allocations. '-' = no value or no percentage (zero baseline).".into(),
         change.into(),
-        "*x.xx%* instead of (x.xx%): significant at 95% by Welch's two-sided t-test on the per-repeat values (Welch-Satterthwaite df rounded down); never with fewer than 2 repeats on either side; where neither side varies over its repeats (counters, latencies quantised by the timer), any difference counts as significant.".into(),
+        test,
     ]
+}
+
+/// How a report's changes were tested (rounds paired within one file).
+pub(super) fn paired_test(marking: Marking) -> String {
+    format!(
+        "Changes are paired: the geometric mean over rounds of the guard's value divided by the baseline's in the same round (a round is the cells with one repeat number, run back to back in shuffled order), so a machine that changes speed between rounds moves both alike; the shown values' own ratio can differ. *x.xx%* instead of (x.xx%) marks a change beyond the practical threshold of {}%, whose 95% interval (percentile bootstrap over the rounds; in the markdown and csv reports) excludes 0, and whose p (Wilcoxon's signed-rank test) is below 0.05 {}. With 5 rounds or fewer no signed-rank p reaches 0.05, so nothing is marked; a value that is 0 in some round is not tested.",
+        marking.threshold_pct,
+        marking.correction.describe()
+    )
+}
+
+/// How a comparison's changes were tested (two files, measured apart).
+pub(super) fn unpaired_test(marking: Marking) -> String {
+    format!(
+        "base and new were measured apart, so the test is unpaired: *x.xx%* instead of (x.xx%) marks a change beyond the practical threshold of {}%, whose 95% interval (Welch's, in percent of base) excludes 0, and whose p (Welch's two-sided t-test on the per-repeat values) is below 0.05 {}; never with fewer than 2 repeats a side; where neither side varies over its repeats (counters, latencies quantised by the timer), any difference counts.",
+        marking.threshold_pct,
+        marking.correction.describe()
+    )
+}
+
+/// The table's note on what it could have found: the minimum detectable
+/// effect of its unmarked tested changes (`None` when there are none).
+pub(super) fn mde_note(rows: &[TableRow]) -> Option<String> {
+    let mut mdes: Vec<f64> = rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .filter_map(|c| c.change)
+        .filter(|c| !c.significant && !c.p.is_nan())
+        .filter_map(|c| c.mde)
+        .collect();
+    if mdes.is_empty() {
+        return None;
+    }
+    mdes.sort_by(f64::total_cmp);
+    let median = mdes[mdes.len() / 2];
+    let worst = mdes[mdes.len() - 1];
+    Some(format!(
+        "unmarked changes: a difference of {}% (median; {}% at worst) would have been found with 80% power; smaller ones could hide in them.",
+        fmt_mde(median),
+        fmt_mde(worst)
+    ))
+}
+
+/// A minimum detectable effect, percent: `inf` past any use.
+fn fmt_mde(x: f64) -> String {
+    if x.is_finite() && x < 1e5 {
+        fmt_pct(x)
+    } else {
+        "inf".into()
+    }
 }

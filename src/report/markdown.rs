@@ -1,11 +1,11 @@
 //! The review tables as GitHub markdown: one table per section with every
 //! guard (no width limit), the same cells as the text table (`value
 //! (change%)`, `value *change%*` where significant, the asterisks escaped
-//! so they show).
+//! so they show), each change followed by its 95% interval, `[lo, hi]`.
 
 use super::document::{Document, Table};
 use super::model::Report;
-use super::number::{change_text, fmt_value};
+use super::number::{change_text, ci_text, fmt_value};
 use super::Exporter;
 
 /// [`Exporter`] for markdown.
@@ -71,6 +71,10 @@ fn render_table(table: &Table, out: &mut String) {
                 let marker = change_text(c).replace(' ', "");
                 text.push(' ');
                 text.push_str(&marker);
+                if let Some(ci) = ci_text(c) {
+                    text.push(' ');
+                    text.push_str(&ci);
+                }
             }
             out.push_str(&format!(" {} |", escape(&text)));
         }
@@ -137,9 +141,9 @@ mod tests {
     #[test]
     fn significant_marker_is_escaped() {
         let mut cells = Vec::new();
-        for rep in 0..3 {
+        for rep in 0..8 {
             cells.push(cell("seqcount", 1, rep, 1000.0 + rep as f64, 10));
-            cells.push(cell("rcu", 1, rep, 2000.0 + rep as f64, 10));
+            cells.push(cell("rcu", 1, rep, 2000.0 + 3.0 * rep as f64, 10));
         }
         let md = report(
             &file(cells),
@@ -151,7 +155,7 @@ mod tests {
         let row = md.lines().find(|l| l.starts_with("| Hmean")).unwrap();
         assert_eq!(
             row,
-            "| Hmean allocs/s-1 | 1001 (0.00%) | 2001 \\*99.90%\\* |"
+            "| Hmean allocs/s-1 | 1003 (0.00%) | 2010 \\*100.3%\\* \\[+100.2, +100.5\\] |"
         );
     }
 }

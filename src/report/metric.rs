@@ -3,7 +3,9 @@
 //! per-repeat values in a [`Summary`]), and a value's [`Change`] against
 //! its baseline with its significance.
 
-use crate::metrics::stats::{hmean, mean, welch};
+use crate::metrics::family::Correction;
+use crate::metrics::paired::Paired;
+use crate::metrics::stats::{hmean, mean, t_quantile, welch};
 use crate::results::CellResult;
 use crate::workload::spec::WriterMode;
 
@@ -14,10 +16,6 @@ pub(super) enum Aggregate {
     Hmean,
     /// Arithmetic mean: times and per-section rates.
     Amean,
-    /// Maximum over the repeats: worst cases.
-    Max,
-    /// Total over the repeats: event counts.
-    Sum,
 }
 
 impl Aggregate {
@@ -25,8 +23,6 @@ impl Aggregate {
         match self {
             Aggregate::Hmean => "Hmean",
             Aggregate::Amean => "Amean",
-            Aggregate::Max => "Max",
-            Aggregate::Sum => "Sum",
         }
     }
 
@@ -37,8 +33,6 @@ impl Aggregate {
         match self {
             Aggregate::Hmean => hmean(xs),
             Aggregate::Amean => mean(xs),
-            Aggregate::Max => xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            Aggregate::Sum => xs.iter().sum(),
         }
     }
 }
@@ -56,12 +50,16 @@ pub(super) enum Metric {
     RetriesPerMillion,
     /// Per repeat: `writer.lock_wait_ns.max + writer.critical_ns.max`, ns,
     /// an upper bound on the longest single rebuild (waiting for the
-    /// writer lock, then holding readers off); the maximum over repeats.
-    /// Not shown for `writer=none`.
+    /// writer lock, then holding readers off); the mean over repeats of
+    /// each repeat's worst, so that its change is the paired one of every
+    /// other row. Not shown for `writer=none`.
     WriterStall,
-    /// `false_ooms`: allocations that failed with free memory available.
+    /// `false_ooms` per million allocations: allocations that failed with
+    /// free memory available (a rate, so that runs of different lengths
+    /// compare).
     FalseOoms,
-    /// `stale_zone_visits`: walks that touched a zone already depopulated.
+    /// `stale_zone_visits` per million allocations: walks that touched a
+    /// zone already depopulated.
     StaleZoneVisits,
 }
 
@@ -85,17 +83,20 @@ impl Metric {
             Metric::LatP99 => "lat-p99",
             Metric::RetriesPerMillion => "retries/M",
             Metric::WriterStall => "writer-stall",
-            Metric::FalseOoms => "false-ooms",
-            Metric::StaleZoneVisits => "stale",
+            Metric::FalseOoms => "false-ooms/M",
+            Metric::StaleZoneVisits => "stale/M",
         }
     }
 
     pub(super) fn aggregate(self) -> Aggregate {
         match self {
             Metric::AllocsPerSec => Aggregate::Hmean,
-            Metric::LatP50 | Metric::LatP99 | Metric::RetriesPerMillion => Aggregate::Amean,
-            Metric::WriterStall => Aggregate::Max,
-            Metric::FalseOoms | Metric::StaleZoneVisits => Aggregate::Sum,
+            Metric::LatP50
+            | Metric::LatP99
+            | Metric::RetriesPerMillion
+            | Metric::FalseOoms
+            | Metric::StaleZoneVisits
+            | Metric::WriterStall => Aggregate::Amean,
         }
     }
 
@@ -106,14 +107,11 @@ impl Metric {
     /// Whole numbers (counts, maxima of integer nanoseconds): shown
     /// without decimals.
     pub(super) fn integral(self) -> bool {
-        matches!(
-            self.aggregate(),
-            Aggregate::Max | Aggregate::Sum | Aggregate::Hmean
-        )
+        matches!(self, Metric::AllocsPerSec | Metric::WriterStall)
     }
 
     /// The row label, mmtests style, the aggregate padded so that the
-    /// names line up: `Hmean allocs/s-2`, `Max   writer-stall-2`.
+    /// names line up: `Hmean allocs/s-2`, `Amean writer-stall-2`.
     pub(super) fn label(self, readers: usize) -> String {
         format!("{:<5} {}-{readers}", self.aggregate().name(), self.name())
     }
@@ -131,18 +129,29 @@ impl Metric {
             Metric::LatP99 => c.read_latency_ns.p99 as f64,
             Metric::RetriesPerMillion => c.retries_per_million,
             Metric::WriterStall => (c.writer.lock_wait_ns.max + c.writer.critical_ns.max) as f64,
-            Metric::FalseOoms => c.stats.false_ooms as f64,
-            Metric::StaleZoneVisits => c.stats.stale_zone_visits as f64,
+            Metric::FalseOoms => per_million(c.stats.false_ooms, c.stats.allocs),
+            Metric::StaleZoneVisits => per_million(c.stats.stale_zone_visits, c.stats.allocs),
         }
     }
 }
 
+/// Events per million allocations (NaN without allocations).
+fn per_million(events: u64, allocs: u64) -> f64 {
+    if allocs == 0 {
+        f64::NAN
+    } else {
+        events as f64 * 1e6 / allocs as f64
+    }
+}
+
 /// One metric of one cell group: the combined value and the per-repeat
-/// values it came from.
+/// values it came from, with each one's round (the cell's `repeat`).
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Summary {
     pub value: f64,
     pub samples: Vec<f64>,
+    /// `rounds[i]` is the round (`repeat`) `samples[i]` was measured in.
+    pub rounds: Vec<usize>,
 }
 
 impl Summary {
@@ -150,15 +159,28 @@ impl Summary {
     /// (as in `results/repeats.rs`).
     pub(super) fn of(metric: Metric, cells: &[&CellResult]) -> Summary {
         let averaged = matches!(metric.aggregate(), Aggregate::Hmean | Aggregate::Amean);
-        let samples: Vec<f64> = cells
-            .iter()
-            .filter(|c| !(averaged && c.stalled))
-            .map(|c| metric.sample(c))
-            .collect();
+        let kept: Vec<&&CellResult> = cells.iter().filter(|c| !(averaged && c.stalled)).collect();
+        let samples: Vec<f64> = kept.iter().map(|c| metric.sample(c)).collect();
         Summary {
             value: metric.aggregate().combine(&samples),
             samples,
+            rounds: kept.iter().map(|c| c.spec.repeat).collect(),
         }
+    }
+
+    /// `new / base` in every round both measured, in round order.
+    fn ratios(base: &Summary, new: &Summary) -> Vec<f64> {
+        let mut out: Vec<(usize, f64)> = new
+            .rounds
+            .iter()
+            .zip(&new.samples)
+            .filter_map(|(r, n)| {
+                let i = base.rounds.iter().position(|b| b == r)?;
+                Some((*r, n / base.samples[i]))
+            })
+            .collect();
+        out.sort_by_key(|(r, _)| *r);
+        out.into_iter().map(|(_, x)| x).collect()
     }
 }
 
@@ -166,17 +188,81 @@ impl Summary {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Change {
     /// Change in percent of the baseline, positive = better (for
-    /// lower-is-better metrics the sign is inverted). `None` where the
-    /// baseline is 0 (or not finite) and the value differs from it: no
-    /// percentage exists. Equal values are 0%, zeros included.
+    /// lower-is-better metrics the sign is inverted). Measured in the same
+    /// rounds: the geometric mean of the per-round ratios
+    /// (`metrics/paired.rs`); otherwise the ratio of the two values shown.
+    /// `None` where the baseline is 0 (or not finite) and the value
+    /// differs from it: no percentage exists. Equal values are 0%.
     pub pct: Option<f64>,
-    /// Welch's t-test at 95% on the per-repeat values says the two differ
-    /// (and the shown values differ).
+    /// The 95% interval of `pct`, oriented like it (low <= high).
+    pub ci: Option<(f64, f64)>,
+    /// The smallest change (percent, either direction) the comparison
+    /// would find with 80% power: where nothing is marked, no difference
+    /// larger than this.
+    pub mde: Option<f64>,
+    /// Rounds (or repeats a side) the test rests on.
+    pub n: usize,
+    /// Two-sided p of the test (NaN: not testable).
+    pub p: f64,
+    /// `p` corrected for the table's family of comparisons.
+    pub p_adjusted: f64,
+    /// Marked: `p_adjusted` below 0.05, the interval excludes 0 and the
+    /// change exceeds the practical threshold (set by [`mark`]).
     pub significant: bool,
 }
 
 impl Change {
-    pub(super) fn between(metric: Metric, base: &Summary, new: &Summary) -> Change {
+    /// The change of `new` against `base` measured in the same rounds: the
+    /// per-round ratios (`metrics/paired.rs`); untested where fewer than
+    /// two rounds are shared or a value is 0 in some round.
+    pub(super) fn paired(metric: Metric, base: &Summary, new: &Summary) -> Change {
+        let mut c = Change::plain(metric, base, new);
+        let Some(p) = Paired::of_ratios(&Summary::ratios(base, new)) else {
+            return c;
+        };
+        let orient = |x: f64| if metric.higher_is_better() { x } else { -x };
+        let (lo, hi) = p.ci_pct();
+        let (lo, hi) = (orient(lo), orient(hi));
+        c.pct = Some(orient(p.pct()));
+        c.ci = Some((lo.min(hi), lo.max(hi)));
+        c.mde = Some(p.mde * 100.0);
+        c.n = p.rounds;
+        c.p = p.p;
+        c
+    }
+
+    /// The change of `new` against `base` measured apart (two files):
+    /// Welch's t-test on the per-repeat values, its interval and minimum
+    /// detectable effect in percent of the baseline's mean.
+    pub(super) fn unpaired(metric: Metric, base: &Summary, new: &Summary) -> Change {
+        let mut c = Change::plain(metric, base, new);
+        let Some(w) = welch(&base.samples, &new.samples) else {
+            return c;
+        };
+        let m = mean(&base.samples).abs();
+        c.n = base.samples.len().min(new.samples.len());
+        if w.df.is_nan() {
+            // Neither side varies: any difference is certain.
+            c.p = if w.significant { 0.0 } else { 1.0 };
+            c.ci = c.pct.map(|p| (p, p));
+            c.mde = Some(0.0);
+        } else if m > 0.0 {
+            let diff = mean(&new.samples) - mean(&base.samples);
+            let orient = |x: f64| if metric.higher_is_better() { x } else { -x };
+            let (lo, hi) = (
+                orient((diff - w.critical * w.se) / m * 100.0),
+                orient((diff + w.critical * w.se) / m * 100.0),
+            );
+            c.ci = Some((lo.min(hi), lo.max(hi)));
+            c.mde = Some((w.critical + t_quantile(0.8, w.df)) * w.se / m * 100.0);
+            c.p = w.p;
+        }
+        c
+    }
+
+    /// The two values' percentage, untested (the baseline against
+    /// itself).
+    pub(super) fn plain(metric: Metric, base: &Summary, new: &Summary) -> Change {
         let (b, n) = (base.value, new.value);
         let pct = if b == n {
             Some(0.0)
@@ -186,12 +272,45 @@ impl Change {
             let raw = (n - b) / b.abs() * 100.0;
             Some(if metric.higher_is_better() { raw } else { -raw })
         };
-        let differs = b != n;
         Change {
             pct,
-            significant: differs
-                && welch(&base.samples, &new.samples).is_some_and(|w| w.significant),
+            ci: None,
+            mde: None,
+            n: 0,
+            p: f64::NAN,
+            p_adjusted: f64::NAN,
+            significant: false,
         }
+    }
+}
+
+/// How a family of changes is marked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Marking {
+    /// The practical threshold, percent: smaller changes are never marked.
+    pub threshold_pct: f64,
+    pub correction: Correction,
+}
+
+impl Default for Marking {
+    fn default() -> Self {
+        Marking {
+            threshold_pct: 2.0,
+            correction: Correction::default(),
+        }
+    }
+}
+
+/// Correct the p-values of one family of changes (one table) and mark
+/// those that pass all three tests: corrected p below 0.05, an interval
+/// that excludes 0, a change beyond the threshold.
+pub(super) fn mark(changes: &mut [&mut Change], marking: Marking) {
+    let p: Vec<f64> = changes.iter().map(|c| c.p).collect();
+    for (c, adj) in changes.iter_mut().zip(marking.correction.adjust(&p)) {
+        c.p_adjusted = adj;
+        c.significant = adj < 0.05
+            && c.ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0)
+            && c.pct.is_some_and(|p| p.abs() > marking.threshold_pct);
     }
 }
 
@@ -202,7 +321,7 @@ mod tests {
     use crate::results::fixture::{cell, file};
 
     #[test]
-    fn writer_stall_is_max_of_wait_plus_hold_and_absent_without_writer() {
+    fn writer_stall_is_wait_plus_hold_and_absent_without_writer() {
         let mut a = cell("seqcount", 1, 0, 1.0, 1);
         a.writer.lock_wait_ns.max = 100;
         a.writer.critical_ns.max = 50;
@@ -213,7 +332,10 @@ mod tests {
         c.spec.writer = WriterMode::None;
         let r = Report::build(&file(vec![a, b, c]), "x", &ReportOpts::default()).unwrap();
         let s = r.sections[0].group("seqcount", 1).unwrap();
-        assert_eq!(s.get(Metric::WriterStall).unwrap().value, 510.0);
+        assert_eq!(
+            s.get(Metric::WriterStall).unwrap().value,
+            (150.0 + 510.0) / 2.0
+        );
         assert!(r.sections[1]
             .group("seqcount", 2)
             .unwrap()
@@ -221,35 +343,121 @@ mod tests {
             .is_none());
     }
 
+    /// A summary of per-round values, rounds 0, 1, ...
+    fn rounds(v: &[f64]) -> Summary {
+        Summary {
+            value: mean(v),
+            samples: v.to_vec(),
+            rounds: (0..v.len()).collect(),
+        }
+    }
+
     #[test]
     fn changes_are_signed_better_positive() {
-        let s = |v: f64| Summary {
-            value: v,
-            samples: vec![v],
-        };
-        let up = Change::between(Metric::AllocsPerSec, &s(100.0), &s(110.0));
+        let up = Change::paired(Metric::AllocsPerSec, &rounds(&[100.0]), &rounds(&[110.0]));
         assert!((up.pct.unwrap() - 10.0).abs() < 1e-9);
-        let slower = Change::between(Metric::LatP50, &s(100.0), &s(110.0));
+        let slower = Change::paired(Metric::LatP50, &rounds(&[100.0]), &rounds(&[110.0]));
         assert!((slower.pct.unwrap() + 10.0).abs() < 1e-9);
-        // One repeat a side: never significant.
-        assert!(!up.significant);
-        assert_eq!(
-            Change::between(Metric::FalseOoms, &s(0.0), &s(3.0)).pct,
-            None
-        );
-        assert_eq!(
-            Change::between(Metric::FalseOoms, &s(0.0), &s(0.0)).pct,
-            Some(0.0)
-        );
-        let reps = |v: [f64; 3]| Summary {
-            value: mean(&v),
-            samples: v.to_vec(),
+        // One round: untested, never marked.
+        assert!(up.p.is_nan() && up.ci.is_none() && !up.significant);
+        let zero = |v| Change::paired(Metric::FalseOoms, &rounds(&[0.0]), &rounds(&[v]));
+        assert_eq!(zero(3.0).pct, None);
+        assert_eq!(zero(0.0).pct, Some(0.0));
+    }
+
+    #[test]
+    fn paired_changes_are_the_per_round_ratios_matched_by_round() {
+        // The machine halves its speed in rounds 2 and 3; the guard is 10%
+        // faster in every round. Samples arrive out of order.
+        let base = Summary {
+            value: 0.0,
+            samples: vec![100.0, 100.0, 50.0, 50.0, 100.0, 50.0],
+            rounds: vec![0, 1, 2, 3, 4, 5],
         };
-        let sig = Change::between(
-            Metric::LatP99,
-            &reps([100.0, 101.0, 99.0]),
-            &reps([150.0, 151.0, 149.0]),
+        let new = Summary {
+            value: 0.0,
+            samples: vec![55.0, 110.0, 110.0, 55.0, 110.0, 55.0],
+            rounds: vec![5, 4, 0, 2, 1, 3],
+        };
+        let c = Change::paired(Metric::AllocsPerSec, &base, &new);
+        assert!((c.pct.unwrap() - 10.0).abs() < 1e-9, "{c:?}");
+        assert_eq!(
+            c.ci.map(|(lo, hi)| (lo.round(), hi.round())),
+            Some((10.0, 10.0))
         );
-        assert!(sig.significant);
+        assert_eq!(c.n, 6);
+        assert!((c.p - 2.0 / 64.0).abs() < 1e-12, "{c:?}");
+        // Latency: 10% higher in every round is a 10% loss, the interval
+        // flipped with it.
+        let lat = Change::paired(Metric::LatP99, &base, &new);
+        assert!((lat.pct.unwrap() + 10.0).abs() < 1e-9);
+        let (lo, hi) = lat.ci.unwrap();
+        assert!(lo <= hi && hi < 0.0);
+        // A round only one side measured is left out.
+        let mut short = new.clone();
+        short.samples.pop();
+        short.rounds.pop();
+        assert_eq!(Change::paired(Metric::AllocsPerSec, &base, &short).n, 5);
+    }
+
+    #[test]
+    fn marks_need_the_corrected_p_the_interval_and_the_threshold() {
+        let change = |pct: f64, ci: (f64, f64), p: f64| Change {
+            pct: Some(pct),
+            ci: Some(ci),
+            mde: Some(1.0),
+            n: 10,
+            p,
+            p_adjusted: f64::NAN,
+            significant: false,
+        };
+        let marking = Marking {
+            correction: Correction::Holm,
+            ..Marking::default()
+        };
+        let mut a = change(5.0, (3.0, 7.0), 0.001);
+        // Under the 2% threshold, however certain.
+        let mut b = change(1.5, (1.0, 2.0), 0.04);
+        // The interval reaches 0.
+        let mut c = change(5.0, (-0.5, 9.0), 0.001);
+        // p = 0.03 alone, but 0.06 after Holm over four (second largest).
+        let mut d = change(-6.0, (-9.0, -3.0), 0.03);
+        mark(&mut [&mut a, &mut b, &mut c, &mut d], marking);
+        assert!(a.significant);
+        assert!(!b.significant && !c.significant && !d.significant);
+        assert!((d.p_adjusted - 0.06).abs() < 1e-12, "{d:?}");
+        // The threshold's edge: exactly 2% is not beyond it.
+        let mut e = change(2.0, (1.5, 2.5), 0.001);
+        let mut f = change(-2.01, (-2.5, -1.5), 0.001);
+        mark(&mut [&mut e, &mut f], marking);
+        assert!(!e.significant && f.significant);
+        // A 0 threshold marks any certain change.
+        let mut g = change(0.5, (0.1, 0.9), 0.001);
+        let zero = Marking {
+            threshold_pct: 0.0,
+            ..marking
+        };
+        mark(&mut [&mut g], zero);
+        assert!(g.significant);
+    }
+
+    #[test]
+    fn unpaired_changes_use_welch() {
+        let c = Change::unpaired(
+            Metric::LatP99,
+            &rounds(&[100.0, 101.0, 99.0]),
+            &rounds(&[150.0, 151.0, 149.0]),
+        );
+        assert!((c.pct.unwrap() + 50.0).abs() < 1e-9);
+        let (lo, hi) = c.ci.unwrap();
+        assert!(lo < -50.0 && -50.0 < hi && hi < 0.0, "{c:?}");
+        assert!(c.p < 0.001);
+        // Constant but different: certain.
+        let c = Change::unpaired(
+            Metric::FalseOoms,
+            &rounds(&[1.0, 1.0]),
+            &rounds(&[3.0, 3.0]),
+        );
+        assert_eq!(c.p, 0.0);
     }
 }

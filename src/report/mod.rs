@@ -47,6 +47,7 @@ pub(crate) use claims::{
 pub(crate) use compare::compare_files;
 pub(crate) use error::ReportError;
 pub(crate) use filter::CellFilter;
+pub(crate) use metric::Marking;
 
 use crate::results::ResultsFile;
 use clap::ValueEnum;
@@ -60,6 +61,8 @@ pub(crate) struct ReportOpts {
     /// file has it, else its first guard; see `model.rs`).
     pub baseline: Option<String>,
     pub filter: CellFilter,
+    /// The practical threshold and the family correction of the marks.
+    pub marking: Marking,
 }
 
 /// The output formats of `zonebench report`.

@@ -21,7 +21,7 @@
 //! 2022 thread, the reference the other guards are argued against), else
 //! the first guard in the file.
 
-use super::metric::{Change, Metric, Summary};
+use super::metric::{mark, Change, Metric, Summary};
 use super::{ReportError, ReportOpts};
 use crate::results::CellResult;
 use crate::results::{Meta, ResultsFile};
@@ -149,9 +149,51 @@ pub(super) struct Section {
     /// Reader counts present, ascending.
     pub readers: Vec<usize>,
     pub groups: Vec<CellGroup>,
+    /// Every value's change against the baseline at the same cell, the
+    /// table's family corrected and marked together: (guard, readers,
+    /// metric, change). The baseline's own values are 0% and untested.
+    pub changes: Vec<(String, usize, Metric, Change)>,
 }
 
 impl Section {
+    /// The changes of every group against `baseline`'s group at the same
+    /// reader count, marked as one family.
+    fn compare_with(&mut self, baseline: &str, opts: &ReportOpts) {
+        let mut changes = Vec::new();
+        for g in &self.groups {
+            let Some(base) = self.group(baseline, g.readers) else {
+                continue;
+            };
+            for (metric, summary) in &g.metrics {
+                let Some(b) = base.get(*metric) else {
+                    continue;
+                };
+                let change = if g.guard == baseline {
+                    Change::plain(*metric, b, b)
+                } else {
+                    Change::paired(*metric, b, summary)
+                };
+                changes.push((g.guard.clone(), g.readers, *metric, change));
+            }
+        }
+        let mut family: Vec<&mut Change> = changes
+            .iter_mut()
+            .filter(|(g, ..)| g != baseline)
+            .map(|(.., c)| c)
+            .collect();
+        mark(&mut family, opts.marking);
+        self.changes = changes;
+    }
+
+    /// `guard`'s change at `readers` for `metric` (`None` when the
+    /// baseline lacks the cell).
+    pub(super) fn change(&self, guard: &str, readers: usize, metric: Metric) -> Option<Change> {
+        self.changes
+            .iter()
+            .find(|(g, r, m, _)| g == guard && *r == readers && *m == metric)
+            .map(|(.., c)| *c)
+    }
+
     pub(super) fn group(&self, guard: &str, readers: usize) -> Option<&CellGroup> {
         self.groups
             .iter()
@@ -222,6 +264,8 @@ pub(super) struct Report {
     pub sections: Vec<Section>,
     /// Repeats per cell group, least and most.
     pub repeats: (usize, usize),
+    /// How the changes were marked.
+    pub marking: super::Marking,
 }
 
 impl Report {
@@ -285,11 +329,14 @@ impl Report {
                         }
                     }
                 }
-                Section {
+                let mut section = Section {
                     key,
                     readers,
                     groups,
-                }
+                    changes: Vec::new(),
+                };
+                section.compare_with(&baseline, opts);
+                section
             })
             .collect();
         Ok(Report {
@@ -299,6 +346,7 @@ impl Report {
             guards,
             sections,
             repeats,
+            marking: opts.marking,
         })
     }
 
@@ -328,26 +376,13 @@ impl Report {
                             metric,
                             group,
                             summary,
-                            change: self.change(section, metric, readers, summary),
+                            change: section.change(guard, readers, metric),
                         });
                     }
                 }
             }
         }
         out
-    }
-
-    /// `summary` against the baseline's value at the same cell (`None`
-    /// when the baseline has no such cell).
-    pub(super) fn change(
-        &self,
-        section: &Section,
-        metric: Metric,
-        readers: usize,
-        summary: &Summary,
-    ) -> Option<Change> {
-        let base = section.group(&self.baseline, readers)?.get(metric)?;
-        Some(Change::between(metric, base, summary))
     }
 }
 

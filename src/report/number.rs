@@ -57,6 +57,20 @@ pub(super) fn change_text(change: Change) -> String {
     }
 }
 
+/// The change's 95% interval, `[-1.20, +3.40]`, where it has one.
+pub(super) fn ci_text(change: Change) -> Option<String> {
+    let (lo, hi) = change.ci?;
+    let signed = |x: f64| {
+        let t = fmt_pct(x);
+        if x > 0.0 && t != "0.00" && !t.starts_with('>') {
+            format!("+{t}")
+        } else {
+            t
+        }
+    };
+    Some(format!("[{}, {}]", signed(lo), signed(hi)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
