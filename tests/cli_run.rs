@@ -16,6 +16,8 @@ fn rt_is_a_stated_no_op_for_guards_without_an_rt_read_side() {
         "--rt",
         "--readers",
         "1",
+        "--repeats",
+        "1",
         "--duration",
         "0.1",
         "--warmup",
@@ -47,6 +49,8 @@ fn a_short_run_writes_results() {
             "rebuild",
             "--writer-rate",
             "2000",
+            "--repeats",
+            "1",
         ],
     );
     assert_eq!(v["schema"], "zonebench/1");
@@ -83,6 +87,8 @@ fn irq_is_recorded_and_deadlocks_are_reported() {
         "--writer-rate",
         "200",
         "--irq",
+        "--repeats",
+        "1",
         "--duration",
         "0.2",
         "--warmup",
@@ -107,7 +113,8 @@ fn irq_is_recorded_and_deadlocks_are_reported() {
             assert!(w[k].is_u64(), "writer.{k}");
         }
     }
-    let (seqcount, seqlock) = (&cells[0]["writer"], &cells[1]["writer"]);
+    let writer = |g: &str| &cells.iter().find(|c| c["guard"] == g).unwrap()["writer"];
+    let (seqcount, seqlock) = (writer("seqcount"), writer("seqlock"));
     assert!(
         seqcount["irq_deadlocks"].as_u64().unwrap() > 0,
         "{seqcount}"
@@ -296,6 +303,8 @@ fn retries_and_reader_stalls_are_measured() {
             "high",
             "--scope",
             "every-alloc",
+            "--repeats",
+            "1",
         ],
     );
     let cell = |g: &str| {

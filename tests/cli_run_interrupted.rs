@@ -20,6 +20,8 @@ fn ctrl_c_keeps_finished_cells_and_marks_the_file_partial() {
             "1",
             "--warmup",
             "0",
+            "--repeats",
+            "1",
         ])
         .args(["--out", out_path.to_str().unwrap()])
         .stderr(std::process::Stdio::piped())
@@ -56,7 +58,15 @@ fn a_closed_stdout_loses_nothing() {
     let out_path = tmp("pipe.json");
     let child = Command::new(env!("CARGO_BIN_EXE_zonebench"))
         .args(["run", "--guards", "seqcount", "--readers", "1"])
-        .args(["--duration", "0.1", "--warmup", "0", "--out"])
+        .args([
+            "--duration",
+            "0.1",
+            "--warmup",
+            "0",
+            "--repeats",
+            "1",
+            "--out",
+        ])
         .arg(&out_path)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

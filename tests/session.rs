@@ -7,7 +7,7 @@ use zonebench::alloc::Scope;
 use zonebench::results::io::load;
 use zonebench::results::schema::RunConfig;
 use zonebench::results::{Meta, ResultsFile};
-use zonebench::session::{Quiet, Session};
+use zonebench::session::{Observer, Quiet, Rounds, Session};
 use zonebench::workload::cancel::Cancel;
 use zonebench::workload::floors::Floors;
 use zonebench::workload::spec::CellSpec;
@@ -28,16 +28,39 @@ fn cell(guard: &str, repeat: usize) -> CellSpec {
     }
 }
 
+/// Which guards started and which finished, in order.
+#[derive(Default)]
+struct Recorder {
+    started: Vec<String>,
+    finished: Vec<String>,
+}
+
+impl Observer for Recorder {
+    fn start(&mut self, spec: &CellSpec) {
+        self.started.push(spec.guard.clone());
+    }
+    fn note(&mut self, _: &str) {}
+    fn finished(&mut self) {
+        let last = self.started.last().cloned().unwrap_or_default();
+        self.finished.push(last);
+    }
+    fn clear(&mut self) {}
+}
+
 #[test]
 fn a_reader_panic_keeps_every_earlier_cell_in_the_results_file() {
     let dir = std::env::temp_dir().join(format!("zonebench-session-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("panic.json");
+    // Two groups: seqcount and none (both rounds of them), then the
+    // panicking guard, alone with two readers.
     let specs = [
         cell("seqcount", 0),
         cell("none", 0),
-        cell("reader-panics", 0),
-        cell("seqcount", 1),
+        CellSpec {
+            readers: 2,
+            ..cell("reader-panics", 0)
+        },
     ];
     let file = ResultsFile::new(
         Meta::collect("session test".into()),
@@ -45,12 +68,23 @@ fn a_reader_panic_keeps_every_earlier_cell_in_the_results_file() {
         Floors::default(),
     );
     let mut session = Session::new(file, &out, Vec::new(), Cancel::default());
-    let run = catch_unwind(AssertUnwindSafe(|| session.measure(&specs, &mut Quiet)));
+    let mut seen = Recorder::default();
+    let run = catch_unwind(AssertUnwindSafe(|| {
+        session.measure(&specs, Rounds::fixed(2), &mut seen)
+    }));
     assert!(run.is_err(), "the reader's panic reaches the caller");
+    assert_eq!(
+        seen.started.last().map(String::as_str),
+        Some("reader-panics")
+    );
 
     let saved = load(&out).expect("the results file survives the panic");
-    let guards: Vec<&str> = saved.cells.iter().map(|c| c.spec.guard.as_str()).collect();
-    assert_eq!(guards, ["seqcount", "none"], "the cells before the panic");
+    let guards: Vec<String> = saved.cells.iter().map(|c| c.spec.guard.clone()).collect();
+    assert_eq!(
+        guards, seen.finished,
+        "every cell finished before the panic"
+    );
+    assert_eq!(guards.len(), 4, "two rounds of two guards");
     assert!(
         saved.meta.partial,
         "a file the run did not finish is partial"
@@ -87,7 +121,7 @@ fn a_disturbed_repeat_is_measured_again_and_the_first_try_kept() {
             });
         }
         let mut session = Session::new(file, &out, Vec::new(), Cancel::default()).with_reruns(2);
-        let measured = session.measure(&specs, &mut Quiet);
+        let measured = session.measure(&specs, Rounds::fixed(1), &mut Quiet);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         measured.unwrap();
         session.file

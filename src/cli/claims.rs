@@ -27,8 +27,9 @@ pub(super) enum ClaimsFormat {
 
 #[derive(Args)]
 pub(super) struct ClaimsArgs {
-    /// 2 repeats of short cells (about 2 minutes on 2 CPUs) instead of 5
-    /// repeats of longer ones (about 8).
+    /// 6 rounds of short cells (about a minute on 2 CPUs) instead of at
+    /// least 8 rounds, more until every compared ratio is known to +-2%
+    /// (at most about 6 minutes).
     #[arg(long)]
     quick: bool,
     #[arg(long, value_enum, default_value = "text")]
@@ -72,17 +73,18 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
     let config = RunConfig {
         duration_s: plan.duration_s,
         warmup_s: plan.warmup_s,
-        repeats: plan.repeats,
         pressure: "per claim".into(),
         pin: !args.no_pin,
         seed: args.seed,
         quick: args.quick,
         ..RunConfig::describe(&specs)
-    };
+    }
+    .with_rounds(&plan.rounds);
     let file = ResultsFile::new(Meta::collect(command), config, Floors::measure(&[]));
     let mut session =
         Session::new(file, &args.out, cores, cancel).with_reruns(args.max_reruns as usize);
-    if let Err(e) = session.measure(&specs, &mut Progress::new(specs.len())) {
+    let mut progress = Progress::new(specs.len() * plan.rounds.max);
+    if let Err(e) = session.measure(&specs, plan.rounds, &mut progress) {
         return usage_error(&e);
     }
     let file = &mut session.file;
@@ -97,5 +99,10 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
             ClaimsFormat::Markdown => render_claims_markdown(&file.claims),
         };
     }
-    session.finish(&table, None, Some(&args.plots), specs.len())
+    session.finish(
+        &table,
+        None,
+        Some(&args.plots),
+        specs.len() * plan.rounds.min,
+    )
 }

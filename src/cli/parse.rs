@@ -48,6 +48,24 @@ pub(super) fn parse_duration(s: &str) -> Result<f64, String> {
     )
 }
 
+pub(super) fn parse_ci_target(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "CI target",
+        |v| v > 0.0 && v <= 100.0,
+        "(0, 100] percent",
+    )
+}
+
+pub(super) fn parse_budget(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "budget",
+        |v| v > 0.0 && v <= 30.0 * 86_400.0,
+        "(0, 2592000] seconds",
+    )
+}
+
 pub(super) fn parse_warmup(s: &str) -> Result<f64, String> {
     checked(
         s,

@@ -24,7 +24,9 @@ use crate::metrics::stats::significant;
 pub(crate) use crate::results::finding::{Finding, Verdict};
 use crate::results::repeats::Repeats;
 use crate::results::CellResult;
-use crate::workload::spec::{with_repeats, CellSpec, WriterMode};
+use crate::workload::rounds::Rounds;
+use crate::workload::spec::{CellSpec, WriterMode};
+use std::time::Duration;
 
 /// How much to measure, and on what.
 #[derive(Debug, Clone)]
@@ -33,20 +35,35 @@ pub(crate) struct Plan {
     pub cpus: usize,
     pub duration_s: f64,
     pub warmup_s: f64,
-    pub repeats: usize,
+    /// Rounds per group of compared cells (`session/rounds.rs`).
+    pub rounds: Rounds,
     pub seed: u64,
 }
 
 impl Plan {
-    /// `--quick`: 2 repeats of short cells (about 2 minutes in all on 2
-    /// CPUs); otherwise 5 repeats of longer ones.
+    /// `--quick`: 6 rounds of short cells (about a minute on 2 CPUs);
+    /// otherwise at least 8 rounds, more until every compared ratio is
+    /// known to +-2% or 5 minutes of measuring are spent.
     pub(crate) fn new(quick: bool, cpus: usize, seed: u64) -> Plan {
-        let (duration_s, warmup_s, repeats) = if quick { (0.2, 0.05, 2) } else { (0.5, 0.1, 5) };
+        let (duration_s, warmup_s, rounds) = if quick {
+            (0.1, 0.03, Rounds::fixed(6))
+        } else {
+            (
+                0.2,
+                0.05,
+                Rounds {
+                    min: 8,
+                    max: 40,
+                    ci_target_pct: Some(2.0),
+                    budget: Some(Duration::from_secs(300)),
+                },
+            )
+        };
         Plan {
             cpus,
             duration_s,
             warmup_s,
-            repeats,
+            rounds,
             seed,
         }
     }
@@ -116,8 +133,8 @@ pub(crate) fn all() -> Vec<Box<dyn Experiment>> {
     ]
 }
 
-/// Every distinct cell the experiments need, each once, repeats
-/// outermost (repeat r has seed `plan.seed + r`).
+/// Every distinct cell the experiments need, each once (repeat 0; the
+/// session runs them in rounds).
 pub(crate) fn plan_cells(experiments: &[Box<dyn Experiment>], plan: &Plan) -> Vec<CellSpec> {
     let mut distinct: Vec<CellSpec> = Vec::new();
     for e in experiments {
@@ -128,7 +145,7 @@ pub(crate) fn plan_cells(experiments: &[Box<dyn Experiment>], plan: &Plan) -> Ve
             }
         }
     }
-    with_repeats(&distinct, plan.repeats)
+    distinct
 }
 
 /// The measured cells, looked up by what they were asked to be.
@@ -218,11 +235,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shared_cells_run_once_per_repeat() {
+    fn shared_cells_run_once() {
         let plan = testing::plan(2);
         let cells = plan_cells(&all(), &plan);
-        let distinct = cells.iter().filter(|c| c.repeat == 0).count();
-        assert_eq!(cells.len(), distinct * plan.repeats);
         for (i, a) in cells.iter().enumerate() {
             assert!(!cells[i + 1..].contains(a), "{a:?} twice");
         }

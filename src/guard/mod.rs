@@ -70,7 +70,9 @@ mod section;
 mod seq_family;
 
 pub use probe::{GuardOpts, IrqSave, ReaderProbe, WriterCtx};
-pub use registry::{dispatch, find, find_any, GuardInfo, GuardVisitor, ALL, HARNESS, HIDDEN};
+pub use registry::{
+    default_baseline, dispatch, find, find_any, GuardInfo, GuardVisitor, ALL, HARNESS, HIDDEN,
+};
 pub(crate) use section::wait_for_mutex;
 pub use section::{rt_read_begin, LockedSection, SeqSection};
 pub use seq_family::{SeqFamily, SeqWriteSide, SeqZonelists};

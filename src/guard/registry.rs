@@ -24,6 +24,17 @@ const fn info<G: ZonelistGuard>() -> GuardInfo {
     }
 }
 
+/// The guard every other is compared with, of `guards`: `seqcount` if it
+/// is there (the v1 patch of the 2022 thread, the reference the other
+/// guards were argued against), else the first. `None` for no guards.
+pub fn default_baseline(guards: &[String]) -> Option<&str> {
+    guards
+        .iter()
+        .find(|g| *g == "seqcount")
+        .or(guards.first())
+        .map(String::as_str)
+}
+
 /// Something to do with a guard type chosen at run time by name: the bridge
 /// from CLI names to monomorphised code.
 pub trait GuardVisitor {

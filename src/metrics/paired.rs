@@ -88,6 +88,12 @@ impl Paired {
     pub(crate) fn ci_pct(&self) -> (f64, f64) {
         ((self.ci.0 - 1.0) * 100.0, (self.ci.1 - 1.0) * 100.0)
     }
+
+    /// Half the interval's width in percent of the baseline: how
+    /// precisely the effect is known (what `--ci-target` bounds).
+    pub(crate) fn half_width_pct(&self) -> f64 {
+        (self.ci.1 - self.ci.0) / 2.0 * 100.0
+    }
 }
 
 /// Percentile bootstrap 95% interval of the mean of `d` (n >= 1).

@@ -410,8 +410,9 @@ fn pick_baseline(
             guards: guards.to_vec(),
             filter: opts.filter.describe(),
         }),
-        None if guards.iter().any(|g| g == "seqcount") => Ok("seqcount".into()),
-        None => Ok(guards[0].clone()),
+        None => Ok(crate::guard::default_baseline(guards)
+            .unwrap_or_default()
+            .to_string()),
     }
 }
 

@@ -72,6 +72,12 @@ pub struct CellResult {
     /// The hypervisor's steal time over the interval, ns, whole machine.
     #[serde(default)]
     pub steal_ns: u64,
+    /// The cache-line round trip between the first two reader CPUs, ns,
+    /// measured just before the cell's round (`workload/pingpong.rs`): the
+    /// machine's mode. Null where it could not be measured (unpinned, one
+    /// CPU) and in files from before it was.
+    #[serde(default)]
+    pub probe_rtt_ns: Option<f64>,
     /// Disturbed by the rule of `workload/interference.rs`, and why.
     #[serde(default)]
     pub disturbed: bool,
@@ -202,6 +208,7 @@ impl From<Measurement> for CellResult {
             runqueue_wait_ns: m.interference.runqueue_wait_ns,
             involuntary_switches: m.interference.involuntary_switches,
             steal_ns: m.interference.steal_ns,
+            probe_rtt_ns: None,
             disturbed: m.interference.disturbed.is_some(),
             disturbed_why: m.interference.disturbed,
         }

@@ -2,6 +2,7 @@
 
 use crate::results::CellResult;
 use crate::workload::floors::{Floors, RebuildCost};
+use crate::workload::rounds::Rounds;
 use crate::workload::spec::{CellSpec, WriterMode};
 use serde::{Deserialize, Serialize};
 
@@ -109,7 +110,18 @@ pub struct RunConfig {
     pub writer_rates_hz: Vec<f64>,
     pub duration_s: f64,
     pub warmup_s: f64,
+    /// Rounds (repeats) per group: exactly this many, or at least this
+    /// many with `ci_target_pct`.
     pub repeats: usize,
+    /// `--ci-target`: rounds were added until every compared ratio's 95%
+    /// interval was within +- this many percent, up to `max_repeats`
+    /// rounds and `budget_s` seconds of measuring (see `session/rounds.rs`).
+    #[serde(default)]
+    pub ci_target_pct: Option<f64>,
+    #[serde(default)]
+    pub max_repeats: Option<usize>,
+    #[serde(default)]
+    pub budget_s: Option<f64>,
     pub nodes: usize,
     pub dma32_mib: u32,
     pub normal_mib: u32,
@@ -129,6 +141,18 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
+    /// This configuration with `rounds` recorded.
+    pub fn with_rounds(self, rounds: &Rounds) -> RunConfig {
+        let adaptive = rounds.ci_target_pct.is_some();
+        RunConfig {
+            repeats: rounds.min,
+            ci_target_pct: rounds.ci_target_pct,
+            max_repeats: adaptive.then_some(rounds.max),
+            budget_s: rounds.budget.filter(|_| adaptive).map(|b| b.as_secs_f64()),
+            ..self
+        }
+    }
+
     /// The configuration that plans `specs`: every distinct guard, scope,
     /// reader count, writer and rate in first-seen order, the layout and
     /// timing of the first cell (a plan's cells share them), one repeat
@@ -157,6 +181,9 @@ impl RunConfig {
             duration_s: first.duration_s,
             warmup_s: first.warmup_s,
             repeats: specs.iter().map(|s| s.repeat + 1).max().unwrap_or(1),
+            ci_target_pct: None,
+            max_repeats: None,
+            budget_s: None,
             nodes: first.nodes,
             dma32_mib: first.dma32_mib,
             normal_mib: first.normal_mib,
@@ -271,6 +298,28 @@ pub struct ResultsFile {
     /// other runs).
     #[serde(default)]
     pub claims: Vec<crate::results::finding::Finding>,
+    /// How each group of compared cells ended its rounds (empty in files
+    /// from before rounds).
+    #[serde(default)]
+    pub rounds: Vec<GroupRounds>,
+}
+
+/// How many rounds one group of compared cells (the same cell but the
+/// guard) got, and why no more.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GroupRounds {
+    /// The group's cell without guard: `slowpath rd=2 writer=rebuild@1000Hz`.
+    pub cells: String,
+    pub rounds: usize,
+    /// `fixed` (the rounds asked for), `target` (every interval within the
+    /// CI target), `max` (the most rounds allowed), `budget` (the next
+    /// round would have overrun the group's share of the time budget).
+    pub stopped: String,
+    /// The widest 95% interval half-width of a guard's paired ratio of
+    /// allocations per second to the group's baseline, percent, and whose
+    /// (null with one guard, or fewer than two rounds).
+    pub widest_half_width_pct: Option<f64>,
+    pub widest_guard: Option<String>,
 }
 
 impl ResultsFile {
@@ -286,6 +335,7 @@ impl ResultsFile {
             summary: Vec::new(),
             rebuild_cost: Vec::new(),
             claims: Vec::new(),
+            rounds: Vec::new(),
         }
     }
 }

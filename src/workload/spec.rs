@@ -154,21 +154,6 @@ impl Default for CellSpec {
     }
 }
 
-/// Every cell of `cells` `repeats` times, repeats outermost: the cells of
-/// one round run back to back, so drift over a long run spreads evenly over
-/// them. Repeat `r` of a cell gets the cell's seed plus `r`.
-pub fn with_repeats(cells: &[CellSpec], repeats: usize) -> Vec<CellSpec> {
-    (0..repeats)
-        .flat_map(|r| {
-            cells.iter().map(move |c| CellSpec {
-                repeat: r,
-                seed: c.seed.wrapping_add(r as u64),
-                ..c.clone()
-            })
-        })
-        .collect()
-}
-
 /// What makes cells repeats of one another: everything that decides what a
 /// cell measures. Left out are its repeat number, the seed derived from it,
 /// and how long it ran (duration, warm-up, watchdog), which change how

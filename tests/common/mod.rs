@@ -62,7 +62,7 @@ pub(crate) fn small_results() -> PathBuf {
                 "--readers",
                 "1,2",
                 "--repeats",
-                "3",
+                "6",
             ],
         );
         path

@@ -3,9 +3,11 @@
 
 use crate::cli::parse::*;
 use crate::mm::MAX_NUMNODES;
+use crate::workload::rounds::Rounds;
 use crate::workload::spec::{Pressure, WriterMode};
 use clap::Args;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -28,16 +30,33 @@ pub struct RunArgs {
     /// of its own for every writer but none.
     #[arg(long, default_value = "1000", value_parser = parse_rates, allow_hyphen_values = true)]
     pub(super) writer_rate: RateList,
-    /// Measured seconds per cell [default: 3; --sweep: 0.25; --quick: 0.1].
+    /// Measured seconds per cell and round: a slice [default: 0.25;
+    /// --sweep: 0.2; --quick: 0.1].
     #[arg(long, value_parser = parse_duration, allow_hyphen_values = true)]
     pub(super) duration: Option<f64>,
-    /// Warm-up seconds before each measured interval [default: 0.3;
-    /// --sweep: 0.1; --quick: 0.05].
+    /// Warm-up seconds before each measured interval [default: 0.05;
+    /// --quick: 0.03].
     #[arg(long, value_parser = parse_warmup, allow_hyphen_values = true)]
     pub(super) warmup: Option<f64>,
-    /// Repeats of every cell [default: 1; --sweep: 3; --quick: 1].
+    /// Rounds: in each, every guard runs the cell once, in a shuffled
+    /// order, and guards are compared by their per-round ratios; with
+    /// --ci-target, the least number of rounds [default: 10; --sweep: 6;
+    /// --quick: 3].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), allow_hyphen_values = true)]
     pub(super) repeats: Option<u32>,
+    /// Add rounds until every guard's ratio to the baseline is known to
+    /// within +-PCT percent (95% interval), up to --max-repeats rounds and
+    /// --budget seconds [default: none; --sweep: 2].
+    #[arg(long, value_parser = parse_ci_target, allow_hyphen_values = true)]
+    pub(super) ci_target: Option<f64>,
+    /// With --ci-target: the most rounds of any cell [default: 30].
+    #[arg(long, default_value = "30", value_parser = clap::value_parser!(u32).range(1..=1000), allow_hyphen_values = true)]
+    pub(super) max_repeats: u32,
+    /// With --ci-target: seconds of measuring for the whole run, shared
+    /// among the cells; each gets its least rounds whatever it says
+    /// [default: none; --sweep: 360].
+    #[arg(long, value_parser = parse_budget, allow_hyphen_values = true)]
+    pub(super) budget: Option<f64>,
     /// Simulated NUMA nodes.
     #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=MAX_NUMNODES as i64), allow_hyphen_values = true)]
     pub(super) nodes: u32,
@@ -112,18 +131,37 @@ pub struct RunArgs {
     pub(super) command_line: Option<String>,
 }
 
-/// Cell timing for a mode: (duration s, warm-up s, repeats).
-pub(super) fn timing(args: &RunArgs) -> (f64, f64, u32) {
-    let (d, w, r) = match (args.quick, args.sweep) {
-        (true, _) => (0.1, 0.05, 1),
-        (false, true) => (0.25, 0.1, 3),
-        (false, false) => (3.0, 0.3, 1),
+/// Cell timing for a mode: (duration s, warm-up s, rounds). Errors are
+/// flags that contradict each other.
+pub(super) fn timing(args: &RunArgs) -> Result<(f64, f64, Rounds), String> {
+    let (d, w, r, target, budget) = match (args.quick, args.sweep) {
+        (true, _) => (0.1, 0.03, 3, None, None),
+        (false, true) => (0.2, 0.05, 6, Some(2.0), Some(360.0)),
+        (false, false) => (0.25, 0.05, 10, None, None),
     };
-    (
-        args.duration.unwrap_or(d),
-        args.warmup.unwrap_or(w),
-        args.repeats.unwrap_or(r),
-    )
+    let min = args.repeats.unwrap_or(r) as usize;
+    let ci_target_pct = args.ci_target.or(target);
+    let max = args.max_repeats as usize;
+    if ci_target_pct.is_none() && args.budget.is_some() {
+        return Err(
+            "--budget needs --ci-target (without it every cell gets --repeats rounds)".into(),
+        );
+    }
+    if ci_target_pct.is_some() && max < min {
+        return Err(format!(
+            "--max-repeats {max} is below --repeats {min}: no cell could get its least rounds"
+        ));
+    }
+    let rounds = match ci_target_pct {
+        None => Rounds::fixed(min),
+        Some(t) => Rounds {
+            min,
+            max,
+            ci_target_pct: Some(t),
+            budget: args.budget.or(budget).map(Duration::from_secs_f64),
+        },
+    };
+    Ok((args.duration.unwrap_or(d), args.warmup.unwrap_or(w), rounds))
 }
 
 /// The pressure of `writer`'s cells: as given, else the mode's default.

@@ -24,7 +24,7 @@ use args::timing;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tables::{print_floors, print_summary, print_table};
+use tables::{print_floors, print_rounds, print_table};
 
 pub(super) fn run(args: RunArgs) -> ExitCode {
     let cancel = cancel_on_ctrl_c();
@@ -80,7 +80,10 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         .command_line
         .clone()
         .unwrap_or_else(|| std::env::args().collect::<Vec<_>>().join(" "));
-    let (duration_s, warmup_s, repeats) = timing(&args);
+    let (duration_s, warmup_s, rounds) = match timing(&args) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e),
+    };
     let config = RunConfig {
         guards: guards.clone(),
         scopes: scopes.iter().map(|s| s.name().to_string()).collect(),
@@ -89,7 +92,10 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         writer_rates_hz: args.writer_rate.0.clone(),
         duration_s,
         warmup_s,
-        repeats: repeats as usize,
+        repeats: rounds.min,
+        ci_target_pct: None,
+        max_repeats: None,
+        budget_s: None,
         nodes: args.nodes as usize,
         dma32_mib: args.dma32_mib,
         normal_mib: args.normal_mib,
@@ -107,13 +113,15 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         seed: args.seed,
         sweep: args.sweep,
         quick: args.quick,
-    };
+    }
+    .with_rounds(&rounds);
     let specs = plan::plan(&args, &config, &scopes, &writers);
     let floors = Floors::measure(&config.guards);
     let file = ResultsFile::new(Meta::collect(command), config, floors);
     let mut session =
         Session::new(file, &args.out, cores, cancel).with_reruns(args.max_reruns as usize);
-    if let Err(e) = session.measure(&specs, &mut Progress::new(specs.len())) {
+    let mut progress = Progress::new(specs.len() * rounds.max);
+    if let Err(e) = session.measure(&specs, rounds, &mut progress) {
         return usage_error(&e);
     }
     let file = &mut session.file;
@@ -146,10 +154,19 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         }
     } else {
         print_table(&mut o, &file.cells, file.meta.reruns);
-        if file.config.repeats > 1 {
-            print_summary(&mut o, &file.summary);
+        // Two guards or more: the paired comparison, as `report` prints it.
+        if file.config.guards.len() > 1 && !file.cells.is_empty() {
+            outln!(o);
+            let source = args.out.display().to_string();
+            match report(file, &source, &ReportOpts::default(), Format::Text) {
+                Ok(table) => o.push_str(&table),
+                Err(e) => {
+                    outln!(o, "(no review table: {e})");
+                }
+            }
         }
     }
+    print_rounds(&mut o, &file.rounds, file.config.ci_target_pct);
     print_floors(&mut o, &file.floors);
     let plots = match (&args.plots, args.sweep && default_out) {
         (Some(dir), _) => Some(dir.clone()),
@@ -157,7 +174,12 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         (None, false) => None,
     };
     let copy = default_out.then(|| timestamped(&file.meta.start_time));
-    session.finish(&o, copy.as_deref(), plots.as_deref(), specs.len())
+    session.finish(
+        &o,
+        copy.as_deref(),
+        plots.as_deref(),
+        specs.len() * rounds.min,
+    )
 }
 
 const DEFAULT_OUT: &str = "results/latest.json";

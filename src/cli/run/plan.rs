@@ -3,11 +3,11 @@
 use super::args::{pressure_of, RunArgs};
 use crate::alloc::Scope;
 use crate::results::schema::RunConfig;
-use crate::workload::spec::{with_repeats, CellSpec, WriterMode};
+use crate::workload::spec::{CellSpec, WriterMode};
 
-/// Every cell the flags ask for, in run order: repeats outermost (see
-/// [`with_repeats`]), guards innermost, so the guards of one configuration
-/// run back to back.
+/// Every cell the flags ask for, repeat 0 of each, in plan order: the
+/// session runs them in rounds, the guards of one configuration together
+/// (`session/rounds.rs`).
 pub(super) fn plan(
     args: &RunArgs,
     config: &RunConfig,
@@ -52,5 +52,5 @@ pub(super) fn plan(
             }
         }
     }
-    with_repeats(&specs, config.repeats)
+    specs
 }

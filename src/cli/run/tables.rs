@@ -1,7 +1,10 @@
 //! The tables `zonebench run` prints for a run that is not a sweep: one
-//! row per cell, the repeats summary, the interrupt table, the floors.
+//! row per cell with its rounds combined, the interrupt table, the rounds'
+//! outcome, the floors.
 
-use crate::results::schema::RepeatSummary;
+use crate::metrics::stats::ci95_half_width;
+use crate::results::repeats::Repeats;
+use crate::results::schema::GroupRounds;
 use crate::results::CellResult;
 use crate::workload::floors::Floors;
 use crate::workload::irq::IRQ_DEADLOCK_BOUND;
@@ -31,61 +34,43 @@ pub(super) fn print_floors(o: &mut String, f: &Floors) {
     }
 }
 
-pub(super) fn print_summary(o: &mut String, rows: &[RepeatSummary]) {
-    let ci = |v: Option<f64>| v.map(|v| format!("{v:.0}")).unwrap_or_else(|| "-".into());
-    let pct = |v: Option<f64>| v.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "-".into());
-    outln!(
-        o,
-        "\n{:<17} {:<11} {:<16} {:>3} {:>4} {:>12} {:>10} {:>8} {:>7} {:>6}",
-        "guard",
-        "scope",
-        "writer",
-        "rd",
-        "reps",
-        "hmean a/s",
-        "+-95%",
-        "p50 ns",
-        "+-95%",
-        "ci/p50"
-    );
-    for r in rows {
-        outln!(
-            o,
-            "{:<17} {:<11} {:<16} {:>3} {:>4} {:>12.0} {:>10} {:>8.1} {:>7} {:>6}",
-            r.guard,
-            r.scope,
-            r.writer_label(),
-            r.readers,
-            r.repeats,
-            r.allocs_per_sec_hmean,
-            ci(r.allocs_per_sec_ci95),
-            r.lat_p50_mean,
-            ci(r.lat_p50_ci95),
-            pct(r.lat_p50_ci95_pct)
-        );
+/// The columns that name a cell in the per-cell tables, and their header.
+const KEY_HEADER: &str = "guard             scope       writer            rd rnd";
+
+/// Each cell's rounds, in first-seen order.
+fn by_cell(cells: &[CellResult]) -> Vec<Repeats<'_>> {
+    let mut out: Vec<Repeats<'_>> = Vec::new();
+    for c in cells {
+        match out.iter_mut().find(|r| r[0].spec.key() == c.spec.key()) {
+            Some(r) => r.push(c),
+            None => out.push(Repeats(vec![c])),
+        }
     }
-    outln!(o, "+-95%: half-width of the 95% CI of the mean over the repeats (Student's t); ci/p50: that half-width over the mean p50");
+    out
 }
 
-/// The columns that name a cell in the per-cell tables, and their header.
-const KEY_HEADER: &str = "guard             scope       writer            rd rep";
-
-fn cell_key(c: &CellResult) -> String {
+fn cell_key(r: &Repeats<'_>) -> String {
+    let c = &r[0].spec;
     format!(
         "{:<17} {:<11} {:<16} {:>3} {:>3}",
-        c.spec.guard,
-        c.spec.scope.name(),
-        c.spec.writer_label(),
-        c.spec.readers,
-        c.spec.repeat
+        c.guard,
+        c.scope.name(),
+        c.writer_label(),
+        c.readers,
+        r.len()
     )
 }
 
+/// One row per cell, its rounds combined: allocations per second by
+/// harmonic mean with the 95% interval of their mean in percent of it
+/// (the spread of the absolute rate: the comparisons rest on the review
+/// table's paired ratios), latencies by mean, counters summed.
 pub(super) fn print_table(o: &mut String, cells: &[CellResult], reruns: u64) {
     outln!(
         o,
-        "{KEY_HEADER} {:>11} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
+        "{KEY_HEADER} {:>11} {:>6} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
         "allocs/s",
+        "+-95%",
         "lat50",
         "lat99",
         "slowpath",
@@ -97,28 +82,35 @@ pub(super) fn print_table(o: &mut String, cells: &[CellResult], reruns: u64) {
         "lost",
         "rebuilds"
     );
-    for c in cells {
+    for r in by_cell(cells) {
+        let rate = r.allocs_per_sec();
+        let spread = ci95_half_width(&r.values(|c| c.allocs_per_sec)) / rate * 100.0;
         outln!(
             o,
-            "{} {:>11.0} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}{}",
-            cell_key(c),
-            c.allocs_per_sec,
-            c.read_latency_ns.p50,
-            c.read_latency_ns.p99,
-            c.stats.slowpath_entries,
-            c.stats.retries,
-            c.stats.false_ooms,
-            c.stats.true_ooms,
-            c.stats.stale_zone_visits,
-            c.stats.isolated_allocs,
-            c.pages_lost,
-            c.writer.rebuilds,
-            markers(c)
+            "{} {:>11.0} {:>6} {:>6.0} {:>6.0} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}{}",
+            cell_key(&r),
+            rate,
+            if spread.is_finite() {
+                format!("{spread:.1}%")
+            } else {
+                "-".into()
+            },
+            r.mean(|c| c.read_latency_ns.p50 as f64),
+            r.mean(|c| c.read_latency_ns.p99 as f64),
+            r.sum(|c| c.stats.slowpath_entries),
+            r.sum(|c| c.stats.retries),
+            r.sum(|c| c.stats.false_ooms),
+            r.sum(|c| c.stats.true_ooms),
+            r.sum(|c| c.stats.stale_zone_visits),
+            r.sum(|c| c.stats.isolated_allocs),
+            r.sum(|c| c.pages_lost),
+            r.sum(|c| c.writer.rebuilds),
+            markers(&r)
         );
     }
     outln!(
         o,
-        "lat50/lat99: allocation latency percentiles, ns (sampled; see the results' meta)"
+        "rnd: rounds; allocs/s: harmonic mean over them, +-95%: the 95% interval of their mean (Student's t) in percent, the machine's drift included; lat50/lat99: allocation latency percentiles, ns (sampled; see the results' meta), mean over the rounds; counters: totals over the rounds"
     );
     let disturbed = cells.iter().filter(|c| c.disturbed).count();
     if reruns > 0 || disturbed > 0 {
@@ -132,20 +124,22 @@ pub(super) fn print_table(o: &mut String, cells: &[CellResult], reruns: u64) {
     }
 }
 
-/// The flags after a cell's row: disturbed, STALLED, DEADLOCK,
-/// oversubscribed.
-fn markers(c: &CellResult) -> String {
+/// The flags after a cell's row: disturbed, STALLED, DEADLOCK (with the
+/// rounds they hit where that is not all of them), oversubscribed.
+fn markers(r: &Repeats<'_>) -> String {
     let mut m = String::new();
-    if c.disturbed {
-        m.push_str("  disturbed");
-    }
-    if c.stalled {
-        m.push_str("  STALLED");
-    }
-    if c.writer.irq.irq_deadlocks > 0 {
-        m.push_str("  DEADLOCK");
-    }
-    if c.oversubscribed && !c.stalled {
+    let mut flag = |name: &str, hit: usize| match hit {
+        0 => {}
+        n if n == r.len() => m.push_str(&format!("  {name}")),
+        n => m.push_str(&format!("  {name} {n}/{}", r.len())),
+    };
+    flag("disturbed", r.iter().filter(|c| c.disturbed).count());
+    flag("STALLED", r.iter().filter(|c| c.stalled).count());
+    flag(
+        "DEADLOCK",
+        r.iter().filter(|c| c.writer.irq.irq_deadlocks > 0).count(),
+    );
+    if r.iter().any(|c| c.oversubscribed && !c.stalled) {
         m.push_str("  oversubscribed");
     }
     m
@@ -165,27 +159,28 @@ fn print_irq_table(o: &mut String, cells: &[CellResult]) {
         "unbnd",
         "a-fail"
     );
-    for c in cells {
-        let irq = &c.writer.irq;
-        let delay = |v: u64| {
-            if irq.irq_delay_ns.count == 0 {
-                "-".to_string()
+    for r in by_cell(cells) {
+        let delayed = r.iter().any(|c| c.writer.irq.irq_delay_ns.count > 0);
+        let delay = |v: f64| {
+            if delayed {
+                format!("{v:.0}")
             } else {
-                v.to_string()
+                "-".to_string()
             }
         };
+        let irq = |f: fn(&CellResult) -> u64| r.sum(f);
         outln!(
             o,
             "{} {:>6} {:>6} {:>6} {:>9} {:>9} {:>8} {:>5} {:>6}",
-            cell_key(c),
-            irq.irqs,
-            irq.irq_inline,
-            irq.irq_deferred,
-            delay(irq.irq_delay_ns.p50),
-            delay(irq.irq_delay_ns.max),
-            irq.irq_deadlocks,
-            irq.irq_unbounded,
-            irq.irq_allocs_failed
+            cell_key(&r),
+            irq(|c| c.writer.irq.irqs),
+            irq(|c| c.writer.irq.irq_inline),
+            irq(|c| c.writer.irq.irq_deferred),
+            delay(r.mean(|c| c.writer.irq.irq_delay_ns.p50 as f64)),
+            delay(r.max(|c| c.writer.irq.irq_delay_ns.max) as f64),
+            irq(|c| c.writer.irq.irq_deadlocks),
+            irq(|c| c.writer.irq.irq_unbounded),
+            irq(|c| c.writer.irq.irq_allocs_failed)
         );
     }
     outln!(
@@ -193,4 +188,36 @@ fn print_irq_table(o: &mut String, cells: &[CellResult]) {
         "irqs: interrupts raised inside rebuilds (one each); inline: handled at once; defer: masked, handled after the section, delay50/delaymax: ns from raise to handler; deadlock: handlers that waited on their own writer (abandoned after {} ms); unbnd: not run (the guard's read side waits where no bound can be put); a-fail: handler allocations that failed",
         IRQ_DEADLOCK_BOUND.as_millis()
     );
+}
+
+/// With a CI target: how each group of compared cells ended its rounds.
+pub(super) fn print_rounds(o: &mut String, rounds: &[GroupRounds], target: Option<f64>) {
+    let Some(target) = target else {
+        return;
+    };
+    let met = rounds.iter().filter(|r| r.stopped == "target").count();
+    let lo = rounds.iter().map(|r| r.rounds).min().unwrap_or(0);
+    let hi = rounds.iter().map(|r| r.rounds).max().unwrap_or(0);
+    outln!(
+        o,
+        "ci-target +-{target}%: met in {met} of {} groups of compared cells, after {lo}-{hi} rounds",
+        rounds.len(),
+    );
+    for r in rounds.iter().filter(|r| r.stopped != "target") {
+        let widest = match (&r.widest_guard, r.widest_half_width_pct) {
+            (Some(g), Some(h)) => format!("{g} +-{h:.1}%"),
+            _ => "no interval yet".to_string(),
+        };
+        let why = match r.stopped.as_str() {
+            "budget" => "the next round would overrun the time budget",
+            "max" => "the most rounds allowed ran",
+            _ => "the run ended",
+        };
+        outln!(
+            o,
+            "  not met: {}, {} rounds ({why}); widest interval: {widest}",
+            r.cells,
+            r.rounds
+        );
+    }
 }

@@ -1,0 +1,88 @@
+//! How a session ends: the file saved (and copied), the table printed, the
+//! plots drawn, and the exit status that says whether anything broke.
+
+use super::Session;
+use crate::results::io::save;
+use crate::results::ResultsFile;
+use std::path::Path;
+use std::process::ExitCode;
+
+impl Session {
+    /// Save the file (and `copy`), then print `table`, draw the plots into
+    /// `plots`, and say how it ended: 130 if cancelled, 1 if a cell broke
+    /// an invariant or something could not be written, else 0. Nothing
+    /// measured is lost to a later step's failure.
+    pub fn finish(
+        self,
+        table: &str,
+        copy: Option<&Path>,
+        plots: Option<&Path>,
+        planned: usize,
+    ) -> ExitCode {
+        let file = &self.file;
+        let violations: Vec<String> = file
+            .cells
+            .iter()
+            .flat_map(|c| {
+                c.violations()
+                    .into_iter()
+                    .map(move |v| format!("{} readers={}: {v}", c.spec.guard, c.spec.readers))
+            })
+            .collect();
+        if let Err(e) = save(&self.out, file) {
+            eprintln!("zonebench: error: {e}");
+            return ExitCode::from(1);
+        }
+        // Printed after saving: a closed stdout (`| head`) loses no results.
+        emit(table);
+        eprintln!("results: {}", self.out.display());
+        if let Some(copy) = copy {
+            match save(copy, file) {
+                Ok(()) => eprintln!("results: {}", copy.display()),
+                Err(e) => eprintln!("zonebench: warning: no timestamped copy: {e}"),
+            }
+        }
+        if let Some(dir) = plots {
+            if let Err(e) = draw(file, dir) {
+                eprintln!("zonebench: error: {e}");
+                return ExitCode::from(1);
+            }
+        }
+        if file.meta.partial {
+            eprintln!(
+                "zonebench: interrupted: {} of {planned} cells kept, file marked partial",
+                file.cells.len(),
+            );
+            return ExitCode::from(130);
+        }
+        if !violations.is_empty() {
+            for v in &violations {
+                eprintln!("zonebench: INVARIANT BROKEN: {v}");
+            }
+            return ExitCode::from(1);
+        }
+        ExitCode::SUCCESS
+    }
+}
+
+/// Draw `file`'s plots into `dir`, saying on stderr what was written.
+pub fn draw(file: &ResultsFile, dir: &Path) -> Result<(), String> {
+    let outcome = crate::plot::render_all(file, dir).map_err(|e| e.to_string())?;
+    eprintln!(
+        "plots: {} files in {}",
+        outcome.written.len(),
+        dir.display()
+    );
+    for s in &outcome.skipped {
+        eprintln!("plots: skipped {s}");
+    }
+    Ok(())
+}
+
+/// Write `text` to stdout, ignoring a closed pipe (`zonebench ... | head`
+/// must not panic, and nothing it measured is lost by then).
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}

@@ -1,0 +1,161 @@
+//! A measuring session: run a plan's cells in rounds into one results
+//! file, and finish it. `zonebench run` and `zonebench claims` share it.
+//! The pieces: `rounds.rs` (which cells run together, in what order, how
+//! many rounds), `cell.rs` (one cell, measured again while disturbed),
+//! `observer.rs` (progress), `finish.rs` (saving, printing, plotting).
+//!
+//! Every finished cell is appended to the file on disk at once (the file is
+//! rewritten atomically, marked partial until the session finishes), as
+//! hyperfine writes its exports after every benchmark: a later panic, kill
+//! or Ctrl-C loses nothing already measured.
+
+mod cell;
+mod finish;
+mod observer;
+mod rounds;
+
+pub use crate::workload::rounds::Rounds;
+pub use finish::{draw, emit};
+pub use observer::{Observer, Quiet};
+
+use crate::results::io::save;
+use crate::results::ResultsFile;
+use crate::workload::cancel::Cancel;
+use crate::workload::pingpong::round_trip_ns;
+use crate::workload::spec::CellSpec;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// One results file being measured into `out`.
+#[derive(Debug)]
+pub struct Session {
+    pub file: ResultsFile,
+    out: PathBuf,
+    cores: Vec<core_affinity::CoreId>,
+    cancel: Cancel,
+    max_reruns: usize,
+}
+
+impl Session {
+    /// A session writing `file` to `out` (already checked writable), its
+    /// readers pinned to `cores` (none: unpinned), stopped by `cancel`.
+    pub fn new(
+        file: ResultsFile,
+        out: &Path,
+        cores: Vec<core_affinity::CoreId>,
+        cancel: Cancel,
+    ) -> Self {
+        Session {
+            file,
+            out: out.to_path_buf(),
+            cores,
+            cancel,
+            max_reruns: 0,
+        }
+    }
+
+    /// Measure a disturbed repeat again, up to `n` times (the last try is
+    /// kept, marked, whatever it shows); the discarded tries stay in the
+    /// file.
+    pub fn with_reruns(mut self, n: usize) -> Self {
+        self.max_reruns = n;
+        self
+    }
+
+    /// Measure `cells` (repeat 0 of each) in rounds (see `rounds.rs`),
+    /// appending each finished cell to the file on disk. A cancel stops
+    /// after the cell being measured (which is dropped: it measured less
+    /// than asked) and marks the file partial. Errors are bad
+    /// configuration (an unknown guard).
+    pub fn measure(
+        &mut self,
+        cells: &[CellSpec],
+        rounds: Rounds,
+        observer: &mut dyn Observer,
+    ) -> Result<(), String> {
+        let groups = rounds::groups(cells);
+        let start = Instant::now();
+        let mut warned = false;
+        'groups: for (index, group) in groups.iter().enumerate() {
+            // This group's share of what is left of the budget.
+            let share = rounds
+                .budget
+                .map(|b| b.saturating_sub(start.elapsed()) / (groups.len() - index) as u32);
+            let group_start = Instant::now();
+            let mut round_time = Duration::ZERO;
+            let mut done = 0;
+            let stopped = loop {
+                if done >= rounds.min {
+                    match rounds.ci_target_pct {
+                        None => break "fixed",
+                        Some(target) => {
+                            let widest = group.widest(&self.file.cells).map_or(0.0, |w| w.1);
+                            if widest <= target {
+                                break "target";
+                            }
+                        }
+                    }
+                    if done >= rounds.max {
+                        break "max";
+                    }
+                    if share.is_some_and(|s| group_start.elapsed() + round_time > s) {
+                        break "budget";
+                    }
+                }
+                let round_start = Instant::now();
+                let probe = self.probe();
+                for spec in group.round(index, done) {
+                    if self.cancel.is_cancelled() {
+                        self.file.meta.partial = true;
+                        break 'groups;
+                    }
+                    observer.start(&spec);
+                    let measured = self.measure_cell(&spec, observer);
+                    let mut cell = match measured {
+                        Ok(Some(cell)) => cell,
+                        Ok(None) => {
+                            self.file.meta.partial = true;
+                            break 'groups;
+                        }
+                        Err(e) => {
+                            observer.clear();
+                            return Err(e);
+                        }
+                    };
+                    cell.probe_rtt_ns = probe;
+                    self.file.cells.push(cell);
+                    if let Err(e) = self.append() {
+                        if !std::mem::replace(&mut warned, true) {
+                            observer
+                                .note(&format!("zonebench: warning: {e} (will retry at the end)"));
+                        }
+                    }
+                    observer.finished();
+                }
+                done += 1;
+                round_time = round_start.elapsed();
+            };
+            let outcome = rounds::outcome(group, done, stopped, &self.file.cells);
+            self.file.rounds.push(outcome);
+        }
+        observer.clear();
+        Ok(())
+    }
+
+    /// The machine's state now: a cache-line round trip between the first
+    /// two reader CPUs (`None` unpinned or with one CPU).
+    fn probe(&self) -> Option<f64> {
+        match self.cores.as_slice() {
+            [a, b, ..] => round_trip_ns(*a, *b),
+            _ => None,
+        }
+    }
+
+    /// The file as it stands, marked partial: the run is not over.
+    fn append(&mut self) -> Result<(), String> {
+        let partial = std::mem::replace(&mut self.file.meta.partial, true);
+        let saved = save(&self.out, &self.file);
+        self.file.meta.partial = partial;
+        saved
+    }
+}
