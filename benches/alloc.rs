@@ -89,13 +89,11 @@ impl GuardVisitor for RoundTrip<'_> {
         let shared = Shared::default();
         std::thread::scope(|s| {
             // With WriterMode::None the writer returns at once.
-            let writer = s.spawn(|| run_writer(&alloc, &spec, &shared));
+            shared.begin_measuring();
+            let writer = s.spawn(|| run_writer(&alloc, &spec, &shared, None));
             self.c
                 .bench_function(&name, |b| b.iter(|| round_trip(&alloc, &mut ctx)));
-            // Relaxed: as every stop of the workload (see `Shared::stopped`).
-            shared
-                .stop
-                .store(true, std::sync::atomic::Ordering::Relaxed);
+            shared.stop();
             writer.join().expect("the writer does not panic");
         });
         assert_eq!(ctx.stats.bad_pages + ctx.stats.isolated_allocs, 0);

@@ -77,6 +77,21 @@ pub struct AllocCtx {
 }
 
 impl AllocCtx {
+    /// The measured interval begins: every counter and histogram starts
+    /// again from zero, but the invariants (`isolated_allocs`,
+    /// `bad_pages`), which a run must keep from its first allocation to
+    /// its last.
+    pub fn begin_measuring(&mut self) {
+        self.stats = AllocStats {
+            isolated_allocs: self.stats.isolated_allocs,
+            bad_pages: self.stats.bad_pages,
+            ..AllocStats::default()
+        };
+        self.probe = ReaderProbe::default();
+        self.section_ns = Hist::default();
+        self.retry_hist = [0; RETRY_BUCKETS];
+    }
+
     /// Record a section that began at `t`.
     #[inline]
     pub(super) fn record_section(&mut self, t: timer::Stamp) {

@@ -26,7 +26,9 @@ pub struct CellResult {
     pub allocs_per_sec: f64,
     pub allocs_per_sec_min_reader: f64,
     pub allocs_per_sec_max_reader: f64,
-    /// Counters over the whole run (warm-up included), all readers; their
+    /// Counters over the measured interval (the warm-up left out; the
+    /// invariants `isolated_allocs` and `bad_pages` over the whole run),
+    /// all readers; their
     /// keys (`false_ooms`, `true_ooms`, `isolated_allocs`, ...) sit at the
     /// top level of the cell.
     #[serde(flatten)]

@@ -101,8 +101,8 @@
 //! * The handler's allocation counters stay out of the readers' (`allocs`,
 //!   allocation rates); its bad-page count is added to the cell's, so an
 //!   invariant broken by a handler still fails the run.
-//! * Counters cover the whole run, warm-up included, like the allocation
-//!   counters.
+//! * Counters cover the measured interval, like the allocation counters
+//!   (the writer starts them again when the warm-up ends).
 
 use crate::alloc::{AllocCtx, Allocator, Gfp, NoReclaim, RebuildIrq};
 use crate::guard::ZonelistGuard;
@@ -187,6 +187,18 @@ impl Irq {
             irq_deadlock_ns: st.deadlock_ns.summary(),
             ..st.counts.clone()
         }
+    }
+
+    /// The measured interval begins: the counters and histograms start
+    /// again from zero (the handler's bad pages, an invariant, are kept).
+    /// Called by the writer between two rebuilds, so no interrupt is half
+    /// counted.
+    pub fn begin_measuring(&self) {
+        let mut st = self.state.lock();
+        st.counts = IrqStats::default();
+        st.delay = Hist::default();
+        st.deadlock_ns = Hist::default();
+        st.ctx.begin_measuring();
     }
 
     /// Pages the handler got twice or freed while free (must be 0; added

@@ -212,9 +212,19 @@ fn run_generic<G: ZonelistGuard>(
                         let mut seen_epoch = 0;
                         let mut sampler = Sampler::new(i as u32 * 7);
                         let mut latency = Hist::default();
+                        let mut warming = true;
+                        // Allocations over the whole run, for the progress
+                        // counter (the context's restart with the measured
+                        // interval).
+                        let mut done = 0u64;
                         let _ = tid.set(current_tid());
                         barrier.wait();
                         while !shared.stopped() {
+                            if warming && shared.measuring() {
+                                warming = false;
+                                ctx.begin_measuring();
+                                latency = Hist::default();
+                            }
                             // Acquire: pairs with the writer's Release bump, so
                             // the isolated pageblocks are visible.
                             let epoch = shared.migrate_epoch.load(Ordering::Acquire);
@@ -239,9 +249,10 @@ fn run_generic<G: ZonelistGuard>(
                                 alloc.alloc_pages(&mut ctx, gfp, order, &mut ring)
                             };
                             ring.put_and_advance(got.map(|p| (p, order)));
+                            done += 1;
                             // Relaxed: a progress counter sampled by the main
                             // thread; on this thread's own cache line.
-                            progress.store(ctx.stats.allocs, Ordering::Relaxed);
+                            progress.store(done, Ordering::Relaxed);
                         }
                         ReaderOut {
                             stats: ctx.stats,
@@ -256,10 +267,11 @@ fn run_generic<G: ZonelistGuard>(
                 .collect();
             let writer = {
                 let (alloc, shared, barrier, tid) = (&alloc, &shared, &barrier, &writer_tid);
+                let irq = irq.as_deref();
                 s.spawn(move || {
                     let _ = tid.set(current_tid());
                     barrier.wait();
-                    run_writer(alloc, spec, shared)
+                    run_writer(alloc, spec, shared, irq)
                 })
             };
             barrier.wait();
@@ -276,19 +288,21 @@ fn run_generic<G: ZonelistGuard>(
             };
             watched(spec.warmup());
             // The /proc reads of the interference snapshots stay outside
-            // the measured interval: before its start, after its end.
+            // the measured interval: before its start, after its end (but
+            // before the stop: a thread's /proc entry goes when it exits).
+            // The threads' counters start at the start and stop at the stop
+            // (each sees the phase change within one operation), a fraction
+            // of a millisecond after the interval's end.
             let i0 = Snapshot::take(&tids, writer_tid.get().copied());
+            shared.begin_measuring();
             let (c0, t0) = (snap(), Instant::now());
             watched(spec.duration());
-            let (c1, t1, i1) = (
-                snap(),
-                Instant::now(),
-                Snapshot::take(&tids, writer_tid.get().copied()),
-            );
-            let mut stall_report = watch.report(&c1, &alloc);
-            // Relaxed: see Shared::stopped and Allocator::abort_hold.
-            shared.stop.store(true, Ordering::Relaxed);
+            let (c1, t1) = (snap(), Instant::now());
+            let i1 = Snapshot::take(&tids, writer_tid.get().copied());
+            shared.stop();
+            // Relaxed: see Allocator::abort_hold.
             alloc.abort_hold.store(true, Ordering::Relaxed);
+            let mut stall_report = watch.report(&c1, &alloc);
             let secs = (t1 - t0).as_secs_f64();
             let per_reader: Vec<f64> = c0
                 .iter()

@@ -8,8 +8,8 @@ use crate::alloc::HotplugError;
 use crate::guard::ZonelistGuard;
 use crate::metrics::HistSummary;
 use crate::mm::zone::ZoneType;
-use crate::primitive::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use crate::workload::irq::IrqStats;
+use crate::primitive::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use crate::workload::irq::{Irq, IrqStats};
 use crate::workload::spec::{CellSpec, WriterMode};
 use crossbeam_utils::CachePadded;
 use serde::{Deserialize, Serialize};
@@ -19,10 +19,17 @@ use std::time::{Duration, Instant};
 /// up with EBUSY (and the run reports it).
 pub const MIGRATE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The phases of a cell, in order: warm-up, the measured interval, stop.
+const WARMUP: u8 = 0;
+const MEASURE: u8 = 1;
+const STOP: u8 = 2;
+
 /// State shared by the readers and the writer of one cell.
 #[derive(Debug)]
 pub struct Shared {
-    pub stop: CachePadded<AtomicBool>,
+    /// [`WARMUP`], then [`MEASURE`], then [`STOP`]: set by the main
+    /// thread, polled by the others once per operation.
+    phase: CachePadded<AtomicU8>,
     /// Bumped by an offline once its range is isolated: readers then free
     /// whatever they hold in isolated pageblocks (the migration stand-in).
     pub migrate_epoch: CachePadded<AtomicU64>,
@@ -31,18 +38,43 @@ pub struct Shared {
 impl Default for Shared {
     fn default() -> Self {
         Shared {
-            stop: CachePadded::new(AtomicBool::new(false)),
+            phase: CachePadded::new(AtomicU8::new(WARMUP)),
             migrate_epoch: CachePadded::new(AtomicU64::new(0)),
         }
     }
 }
 
 impl Shared {
+    /// The phase now. Relaxed: a flag polled in a loop; nothing is
+    /// published through it (results are handed over by joining the
+    /// threads), and a thread that sees a change one operation late counts
+    /// one operation on the wrong side of it.
+    #[inline]
+    fn phase(&self) -> u8 {
+        self.phase.load(Ordering::Relaxed)
+    }
+
     #[inline]
     pub fn stopped(&self) -> bool {
-        // Relaxed: a flag polled in a loop; nothing is published through it
-        // (results are handed over by joining the threads).
-        self.stop.load(Ordering::Relaxed)
+        self.phase() == STOP
+    }
+
+    /// The measured interval has begun (or is over): counters and
+    /// histograms start from zero at this point (see
+    /// [`crate::alloc::AllocCtx::begin_measuring`]).
+    #[inline]
+    pub fn measuring(&self) -> bool {
+        self.phase() >= MEASURE
+    }
+
+    /// Warm-up is over. Relaxed: see [`Shared::phase`].
+    pub fn begin_measuring(&self) {
+        self.phase.store(MEASURE, Ordering::Relaxed);
+    }
+
+    /// Every thread of the cell is to stop. Relaxed: see [`Shared::phase`].
+    pub fn stop(&self) {
+        self.phase.store(STOP, Ordering::Relaxed);
     }
 }
 
@@ -69,22 +101,38 @@ pub struct WriterStats {
     pub irq: IrqStats,
 }
 
+/// The writer's loop. Its counters and times cover the measured interval
+/// only: when the warm-up ends it starts them again from zero, between two
+/// operations (and `irq`'s, the interrupt model's, with them).
 pub fn run_writer<G: ZonelistGuard>(
     alloc: &Allocator<G>,
     spec: &CellSpec,
     shared: &Shared,
+    irq: Option<&Irq>,
 ) -> WriterStats {
     let mut stats = WriterStats::default();
     if spec.writer == WriterMode::None {
         return stats;
     }
-    let rebuilds0 = alloc.rebuilds();
+    let mut rebuilds0 = alloc.rebuilds();
     let period = Duration::from_secs_f64(1.0 / spec.writer_rate_hz);
     let movable = alloc.mm.zone(0, ZoneType::Movable).id;
-    let start = Instant::now();
+    let mut start = Instant::now();
     let mut next = start;
     let mut ops = 0u64;
+    let mut warming = true;
     while !shared.stopped() {
+        if warming && shared.measuring() {
+            warming = false;
+            rebuilds0 = alloc.rebuilds();
+            start = Instant::now();
+            ops = 0;
+            stats = WriterStats::default();
+            *alloc.writer_times.lock() = Default::default();
+            if let Some(irq) = irq {
+                irq.begin_measuring();
+            }
+        }
         match spec.writer {
             WriterMode::Rebuild => alloc.build_all_zonelists(),
             WriterMode::Hotplug => hotplug_step(alloc, movable, shared, &mut stats),
