@@ -144,6 +144,7 @@ impl Report {
                 header.push(("setup".into(), s.key.setup.clone()));
             }
         }
+        header.extend(modes_line(&self.probes).map(|l| ("machine state".to_string(), l)));
         Document {
             title: format!("zonebench report of {}", self.source),
             header,
@@ -163,6 +164,29 @@ pub(super) fn repeats_text((lo, hi): (usize, usize)) -> String {
     } else {
         format!("{lo}-{hi}")
     }
+}
+
+/// What the rounds' machine probes say (`None` without probes): their
+/// range, and where the slowest is at least twice the fastest, how many
+/// cells ran in the slow mode (above the geometric middle of the two).
+pub(super) fn modes_line(probes: &[f64]) -> Option<String> {
+    let lo = probes.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = probes.iter().copied().fold(0.0, f64::max);
+    if probes.is_empty() || lo.is_nan() || lo <= 0.0 {
+        return None;
+    }
+    let range = format!(
+        "cache-line round trip between the reader CPUs {lo:.0}-{hi:.0} ns before each round"
+    );
+    if hi < 2.0 * lo {
+        return Some(format!("{range}: one mode"));
+    }
+    let middle = (lo * hi).sqrt();
+    let slow = probes.iter().filter(|&&p| p > middle).count();
+    Some(format!(
+        "{range}: TWO MODES, {slow} of {} cells in the slow one; the paired changes hold across them, the absolute values mix them",
+        probes.len()
+    ))
 }
 
 /// `(key, value)` lines naming the machine, kernel, build and command.
@@ -269,5 +293,25 @@ fn fmt_mde(x: f64) -> String {
         fmt_pct(x)
     } else {
         "inf".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_probes_say_whether_rounds_ran_in_two_modes() {
+        assert_eq!(modes_line(&[]), None);
+        let one = modes_line(&[55.0, 60.0, 70.0]).unwrap();
+        assert!(
+            one.ends_with("55-70 ns before each round: one mode"),
+            "{one}"
+        );
+        let two = modes_line(&[55.0, 320.0, 60.0, 300.0, 58.0]).unwrap();
+        assert!(
+            two.contains("TWO MODES, 2 of 5 cells in the slow one"),
+            "{two}"
+        );
     }
 }

@@ -266,6 +266,9 @@ pub(super) struct Report {
     pub repeats: (usize, usize),
     /// How the changes were marked.
     pub marking: super::Marking,
+    /// The machine probe of every cell that has one
+    /// (`workload/pingpong.rs`), ns.
+    pub probes: Vec<f64>,
 }
 
 impl Report {
@@ -347,6 +350,12 @@ impl Report {
             sections,
             repeats,
             marking: opts.marking,
+            probes: results
+                .cells
+                .iter()
+                .filter(|c| opts.filter.matches(&c.spec))
+                .filter_map(|c| c.probe_rtt_ns)
+                .collect(),
         })
     }
 
