@@ -5,9 +5,11 @@
 //! show) with one reader per CPU and a 1 kHz rebuild writer: the readers'
 //! throughput, and the writer's lock wait + critical section per rebuild.
 
-use super::{per_sec, rates_differ, ratio, Cells, Experiment, Finding, Plan, Verdict};
+use super::band::{describe, paired, side, Side};
+use super::{per_sec, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
+use crate::results::CellResult;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 pub(crate) struct C1;
@@ -34,69 +36,105 @@ impl Experiment for C1 {
             cells.of(&spec(plan, "seqcount")),
             cells.of(&spec(plan, "seqlock")),
         );
-        let write =
-            |g: &Repeats<'_>| g.mean(|c| c.writer.lock_wait_ns.mean + c.writer.critical_ns.mean);
-        let read = ratio(lock.allocs_per_sec(), count.allocs_per_sec());
-        let differ = rates_differ(&lock, &count);
-        let wr = ratio(write(&lock), write(&count));
+        let write_ns = |c: &CellResult| c.writer.lock_wait_ns.mean + c.writer.critical_ns.mean;
+        let write = |g: &Repeats<'_>| g.mean(write_ns);
+        let read = paired(&lock, &count, |c| c.allocs_per_sec);
+        let wr = paired(&lock, &count, write_ns);
         let numbers = vec![
             format!(
-                "read side, {} readers at every-alloc scope: seqlock {} vs seqcount {} ({:.0}%{})",
+                "read side, {} readers at every-alloc scope: seqlock {} vs seqcount {}: {}",
                 plan.cpus,
                 per_sec(lock.allocs_per_sec()),
                 per_sec(count.allocs_per_sec()),
-                read * 100.0,
-                if differ { ", significant" } else { ", within noise" }
+                describe(read.as_ref())
             ),
             format!(
-                "write side, lock wait + critical section per rebuild: seqlock {:.0} ns vs seqcount {:.0} ns ({wr:.2}x)",
+                "write side, lock wait + critical section per rebuild: seqlock {:.0} ns vs seqcount {:.0} ns: {}",
                 write(&lock),
-                write(&count)
+                write(&count),
+                describe(wr.as_ref())
             ),
             "upstream merged seqlock_t (write_seqlock_irqsave) in the end".to_string(),
         ];
-        let heavy_read = differ && read < 0.9;
-        let light_read = read >= 0.95;
+        let (read_side, write_side) = (
+            side(read.as_ref(), HEAVY, LIGHT),
+            side(wr.as_ref(), WRITE_LIGHT, WRITE_HEAVY),
+        );
         let verdict = if count.is_empty() || lock.is_empty() {
             Verdict::NotSettled("cells missing".into())
-        } else if heavy_read || wr > 1.5 {
+        } else if read_side == Side::Below || write_side == Side::Above {
             Verdict::Supported
-        } else if light_read && wr <= 1.5 {
+        } else if read_side == Side::Above && write_side == Side::Below {
             Verdict::Refuted
         } else {
-            Verdict::NotSettled(
-                "seqlock's readers are over 5% slower, but not significantly below 90%: this machine's noise does not settle it".into(),
-            )
+            Verdict::NotSettled(format!(
+                "neither side's interval lies wholly beyond a threshold: read {}, write {}",
+                describe(read.as_ref()),
+                describe(wr.as_ref())
+            ))
         };
         let rule = format!(
-            "supported if seqlock's readers are significantly below 90% of seqcount's ({:.0}%) or its writer takes over 1.5x as long ({wr:.2}x); refuted if the readers are within 5% (or faster) and the writer within 1.5x",
-            read * 100.0
+            "by the paired ratios' 95% intervals: supported if seqlock's readers lie wholly below {HEAVY}x seqcount's or its writer wholly above {WRITE_HEAVY}x; refuted if the readers lie wholly above {LIGHT}x and the writer wholly below {WRITE_LIGHT}x; otherwise not settled"
         );
         self.finding(numbers, verdict, rule)
     }
 }
 
+/// Readers' throughput ratio: heavy below, light above (the band between
+/// decides nothing).
+const HEAVY: f64 = 0.90;
+const LIGHT: f64 = 0.95;
+/// Writer's time ratio: light below, heavy above.
+const WRITE_LIGHT: f64 = 1.25;
+const WRITE_HEAVY: f64 = 1.5;
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::testing::{cells, plan};
+    use crate::experiments::testing::{cells, plan, rounds};
 
-    fn run(lock_rate: f64, lock_write_ns: f64) -> Verdict {
+    /// seqcount at 10 M/s in six rounds, seqlock at `lock` (one rate per
+    /// round); writer times 100 ns and `lock_write_ns`.
+    fn run(lock: &[f64], lock_write_ns: f64) -> Verdict {
         let p = plan(2);
-        let mut all = cells(&spec(&p, "seqcount"), 3, 10e6, |c| {
+        let mut all = cells(&spec(&p, "seqcount"), 6, 10e6, |c| {
             c.writer.critical_ns.mean = 100.0
         });
-        all.extend(cells(&spec(&p, "seqlock"), 3, lock_rate, |c| {
-            c.writer.critical_ns.mean = lock_write_ns
-        }));
+        let base: Vec<f64> = all.iter().map(|c| c.allocs_per_sec).collect();
+        let lock: Vec<f64> = lock.iter().zip(&base).map(|(l, b)| l * b).collect();
+        let mut seqlock = rounds(&spec(&p, "seqlock"), &lock);
+        for c in &mut seqlock {
+            c.writer.critical_ns.mean = lock_write_ns;
+        }
+        all.extend(seqlock);
         C1.judge(&Cells(&all), &p).verdict
     }
 
     #[test]
     fn each_outcome() {
-        assert_eq!(run(7e6, 100.0), Verdict::Supported);
-        assert_eq!(run(10e6, 400.0), Verdict::Supported);
-        assert_eq!(run(9.9e6, 120.0), Verdict::Refuted);
-        assert!(matches!(run(9.3e6, 100.0), Verdict::NotSettled(_)));
+        assert_eq!(run(&[0.7; 6], 100.0), Verdict::Supported);
+        assert_eq!(run(&[1.0; 6], 400.0), Verdict::Supported);
+        assert_eq!(run(&[0.99; 6], 120.0), Verdict::Refuted);
+        assert!(matches!(run(&[0.93; 6], 100.0), Verdict::NotSettled(_)));
+    }
+
+    #[test]
+    fn the_dead_band_at_each_edge() {
+        let noisy = |centre: f64| -> Vec<f64> {
+            [-0.01, 0.01, -0.005, 0.005, 0.0, 0.0]
+                .iter()
+                .map(|d| centre + d)
+                .collect()
+        };
+        // Wholly under 0.90: heavy. Across 0.90, inside the band, across
+        // 0.95: not settled. Wholly over 0.95: light.
+        assert_eq!(run(&noisy(0.88), 100.0), Verdict::Supported);
+        for centre in [0.90, 0.925, 0.95] {
+            let v = run(&noisy(centre), 100.0);
+            assert!(matches!(v, Verdict::NotSettled(_)), "{centre}: {v:?}");
+        }
+        assert_eq!(run(&noisy(0.97), 100.0), Verdict::Refuted);
+        // The writer's band, 1.25x-1.5x: inside it nothing is refuted.
+        assert!(matches!(run(&[0.99; 6], 140.0), Verdict::NotSettled(_)));
     }
 }

@@ -5,6 +5,7 @@
 //! readers and a 1 kHz rebuild writer: throughput as readers grow, and how
 //! long the writer waits for the lock behind the readers.
 
+use super::band::{describe, paired, side, Side};
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, WriterMode};
@@ -51,42 +52,47 @@ impl Experiment for C3 {
             cells.of(&spec(plan, "seqcount", n)),
             cells.of(&spec(plan, "seqlock-excl", n)),
         );
-        let share = ratio(x.allocs_per_sec(), c.allocs_per_sec());
+        let share = paired(&x, &c, |c| c.allocs_per_sec);
         let verdict = if n < 2 {
             Verdict::NotSettled("one CPU: readers cannot block each other".into())
         } else if c.is_empty() || x.is_empty() {
             Verdict::NotSettled("cells missing".into())
-        } else if share < 0.6 {
-            Verdict::Supported
-        } else if share >= 0.9 {
-            Verdict::Refuted
         } else {
-            Verdict::NotSettled(format!(
-                "excl keeps {:.0}% of seqcount's throughput: slower, but not a global lock's collapse",
-                share * 100.0
-            ))
+            match side(share.as_ref(), COLLAPSE, KEPT) {
+                Side::Below => Verdict::Supported,
+                Side::Above => Verdict::Refuted,
+                Side::Between => Verdict::NotSettled(format!(
+                    "excl's share of seqcount's throughput, {}, is not wholly below {COLLAPSE} (a global lock's collapse) nor wholly above {KEPT}",
+                    describe(share.as_ref())
+                )),
+            }
         };
         let rule = format!(
-            "supported if excl throughput with {n} readers is below 60% of seqcount's ({:.0}%); refuted at 90% or more",
-            share * 100.0
+            "by the paired ratio's 95% interval ({}): supported if excl's throughput with {n} readers lies wholly below {COLLAPSE}x seqcount's; refuted if wholly above {KEPT}x; otherwise not settled",
+            describe(share.as_ref())
         );
         self.finding(numbers, verdict, rule)
     }
 }
 
+/// Excl's share of seqcount's throughput: a global lock's collapse below,
+/// no harm above.
+const COLLAPSE: f64 = 0.6;
+const KEPT: f64 = 0.9;
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::testing::{cells, plan};
+    use crate::experiments::testing::{cells, plan, rounds};
 
     fn run(cpus: usize, excl_share: f64) -> Verdict {
         let p = plan(cpus);
         let mut all = Vec::new();
         for r in 1..=cpus {
-            all.extend(cells(&spec(&p, "seqcount", r), 2, 10e6 * r as f64, |_| {}));
+            all.extend(cells(&spec(&p, "seqcount", r), 4, 10e6 * r as f64, |_| {}));
             all.extend(cells(
                 &spec(&p, "seqlock-excl", r),
-                2,
+                4,
                 10e6 * r as f64 * excl_share,
                 |_| {},
             ));
@@ -100,5 +106,29 @@ mod tests {
         assert_eq!(run(2, 0.95), Verdict::Refuted);
         assert!(matches!(run(2, 0.75), Verdict::NotSettled(_)));
         assert!(matches!(run(1, 0.4), Verdict::NotSettled(_)));
+    }
+
+    #[test]
+    fn the_dead_band_at_each_edge() {
+        let p = plan(2);
+        let verdict = |centre: f64| {
+            let mut all = cells(&spec(&p, "seqcount", 2), 6, 10e6, |_| {});
+            let base: Vec<f64> = all.iter().map(|c| c.allocs_per_sec).collect();
+            let excl: Vec<f64> = [-0.02, 0.02, -0.01, 0.01, 0.0, 0.0]
+                .iter()
+                .zip(&base)
+                .map(|(d, b)| (centre + d) * b)
+                .collect();
+            all.extend(rounds(&spec(&p, "seqlock-excl", 2), &excl));
+            C3.judge(&Cells(&all), &p).verdict
+        };
+        assert_eq!(verdict(0.55), Verdict::Supported);
+        for centre in [0.6, 0.75, 0.9] {
+            assert!(
+                matches!(verdict(centre), Verdict::NotSettled(_)),
+                "{centre}"
+            );
+        }
+        assert_eq!(verdict(0.95), Verdict::Refuted);
     }
 }

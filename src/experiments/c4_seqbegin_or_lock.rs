@@ -6,7 +6,8 @@
 //! took the lock, and throughput against `seqcount` (which retries
 //! locklessly).
 
-use super::{per_sec, rates_differ, ratio, Cells, Experiment, Finding, Plan, Verdict};
+use super::band::{describe, paired, side, Side};
+use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 
@@ -51,21 +52,20 @@ impl Experiment for C4 {
             );
             let locked = s.sum(|c| c.locked_passes);
             let sections = s.sum(|c| c.stats.sections);
-            let share = ratio(s.allocs_per_sec(), c.allocs_per_sec());
-            let differ = rates_differ(&s, &c);
+            let share = paired(&s, &c, |c| c.allocs_per_sec);
+            let where_ = side(share.as_ref(), HEAVY, LIGHT);
             locked_any |= locked > 0;
-            light_everywhere &= share >= 0.95;
+            light_everywhere &= where_ == Side::Above;
             if i == RATES.len() - 1 {
-                heavy_at_top = locked > 0 && differ && share < 0.9;
+                heavy_at_top = locked > 0 && where_ == Side::Below;
             }
             numbers.push(format!(
-                "rebuilds at {:.0} Hz: {locked} locked passes ({:.1} per million sections); {} vs seqcount {} ({:.0}%{})",
+                "rebuilds at {:.0} Hz: {locked} locked passes ({:.1} per million sections); {} vs seqcount {}: {}",
                 rate,
                 ratio(locked as f64 * 1e6, sections as f64),
                 per_sec(s.allocs_per_sec()),
                 per_sec(c.allocs_per_sec()),
-                share * 100.0,
-                if differ { ", significant" } else { "" }
+                describe(share.as_ref())
             ));
         }
         let verdict = if heavy_at_top {
@@ -75,15 +75,20 @@ impl Experiment for C4 {
         } else if light_everywhere {
             Verdict::Refuted
         } else {
-            Verdict::NotSettled(
-                "more than 5% slower at some rate, but not significantly below 90% at the highest"
-                    .into(),
-            )
+            Verdict::NotSettled(format!(
+                "the throughput intervals do not lie wholly below {HEAVY}x seqcount's at the highest rate, nor wholly above {LIGHT}x at every rate"
+            ))
         };
-        let rule = "supported if at the highest rate passes took the lock and throughput is significantly below 90% of seqcount's; refuted if passes took the lock yet throughput stayed within 5% of seqcount's at every rate".to_string();
+        let rule = format!(
+            "by the paired ratios' 95% intervals: supported if at the highest rate passes took the lock and throughput lies wholly below {HEAVY}x seqcount's; refuted if passes took the lock yet throughput lay wholly above {LIGHT}x seqcount's at every rate; otherwise not settled"
+        );
         self.finding(numbers, verdict, rule)
     }
 }
+
+/// Throughput against seqcount's: a global lock's cost below, none above.
+const HEAVY: f64 = 0.9;
+const LIGHT: f64 = 0.95;
 
 #[cfg(test)]
 mod tests {
@@ -99,10 +104,10 @@ mod tests {
             } else {
                 1.0
             };
-            all.extend(cells(&spec(&p, "seqcount", r), 2, 1e6, |_| {}));
+            all.extend(cells(&spec(&p, "seqcount", r), 4, 1e6, |_| {}));
             all.extend(cells(
                 &spec(&p, "seqbegin-or-lock", r),
-                2,
+                4,
                 1e6 * share,
                 |c| {
                     c.locked_passes = locked;

@@ -8,7 +8,8 @@
 //! the readers' time waiting in the guard (spinning burns that CPU time;
 //! blocking gives it to another reader).
 
-use super::{per_sec, rates_differ, ratio, Cells, Experiment, Finding, Plan, Verdict};
+use super::band::{describe, paired, side, Side};
+use super::{per_sec, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
 use crate::workload::spec::{CellSpec, WriterMode};
@@ -52,25 +53,25 @@ impl Experiment for C6 {
             cells.of(&rt(plan, "seqcount")),
             cells.of(&rt(plan, "seqcount-spinlock")),
         );
-        let share = ratio(s.allocs_per_sec(), c.allocs_per_sec());
-        let rt_share = ratio(rs.allocs_per_sec(), rc.allocs_per_sec());
+        let share = paired(&s, &c, |c| c.allocs_per_sec);
+        let rt_share = paired(&rs, &rc, |c| c.allocs_per_sec);
         let stall_per_s = |g: &Repeats<'_>| {
             g.mean(|c| c.reader_stall_ns.total as f64 / c.measured_s.max(1e-9) / 1e6)
         };
         let numbers = vec![
             format!(
-                "without --rt, {} readers: seqcount-spinlock {} vs seqcount {} ({:.0}%)",
+                "without --rt, {} readers: seqcount-spinlock {} vs seqcount {}: {}",
                 plan.cpus,
                 per_sec(s.allocs_per_sec()),
                 per_sec(c.allocs_per_sec()),
-                share * 100.0
+                describe(share.as_ref())
             ),
             format!(
-                "--rt, {} readers, writer holds 200 us: seqcount-spinlock {} vs seqcount {} ({:.0}%)",
+                "--rt, {} readers, writer holds 200 us: seqcount-spinlock {} vs seqcount {}: {}",
                 2 * plan.cpus,
                 per_sec(rs.allocs_per_sec()),
                 per_sec(rc.allocs_per_sec()),
-                rt_share * 100.0
+                describe(rt_share.as_ref())
             ),
             format!(
                 "--rt, readers' wait in the guard: seqcount-spinlock {:.1} ms/s (blocked) vs seqcount {:.1} ms/s (spinning)",
@@ -78,30 +79,37 @@ impl Experiment for C6 {
                 stall_per_s(&rc)
             ),
         ];
-        let plain_better = rates_differ(&s, &c) && share > 1.05;
-        let rt_better = rates_differ(&rs, &rc) && rt_share > 1.1;
-        let verdict = if plain_better || rt_better {
+        let plain = side(share.as_ref(), SAME, FASTER);
+        let rt = side(rt_share.as_ref(), RT_SAME, RT_FASTER);
+        let verdict = if plain == Side::Above || rt == Side::Above {
             Verdict::Refuted
-        } else if share <= 1.05 {
+        } else if plain == Side::Below && rt == Side::Below {
             Verdict::Supported
         } else {
-            Verdict::NotSettled(
-                "without --rt seqcount-spinlock is over 5% faster, not significantly: this machine's noise does not settle it".into(),
-            )
+            Verdict::NotSettled(format!(
+                "an interval reaches into a dead band or across it: without --rt {}, with --rt {}",
+                describe(share.as_ref()),
+                describe(rt_share.as_ref())
+            ))
         };
         let rule = format!(
-            "refuted if seqcount-spinlock is significantly faster: by 5% without --rt ({:.0}%) or by 10% with --rt, oversubscribed, a held writer ({:.0}%); supported if without --rt seqcount-spinlock is at most 5% faster (or slower) and not significantly faster with --rt",
-            share * 100.0,
-            rt_share * 100.0
+            "by the paired ratios' 95% intervals: refuted if seqcount-spinlock is faster wholly beyond {FASTER}x without --rt or {RT_FASTER}x with --rt (oversubscribed, a held writer); supported if it lies wholly below {SAME}x without --rt and {RT_SAME}x with it (no real advantage); otherwise not settled"
         );
         self.finding(numbers, verdict, rule)
     }
 }
 
+/// seqcount-spinlock's throughput over seqcount's: no advantage below the
+/// first of each pair, a real one above the second.
+const SAME: f64 = 1.03;
+const FASTER: f64 = 1.05;
+const RT_SAME: f64 = 1.05;
+const RT_FASTER: f64 = 1.1;
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::testing::{cells, plan};
+    use crate::experiments::testing::{cells, plan, rounds};
 
     fn run(plain_share: f64, rt_share: f64) -> Verdict {
         let p = plan(2);
@@ -128,19 +136,20 @@ mod tests {
         assert_eq!(run(1.0, 1.5), Verdict::Refuted);
         assert_eq!(run(1.2, 1.0), Verdict::Refuted);
         assert_eq!(run(0.8, 1.0), Verdict::Supported);
-        // Faster on average, but the repeats scatter: not significant.
+        // Faster on average, but the rounds scatter: not settled.
         let p = plan(2);
-        let mut all = cells(&plain(&p, "seqcount"), 3, 1e7, |_| {});
-        let mut scattered = cells(&plain(&p, "seqcount-spinlock"), 3, 1e7, |_| {});
-        for (c, rate) in scattered.iter_mut().zip([1.5e7, 0.8e7, 1.5e7]) {
-            c.allocs_per_sec = rate;
-        }
-        all.extend(scattered);
-        all.extend(cells(&rt(&p, "seqcount"), 3, 1e6, |_| {}));
-        all.extend(cells(&rt(&p, "seqcount-spinlock"), 3, 1e6, |_| {}));
+        let mut all = cells(&plain(&p, "seqcount"), 4, 1e7, |_| {});
+        all.extend(rounds(
+            &plain(&p, "seqcount-spinlock"),
+            &[1.5e7, 0.8e7, 1.5e7, 0.9e7],
+        ));
+        all.extend(cells(&rt(&p, "seqcount"), 4, 1e6, |_| {}));
+        all.extend(cells(&rt(&p, "seqcount-spinlock"), 4, 1e6, |_| {}));
         assert!(matches!(
             C6.judge(&Cells(&all), &p).verdict,
             Verdict::NotSettled(_)
         ));
+        // Inside the band, 1.03x-1.05x: neither.
+        assert!(matches!(run(1.04, 1.0), Verdict::NotSettled(_)));
     }
 }

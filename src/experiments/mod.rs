@@ -8,7 +8,11 @@
 //! reason (too few CPUs, an effect that did not occur, a difference inside
 //! the noise): the verdict is never fixed in advance, and the tests feed
 //! every rule synthetic measurements that lead to each of its outcomes.
+//! Rules that weigh one guard against another decide by the whole 95%
+//! interval of the paired ratio, with a dead band between the thresholds
+//! of their two verdicts (`band.rs`).
 
+pub(crate) mod band;
 pub(crate) mod c0_race;
 pub(crate) mod c1_seqlock_heavy;
 pub(crate) mod c2_irq;
@@ -20,7 +24,6 @@ pub(crate) mod c7_serialisation;
 pub(crate) mod c8_latch;
 
 use crate::alloc::Scope;
-use crate::metrics::stats::significant;
 pub(crate) use crate::results::finding::{Finding, Verdict};
 use crate::results::repeats::Repeats;
 use crate::results::CellResult;
@@ -159,14 +162,6 @@ impl<'a> Cells<'a> {
     }
 }
 
-/// Whether two groups' throughputs differ significantly (Welch, 95%).
-pub(crate) fn rates_differ(a: &Repeats<'_>, b: &Repeats<'_>) -> bool {
-    significant(
-        &a.values(|c| c.allocs_per_sec),
-        &b.values(|c| c.allocs_per_sec),
-    )
-}
-
 /// `a / b`, 0 when `b` is 0.
 pub(crate) fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {
@@ -201,9 +196,9 @@ pub(crate) mod testing {
     use super::*;
     use crate::results::fixture;
 
-    /// `repeats` repeats of `spec` with throughput `rate` (varied by a
-    /// small amount per repeat so Welch's test has a variance), then `f`
-    /// applied to each.
+    /// `repeats` rounds of `spec` with throughput `rate` (varied by a
+    /// small amount per round, alike for every spec: paired ratios of two
+    /// such are exact), then `f` applied to each.
     pub(crate) fn cells(
         spec: &CellSpec,
         repeats: usize,
@@ -221,6 +216,20 @@ pub(crate) mod testing {
                 c.allocs_per_sec = rate * (1.0 + 0.002 * r as f64);
                 f(&mut c);
                 c
+            })
+            .collect()
+    }
+
+    /// One round of `spec` per rate in `rates`.
+    pub(crate) fn rounds(spec: &CellSpec, rates: &[f64]) -> Vec<CellResult> {
+        rates
+            .iter()
+            .enumerate()
+            .flat_map(|(r, &rate)| {
+                cells(spec, r + 1, rate, |_| {}).pop().map(|mut c| {
+                    c.allocs_per_sec = rate;
+                    c
+                })
             })
             .collect()
     }

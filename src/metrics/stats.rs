@@ -125,15 +125,13 @@ pub(crate) fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
     })
 }
 
-/// Whether `a` and `b` differ significantly (Welch, 95%); false with fewer
-/// than 2 values on either side.
-pub(crate) fn significant(a: &[f64], b: &[f64]) -> bool {
-    welch(a, b).is_some_and(|w| w.significant)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn significant(a: &[f64], b: &[f64]) -> bool {
+        welch(a, b).is_some_and(|w| w.significant)
+    }
 
     #[test]
     fn means_and_interval() {

@@ -1,0 +1,106 @@
+//! How a claim's rule decides from a measured ratio: by its whole 95%
+//! interval, never by its point value alone.
+//!
+//! A rule compares a ratio (one guard's throughput over another's, round
+//! by round: `metrics/paired.rs`) with two thresholds, one for each
+//! verdict, set apart: C3, for one, says "supported" only when the whole
+//! interval of seqlock-excl's share of seqcount's throughput lies below
+//! 0.6, "refuted" only when it lies wholly above 0.9, and "not settled"
+//! otherwise (an interval that reaches into the band between, or across
+//! a threshold). Noise can then move a verdict between "not settled" and
+//! one of the others, but never from "supported" to "refuted": that takes
+//! the interval crossing the whole band. The reason of a "not settled"
+//! names the interval and the minimum detectable effect.
+
+use crate::metrics::paired::Paired;
+use crate::results::repeats::Repeats;
+use crate::results::CellResult;
+
+/// `f` of `a` over `f` of `b`, round by round (cells with the same
+/// `repeat`; stalled ones left out): `None` with fewer than two shared
+/// rounds, or a zero value in one.
+pub(crate) fn paired(
+    a: &Repeats<'_>,
+    b: &Repeats<'_>,
+    f: impl Fn(&CellResult) -> f64,
+) -> Option<Paired> {
+    let ratios: Vec<f64> = per_round(a, b, f).into_iter().map(|(_, r)| r).collect();
+    Paired::of_ratios(&ratios)
+}
+
+/// The ratios behind [`paired`], in round order.
+pub(crate) fn per_round(
+    a: &Repeats<'_>,
+    b: &Repeats<'_>,
+    f: impl Fn(&CellResult) -> f64,
+) -> Vec<(usize, f64)> {
+    let mut out: Vec<(usize, f64)> = a
+        .iter()
+        .filter(|c| !c.stalled)
+        .filter_map(|x| {
+            let y = b
+                .iter()
+                .find(|y| !y.stalled && y.spec.repeat == x.spec.repeat)?;
+            Some((x.spec.repeat, f(x) / f(y)))
+        })
+        .collect();
+    out.sort_by_key(|(r, _)| *r);
+    out
+}
+
+/// Where a ratio's interval lies against a band `[low, high]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// Wholly below `low`.
+    Below,
+    /// Wholly above `high`.
+    Above,
+    /// Reaching into the band, across a threshold, or unknown.
+    Between,
+}
+
+/// Where `p`'s interval lies against `[low, high]` (unknown: between).
+pub(crate) fn side(p: Option<&Paired>, low: f64, high: f64) -> Side {
+    match p {
+        Some(p) if p.ci.1 < low => Side::Below,
+        Some(p) if p.ci.0 > high => Side::Above,
+        _ => Side::Between,
+    }
+}
+
+/// `0.93x [0.90, 0.96] over 8 rounds, detectable 3.1%`, or why there is
+/// no interval.
+pub(crate) fn describe(p: Option<&Paired>) -> String {
+    match p {
+        Some(p) => format!(
+            "{:.3}x [{:.3}, {:.3}] over {} rounds, detectable {:.1}%",
+            p.ratio,
+            p.ci.0,
+            p.ci.1,
+            p.rounds,
+            p.mde * 100.0
+        ),
+        None => "no interval (fewer than two rounds measured both)".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ratios(r: &[f64]) -> Option<Paired> {
+        Paired::of_ratios(r)
+    }
+
+    #[test]
+    fn a_side_needs_the_whole_interval() {
+        let low = ratios(&[0.50, 0.52, 0.51, 0.49, 0.50, 0.51]);
+        let high = ratios(&[0.95, 0.96, 0.97, 0.95, 0.96, 0.94]);
+        let across = ratios(&[0.55, 0.65, 0.58, 0.62, 0.60, 0.66]);
+        assert_eq!(side(low.as_ref(), 0.6, 0.9), Side::Below);
+        assert_eq!(side(high.as_ref(), 0.6, 0.9), Side::Above);
+        assert_eq!(side(across.as_ref(), 0.6, 0.9), Side::Between);
+        assert_eq!(side(None, 0.6, 0.9), Side::Between);
+        assert!(describe(low.as_ref()).contains("over 6 rounds"));
+    }
+}
