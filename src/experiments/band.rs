@@ -12,40 +12,24 @@
 //! the interval crossing the whole band. The reason of a "not settled"
 //! names the interval and the minimum detectable effect.
 
-use crate::metrics::paired::Paired;
+use crate::metrics::paired::{pair, Paired, Pairs};
 use crate::results::repeats::Repeats;
 use crate::results::CellResult;
 
 /// `f` of `a` over `f` of `b`, round by round (cells with the same
-/// `repeat`; stalled ones left out): `None` with fewer than two shared
-/// rounds, or a zero value in one.
+/// `repeat`, in one mode of the machine; stalled ones left out): `None`
+/// with fewer than two such rounds, or a zero value in one.
 pub(crate) fn paired(
     a: &Repeats<'_>,
     b: &Repeats<'_>,
     f: impl Fn(&CellResult) -> f64,
 ) -> Option<Paired> {
-    let ratios: Vec<f64> = per_round(a, b, f).into_iter().map(|(_, r)| r).collect();
-    Paired::of_ratios(&ratios)
+    Paired::of_ratios(&per_round(a, b, f).ratios)
 }
 
-/// The ratios behind [`paired`], in round order.
-pub(crate) fn per_round(
-    a: &Repeats<'_>,
-    b: &Repeats<'_>,
-    f: impl Fn(&CellResult) -> f64,
-) -> Vec<(usize, f64)> {
-    let mut out: Vec<(usize, f64)> = a
-        .iter()
-        .filter(|c| !c.stalled)
-        .filter_map(|x| {
-            let y = b
-                .iter()
-                .find(|y| !y.stalled && y.spec.repeat == x.spec.repeat)?;
-            Some((x.spec.repeat, f(x) / f(y)))
-        })
-        .collect();
-    out.sort_by_key(|(r, _)| *r);
-    out
+/// The rounds behind [`paired`].
+pub(crate) fn per_round(a: &Repeats<'_>, b: &Repeats<'_>, f: impl Fn(&CellResult) -> f64) -> Pairs {
+    pair(&a.samples(&f), &b.samples(&f))
 }
 
 /// Where a ratio's interval lies against a band `[low, high]`.

@@ -63,11 +63,18 @@ impl Experiment for C7 {
                     cells.of(&spec(plan, g.name, n)),
                 );
                 let figure = ratio(many.allocs_per_sec(), n as f64 * one.allocs_per_sec());
-                let at_n = per_round(&many, &none_n, rate);
-                let at_1 = per_round(&one, &none_1, rate);
+                let (at_n, at_1) = (
+                    per_round(&many, &none_n, rate),
+                    per_round(&one, &none_1, rate),
+                );
                 let rel: Vec<f64> = at_n
+                    .rounds
                     .iter()
-                    .filter_map(|(r, x)| at_1.iter().find(|(s, _)| s == r).map(|(_, y)| x / y))
+                    .zip(&at_n.ratios)
+                    .filter_map(|(r, x)| {
+                        let i = at_1.rounds.iter().position(|s| s == r)?;
+                        Some(x / at_1.ratios[i])
+                    })
                     .collect();
                 (g.name, figure, Paired::of_ratios(&rel))
             })

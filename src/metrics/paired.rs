@@ -8,7 +8,11 @@
 //! ratio within each round, never the two arms' samples treated as
 //! independent:
 //!
-//! 1. `d_i = ln(new_i / base_i)` for every round `i` where both arms ran.
+//! 1. `d_i = ln(new_i / base_i)` for every round `i` where both arms ran
+//!    in the same mode of the machine ([`same_mode`], from the probes
+//!    taken around every cell). A round whose two cells did not (a host
+//!    that moved the vCPUs between them, or during one) is left out: its
+//!    ratio would measure the move.
 //! 2. The effect is the geometric mean ratio, `exp(mean(d))`.
 //! 3. Its 95% interval is a percentile bootstrap of `mean(d)`
 //!    ([`RESAMPLES`] resamples of the rounds with replacement, from a fixed
@@ -39,6 +43,69 @@ pub(crate) const EXACT_MAX: usize = 50;
 
 /// The seed of every bootstrap: the same rounds give the same interval.
 const SEED: u64 = 0x7a6f_6e65_6265_6e63;
+
+/// How far apart two probes of the machine may be and still show one mode:
+/// the modes seen on the development machine differ about fivefold (a
+/// cache-line round trip of ~80 or ~400 ns), readings within a mode by
+/// under a fifth.
+pub(crate) const MODE_SPREAD: f64 = 1.5;
+
+/// Whether two cells, with their machine probes before and after
+/// (`results::CellResult::probes`), ran in the same mode of the machine,
+/// so that their ratio measures the guards rather than the machine: each
+/// kept one mode throughout (its two probes within [`MODE_SPREAD`]), and
+/// it was the same one. Cells without probes (unpinned, one CPU, older
+/// files) cannot be told apart and count as alike.
+pub(crate) fn same_mode(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> bool {
+    let within = |x: f64, y: f64| x.max(y) <= MODE_SPREAD * x.min(y);
+    match (a, b) {
+        (Some((a0, a1)), Some((b0, b1))) => {
+            within(a0, a1) && within(b0, b1) && within((a0 * a1).sqrt(), (b0 * b1).sqrt())
+        }
+        _ => true,
+    }
+}
+
+/// One arm's value in one round, with the machine probes around its cell.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Sample {
+    pub round: usize,
+    pub value: f64,
+    pub probes: Option<(f64, f64)>,
+}
+
+/// The rounds of two arms, paired.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Pairs {
+    /// `new / base` in every round both measured in one mode, in round
+    /// order, and those rounds.
+    pub ratios: Vec<f64>,
+    pub rounds: Vec<usize>,
+    /// Rounds both measured, left out: their cells ran in different modes.
+    pub split: usize,
+}
+
+/// Pair `new`'s rounds with `base`'s (see [`same_mode`]).
+pub(crate) fn pair(new: &[Sample], base: &[Sample]) -> Pairs {
+    let mut matched: Vec<(usize, f64)> = Vec::new();
+    let mut split = 0;
+    for n in new {
+        let Some(b) = base.iter().find(|b| b.round == n.round) else {
+            continue;
+        };
+        if same_mode(n.probes, b.probes) {
+            matched.push((n.round, n.value / b.value));
+        } else {
+            split += 1;
+        }
+    }
+    matched.sort_by_key(|(r, _)| *r);
+    Pairs {
+        ratios: matched.iter().map(|(_, x)| *x).collect(),
+        rounds: matched.iter().map(|(r, _)| *r).collect(),
+        split,
+    }
+}
 
 /// One arm against the other over paired rounds.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -198,6 +265,37 @@ mod tests {
         (0..n)
             .map(|_| mu + sd * z.inverse_cdf(rng.random_range(1e-12..1.0 - 1e-12)))
             .collect()
+    }
+
+    #[test]
+    fn rounds_pair_by_number_and_mode() {
+        let s = |round, value, probes| Sample {
+            round,
+            value,
+            probes,
+        };
+        let fast = Some((80.0, 82.0));
+        let slow = Some((400.0, 410.0));
+        let base = [s(0, 10.0, fast), s(1, 5.0, slow), s(2, 10.0, fast)];
+        let new = [
+            s(2, 11.0, fast),
+            s(0, 12.0, fast),
+            s(1, 11.0, fast),
+            s(3, 1.0, None),
+        ];
+        let p = pair(&new, &base);
+        assert_eq!(p.ratios, [1.2, 1.1]);
+        assert_eq!(p.split, 1);
+    }
+
+    #[test]
+    fn modes_from_the_probes() {
+        assert!(same_mode(Some((80.0, 85.0)), Some((75.0, 90.0))));
+        // One cell moved during its slice; two cells in different modes.
+        assert!(!same_mode(Some((80.0, 400.0)), Some((80.0, 85.0))));
+        assert!(!same_mode(Some((400.0, 420.0)), Some((80.0, 85.0))));
+        // No probes: cannot tell, alike.
+        assert!(same_mode(None, Some((80.0, 85.0))));
     }
 
     #[test]

@@ -102,6 +102,7 @@ impl Report {
                     })
                     .collect();
                 let mut notes = section.notes(self.meta.logical_cpus);
+                notes.extend(split_note(&rows));
                 notes.extend(mde_note(&rows));
                 if !section.has_guard(&self.baseline) {
                     notes.insert(
@@ -285,6 +286,22 @@ pub(super) fn mde_note(rows: &[TableRow]) -> Option<String> {
         fmt_mde(median),
         fmt_mde(worst)
     ))
+}
+
+/// The table's note on rounds its paired changes left out (`None` for
+/// none): their two cells ran in different modes of the machine.
+pub(super) fn split_note(rows: &[TableRow]) -> Option<String> {
+    let split: usize = rows
+        .iter()
+        .flat_map(|r| &r.cells)
+        .filter_map(|c| c.change)
+        .map(|c| c.split)
+        .sum();
+    (split > 0).then(|| {
+        format!(
+            "{split} paired rounds left out of the changes: the guard's cell and the baseline's ran in different modes of the machine (the probes around them differ)."
+        )
+    })
 }
 
 /// A minimum detectable effect, percent: `inf` past any use.

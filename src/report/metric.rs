@@ -4,7 +4,7 @@
 //! its baseline with its significance.
 
 use crate::metrics::family::Correction;
-use crate::metrics::paired::Paired;
+use crate::metrics::paired::{pair, Paired, Sample};
 use crate::metrics::stats::{hmean, mean, t_quantile, welch};
 use crate::results::CellResult;
 use crate::workload::spec::WriterMode;
@@ -150,8 +150,10 @@ fn per_million(events: u64, allocs: u64) -> f64 {
 pub(super) struct Summary {
     pub value: f64,
     pub samples: Vec<f64>,
-    /// `rounds[i]` is the round (`repeat`) `samples[i]` was measured in.
+    /// `rounds[i]` is the round (`repeat`) `samples[i]` was measured in,
+    /// `probes[i]` the machine probes around its cell.
     pub rounds: Vec<usize>,
+    pub probes: Vec<Option<(f64, f64)>>,
 }
 
 impl Summary {
@@ -165,22 +167,19 @@ impl Summary {
             value: metric.aggregate().combine(&samples),
             samples,
             rounds: kept.iter().map(|c| c.spec.repeat).collect(),
+            probes: kept.iter().map(|c| c.probes()).collect(),
         }
     }
 
-    /// `new / base` in every round both measured, in round order.
-    fn ratios(base: &Summary, new: &Summary) -> Vec<f64> {
-        let mut out: Vec<(usize, f64)> = new
-            .rounds
-            .iter()
-            .zip(&new.samples)
-            .filter_map(|(r, n)| {
-                let i = base.rounds.iter().position(|b| b == r)?;
-                Some((*r, n / base.samples[i]))
+    /// The samples with their rounds and probes.
+    fn by_round(&self) -> Vec<Sample> {
+        (0..self.samples.len())
+            .map(|i| Sample {
+                round: self.rounds[i],
+                value: self.samples[i],
+                probes: self.probes.get(i).copied().flatten(),
             })
-            .collect();
-        out.sort_by_key(|(r, _)| *r);
-        out.into_iter().map(|(_, x)| x).collect()
+            .collect()
     }
 }
 
@@ -202,6 +201,9 @@ pub(super) struct Change {
     pub mde: Option<f64>,
     /// Rounds (or repeats a side) the test rests on.
     pub n: usize,
+    /// Rounds left out of a paired test: the two cells ran in different
+    /// modes of the machine (`metrics/paired.rs`).
+    pub split: usize,
     /// Two-sided p of the test (NaN: not testable).
     pub p: f64,
     /// `p` corrected for the table's family of comparisons.
@@ -217,7 +219,9 @@ impl Change {
     /// two rounds are shared or a value is 0 in some round.
     pub(super) fn paired(metric: Metric, base: &Summary, new: &Summary) -> Change {
         let mut c = Change::plain(metric, base, new);
-        let Some(p) = Paired::of_ratios(&Summary::ratios(base, new)) else {
+        let pairs = pair(&new.by_round(), &base.by_round());
+        c.split = pairs.split;
+        let Some(p) = Paired::of_ratios(&pairs.ratios) else {
             return c;
         };
         let orient = |x: f64| if metric.higher_is_better() { x } else { -x };
@@ -277,6 +281,7 @@ impl Change {
             ci: None,
             mde: None,
             n: 0,
+            split: 0,
             p: f64::NAN,
             p_adjusted: f64::NAN,
             significant: false,
@@ -349,6 +354,7 @@ mod tests {
             value: mean(v),
             samples: v.to_vec(),
             rounds: (0..v.len()).collect(),
+            probes: vec![None; v.len()],
         }
     }
 
@@ -373,11 +379,13 @@ mod tests {
             value: 0.0,
             samples: vec![100.0, 100.0, 50.0, 50.0, 100.0, 50.0],
             rounds: vec![0, 1, 2, 3, 4, 5],
+            probes: vec![None; 6],
         };
         let new = Summary {
             value: 0.0,
             samples: vec![55.0, 110.0, 110.0, 55.0, 110.0, 55.0],
             rounds: vec![5, 4, 0, 2, 1, 3],
+            probes: vec![None; 6],
         };
         let c = Change::paired(Metric::AllocsPerSec, &base, &new);
         assert!((c.pct.unwrap() - 10.0).abs() < 1e-9, "{c:?}");
@@ -397,7 +405,15 @@ mod tests {
         let mut short = new.clone();
         short.samples.pop();
         short.rounds.pop();
+        short.probes.pop();
         assert_eq!(Change::paired(Metric::AllocsPerSec, &base, &short).n, 5);
+        // A round whose two cells ran in different modes is left out.
+        let mut moved = new.clone();
+        moved.probes[0] = Some((400.0, 410.0));
+        let mut base_modes = base.clone();
+        base_modes.probes = vec![Some((80.0, 82.0)); 6];
+        let c = Change::paired(Metric::AllocsPerSec, &base_modes, &moved);
+        assert_eq!((c.n, c.split), (5, 1));
     }
 
     #[test]
@@ -407,6 +423,7 @@ mod tests {
             ci: Some(ci),
             mde: Some(1.0),
             n: 10,
+            split: 0,
             p,
             p_adjusted: f64::NAN,
             significant: false,

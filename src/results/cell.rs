@@ -75,11 +75,13 @@ pub struct CellResult {
     #[serde(default)]
     pub steal_ns: u64,
     /// The cache-line round trip between the first two reader CPUs, ns,
-    /// measured just before the cell's round (`workload/pingpong.rs`): the
-    /// machine's mode. Null where it could not be measured (unpinned, one
-    /// CPU) and in files from before it was.
+    /// measured just before the cell and just after it
+    /// (`workload/pingpong.rs`): the machine's mode. Null where it could
+    /// not be measured (unpinned, one CPU) and in files from before it was.
     #[serde(default)]
     pub probe_rtt_ns: Option<f64>,
+    #[serde(default)]
+    pub probe_end_ns: Option<f64>,
     /// Disturbed by the rule of `workload/interference.rs`, and why.
     #[serde(default)]
     pub disturbed: bool,
@@ -88,6 +90,12 @@ pub struct CellResult {
 }
 
 impl CellResult {
+    /// The machine probes around the cell, before and after (see
+    /// [`crate::metrics::paired::same_mode`]).
+    pub fn probes(&self) -> Option<(f64, f64)> {
+        self.probe_rtt_ns.zip(self.probe_end_ns)
+    }
+
     /// The invariants every run must keep, whatever the guard.
     pub fn violations(&self) -> Vec<String> {
         let mut v = Vec::new();
@@ -211,6 +219,7 @@ impl From<Measurement> for CellResult {
             involuntary_switches: m.interference.involuntary_switches,
             steal_ns: m.interference.steal_ns,
             probe_rtt_ns: None,
+            probe_end_ns: None,
             disturbed: m.interference.disturbed.is_some(),
             disturbed_why: m.interference.disturbed,
         }

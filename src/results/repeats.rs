@@ -5,6 +5,7 @@
 //! progress) is never averaged in: its rates and times are what was left
 //! of a cell that did not run; its counters still add up.
 
+use crate::metrics::paired::Sample;
 use crate::metrics::stats::{hmean, mean};
 use crate::results::CellResult;
 use std::ops::{Deref, DerefMut};
@@ -34,6 +35,20 @@ impl Repeats<'_> {
             .filter(|c| !c.stalled)
             .map(|c| f(c))
             .filter(|v| v.is_finite())
+            .collect()
+    }
+
+    /// `f` of every repeat that did not stall, with its round and the
+    /// machine probes around it: what `metrics/paired.rs` pairs.
+    pub(crate) fn samples(&self, f: impl Fn(&CellResult) -> f64) -> Vec<Sample> {
+        self.0
+            .iter()
+            .filter(|c| !c.stalled)
+            .map(|c| Sample {
+                round: c.spec.repeat,
+                value: f(c),
+                probes: c.probes(),
+            })
             .collect()
     }
 

@@ -21,7 +21,10 @@ impl Session {
     ) -> Result<Option<CellResult>, String> {
         let mut tries = 0;
         let cell = loop {
-            let cell = CellResult::from(run_cell(spec, &self.cores, &self.cancel)?);
+            let before = self.probe();
+            let mut cell = CellResult::from(run_cell(spec, &self.cores, &self.cancel)?);
+            cell.probe_rtt_ns = before;
+            cell.probe_end_ns = self.probe();
             if self.cancel.is_cancelled() {
                 return Ok(None);
             }

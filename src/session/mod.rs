@@ -103,7 +103,6 @@ impl Session {
                     }
                 }
                 let round_start = Instant::now();
-                let probe = self.probe();
                 for spec in group.round(index, done) {
                     if self.cancel.is_cancelled() {
                         self.file.meta.partial = true;
@@ -111,7 +110,7 @@ impl Session {
                     }
                     observer.start(&spec);
                     let measured = self.measure_cell(&spec, observer);
-                    let mut cell = match measured {
+                    let cell = match measured {
                         Ok(Some(cell)) => cell,
                         Ok(None) => {
                             self.file.meta.partial = true;
@@ -122,7 +121,6 @@ impl Session {
                             return Err(e);
                         }
                     };
-                    cell.probe_rtt_ns = probe;
                     self.file.cells.push(cell);
                     if let Err(e) = self.append() {
                         if !std::mem::replace(&mut warned, true) {
@@ -144,7 +142,7 @@ impl Session {
 
     /// The machine's state now: a cache-line round trip between the first
     /// two reader CPUs (`None` unpinned or with one CPU).
-    fn probe(&self) -> Option<f64> {
+    pub(super) fn probe(&self) -> Option<f64> {
         match self.cores.as_slice() {
             [a, b, ..] => round_trip_ns(*a, *b),
             _ => None,

@@ -5,10 +5,11 @@
 //! round every guard of the group runs once, back to back, in an order
 //! shuffled afresh for the round (seeded by the cells' seed, the group and
 //! the round, so a plan replays), in short slices; the round's cells share
-//! its `repeat` number and the machine probe taken just before it
-//! (`workload/pingpong.rs`). Whatever the machine does during a round hits
-//! every guard of it alike, and the report compares guards by their
-//! per-round ratios (`metrics/paired.rs`). Groups run one after another,
+//! its `repeat` number, and each records the machine probes taken around
+//! it (`workload/pingpong.rs`). Whatever the machine does slowly hits every
+//! guard of a round alike, and the report compares guards by their
+//! per-round ratios, leaving out a round whose two cells ran in different
+//! modes (`metrics/paired.rs`). Groups run one after another,
 //! each with all its rounds.
 //!
 //! How many rounds: a fixed number ([`Rounds::fixed`]), or adaptively: at
@@ -19,7 +20,8 @@
 //! is left of it, divided among the groups left). Each group's outcome is
 //! kept in the results file (`rounds`) and printed.
 
-use crate::metrics::paired::Paired;
+use crate::metrics::paired::{pair, Paired};
+use crate::results::repeats::Repeats;
 use crate::results::schema::GroupRounds;
 use crate::results::CellResult;
 use crate::workload::spec::{CellKey, CellSpec, Dim};
@@ -103,23 +105,23 @@ impl Group {
     /// and whose (`None` with one guard: nothing to compare). Infinite
     /// while some guard has fewer than two rounds to pair.
     pub(super) fn widest(&self, cells: &[CellResult]) -> Option<(String, f64)> {
-        let mine: Vec<&CellResult> = cells.iter().filter(|c| self.holds(c)).collect();
-        let rate = |guard: &str| -> Vec<(usize, f64)> {
-            mine.iter()
-                .filter(|c| c.spec.guard == guard && !c.stalled)
-                .map(|c| (c.spec.repeat, c.allocs_per_sec))
-                .collect()
+        let mine = |guard: &str| {
+            Repeats(
+                cells
+                    .iter()
+                    .filter(|c| self.holds(c) && c.spec.guard == guard)
+                    .collect(),
+            )
+            .samples(|c| c.allocs_per_sec)
         };
-        let base = rate(&self.baseline);
+        let base = mine(&self.baseline);
         self.cells
             .iter()
             .filter(|c| c.guard != self.baseline)
             .map(|c| {
-                let ratios: Vec<f64> = rate(&c.guard)
-                    .iter()
-                    .filter_map(|(r, v)| base.iter().find(|(b, _)| b == r).map(|(_, b)| v / b))
-                    .collect();
-                let half = Paired::of_ratios(&ratios).map_or(f64::INFINITY, |p| p.half_width_pct());
+                let pairs = pair(&mine(&c.guard), &base);
+                let half =
+                    Paired::of_ratios(&pairs.ratios).map_or(f64::INFINITY, |p| p.half_width_pct());
                 (c.guard.clone(), half)
             })
             .max_by(|a, b| a.1.total_cmp(&b.1))

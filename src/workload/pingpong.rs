@@ -5,9 +5,11 @@
 //! or on cores that do not, and move them between the two every few
 //! seconds; every guard's throughput follows (on the development machine
 //! a round trip of ~55 ns or ~320 ns, 2-reader cells ~42 or ~20 M
-//! allocs/s). A round's cells record the round trip measured just before
-//! the round, so a reader of the results can see which rounds ran in which
-//! mode, and the report can say when they differ. The probe is the
+//! allocs/s, switching on a scale of a second or two). Every cell records
+//! the round trip measured just before it and just after it, so that a
+//! reader of the results can see which cells ran in which mode, the paired
+//! comparisons can leave out a round whose two cells did not run in one
+//! (`metrics/paired.rs`), and the report can say when modes differed. The probe is the
 //! classic ping-pong: two threads pinned to the two CPUs take turns
 //! writing one shared counter, each waiting to see the other's value
 //! before writing the next.
@@ -18,12 +20,12 @@ use std::sync::Barrier;
 use std::time::Instant;
 
 /// Round trips per batch; the median of [`BATCHES`] batches is kept.
-const TRIPS: u64 = 2_000;
+const TRIPS: u64 = 1_000;
 const BATCHES: usize = 5;
 
 /// The median time of one cache-line round trip between `a` and `b`, ns
 /// (`None` if either thread could not be pinned: the number would not
-/// describe those CPUs). About 1-4 ms.
+/// describe those CPUs). About 0.5-2.5 ms.
 pub fn round_trip_ns(a: core_affinity::CoreId, b: core_affinity::CoreId) -> Option<f64> {
     /// The value that ends the ponger.
     const STOP: u64 = u64::MAX;
