@@ -21,6 +21,7 @@ mod parse;
 mod progress;
 mod report;
 mod run;
+mod selfcheck;
 mod torture;
 
 use crate::guard;
@@ -57,6 +58,10 @@ enum Cmd {
     Claims(claims::ClaimsArgs),
     /// Random cells checked one by one, in the manner of locktorture.
     Torture(torture::TortureArgs),
+    /// The A/A test: one guard as two arms through the same machinery;
+    /// how many comparisons come out marked against the nominal rate
+    /// (exit 1 if clearly above it).
+    Selfcheck(selfcheck::SelfcheckArgs),
 }
 
 use crate::session::emit;
@@ -113,6 +118,7 @@ where
         Cmd::Compare(args) => report::compare(args),
         Cmd::Claims(args) => claims::claims(args),
         Cmd::Torture(args) => torture::torture(args),
+        Cmd::Selfcheck(args) => selfcheck::selfcheck(args),
     }
 }
 

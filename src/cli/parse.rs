@@ -137,6 +137,14 @@ pub(super) fn parse_readers(s: &str) -> Result<ReaderList, String> {
     list(s, "readers", one).map(|v| ReaderList(dedup(v)))
 }
 
+/// One guard by name (of `zonebench list`).
+pub(super) fn parse_guard(s: &str) -> Result<String, String> {
+    match parse_guards(s)?.0.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(format!("'{s}' is not one guard")),
+    }
+}
+
 pub(super) fn parse_guards(s: &str) -> Result<GuardList, String> {
     if s.trim() == "all" {
         return Ok(GuardList(

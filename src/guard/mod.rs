@@ -71,7 +71,8 @@ mod seq_family;
 
 pub use probe::{GuardOpts, IrqSave, ReaderProbe, WriterCtx};
 pub use registry::{
-    default_baseline, dispatch, find, find_any, GuardInfo, GuardVisitor, ALL, HARNESS, HIDDEN,
+    default_baseline, dispatch, find, find_any, guard_of, GuardInfo, GuardVisitor, ALL, ARM,
+    HARNESS, HIDDEN,
 };
 pub(crate) use section::wait_for_mutex;
 pub use section::{rt_read_begin, LockedSection, SeqSection};

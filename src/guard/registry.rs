@@ -24,6 +24,17 @@ const fn info<G: ZonelistGuard>() -> GuardInfo {
     }
 }
 
+/// What separates a guard's name from an arm's label in `zonebench
+/// selfcheck`, which runs one guard as two arms (`seqcount#a`,
+/// `seqcount#b`) through the same machinery. No other command takes such
+/// names.
+pub const ARM: char = '#';
+
+/// The guard of `name`: the name itself, or an arm's guard.
+pub fn guard_of(name: &str) -> &str {
+    name.split(ARM).next().unwrap_or(name)
+}
+
 /// The guard every other is compared with, of `guards`: `seqcount` if it
 /// is there (the v1 patch of the 2022 thread, the reference the other
 /// guards were argued against), else the first. `None` for no guards.
@@ -58,6 +69,7 @@ macro_rules! guards {
         /// Run `visitor` with the guard called `name` (hidden and harness
         /// ones included).
         pub fn dispatch<V: GuardVisitor>(name: &str, visitor: V) -> Option<V::Output> {
+            let name = guard_of(name);
             $(if name == <$ty as ZonelistGuard>::NAME {
                 return Some(visitor.visit::<$ty>());
             })*

@@ -102,6 +102,24 @@ pub(crate) fn report(
     Ok(format.exporter().export(&report))
 }
 
+/// How many of `results`' changes against the baseline were tested, and
+/// how many of those were marked (the A/A count of `zonebench selfcheck`).
+pub(crate) fn marks(
+    results: &ResultsFile,
+    opts: &ReportOpts,
+) -> Result<(usize, usize), ReportError> {
+    let report = Report::build(results, "", opts)?;
+    let tested: Vec<bool> = report
+        .sections
+        .iter()
+        .flat_map(|s| &s.changes)
+        .filter(|(g, ..)| *g != report.baseline)
+        .filter(|(.., c)| !c.p.is_nan())
+        .map(|(.., c)| c.significant)
+        .collect();
+    Ok((tested.len(), tested.iter().filter(|m| **m).count()))
+}
+
 /// Load the results file at `path` and report it in `format`.
 pub(crate) fn report_file(
     path: &Path,

@@ -1,0 +1,175 @@
+//! `zonebench selfcheck`: the A/A test. One guard runs as two arms, `A`
+//! and `B` (`seqcount#a`, `seqcount#b`: the same code, told apart only by
+//! name), through the same machinery as any comparison: rounds, shuffled
+//! order, re-runs, the paired test, the practical threshold and the
+//! family correction. Every difference between the arms is noise, so
+//! every mark is a false one. The command prints the review table, how
+//! many comparisons were marked against how many were made and the
+//! nominal rate (5%), and exits 1 when the count is clearly above it: a
+//! binomial test at 1% says more marks than a 5% rate would give.
+
+use super::env::{cancel_on_ctrl_c, cores};
+use super::progress::Progress;
+use super::usage_error;
+use crate::alloc::Scope;
+use crate::guard::ARM;
+use crate::report::{marks, report, Format, ReportOpts};
+use crate::results::io::check_writable;
+use crate::results::schema::{RepeatSummary, RunConfig};
+use crate::results::{Meta, ResultsFile};
+use crate::session::{Rounds, Session};
+use crate::workload::floors::Floors;
+use crate::workload::logical_cpus;
+use crate::workload::spec::{CellSpec, WriterMode};
+use clap::Args;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub(super) struct SelfcheckArgs {
+    /// The guard both arms run.
+    #[arg(long, default_value = "seqcount", value_parser = super::parse::parse_guard)]
+    guard: String,
+    /// Rounds of every cell [default: 10; --quick: 8].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=1000), allow_hyphen_values = true)]
+    repeats: Option<u32>,
+    /// Measured seconds per cell and round [default: 0.2; --quick: 0.1].
+    #[arg(long, value_parser = super::parse::parse_duration, allow_hyphen_values = true)]
+    duration: Option<f64>,
+    /// Fewer, shorter rounds: about 20 s on 2 CPUs.
+    #[arg(long)]
+    quick: bool,
+    /// Results file to write.
+    #[arg(long, default_value = DEFAULT_OUT)]
+    out: PathBuf,
+}
+
+const DEFAULT_OUT: &str = "results/latest-selfcheck.json";
+
+/// The nominal rate of false marks, and the level at which a count above
+/// it is called clearly above.
+const NOMINAL: f64 = 0.05;
+const CLEARLY: f64 = 0.01;
+
+pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
+    let cancel = cancel_on_ctrl_c();
+    if args.out == Path::new(DEFAULT_OUT) {
+        let _ = std::fs::create_dir_all("results");
+    }
+    if let Err(e) = check_writable(&args.out) {
+        return usage_error(&e);
+    }
+    let cpus = logical_cpus();
+    let (rounds, duration_s) = match args.quick {
+        true => (args.repeats.unwrap_or(8), args.duration.unwrap_or(0.1)),
+        false => (args.repeats.unwrap_or(10), args.duration.unwrap_or(0.2)),
+    };
+    let arms = [
+        format!("{}{ARM}a", args.guard),
+        format!("{}{ARM}b", args.guard),
+    ];
+    let mut readers = vec![1, cpus];
+    readers.dedup();
+    let mut specs = Vec::new();
+    for scope in [Scope::Slowpath, Scope::EveryAlloc] {
+        for &r in &readers {
+            for arm in &arms {
+                specs.push(CellSpec {
+                    guard: arm.clone(),
+                    scope,
+                    readers: r,
+                    writer: WriterMode::Rebuild,
+                    writer_rate_hz: 1000.0,
+                    duration_s,
+                    warmup_s: 0.05,
+                    ..CellSpec::default()
+                });
+            }
+        }
+    }
+    let rounds = Rounds::fixed(rounds as usize);
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let config = RunConfig::describe(&specs).with_rounds(&rounds);
+    let file = ResultsFile::new(Meta::collect(command), config, Floors::default());
+    let mut session = Session::new(file, &args.out, cores(true), cancel).with_reruns(2);
+    let mut progress = Progress::new(specs.len() * rounds.max);
+    if let Err(e) = session.measure(&specs, rounds, &mut progress) {
+        return usage_error(&e);
+    }
+    let file = &mut session.file;
+    file.summary = RepeatSummary::of(&file.cells);
+    let opts = ReportOpts {
+        baseline: Some(arms[0].clone()),
+        ..ReportOpts::default()
+    };
+    let source = args.out.display().to_string();
+    let mut o = String::new();
+    let mut failed = false;
+    if !file.meta.partial {
+        match (
+            report(file, &source, &opts, Format::Text),
+            marks(file, &opts),
+        ) {
+            (Ok(table), Ok((tested, marked))) => {
+                o.push_str(&table);
+                let (line, clearly_above) = verdict(tested, marked);
+                outln!(o, "\n{line}");
+                failed = clearly_above;
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                outln!(o, "(no A/A count: {e})");
+                failed = true;
+            }
+        }
+    }
+    let code = session.finish(&o, None, None, specs.len() * rounds.min);
+    if failed && code == ExitCode::SUCCESS {
+        return ExitCode::from(1);
+    }
+    code
+}
+
+/// The A/A line, and whether `marked` of `tested` is clearly above the
+/// nominal rate (a one-sided binomial test at [`CLEARLY`]).
+fn verdict(tested: usize, marked: usize) -> (String, bool) {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    let pct = |n: usize| 100.0 * n as f64 / tested.max(1) as f64;
+    // P(X >= marked) under the nominal rate.
+    let p = match (marked, Binomial::new(NOMINAL, tested as u64)) {
+        (0, _) => 1.0,
+        (m, Ok(b)) => b.sf(m as u64 - 1),
+        (_, Err(_)) => f64::NAN,
+    };
+    let above = p < CLEARLY;
+    (
+        format!(
+            "A/A: {marked} of {tested} comparisons marked ({:.1}%), nominal at most {:.0}%: {} (binomial p = {p:.3})",
+            pct(marked),
+            NOMINAL * 100.0,
+            if above {
+                "CLEARLY ABOVE, the comparisons mark noise"
+            } else {
+                "ok"
+            }
+        ),
+        above,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_count_fails_only_clearly_above_the_nominal_rate() {
+        assert!(!verdict(40, 0).1);
+        assert!(!verdict(40, 2).1); // 5%
+        assert!(!verdict(40, 4).1); // P(X >= 4 | 40, 0.05) = 0.14
+        assert!(verdict(40, 7).1); // P(X >= 7) = 0.003
+        assert!(verdict(10, 10).1);
+        assert!(verdict(40, 0)
+            .0
+            .contains("0 of 40 comparisons marked (0.0%)"));
+    }
+}
