@@ -21,9 +21,10 @@
 //! `--baseline` only orders the columns here (its guard first): every
 //! change is NEW against BASE for the same guard.
 
+use super::apart;
 use super::document::{
-    footer, machine_lines, mde_note, repeats_text, unpaired_test, Column, ColumnGroup, Document,
-    Table, TableCell, TableRow,
+    footer, machine_lines, mde_note, repeats_text, split_note, unpaired_test, Column, ColumnGroup,
+    Document, Table, TableCell, TableRow,
 };
 use super::metric::{mark, Change};
 use super::model::{Report, Section};
@@ -188,7 +189,7 @@ pub(super) fn compare_document(
         lists,
         footer: footer(
             "(x.xx%) is the change of new against base for the same guard and cell, positive = better (the sign is inverted for lower-is-better metrics).",
-            unpaired_test(opts.marking),
+            unpaired_test(opts.marking, &guards[0]),
         ),
     })
 }
@@ -216,8 +217,15 @@ fn side_by_side(
                     .flat_map(|g| {
                         let old = bs.group(g, r).and_then(|c| c.get(metric));
                         let now = ns.group(g, r).and_then(|c| c.get(metric));
-                        let change = match (old, now) {
-                            (Some(o), Some(w)) => Some(Change::unpaired(metric, o, w)),
+                        let (base_ref, new_ref) = (
+                            bs.group(guards[0], r).and_then(|c| c.get(metric)),
+                            ns.group(guards[0], r).and_then(|c| c.get(metric)),
+                        );
+                        let change = match (old, now, base_ref, new_ref) {
+                            (Some(o), Some(w), Some(or), Some(wr)) if *g != guards[0] => {
+                                Some(apart::relative(metric, (o, or), (w, wr)))
+                            }
+                            (Some(o), Some(w), ..) => Some(apart::absolute(metric, o, w)),
                             _ => None,
                         };
                         [
@@ -250,6 +258,7 @@ fn side_by_side(
             .into_iter()
             .map(|s| format!("new: {s}")),
     );
+    notes.extend(split_note(&rows));
     notes.extend(mde_note(&rows));
     Table {
         title: bs.key.title(with_setup),

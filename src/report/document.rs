@@ -250,16 +250,16 @@ pub(super) fn footer(change: &str, test: String) -> Vec<String> {
 /// How a report's changes were tested (rounds paired within one file).
 pub(super) fn paired_test(marking: Marking) -> String {
     format!(
-        "Changes are paired: the geometric mean over rounds of the guard's value divided by the baseline's in the same round (a round is the cells with one repeat number, run back to back in shuffled order), so a machine that changes speed between rounds moves both alike; the shown values' own ratio can differ. *x.xx%* instead of (x.xx%) marks a change beyond the practical threshold of {}%, whose 95% interval (percentile bootstrap over the rounds; in the markdown and csv reports) excludes 0, and whose p (Wilcoxon's signed-rank test) is below 0.05 {}. With 5 rounds or fewer no signed-rank p reaches 0.05, so nothing is marked; a value that is 0 in some round is not tested.",
+        "Changes are paired: the geometric mean over rounds of the guard's value divided by the baseline's in the same round (a round is the cells with one repeat number, run back to back in shuffled order), so a machine that changes speed between rounds moves both alike; the shown values' own ratio can differ. *x.xx%* instead of (x.xx%) marks a change beyond the practical threshold of {}%, whose 95% interval (percentile bootstrap over the rounds; in the markdown and csv reports) excludes 0, and whose p (Wilcoxon's signed-rank test) is below 0.05, {}. With 5 rounds or fewer no signed-rank p reaches 0.05, so nothing is marked; a value that is 0 in some round is not tested.",
         marking.threshold_pct,
         marking.correction.describe()
     )
 }
 
 /// How a comparison's changes were tested (two files, measured apart).
-pub(super) fn unpaired_test(marking: Marking) -> String {
+pub(super) fn unpaired_test(marking: Marking, reference: &str) -> String {
     format!(
-        "base and new were measured apart, so the test is unpaired: *x.xx%* instead of (x.xx%) marks a change beyond the practical threshold of {}%, whose 95% interval (Welch's, in percent of base) excludes 0, and whose p (Welch's two-sided t-test on the per-repeat values) is below 0.05 {}; never with fewer than 2 repeats a side; where neither side varies over its repeats (counters, latencies quantised by the timer), any difference counts.",
+        "base and new were measured apart, and the machine may have changed between them: a guard's change is the change of its ratio to {reference} (each file's rounds paired, rounds split by a mode change of the machine left out), tested by Welch's t-test on the two files' log ratios; {reference}'s own change is tested by Welch's t-test on the values of the cells that ran in the mode of the machine both files ran in most, and not at all when they share none. *x.xx%* instead of (x.xx%) marks a change beyond the practical threshold of {}%, whose 95% interval (Welch's) excludes 0, and whose p is below 0.05, {}; never with fewer than 2 repeats a side.",
         marking.threshold_pct,
         marking.correction.describe()
     )
@@ -299,7 +299,7 @@ pub(super) fn split_note(rows: &[TableRow]) -> Option<String> {
         .sum();
     (split > 0).then(|| {
         format!(
-            "{split} paired rounds left out of the changes: the guard's cell and the baseline's ran in different modes of the machine (the probes around them differ)."
+            "{split} rounds or repeats left out of the changes: the cells to be weighed against each other ran in different modes of the machine (the probes around them differ)."
         )
     })
 }

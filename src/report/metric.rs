@@ -171,8 +171,20 @@ impl Summary {
         }
     }
 
+    /// The samples whose index `keep` selects, combined again.
+    pub(super) fn only(&self, metric: Metric, keep: impl Fn(usize) -> bool) -> Summary {
+        let idx: Vec<usize> = (0..self.samples.len()).filter(|&i| keep(i)).collect();
+        let samples: Vec<f64> = idx.iter().map(|&i| self.samples[i]).collect();
+        Summary {
+            value: metric.aggregate().combine(&samples),
+            samples,
+            rounds: idx.iter().map(|&i| self.rounds[i]).collect(),
+            probes: idx.iter().map(|&i| self.probes[i]).collect(),
+        }
+    }
+
     /// The samples with their rounds and probes.
-    fn by_round(&self) -> Vec<Sample> {
+    pub(super) fn by_round(&self) -> Vec<Sample> {
         (0..self.samples.len())
             .map(|i| Sample {
                 round: self.rounds[i],

@@ -28,6 +28,7 @@
 //! `claims.rs` renders the findings of `zonebench claims` (the experiments
 //! of `src/experiments/`) as text or markdown.
 
+mod apart;
 mod claims;
 mod compare;
 mod csv;
