@@ -1,8 +1,10 @@
 //! The contention sweep, `cargo bench`'s main job: `zonebench run --sweep`
 //! (every guard x readers 1..=CPUs and 2 x CPUs x writer none, rebuild at
-//! 1 kHz, hotplug x both scopes, 3 repeats), writing `results/latest.json`,
-//! a timestamped copy, the plots under `plots/latest/`, and printing the
-//! review table. `ZONEBENCH_QUICK=1` makes it `--quick` (one short repeat).
+//! 1 kHz, hotplug x both scopes, in rounds until every guard's ratio to
+//! seqcount is known to +-2% or 6 minutes of measuring are spent), writing
+//! `results/latest.json`, a timestamped copy, the plots under
+//! `plots/latest/`, and printing the review table. `ZONEBENCH_QUICK=1`
+//! makes it `--quick` (two rounds of very short cells).
 //!
 //! Arguments after `--` pass through to `zonebench run`
 //! (`cargo bench --bench contention -- --guards seqcount,rcu --readers 1,2`).

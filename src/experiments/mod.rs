@@ -49,7 +49,7 @@ impl Plan {
     /// known to +-2% or 5 minutes of measuring are spent.
     pub(crate) fn new(quick: bool, cpus: usize, seed: u64) -> Plan {
         let (duration_s, warmup_s, rounds) = if quick {
-            (0.1, 0.03, Rounds::fixed(6))
+            (0.07, 0.02, Rounds::fixed(6))
         } else {
             (
                 0.2,

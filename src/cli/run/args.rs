@@ -31,17 +31,17 @@ pub struct RunArgs {
     #[arg(long, default_value = "1000", value_parser = parse_rates, allow_hyphen_values = true)]
     pub(super) writer_rate: RateList,
     /// Measured seconds per cell and round: a slice [default: 0.25;
-    /// --sweep: 0.2; --quick: 0.1].
+    /// --sweep: 0.15; --quick: 0.05].
     #[arg(long, value_parser = parse_duration, allow_hyphen_values = true)]
     pub(super) duration: Option<f64>,
     /// Warm-up seconds before each measured interval [default: 0.05;
-    /// --quick: 0.03].
+    /// --sweep: 0.03; --quick: 0.02].
     #[arg(long, value_parser = parse_warmup, allow_hyphen_values = true)]
     pub(super) warmup: Option<f64>,
     /// Rounds: in each, every guard runs the cell once, in a shuffled
     /// order, and guards are compared by their per-round ratios; with
     /// --ci-target, the least number of rounds [default: 10; --sweep: 6;
-    /// --quick: 3].
+    /// --quick: 2].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), allow_hyphen_values = true)]
     pub(super) repeats: Option<u32>,
     /// Add rounds until every guard's ratio to the baseline is known to
@@ -115,11 +115,13 @@ pub struct RunArgs {
     #[arg(long, default_value = "results/latest.json")]
     pub(super) out: PathBuf,
     /// The contention sweep: every guard x readers 1..=CPUs and 2 x CPUs x
-    /// writer none, rebuild, hotplug x both scopes, 3 repeats of short
-    /// cells (flags given explicitly override these defaults).
+    /// writer none, rebuild, hotplug x both scopes, rounds of short cells
+    /// until every ratio is known to +-2% or 6 minutes of measuring are
+    /// spent (flags given explicitly override these defaults).
     #[arg(long)]
     pub(super) sweep: bool,
-    /// Short cells, one repeat: a smoke run (explicit flags still win).
+    /// Two rounds of very short cells: a smoke run, too short to test any
+    /// change (explicit flags still win).
     #[arg(long)]
     pub(super) quick: bool,
     /// Draw the plots into DIR (PNG and SVG) after the run [default with
@@ -135,8 +137,8 @@ pub struct RunArgs {
 /// flags that contradict each other.
 pub(super) fn timing(args: &RunArgs) -> Result<(f64, f64, Rounds), String> {
     let (d, w, r, target, budget) = match (args.quick, args.sweep) {
-        (true, _) => (0.1, 0.03, 3, None, None),
-        (false, true) => (0.2, 0.05, 6, Some(2.0), Some(360.0)),
+        (true, _) => (0.05, 0.02, 2, None, None),
+        (false, true) => (0.15, 0.03, 6, Some(2.0), Some(360.0)),
         (false, false) => (0.25, 0.05, 10, None, None),
     };
     let min = args.repeats.unwrap_or(r) as usize;
