@@ -308,7 +308,8 @@ pub struct ResultsFile {
 /// guard) got, and why no more.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct GroupRounds {
-    /// The group's cell without guard: `slowpath rd=2 writer=rebuild@1000Hz`.
+    /// The group's cell without guard: `slowpath rd=2 writer=rebuild@1000Hz
+    /// pressure=low` (and `hold=200us`, `rt`, `irq`, `unpinned` where they apply).
     pub cells: String,
     pub rounds: usize,
     /// `fixed` (the rounds asked for), `target` (every interval within the

@@ -77,10 +77,14 @@ impl Session {
         let start = Instant::now();
         let mut warned = false;
         'groups: for (index, group) in groups.iter().enumerate() {
-            // This group's share of what is left of the budget.
-            let share = rounds
-                .budget
-                .map(|b| b.saturating_sub(start.elapsed()) / (groups.len() - index) as u32);
+            // This group's share of what is left of the budget, in
+            // proportion to its cells: a round of twelve guards costs six
+            // times one of two, and each comparison gets alike.
+            let left: usize = groups[index..].iter().map(|g| g.cells.len()).sum();
+            let share = rounds.budget.map(|b| {
+                b.saturating_sub(start.elapsed())
+                    .mul_f64(group.cells.len() as f64 / left as f64)
+            });
             let group_start = Instant::now();
             let mut round_time = Duration::ZERO;
             let mut done = 0;

@@ -83,16 +83,27 @@ impl Group {
         cells
     }
 
-    /// The group in one line: its cell's label without guard and repeat.
+    /// The group in one line: its cell's label without guard and repeat,
+    /// with what sets it apart from the default layout.
     pub(super) fn label(&self) -> String {
         let s = self.key.spec();
-        format!(
-            "{} rd={} writer={}{}",
+        let mut label = format!(
+            "{} rd={} writer={} pressure={}",
             s.scope.name(),
             s.readers,
             s.writer_label(),
-            if s.irq { " irq" } else { "" }
-        )
+            s.pressure.name()
+        );
+        if s.writer_hold_us > 0.0 {
+            label.push_str(&format!(" hold={}us", s.writer_hold_us));
+        }
+        for (on, name) in [(s.rt, "rt"), (s.irq, "irq"), (!s.pin, "unpinned")] {
+            if on {
+                label.push(' ');
+                label.push_str(name);
+            }
+        }
+        label
     }
 
     /// Whether `cell` is one of this group's.
