@@ -1,7 +1,7 @@
 //! Changes between two results files measured apart (before and after a
 //! patch, two machines, two runs of one command): the machine itself may
 //! have changed between them, and on a VM that moves its vCPUs between
-//! cores it does, by twofold, every second or two. So `compare` weighs a
+//! cores it does, halving every guard's speed for a second or two. So `compare` weighs a
 //! guard two ways:
 //!
 //! * A guard beside the comparison's reference (its first column, present
@@ -83,7 +83,8 @@ pub(super) fn absolute(metric: Metric, base: &Summary, new: &Summary) -> Change 
 
 /// The samples of `a` and `b` from the mode of the machine both ran in
 /// most: modes are told apart where the steady probes (each cell's two
-/// within [`MODE_SPREAD`]) spread over twofold, at their geometric middle.
+/// within [`MODE_SPREAD`]) spread wider than that, at their geometric
+/// middle.
 /// Both unchanged when either has no probes (nothing to tell modes by);
 /// `None` when no mode holds two samples of each.
 fn shared_mode(metric: Metric, a: &Summary, b: &Summary) -> Option<(Summary, Summary)> {
@@ -97,7 +98,7 @@ fn shared_mode(metric: Metric, a: &Summary, b: &Summary) -> Option<(Summary, Sum
     let levels: Vec<f64> = a.probes.iter().chain(&b.probes).filter_map(level).collect();
     let lo = levels.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = levels.iter().copied().fold(0.0, f64::max);
-    let split = (hi > 2.0 * lo).then(|| (lo * hi).sqrt());
+    let split = (hi > MODE_SPREAD * lo).then(|| (lo * hi).sqrt());
     let mode = |p: &Option<(f64, f64)>| level(p).map(|l| split.is_some_and(|s| l > s));
     let keep = |s: &Summary, m: bool| s.only(metric, |i| mode(&s.probes[i]) == Some(m));
     [false, true]

@@ -8,6 +8,7 @@ use super::metric::Change;
 use super::model::Report;
 use super::number::{fmt_pct, fmt_value};
 use super::Marking;
+use crate::metrics::paired::MODE_SPREAD;
 use crate::results::Meta;
 
 /// A report or comparison laid out, independent of the output format.
@@ -167,9 +168,9 @@ pub(super) fn repeats_text((lo, hi): (usize, usize)) -> String {
     }
 }
 
-/// What the rounds' machine probes say (`None` without probes): their
-/// range, and where the slowest is at least twice the fastest, how many
-/// cells ran in the slow mode (above the geometric middle of the two).
+/// What the cells' machine probes say (`None` without probes): their
+/// range, and where the slowest is over [`MODE_SPREAD`] times the fastest,
+/// how many cells ran in the slow mode (above the geometric middle).
 pub(super) fn modes_line(probes: &[f64]) -> Option<String> {
     let lo = probes.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = probes.iter().copied().fold(0.0, f64::max);
@@ -177,9 +178,9 @@ pub(super) fn modes_line(probes: &[f64]) -> Option<String> {
         return None;
     }
     let range = format!(
-        "cache-line round trip between the reader CPUs {lo:.0}-{hi:.0} ns before each round"
+        "cache-line round trip between the reader CPUs {lo:.0}-{hi:.0} ns before each cell"
     );
-    if hi < 2.0 * lo {
+    if hi <= MODE_SPREAD * lo {
         return Some(format!("{range}: one mode"));
     }
     let middle = (lo * hi).sqrt();
@@ -318,11 +319,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_probes_say_whether_rounds_ran_in_two_modes() {
+    fn the_probes_say_whether_cells_ran_in_two_modes() {
         assert_eq!(modes_line(&[]), None);
         let one = modes_line(&[55.0, 60.0, 70.0]).unwrap();
         assert!(
-            one.ends_with("55-70 ns before each round: one mode"),
+            one.ends_with("55-70 ns before each cell: one mode"),
             "{one}"
         );
         let two = modes_line(&[55.0, 320.0, 60.0, 300.0, 58.0]).unwrap();

@@ -153,7 +153,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
             }
         }
     } else {
-        print_table(&mut o, &file.cells, file.meta.reruns);
+        print_table(&mut o, &file.cells, &file.config.guards, file.meta.reruns);
         // Two guards or more: the paired comparison, as `report` prints it.
         if file.config.guards.len() > 1 && !file.cells.is_empty() {
             outln!(o);

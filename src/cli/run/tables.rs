@@ -8,6 +8,7 @@ use crate::results::schema::GroupRounds;
 use crate::results::CellResult;
 use crate::workload::floors::Floors;
 use crate::workload::irq::IRQ_DEADLOCK_BOUND;
+use crate::workload::spec::{CellKey, Dim};
 use std::fmt::Write as _;
 
 pub(super) fn print_floors(o: &mut String, f: &Floors) {
@@ -37,15 +38,31 @@ pub(super) fn print_floors(o: &mut String, f: &Floors) {
 /// The columns that name a cell in the per-cell tables, and their header.
 const KEY_HEADER: &str = "guard             scope       writer            rd rnd";
 
-/// Each cell's rounds, in first-seen order.
-fn by_cell(cells: &[CellResult]) -> Vec<Repeats<'_>> {
-    let mut out: Vec<Repeats<'_>> = Vec::new();
+/// Each cell's rounds: the cells in first-seen order but, within a group
+/// of cells that differ only in their guard (whose rounds run in a
+/// shuffled order), in `guards`' order.
+fn by_cell<'a>(cells: &'a [CellResult], guards: &[String]) -> Vec<Repeats<'a>> {
+    let mut out: Vec<Repeats<'a>> = Vec::new();
     for c in cells {
         match out.iter_mut().find(|r| r[0].spec.key() == c.spec.key()) {
             Some(r) => r.push(c),
             None => out.push(Repeats(vec![c])),
         }
     }
+    let group = |r: &Repeats<'_>| r[0].spec.key().without(&[Dim::Guard]);
+    let mut groups: Vec<CellKey> = Vec::new();
+    for r in &out {
+        if !groups.contains(&group(r)) {
+            groups.push(group(r));
+        }
+    }
+    let rank = |r: &Repeats<'_>| {
+        (
+            groups.iter().position(|g| *g == group(r)),
+            guards.iter().position(|g| *g == r[0].spec.guard),
+        )
+    };
+    out.sort_by_key(rank);
     out
 }
 
@@ -65,7 +82,7 @@ fn cell_key(r: &Repeats<'_>) -> String {
 /// harmonic mean with the 95% interval of their mean in percent of it
 /// (the spread of the absolute rate: the comparisons rest on the review
 /// table's paired ratios), latencies by mean, counters summed.
-pub(super) fn print_table(o: &mut String, cells: &[CellResult], reruns: u64) {
+pub(super) fn print_table(o: &mut String, cells: &[CellResult], guards: &[String], reruns: u64) {
     outln!(
         o,
         "{KEY_HEADER} {:>11} {:>6} {:>6} {:>6} {:>9} {:>7} {:>5} {:>5} {:>6} {:>3} {:>4} {:>8}",
@@ -82,7 +99,7 @@ pub(super) fn print_table(o: &mut String, cells: &[CellResult], reruns: u64) {
         "lost",
         "rebuilds"
     );
-    for r in by_cell(cells) {
+    for r in by_cell(cells, guards) {
         let rate = r.allocs_per_sec();
         let spread = ci95_half_width(&r.values(|c| c.allocs_per_sec)) / rate * 100.0;
         outln!(
@@ -120,7 +137,7 @@ pub(super) fn print_table(o: &mut String, cells: &[CellResult], reruns: u64) {
         );
     }
     if cells.iter().any(|c| c.spec.irq) {
-        print_irq_table(o, cells);
+        print_irq_table(o, cells, guards);
     }
 }
 
@@ -146,7 +163,7 @@ fn markers(r: &Repeats<'_>) -> String {
 }
 
 /// `--irq`: what the interrupts raised inside the rebuilds did.
-fn print_irq_table(o: &mut String, cells: &[CellResult]) {
+fn print_irq_table(o: &mut String, cells: &[CellResult], guards: &[String]) {
     outln!(
         o,
         "\n{KEY_HEADER} {:>6} {:>6} {:>6} {:>9} {:>9} {:>8} {:>5} {:>6}",
@@ -159,7 +176,7 @@ fn print_irq_table(o: &mut String, cells: &[CellResult]) {
         "unbnd",
         "a-fail"
     );
-    for r in by_cell(cells) {
+    for r in by_cell(cells, guards) {
         let delayed = r.iter().any(|c| c.writer.irq.irq_delay_ns.count > 0);
         let delay = |v: f64| {
             if delayed {
