@@ -23,8 +23,8 @@
 
 use super::apart;
 use super::document::{
-    footer, machine_lines, mde_note, repeats_text, split_note, unpaired_test, Column, ColumnGroup,
-    Document, Table, TableCell, TableRow,
+    footer, machine_lines, mde_note, modes_line, repeats_text, split_note, unpaired_test, Column,
+    ColumnGroup, Document, Table, TableCell, TableRow,
 };
 use super::metric::{mark, Change};
 use super::model::{Report, Section};
@@ -169,6 +169,9 @@ pub(super) fn compare_document(
         header.push((who.to_string(), r.source.clone()));
         for (k, v) in machine_lines(&r.meta) {
             header.push((format!("{who} {k}"), v));
+        }
+        if let Some(modes) = modes_line(&r.probes) {
+            header.push((format!("{who} machine state"), modes));
         }
     }
     header.push((
@@ -342,6 +345,20 @@ mod tests {
             .filter(|l| ["Hmean", "Amean"].iter().any(|a| l.starts_with(a)))
             .flat_map(|l| l.split(['(', ')']).skip(1).step_by(2))
             .collect()
+    }
+
+    #[test]
+    fn each_file_says_which_machine_modes_its_cells_ran_in() {
+        let f = all_guards();
+        let mut slow = f.clone();
+        for c in &mut slow.cells {
+            c.probe_rtt_ns = Some(450.0);
+            c.probe_end_ns = Some(440.0);
+        }
+        slow.cells[0].probe_rtt_ns = Some(75.0);
+        let t = compare(&f, &slow, &ReportOpts::default()).unwrap();
+        assert!(!t.contains("base machine state"), "no probes in base");
+        assert!(t.contains("new machine state") && t.contains("TWO MODES"), "{t}");
     }
 
     #[test]
