@@ -358,7 +358,10 @@ mod tests {
         slow.cells[0].probe_rtt_ns = Some(75.0);
         let t = compare(&f, &slow, &ReportOpts::default()).unwrap();
         assert!(!t.contains("base machine state"), "no probes in base");
-        assert!(t.contains("new machine state") && t.contains("TWO MODES"), "{t}");
+        assert!(
+            t.contains("new machine state") && t.contains("TWO MODES"),
+            "{t}"
+        );
     }
 
     #[test]
