@@ -2,19 +2,18 @@
 //! each claim with its numbers and verdict, save the cells and the findings
 //! as a results file (so `report` and `compare` work on it) and its plots.
 
-use super::env::{cancel_on_ctrl_c, cores};
+use super::env::{cancel_on_ctrl_c, cores, results_out};
 use super::progress::Progress;
 use super::usage_error;
 use crate::experiments::{all, judge_all, plan_cells, Plan};
 use crate::report::{render_claims_markdown, render_claims_text};
-use crate::results::io::check_writable;
 use crate::results::schema::{RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile};
 use crate::session::Session;
 use crate::workload::floors::Floors;
 use crate::workload::logical_cpus;
 use clap::{Args, ValueEnum};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -55,10 +54,7 @@ const DEFAULT_OUT: &str = "results/latest-claims.json";
 
 pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
     let cancel = cancel_on_ctrl_c();
-    if args.out == Path::new(DEFAULT_OUT) {
-        let _ = std::fs::create_dir_all("results");
-    }
-    if let Err(e) = check_writable(&args.out) {
+    if let Err(e) = results_out(&args.out, DEFAULT_OUT) {
         return usage_error(&e);
     }
     let cpus = logical_cpus();

@@ -1,7 +1,9 @@
-//! The environment a measuring command sets up once: Ctrl-C, and the CPUs
-//! its readers are pinned to.
+//! The environment a measuring command sets up once: Ctrl-C, the CPUs its
+//! readers are pinned to, and the results file it will write.
 
+use crate::results::io::check_writable;
 use crate::workload::cancel::Cancel;
+use std::path::Path;
 use std::sync::OnceLock;
 
 /// Route Ctrl-C to a cancellation token: the cell being measured stops,
@@ -27,4 +29,16 @@ pub(super) fn cores(pin: bool) -> Vec<core_affinity::CoreId> {
     } else {
         Vec::new()
     }
+}
+
+/// Check before measuring that `out` can be written (nothing is written
+/// yet). The command's default, `default` (under `results/`), is ours to
+/// make the directory of; any other directory must exist. `Ok(true)` when
+/// `out` is the default.
+pub(super) fn results_out(out: &Path, default: &str) -> Result<bool, String> {
+    let is_default = out == Path::new(default);
+    if is_default {
+        let _ = std::fs::create_dir_all("results");
+    }
+    check_writable(out).map(|()| is_default)
 }

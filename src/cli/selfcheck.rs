@@ -8,13 +8,12 @@
 //! nominal rate (5%), and exits 1 when the count is clearly above it: a
 //! binomial test at 1% says more marks than a 5% rate would give.
 
-use super::env::{cancel_on_ctrl_c, cores};
+use super::env::{cancel_on_ctrl_c, cores, results_out};
 use super::progress::Progress;
 use super::usage_error;
 use crate::alloc::Scope;
 use crate::guard::ARM;
 use crate::report::{marks, report, Format, ReportOpts};
-use crate::results::io::check_writable;
 use crate::results::schema::{RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile};
 use crate::session::{Rounds, Session};
@@ -23,7 +22,7 @@ use crate::workload::logical_cpus;
 use crate::workload::spec::{CellSpec, WriterMode};
 use clap::Args;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Args)]
@@ -54,10 +53,7 @@ const CLEARLY: f64 = 0.01;
 
 pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
     let cancel = cancel_on_ctrl_c();
-    if args.out == Path::new(DEFAULT_OUT) {
-        let _ = std::fs::create_dir_all("results");
-    }
-    if let Err(e) = check_writable(&args.out) {
+    if let Err(e) = results_out(&args.out, DEFAULT_OUT) {
         return usage_error(&e);
     }
     let cpus = logical_cpus();

@@ -222,16 +222,11 @@ pub(crate) mod testing {
 
     /// One round of `spec` per rate in `rates`.
     pub(crate) fn rounds(spec: &CellSpec, rates: &[f64]) -> Vec<CellResult> {
-        rates
-            .iter()
-            .enumerate()
-            .flat_map(|(r, &rate)| {
-                cells(spec, r + 1, rate, |_| {}).pop().map(|mut c| {
-                    c.allocs_per_sec = rate;
-                    c
-                })
-            })
-            .collect()
+        let mut all = cells(spec, rates.len(), 0.0, |_| {});
+        for (c, &rate) in all.iter_mut().zip(rates) {
+            c.allocs_per_sec = rate;
+        }
+        all
     }
 
     pub(crate) fn plan(cpus: usize) -> Plan {

@@ -268,6 +268,14 @@ mod tests {
             .collect()
     }
 
+    /// `n` ratios whose logarithms are Normal(mu, sd).
+    fn normal_ratios(rng: &mut SmallRng, n: usize, mu: f64, sd: f64) -> Vec<f64> {
+        normal_logs(rng, n, mu, sd)
+            .iter()
+            .map(|x| x.exp())
+            .collect()
+    }
+
     #[test]
     fn rounds_pair_by_number_and_mode() {
         let s = |round, value, probes| Sample {
@@ -355,8 +363,7 @@ mod tests {
         let runs = 400;
         let covered = (0..runs)
             .filter(|_| {
-                let d = normal_logs(&mut rng, 20, truth.ln(), 0.05);
-                let r: Vec<f64> = d.iter().map(|x| x.exp()).collect();
+                let r = normal_ratios(&mut rng, 20, truth.ln(), 0.05);
                 let p = Paired::of_ratios(&r).unwrap();
                 p.ci.0 <= truth && truth <= p.ci.1
             })
@@ -374,10 +381,7 @@ mod tests {
         // Under the null: about 5% significant.
         let false_pos = (0..runs)
             .filter(|_| {
-                let r: Vec<f64> = normal_logs(&mut rng, 15, 0.0, sd)
-                    .iter()
-                    .map(|x| x.exp())
-                    .collect();
+                let r = normal_ratios(&mut rng, 15, 0.0, sd);
                 Paired::of_ratios(&r).unwrap().p < 0.05
             })
             .count() as f64
@@ -389,10 +393,7 @@ mod tests {
         let mut mdes = Vec::new();
         let found = (0..runs)
             .filter(|_| {
-                let r: Vec<f64> = normal_logs(&mut rng, 15, mde, sd)
-                    .iter()
-                    .map(|x| x.exp())
-                    .collect();
+                let r = normal_ratios(&mut rng, 15, mde, sd);
                 let p = Paired::of_ratios(&r).unwrap();
                 mdes.push(p.mde.ln_1p());
                 p.p < 0.05

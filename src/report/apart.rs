@@ -36,42 +36,81 @@ pub(super) fn relative(
             .collect()
     };
     let (b, n) = (logs(base, base_ref), logs(new, new_ref));
-    let orient = |x: f64| if metric.higher_is_better() { x } else { -x };
-    let pct = |log: f64| orient(log.exp_m1() * 100.0);
     let diff = mean(&n) - mean(&b);
+    let scale = |log: f64| log.exp_m1() * 100.0;
     // No ratio on a side (a zero value): no change to show unless the
     // values are equal (the values' own change would be the machine's).
     let plain = Change::plain(metric, base, new);
-    let mut c = Change {
+    let c = Change {
         pct: match (diff.is_finite(), plain.pct) {
-            (true, _) => Some(pct(diff)),
+            (true, _) => Some(orient(metric, scale(diff))),
             (false, Some(0.0)) => Some(0.0),
             _ => None,
         },
         n: b.len().min(n.len()),
         ..plain
     };
-    let Some(w) = welch(&b, &n) else {
+    tested(metric, c, &b, &n, scale)
+}
+
+/// `new`'s values against `base`'s (Welch's t-test on the per-repeat
+/// values; interval and minimum detectable effect in percent of base's
+/// mean).
+pub(super) fn unpaired(metric: Metric, base: &Summary, new: &Summary) -> Change {
+    let m = mean(&base.samples).abs();
+    let c = Change::plain(metric, base, new);
+    if m > 0.0 {
+        tested(metric, c, &base.samples, &new.samples, |x| x / m * 100.0)
+    } else {
+        c
+    }
+}
+
+/// `c` with Welch's test of `new` against `base` (the samples compared),
+/// `scale` turning a difference of their means into percent.
+fn tested(
+    metric: Metric,
+    mut c: Change,
+    base: &[f64],
+    new: &[f64],
+    scale: impl Fn(f64) -> f64,
+) -> Change {
+    let Some(w) = welch(base, new) else {
         return c;
     };
+    c.n = base.len().min(new.len());
     if w.df.is_nan() {
+        // Neither side varies: any difference is certain.
         c.p = if w.significant { 0.0 } else { 1.0 };
         c.ci = c.pct.map(|p| (p, p));
         c.mde = Some(0.0);
     } else {
-        let (lo, hi) = (pct(diff - w.critical * w.se), pct(diff + w.critical * w.se));
+        let diff = mean(new) - mean(base);
+        let (lo, hi) = (
+            orient(metric, scale(diff - w.critical * w.se)),
+            orient(metric, scale(diff + w.critical * w.se)),
+        );
         c.ci = Some((lo.min(hi), lo.max(hi)));
-        c.mde = Some(((w.critical + t_quantile(0.8, w.df)) * w.se).exp_m1() * 100.0);
+        c.mde = Some(scale((w.critical + t_quantile(0.8, w.df)) * w.se));
         c.p = w.p;
     }
     c
+}
+
+/// `x` signed so that positive is better.
+fn orient(metric: Metric, x: f64) -> f64 {
+    if metric.higher_is_better() {
+        x
+    } else {
+        -x
+    }
 }
 
 /// `new`'s values against `base`'s, over the cells of both that ran in
 /// one mode of the machine (untested when they share none).
 pub(super) fn absolute(metric: Metric, base: &Summary, new: &Summary) -> Change {
     match shared_mode(metric, base, new) {
-        Some((b, n)) => Change::unpaired(metric, &b, &n),
+        Some((b, n)) => unpaired(metric, &b, &n),
         // No shared mode: the values' change would be the machine's.
         None => Change {
             pct: None,
@@ -157,5 +196,25 @@ mod tests {
         mixed.probes.extend([Some((400.0, 400.0)); 2]);
         let c = absolute(Metric::AllocsPerSec, &fast, &mixed);
         assert!(c.pct.unwrap().abs() < 1e-9 && c.p > 0.5, "{c:?}");
+    }
+
+    #[test]
+    fn unpaired_changes_use_welch() {
+        let c = unpaired(
+            Metric::LatP99,
+            &summary(&[100.0, 101.0, 99.0], 80.0),
+            &summary(&[150.0, 151.0, 149.0], 80.0),
+        );
+        assert!((c.pct.unwrap() + 50.0).abs() < 1e-9);
+        let (lo, hi) = c.ci.unwrap();
+        assert!(lo < -50.0 && -50.0 < hi && hi < 0.0, "{c:?}");
+        assert!(c.p < 0.001);
+        // Constant but different: certain.
+        let c = unpaired(
+            Metric::FalseOoms,
+            &summary(&[1.0, 1.0], 80.0),
+            &summary(&[3.0, 3.0], 80.0),
+        );
+        assert_eq!(c.p, 0.0);
     }
 }

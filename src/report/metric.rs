@@ -5,7 +5,7 @@
 
 use crate::metrics::family::Correction;
 use crate::metrics::paired::{pair, Paired, Sample};
-use crate::metrics::stats::{hmean, mean, t_quantile, welch};
+use crate::metrics::stats::{hmean, mean};
 use crate::results::CellResult;
 use crate::workload::spec::WriterMode;
 
@@ -247,35 +247,6 @@ impl Change {
         c
     }
 
-    /// The change of `new` against `base` measured apart (two files):
-    /// Welch's t-test on the per-repeat values, its interval and minimum
-    /// detectable effect in percent of the baseline's mean.
-    pub(super) fn unpaired(metric: Metric, base: &Summary, new: &Summary) -> Change {
-        let mut c = Change::plain(metric, base, new);
-        let Some(w) = welch(&base.samples, &new.samples) else {
-            return c;
-        };
-        let m = mean(&base.samples).abs();
-        c.n = base.samples.len().min(new.samples.len());
-        if w.df.is_nan() {
-            // Neither side varies: any difference is certain.
-            c.p = if w.significant { 0.0 } else { 1.0 };
-            c.ci = c.pct.map(|p| (p, p));
-            c.mde = Some(0.0);
-        } else if m > 0.0 {
-            let diff = mean(&new.samples) - mean(&base.samples);
-            let orient = |x: f64| if metric.higher_is_better() { x } else { -x };
-            let (lo, hi) = (
-                orient((diff - w.critical * w.se) / m * 100.0),
-                orient((diff + w.critical * w.se) / m * 100.0),
-            );
-            c.ci = Some((lo.min(hi), lo.max(hi)));
-            c.mde = Some((w.critical + t_quantile(0.8, w.df)) * w.se / m * 100.0);
-            c.p = w.p;
-        }
-        c
-    }
-
     /// The two values' percentage, untested (the baseline against
     /// itself).
     pub(super) fn plain(metric: Metric, base: &Summary, new: &Summary) -> Change {
@@ -468,25 +439,5 @@ mod tests {
         };
         mark(&mut [&mut g], zero);
         assert!(g.significant);
-    }
-
-    #[test]
-    fn unpaired_changes_use_welch() {
-        let c = Change::unpaired(
-            Metric::LatP99,
-            &rounds(&[100.0, 101.0, 99.0]),
-            &rounds(&[150.0, 151.0, 149.0]),
-        );
-        assert!((c.pct.unwrap() + 50.0).abs() < 1e-9);
-        let (lo, hi) = c.ci.unwrap();
-        assert!(lo < -50.0 && -50.0 < hi && hi < 0.0, "{c:?}");
-        assert!(c.p < 0.001);
-        // Constant but different: certain.
-        let c = Change::unpaired(
-            Metric::FalseOoms,
-            &rounds(&[1.0, 1.0]),
-            &rounds(&[3.0, 3.0]),
-        );
-        assert_eq!(c.p, 0.0);
     }
 }

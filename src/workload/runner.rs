@@ -16,7 +16,7 @@ use crate::workload::irq::Irq;
 use crate::workload::logical_cpus;
 use crate::workload::reader::{Mix, Ring};
 use crate::workload::spec::CellSpec;
-use crate::workload::writer::{run_writer, Shared, WriterStats};
+use crate::workload::writer::{run_writer, Phase, Shared, WriterStats};
 use crossbeam_utils::CachePadded;
 use std::sync::{Arc, Barrier, OnceLock};
 use std::time::{Duration, Instant};
@@ -219,8 +219,13 @@ fn run_generic<G: ZonelistGuard>(
                         let mut done = 0u64;
                         let _ = tid.set(current_tid());
                         barrier.wait();
-                        while !shared.stopped() {
-                            if warming && shared.measuring() {
+                        // One read of the phase per allocation.
+                        loop {
+                            let phase = shared.phase();
+                            if phase == Phase::Stop {
+                                break;
+                            }
+                            if warming && phase == Phase::Measure {
                                 warming = false;
                                 ctx.begin_measuring();
                                 latency = Hist::default();

@@ -19,16 +19,22 @@ use std::time::{Duration, Instant};
 /// up with EBUSY (and the run reports it).
 pub const MIGRATE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The phases of a cell, in order: warm-up, the measured interval, stop.
-const WARMUP: u8 = 0;
-const MEASURE: u8 = 1;
-const STOP: u8 = 2;
+/// The phases of a cell, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Phase {
+    Warmup = 0,
+    /// The measured interval: counters and histograms start from zero when
+    /// a thread first sees it (see [`crate::alloc::AllocCtx::begin_measuring`]).
+    Measure = 1,
+    Stop = 2,
+}
 
 /// State shared by the readers and the writer of one cell.
 #[derive(Debug)]
 pub struct Shared {
-    /// [`WARMUP`], then [`MEASURE`], then [`STOP`]: set by the main
-    /// thread, polled by the others once per operation.
+    /// A [`Phase`], in order: set by the main thread, read by the others
+    /// once per operation.
     phase: CachePadded<AtomicU8>,
     /// Bumped by an offline once its range is isolated: readers then free
     /// whatever they hold in isolated pageblocks (the migration stand-in).
@@ -38,7 +44,7 @@ pub struct Shared {
 impl Default for Shared {
     fn default() -> Self {
         Shared {
-            phase: CachePadded::new(AtomicU8::new(WARMUP)),
+            phase: CachePadded::new(AtomicU8::new(Phase::Warmup as u8)),
             migrate_epoch: CachePadded::new(AtomicU64::new(0)),
         }
     }
@@ -50,31 +56,27 @@ impl Shared {
     /// threads), and a thread that sees a change one operation late counts
     /// one operation on the wrong side of it.
     #[inline]
-    fn phase(&self) -> u8 {
-        self.phase.load(Ordering::Relaxed)
+    pub fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Relaxed) {
+            0 => Phase::Warmup,
+            1 => Phase::Measure,
+            _ => Phase::Stop,
+        }
     }
 
     #[inline]
     pub fn stopped(&self) -> bool {
-        self.phase() == STOP
-    }
-
-    /// The measured interval has begun (or is over): counters and
-    /// histograms start from zero at this point (see
-    /// [`crate::alloc::AllocCtx::begin_measuring`]).
-    #[inline]
-    pub fn measuring(&self) -> bool {
-        self.phase() >= MEASURE
+        self.phase() == Phase::Stop
     }
 
     /// Warm-up is over. Relaxed: see [`Shared::phase`].
     pub fn begin_measuring(&self) {
-        self.phase.store(MEASURE, Ordering::Relaxed);
+        self.phase.store(Phase::Measure as u8, Ordering::Relaxed);
     }
 
     /// Every thread of the cell is to stop. Relaxed: see [`Shared::phase`].
     pub fn stop(&self) {
-        self.phase.store(STOP, Ordering::Relaxed);
+        self.phase.store(Phase::Stop as u8, Ordering::Relaxed);
     }
 }
 
@@ -121,8 +123,12 @@ pub fn run_writer<G: ZonelistGuard>(
     let mut next = start;
     let mut ops = 0u64;
     let mut warming = true;
-    while !shared.stopped() {
-        if warming && shared.measuring() {
+    loop {
+        let phase = shared.phase();
+        if phase == Phase::Stop {
+            break;
+        }
+        if warming && phase == Phase::Measure {
             warming = false;
             rebuilds0 = alloc.rebuilds();
             start = Instant::now();

@@ -7,13 +7,12 @@ mod tables;
 
 pub use args::RunArgs;
 
-use super::env::{cancel_on_ctrl_c, cores};
+use super::env::{cancel_on_ctrl_c, cores, results_out};
 use super::progress::Progress;
 use super::usage_error;
 use crate::alloc::Scope;
 use crate::guard;
 use crate::report::{report, CellFilter, Format, ReportOpts};
-use crate::results::io::check_writable;
 use crate::results::schema::{RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile};
 use crate::session::Session;
@@ -22,7 +21,7 @@ use crate::workload::logical_cpus;
 use crate::workload::spec::{Pressure, WriterMode};
 use args::timing;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use tables::{print_floors, print_rounds, print_table};
 
@@ -45,14 +44,10 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         (None, false) => vec![WriterMode::Rebuild],
     };
     let guards = &args.guards.0;
-    // The default output directory is ours to create; any other must exist.
-    let default_out = args.out == Path::new(DEFAULT_OUT);
-    if default_out {
-        let _ = std::fs::create_dir_all("results");
-    }
-    if let Err(e) = check_writable(&args.out) {
-        return usage_error(&e);
-    }
+    let default_out = match results_out(&args.out, DEFAULT_OUT) {
+        Ok(d) => d,
+        Err(e) => return usage_error(&e),
+    };
     if args.rt {
         let ignored: Vec<&str> = guards
             .iter()
