@@ -89,22 +89,11 @@ impl Session {
             let mut round_time = Duration::ZERO;
             let mut done = 0;
             let stopped = loop {
-                if done >= rounds.min {
-                    match rounds.ci_target_pct {
-                        None => break "fixed",
-                        Some(target) => {
-                            let widest = group.widest(&self.file.cells).map_or(0.0, |w| w.1);
-                            if widest <= target {
-                                break "target";
-                            }
-                        }
-                    }
-                    if done >= rounds.max {
-                        break "max";
-                    }
-                    if share.is_some_and(|s| group_start.elapsed() + round_time > s) {
-                        break "budget";
-                    }
+                let spent = group_start.elapsed();
+                if let Some(why) =
+                    group.enough(&rounds, done, &self.file.cells, spent, round_time, share)
+                {
+                    break why;
                 }
                 let round_start = Instant::now();
                 for spec in group.round(index, done) {

@@ -24,7 +24,9 @@ use crate::metrics::paired::{pair, Paired};
 use crate::results::repeats::Repeats;
 use crate::results::schema::GroupRounds;
 use crate::results::CellResult;
+use crate::workload::rounds::Rounds;
 use crate::workload::spec::{CellKey, CellSpec, Dim};
+use std::time::Duration;
 
 use rand::rngs::SmallRng;
 use rand::seq::SliceRandom;
@@ -81,6 +83,37 @@ impl Group {
         let seed = self.cells[0].seed ^ ((index as u64) << 32) ^ round as u64;
         cells.shuffle(&mut SmallRng::seed_from_u64(seed));
         cells
+    }
+
+    /// Why `done` rounds are enough (`None`: measure another): `fixed`
+    /// (the rounds asked for), `target` (every interval within the CI
+    /// target), `max` (the most rounds allowed), `budget` (another round,
+    /// as long as the last, `round`, would overrun the group's `share` of
+    /// the budget after `spent`). Never fewer than `rounds.min`.
+    pub(super) fn enough(
+        &self,
+        rounds: &Rounds,
+        done: usize,
+        cells: &[CellResult],
+        spent: Duration,
+        round: Duration,
+        share: Option<Duration>,
+    ) -> Option<&'static str> {
+        if done < rounds.min {
+            return None;
+        }
+        let Some(target) = rounds.ci_target_pct else {
+            return Some("fixed");
+        };
+        if self.widest(cells).map_or(0.0, |w| w.1) <= target {
+            Some("target")
+        } else if done >= rounds.max {
+            Some("max")
+        } else if share.is_some_and(|s| spent + round > s) {
+            Some("budget")
+        } else {
+            None
+        }
     }
 
     /// The group in one line: its cell's label without guard and repeat,
@@ -197,6 +230,46 @@ mod tests {
         }
         assert!(orders.iter().any(|o| *o != orders[0]), "{orders:?}");
         assert_eq!(names(&g[0].round(0, 5)), orders[5]);
+    }
+
+    #[test]
+    fn rounds_stop_fixed_at_the_target_the_most_or_the_budget() {
+        let g = &groups(&[spec("seqcount", 1), spec("rcu", 1)])[0];
+        let s = Duration::from_secs;
+        let fixed = Rounds::fixed(3);
+        assert_eq!(g.enough(&fixed, 2, &[], s(0), s(0), None), None);
+        assert_eq!(g.enough(&fixed, 3, &[], s(0), s(0), None), Some("fixed"));
+        let adaptive = Rounds {
+            min: 2,
+            max: 5,
+            ci_target_pct: Some(2.0),
+            budget: None,
+        };
+        // No rounds to pair yet: the interval is infinite.
+        assert_eq!(g.enough(&adaptive, 2, &[], s(0), s(0), None), None);
+        assert_eq!(g.enough(&adaptive, 5, &[], s(0), s(0), None), Some("max"));
+        assert_eq!(
+            g.enough(&adaptive, 3, &[], s(9), s(2), Some(s(10))),
+            Some("budget")
+        );
+        assert_eq!(g.enough(&adaptive, 3, &[], s(7), s(2), Some(s(10))), None);
+        // Identical rates in every round: the interval is a point.
+        let cells: Vec<CellResult> = (0..3)
+            .flat_map(|r| {
+                ["seqcount", "rcu"].map(|guard| CellResult {
+                    spec: CellSpec {
+                        repeat: r,
+                        ..spec(guard, 1)
+                    },
+                    allocs_per_sec: 100.0,
+                    ..CellResult::default()
+                })
+            })
+            .collect();
+        assert_eq!(
+            g.enough(&adaptive, 3, &cells, s(0), s(0), None),
+            Some("target")
+        );
     }
 
     #[test]
