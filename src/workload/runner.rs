@@ -213,10 +213,10 @@ fn run_generic<G: ZonelistGuard>(
                         let mut sampler = Sampler::new(i as u32 * 7);
                         let mut latency = Hist::default();
                         let mut warming = true;
-                        // Allocations over the whole run, for the progress
-                        // counter (the context's restart with the measured
-                        // interval).
-                        let mut done = 0u64;
+                        // Allocations of the warm-up, so that the progress
+                        // counter (successful allocations, as before the
+                        // context's counters restart) never runs back.
+                        let mut warmup_allocs = 0;
                         let _ = tid.set(current_tid());
                         barrier.wait();
                         // One read of the phase per allocation.
@@ -227,6 +227,7 @@ fn run_generic<G: ZonelistGuard>(
                             }
                             if warming && phase == Phase::Measure {
                                 warming = false;
+                                warmup_allocs = ctx.stats.allocs;
                                 ctx.begin_measuring();
                                 latency = Hist::default();
                             }
@@ -254,10 +255,9 @@ fn run_generic<G: ZonelistGuard>(
                                 alloc.alloc_pages(&mut ctx, gfp, order, &mut ring)
                             };
                             ring.put_and_advance(got.map(|p| (p, order)));
-                            done += 1;
                             // Relaxed: a progress counter sampled by the main
                             // thread; on this thread's own cache line.
-                            progress.store(done, Ordering::Relaxed);
+                            progress.store(warmup_allocs + ctx.stats.allocs, Ordering::Relaxed);
                         }
                         ReaderOut {
                             stats: ctx.stats,
