@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
-use zonebench::alloc::{AllocConfig, Allocator, Gfp, NoReclaim, Scope};
+use zonebench::alloc::{AllocConfig, Allocator, Gfp, NoReclaim, Scope, SlowpathPoint};
 use zonebench::guard::none::NoGuard;
 use zonebench::guard::seqcount::Seqcount;
 use zonebench::guard::seqlock::SeqLock;
@@ -205,8 +205,8 @@ fn race<G: ZonelistGuard>() -> (Option<Pfn>, zonebench::alloc::AllocStats) {
     let mut a = alloc::<G>(small(0, 8, 4, 2), Scope::Slowpath);
     let movable = a.mm.zone(0, ZoneType::Movable).id;
     let fired = AtomicBool::new(false);
-    a.set_slowpath_hook(Box::new(move |a| {
-        if !fired.swap(true, Ordering::Relaxed) {
+    a.set_slowpath_hook(Box::new(move |a, point| {
+        if point == SlowpathPoint::Preferred && !fired.swap(true, Ordering::Relaxed) {
             a.offline_pages(movable, &mut || false)
                 .expect("movable is all free");
         }

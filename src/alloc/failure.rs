@@ -1,5 +1,12 @@
 //! Failure classification: was a failed allocation a spurious OOM?
 //!
+//! * An OOM kill (`__alloc_pages_may_oom`'s walk at the HIGH watermark
+//!   failed, `out_of_memory` called) is classified the same way at the
+//!   kill, by that walk alone: a *false kill* if an eligible zone the walk
+//!   did not visit, in the zonelists current when it ended, had free pages
+//!   above MIN. Such a zone was missed because the zonelists changed under
+//!   the walk, after `check_retry_zonelist` had passed: the window the
+//!   2022 fix leaves open.
 //! * A failed allocation is classified after its section ended, without
 //!   taking any lock: it is a *false OOM* if an eligible zone that one of the
 //!   final pass's walks did not visit, and that was in the zonelists current
@@ -9,11 +16,12 @@
 //!   eligible zone of a consistent zonelist, so it can only fail on
 //!   watermarks (a true OOM).
 
-use super::freelist::ZoneMask;
+use super::freelist::{AllocContext, VisitRecord, ZoneMask};
 use super::{AllocCtx, Allocator};
 use crate::guard::ZonelistGuard;
 use crate::mm::gfp::Gfp;
 use crate::mm::pcp::PCP_MAX_ORDER;
+use crate::mm::zone::WMARK_MIN;
 use crate::primitive::sync::atomic::Ordering;
 
 impl<G: ZonelistGuard> Allocator<G> {
@@ -36,6 +44,38 @@ impl<G: ZonelistGuard> Allocator<G> {
         } else {
             ctx.stats.true_ooms += 1;
         }
+    }
+
+    /// Count an OOM kill made after a walk that visited `seen`, and
+    /// whether it was a false one (see the module docs).
+    #[cold]
+    pub(super) fn account_kill(
+        &self,
+        ctx: &mut AllocCtx,
+        gfp: Gfp,
+        ac: &AllocContext,
+        seen: &ZoneMask,
+    ) {
+        // Acquire: as the failure's `gen_check` in `slowpath.rs`; read
+        // after the walk, so a rebuild that ended during it counts.
+        let gen = self.zonelist_gen.load(Ordering::Acquire);
+        let ok = self.zones_above_min(ac);
+        ctx.stats.oom_kills += 1;
+        if self.missed_free_zone(gfp, seen, &ok, gen) {
+            ctx.stats.false_oom_kills += 1;
+        }
+    }
+
+    /// The zones that could serve `ac`'s request at the MIN watermark now
+    /// (a snapshot, judged afterwards).
+    pub(super) fn zones_above_min(&self, ac: &AllocContext) -> ZoneMask {
+        let mut ok = ZoneMask::default();
+        for z in self.mm.zones.iter() {
+            if z.watermark_ok(ac.order, z.wmark(WMARK_MIN), ac.highest_zoneidx, ac.harder) {
+                ok.visit(z.id);
+            }
+        }
+        ok
     }
 
     /// Every node's zonelist holds every populated zone, so "an eligible

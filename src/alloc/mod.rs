@@ -1,8 +1,9 @@
 //! The allocator. `__alloc_pages`: the fast path (`get_page_from_freelist`
 //! from `preferred_zoneref` at the LOW watermark) and `__alloc_pages_slowpath`
 //! (`restart:`, `zonelist_iter_begin`, `preferred_zoneref` recomputed, direct
-//! reclaim, the MIN watermark, and `check_retry_zonelist` before OOM and at
-//! `nopage:`), generic over the zonelist guard; and `free_pages`.
+//! reclaim, the MIN watermark, `check_retry_zonelist` before OOM and at
+//! `nopage:`, and the OOM kill between them), generic over the zonelist
+//! guard; and `free_pages`.
 //!
 //! Simplifications, and why they do not change what is measured:
 //! * Direct reclaim is a busy wait of configurable length (the slowpath is
@@ -11,15 +12,11 @@
 //!   (the workload's LRU), not a scan of global LRUs.
 //! * No compaction, kswapd, cpusets, nodemasks, node reclaim or dirty limits:
 //!   none of them touches the zonelist cookie.
-//! * `should_reclaim_retry` is bounded by MAX_RECLAIM_RETRIES reclaim rounds
-//!   in all and stops when reclaim makes no progress (the kernel resets its
-//!   count on progress and also weighs reclaimable pages); costly orders
-//!   (> 3) give up after one round, as without __GFP_RETRY_MAYFAIL. As in
-//!   `__alloc_pages_direct_reclaim`, a round that made progress walks, and on
-//!   failure drains every per-CPU list and walks again.
-//! * A declared OOM ends the allocation as a failure and is counted; the
-//!   kernel would kill a task and retry. Whether the OOM was spurious, which
-//!   is what is measured, is decided before that point.
+//! * The slowpath's loop (`slowpath.rs`) follows the kernel's labels; an
+//!   OOM kill is counted and judged, not carried out (no tasks), and
+//!   `should_reclaim_retry` stops on a round of reclaim without progress;
+//!   costly orders (> 3) give up after one round, as without
+//!   __GFP_RETRY_MAYFAIL.
 //! * A failed allocation is classified after its section ended, without
 //!   taking any lock (`failure.rs`).
 //!
@@ -51,7 +48,18 @@ use crate::mm::{Mm, MmConfig};
 use crate::primitive::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-type SlowpathHook<G> = Box<dyn Fn(&Allocator<G>) + Send + Sync>;
+type SlowpathHook<G> = Box<dyn Fn(&Allocator<G>, SlowpathPoint) + Send + Sync>;
+
+/// Where in the slowpath the test hook runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlowpathPoint {
+    /// Between the `preferred_zoneref` computation and the first walk
+    /// (where the 2022 race lives).
+    Preferred,
+    /// Between the `check_retry_zonelist` before OOM and
+    /// `__alloc_pages_may_oom`'s walk (the window the 2022 fix leaves).
+    MayOom,
+}
 
 /// The allocator: the memory model, the zonelists behind guard `G`, and the
 /// writer-side serialisation.
@@ -129,8 +137,7 @@ impl<G: ZonelistGuard> Allocator<G> {
         self.writer_irqs_disabled.load(Ordering::Relaxed)
     }
 
-    /// Test hook: runs in every slowpath between the `preferred_zoneref`
-    /// computation and the walk (where the 2022 race lives).
+    /// Test hook: runs at every [`SlowpathPoint`] of every slowpath.
     pub fn set_slowpath_hook(&mut self, hook: SlowpathHook<G>) {
         self.slowpath_hook = Some(hook);
     }

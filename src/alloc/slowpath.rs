@@ -1,16 +1,48 @@
-//! `__alloc_pages_slowpath`: `restart:`, `zonelist_iter_begin`,
-//! `preferred_zoneref` recomputed, the MIN watermark, direct reclaim with
-//! `should_reclaim_retry`, and `check_retry_zonelist` before OOM and at
-//! `nopage:`.
+//! `__alloc_pages_slowpath` (mm/page_alloc.c, v6.1 with the 2022 fix):
+//!
+//! ```text
+//! restart:  zonelist_iter_begin; preferred_zoneref recomputed; walk (MIN)
+//! retry:    preferred_zoneref recomputed without ALLOC_CPUSET (atomic)
+//!           walk (MIN); no direct reclaim -> nopage
+//!           __alloc_pages_direct_reclaim (walk, drain_all_pages, walk)
+//!           costly order -> nopage; should_reclaim_retry -> retry
+//!           check_retry_zonelist -> restart
+//!           __alloc_pages_may_oom: walk (HIGH) from the same
+//!           preferred_zoneref; failed: out_of_memory kills a task,
+//!           did_some_progress -> retry
+//! nopage:   check_retry_zonelist -> restart; fail
+//! ```
+//!
+//! The check before OOM guards the decision to go to OOM, not the walk
+//! that follows it: a rebuild landing between the two makes that walk
+//! miss a zone with memory, and a task is killed (`oom_kills`,
+//! `false_oom_kills`; `failure.rs` judges them). The 2022 fix narrows the
+//! window to that stretch; it does not close it.
+//!
+//! Simplifications, and why they do not change what is measured:
+//! * `out_of_memory` is counted and classified, not carried out: the
+//!   model has no tasks to kill. Its victim is taken to be exiting, so a
+//!   second trip to OOM by the same allocation finds no progress and goes
+//!   to `nopage` (the kernel would wait in the loop for the victim's
+//!   memory); the allocation then fails and is counted as before. A kill
+//!   that the race caused is followed by a walk of the rebuilt zonelists,
+//!   which is what the kernel does too.
+//! * `should_reclaim_retry` is bounded by MAX_RECLAIM_RETRIES rounds of
+//!   reclaim and stops on a round without progress (the kernel resets its
+//!   count on progress and also weighs reclaimable pages; no progress here
+//!   means no reclaimable pages).
+//! * No compaction, cpusets or nodemasks: none of them touches the
+//!   zonelist cookie. No `__GFP_NORETRY`, `__GFP_NOFAIL` or PF_MEMALLOC
+//!   callers in the workload.
 
-use super::freelist::{AllocContext, VisitRecord, ZoneMask};
-use super::{AllocCtx, Allocator};
+use super::freelist::{AllocContext, ZoneMask};
+use super::{AllocCtx, Allocator, SlowpathPoint};
 use crate::guard::{ReadSection, ZonelistGuard};
 use crate::metrics::timer;
 use crate::mm::gfp::Gfp;
 use crate::mm::page::Pfn;
 use crate::mm::pcp::PCP_MAX_ORDER;
-use crate::mm::zone::{WMARK_HIGH, WMARK_MIN};
+use crate::mm::zone::{ZoneType, WMARK_HIGH, WMARK_MIN};
 use crate::mm::zonelist::first_zones_zonelist;
 use crate::primitive::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -62,7 +94,8 @@ impl<G: ZonelistGuard> Allocator<G> {
         page
     }
 
-    /// The slowpath from `restart:`, one read section per pass.
+    /// The slowpath from `restart:`, one read section per pass (see the
+    /// module docs for the control flow and what it leaves out).
     #[inline(always)]
     fn slowpath_sections<R: Reclaim>(
         &self,
@@ -74,87 +107,127 @@ impl<G: ZonelistGuard> Allocator<G> {
     ) -> Option<Pfn> {
         // restart:
         let mut retries = 0u64;
+        // An OOM kill already made by this allocation: its victim is taken
+        // to be exiting (see the module docs).
+        let mut killed = false;
         loop {
             ctx.stats.sections += 1;
-            let section = self.guard.read_begin(&mut ctx.probe, retries > 0); // Ground truth for the overlap statistic. Relaxed: only compared
-                                                                              // with a later load of the same counter.
+            let section = self.guard.read_begin(&mut ctx.probe, retries > 0);
+            // Ground truth for the overlap statistic. Relaxed: only compared
+            // with a later load of the same counter.
             let gen0 = self.zonelist_gen.load(Ordering::Relaxed);
-            let (preferred, zref) = first_zones_zonelist(&section, ctx.nid, gfp.highest_zoneidx());
-            if let Some(hook) = &self.slowpath_hook {
-                hook(self);
-            }
-            let ac = AllocContext {
+            let highest = gfp.highest_zoneidx();
+            let (preferred, zref) = first_zones_zonelist(&section, ctx.nid, highest);
+            self.hook(SlowpathPoint::Preferred);
+            let mut ac = AllocContext {
                 preferred,
-                highest_zoneidx: gfp.highest_zoneidx(),
+                highest_zoneidx: highest,
                 order,
                 harder: gfp.harder(),
             };
             // One walk of the section's zonelists. `visited` keeps the
             // zones that *every* walk of this pass examined: a zone any walk
-            // skipped counts as missed when the allocation fails.
+            // skipped counts as missed when the allocation fails. The walk's
+            // own zones are returned too (an OOM kill is judged by them).
             let mut visited = ZoneMask::ALL;
-            let mut walk = |ctx: &mut AllocCtx, wmark: usize| {
+            let mut walk = |ctx: &mut AllocCtx, ac: &AllocContext, wmark: usize| {
                 let mut mask = ZoneMask::default();
-                let page = self.get_page_from_freelist(ctx, &section, &ac, wmark, &mut mask);
+                let page = self.get_page_from_freelist(ctx, &section, ac, wmark, &mut mask);
                 visited.intersect(&mask);
-                page
+                (page, mask)
             };
-            let oom_check = 'nopage: {
+            let pass = 'nopage: {
                 if zref.zone_id().is_none() {
-                    break 'nopage false;
+                    break 'nopage Pass::NoPage;
                 }
-                if let Some(pfn) = walk(ctx, WMARK_MIN) {
-                    return self.got_pg(ctx, pfn, gen0, retries);
+                if let (Some(pfn), _) = walk(ctx, &ac, WMARK_MIN) {
+                    break 'nopage Pass::Got(pfn);
                 }
-                if !gfp.can_direct_reclaim() {
-                    break 'nopage false;
-                }
-                // retry: __alloc_pages_direct_reclaim, then
-                // should_reclaim_retry.
-                for _round in 0..MAX_RECLAIM_RETRIES {
+                let mut rounds = 0;
+                // retry:
+                loop {
+                    if !gfp.alloc_cpuset() {
+                        // Without ALLOC_CPUSET `retry:` starts the walk
+                        // afresh from the zonelist as it is now.
+                        ac.preferred = first_zones_zonelist(&section, ctx.nid, highest).0;
+                    }
+                    if let (Some(pfn), _) = walk(ctx, &ac, WMARK_MIN) {
+                        break 'nopage Pass::Got(pfn);
+                    }
+                    if !gfp.can_direct_reclaim() {
+                        break 'nopage Pass::NoPage;
+                    }
+                    // __alloc_pages_direct_reclaim: a round that made
+                    // progress walks, drains the per-CPU lists (where
+                    // reclaim just put its pages) and walks again.
                     let progress = self.direct_reclaim(ctx, reclaim);
-                    if progress == 0 {
-                        // No progress: no walk, and no point retrying.
-                        break;
-                    }
-                    let mut page = walk(ctx, WMARK_MIN);
-                    if page.is_none() {
-                        // Drain the per-CPU lists (where reclaim just put
-                        // its pages) and try once more.
-                        self.mm.drain_all_pages(None);
-                        page = walk(ctx, WMARK_MIN);
-                    }
-                    if let Some(pfn) = page {
-                        return self.got_pg(ctx, pfn, gen0, retries);
+                    if progress > 0 {
+                        let (mut page, _) = walk(ctx, &ac, WMARK_MIN);
+                        if page.is_none() {
+                            self.mm.drain_all_pages(None);
+                            page = walk(ctx, &ac, WMARK_MIN).0;
+                        }
+                        if let Some(pfn) = page {
+                            break 'nopage Pass::Got(pfn);
+                        }
                     }
                     if costly {
-                        break 'nopage false;
+                        break 'nopage Pass::NoPage;
                     }
+                    // should_reclaim_retry.
+                    rounds += 1;
+                    if progress > 0 && rounds < MAX_RECLAIM_RETRIES {
+                        continue;
+                    }
+                    // check_retry_zonelist before __alloc_pages_may_oom.
+                    if section.need_retry() {
+                        break 'nopage Pass::Restart;
+                    }
+                    self.hook(SlowpathPoint::MayOom);
+                    // __alloc_pages_may_oom: one last walk at the HIGH
+                    // watermark from the same preferred_zoneref, to catch a
+                    // parallel OOM kill.
+                    ctx.stats.oom_checks += 1;
+                    let (page, seen) = walk(ctx, &ac, WMARK_HIGH);
+                    if let Some(pfn) = page {
+                        break 'nopage Pass::Got(pfn);
+                    }
+                    // No kill for a request below ZONE_NORMAL, nor while
+                    // this allocation's victim is still exiting: no
+                    // progress, so nopage.
+                    if highest < ZoneType::Normal as usize || killed {
+                        break 'nopage Pass::NoPage;
+                    }
+                    // out_of_memory: a task is killed; did_some_progress,
+                    // so retry:.
+                    self.account_kill(ctx, gfp, &ac, &seen);
+                    killed = true;
+                    rounds = 0;
                 }
-                true
             };
             self.note_overlap(ctx, gen0);
-            if oom_check {
-                // Before __alloc_pages_may_oom.
-                if section.need_retry() {
+            match pass {
+                Pass::Got(pfn) => {
+                    ctx.stats.allocs += 1;
+                    ctx.note_retries(retries);
+                    return Some(pfn);
+                }
+                Pass::Restart => {
                     ctx.stats.retries += 1;
                     ctx.stats.retries_needed += 1;
                     retries += 1;
                     continue;
                 }
-                // __alloc_pages_may_oom: one last walk at the HIGH watermark
-                // to catch a parallel OOM kill, then declare the OOM.
-                if let Some(pfn) = walk(ctx, WMARK_HIGH) {
-                    return self.got_pg(ctx, pfn, gen0, retries);
-                }
-            } // nopage:
-              // The generation the failure is judged against, read before the
-              // final check. Acquire: pairs with the Release store after each
-              // rebuild, so if it shows rebuild g, the check below sees g's
-              // write (the guard's count or generation) and retries unless the
-              // walks saw g's zonelists. A guard with no check (rcu, epoch,
-              // seqlock-crate) can have walked an older snapshot: a zone
-              // populated by g that it missed is then its false OOM.
+                Pass::NoPage => {}
+            }
+            // nopage:
+            // The generation the failure is judged against, read before the
+            // final check. Acquire: pairs with the Release store after each
+            // rebuild, so if it shows rebuild g, the check below sees g's
+            // write (the guard's count or generation) and retries unless the
+            // walks saw g's zonelists. A guard with no check (rcu, epoch,
+            // seqlock-crate) can have walked an older snapshot: a zone
+            // populated by g that it missed is then its false OOM.
             let gen_check = self.zonelist_gen.load(Ordering::Acquire);
             if section.need_retry() {
                 ctx.stats.retries += 1;
@@ -164,12 +237,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             }
             // Which zones could have served the allocation when the walk
             // ended (snapshot now, judged below).
-            let mut ok_at_fail = ZoneMask::default();
-            for z in self.mm.zones.iter() {
-                if z.watermark_ok(order, z.wmark(WMARK_MIN), ac.highest_zoneidx, ac.harder) {
-                    ok_at_fail.visit(z.id);
-                }
-            }
+            let ok_at_fail = self.zones_above_min(&ac);
             drop(section);
             self.account_failure(ctx, gfp, order, &visited, &ok_at_fail, gen_check);
             ctx.note_retries(retries);
@@ -177,12 +245,12 @@ impl<G: ZonelistGuard> Allocator<G> {
         }
     }
 
-    #[inline]
-    fn got_pg(&self, ctx: &mut AllocCtx, pfn: Pfn, gen0: u64, retries: u64) -> Option<Pfn> {
-        ctx.stats.allocs += 1;
-        ctx.note_retries(retries);
-        self.note_overlap(ctx, gen0);
-        Some(pfn)
+    /// Run the test hook, if any, at `point`.
+    #[inline(always)]
+    fn hook(&self, point: SlowpathPoint) {
+        if let Some(hook) = &self.slowpath_hook {
+            hook(self, point);
+        }
     }
 
     /// Count a slowpath pass that a rebuild overlapped (ground truth).
@@ -201,6 +269,15 @@ impl<G: ZonelistGuard> Allocator<G> {
         ctx.stats.reclaimed_pages += n as u64;
         n
     }
+}
+
+/// How one pass of the slowpath ended.
+enum Pass {
+    Got(Pfn),
+    /// `check_retry_zonelist` said the zonelists changed: `goto restart`.
+    Restart,
+    /// `goto nopage`.
+    NoPage,
 }
 
 /// Burn `d` of CPU time (the direct-reclaim stand-in).

@@ -45,6 +45,13 @@ counters! {
     pub reclaimed_pages: u64,
     pub false_ooms: u64,
     pub true_ooms: u64,
+    /// `__alloc_pages_may_oom` entered: the allocation got past the
+    /// `check_retry_zonelist` before OOM.
+    pub oom_checks: u64,
+    /// Its walk failed and `out_of_memory` killed a task.
+    pub oom_kills: u64,
+    /// Kills with an eligible zone above MIN that the walk missed.
+    pub false_oom_kills: u64,
     /// Zone visits on a zonelist older than the current one: the zone is
     /// empty and a rebuild has already dropped it.
     pub stale_zone_visits: u64,

@@ -41,4 +41,12 @@ impl Gfp {
     pub fn harder(self) -> bool {
         self.0 & Self::HIGH != 0
     }
+
+    /// Whether `gfp_to_alloc_flags` keeps ALLOC_CPUSET: every request but
+    /// an atomic one (`__GFP_HIGH` without direct reclaim drops it). Such
+    /// a request recomputes `preferred_zoneref` at `retry:`.
+    #[inline]
+    pub fn alloc_cpuset(self) -> bool {
+        !self.harder() || self.can_direct_reclaim()
+    }
 }

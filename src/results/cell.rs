@@ -152,6 +152,7 @@ file_counters! {
     /// The allocation counters of a cell, all readers, as the file names
     /// them (keys at the top level of the cell).
     #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+    #[serde(default)]
     pub struct Counters from AllocStats {
         allocs,
         frees,
@@ -170,6 +171,12 @@ file_counters! {
         /// Failed with an eligible zone above MIN that the walk missed.
         false_ooms,
         true_ooms,
+        /// `__alloc_pages_may_oom` entered (older files: 0).
+        oom_checks,
+        /// Its walk failed and a task was killed.
+        oom_kills,
+        /// Kills with an eligible zone above MIN that the walk missed.
+        false_oom_kills,
         /// Zone visits on a zonelist a rebuild had already replaced.
         stale_zone_visits,
         /// Costly orders (> 3) that failed legitimately.

@@ -279,7 +279,7 @@ impl<G: ZonelistGuard> RebuildIrq<G> for Irq {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alloc::AllocConfig;
+    use crate::alloc::{AllocConfig, SlowpathPoint};
     use crate::guard::none::NoGuard;
     use crate::mm::MmConfig;
     use crate::sync::hardirq::{in_hardirq, irq_deadlock, IrqWait};
@@ -293,7 +293,11 @@ mod tests {
             ..MmConfig::default()
         };
         let mut a = Allocator::new(mm, AllocConfig::default());
-        a.set_slowpath_hook(Box::new(move |_| hook()));
+        a.set_slowpath_hook(Box::new(move |_, point| {
+            if point == SlowpathPoint::Preferred {
+                hook()
+            }
+        }));
         let irq = Arc::new(Irq::new(a.ctx(1)));
         a.set_irq(irq.clone());
         (a, irq)

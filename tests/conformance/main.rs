@@ -17,7 +17,7 @@ mod sections;
 
 use irq::{irq_run, IrqExpect};
 use machine::cell;
-use race::{online_race_expect, race_expect, Expect, Hook};
+use race::{may_oom_window_expect, online_race_expect, race_expect, Expect, Hook};
 use rt::rt_run;
 use runs::{bounded_run, single_thread};
 use sections::{section_and_writer, snapshot_expect};
@@ -47,6 +47,11 @@ macro_rules! conformance {
             #[test]
             fn the_2022_race() {
                 race_expect::<G>($hook, $expect);
+            }
+
+            #[test]
+            fn the_window_the_fix_leaves() {
+                may_oom_window_expect::<G>($hook, $expect);
             }
 
             #[test]

@@ -5,7 +5,7 @@
 use super::machine::allocator;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
-use zonebench::alloc::{AllocStats, Allocator, Gfp, NoReclaim, Scope};
+use zonebench::alloc::{AllocStats, Allocator, Gfp, NoReclaim, Scope, SlowpathPoint};
 use zonebench::guard::ZonelistGuard;
 use zonebench::mm::page::Pfn;
 use zonebench::mm::zone::{ZoneType, WMARK_LOW, WMARK_MIN};
@@ -51,8 +51,8 @@ fn race_with<G: ZonelistGuard>(
     let me: Arc<OnceLock<Weak<Allocator<G>>>> = Arc::new(OnceLock::new());
     let threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>> = Arc::default();
     let (me2, threads2) = (me.clone(), threads.clone());
-    a.set_slowpath_hook(Box::new(move |a| {
-        if fired.swap(true, Ordering::Relaxed) {
+    a.set_slowpath_hook(Box::new(move |a, point| {
+        if point != SlowpathPoint::Preferred || fired.swap(true, Ordering::Relaxed) {
             return;
         }
         match hook {
@@ -166,4 +166,90 @@ pub(crate) fn online_race_expect<G: ZonelistGuard>(hook: Hook) {
         "{}: {stats:?}",
         G::NAME
     );
+}
+
+/// The window the 2022 fix leaves open: NORMAL held at MIN and nothing to
+/// reclaim, so a GFP_KERNEL allocation passes the `check_retry_zonelist`
+/// before OOM; between that check and `__alloc_pages_may_oom`'s walk the
+/// hook gives NORMAL's pages back (a task exiting elsewhere) and offlines
+/// MOVABLE (inline, or on a thread when the section excludes writers).
+///
+/// A guard that rewrites the zonelists in place walks them from the stale
+/// `preferred_zoneref` past NORMAL: a false OOM kill, whatever its check
+/// (the check is behind it). Guards with a check then restart at the next
+/// one and succeed; `none` fails as well. Snapshot guards walk the old,
+/// consistent zonelist and lock guards keep the offline out, so NORMAL is
+/// found at the HIGH watermark and nobody is killed.
+pub(crate) fn may_oom_window_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
+    let mut a = allocator::<G>(Scope::Slowpath);
+    let movable = a.mm.zone(0, ZoneType::Movable).id;
+    let rebuilds0 = a.rebuilds();
+    let held: Arc<Mutex<Vec<Pfn>>> = Arc::default();
+    let fired = AtomicBool::new(false);
+    let me: Arc<OnceLock<Weak<Allocator<G>>>> = Arc::new(OnceLock::new());
+    let threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>> = Arc::default();
+    let (me2, threads2, held2) = (me.clone(), threads.clone(), held.clone());
+    a.set_slowpath_hook(Box::new(move |a, point| {
+        if point != SlowpathPoint::MayOom || fired.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let mut other = a.ctx(1);
+        for pfn in held2.lock().unwrap().drain(..) {
+            a.free_pages(&mut other, pfn, 0);
+        }
+        a.mm.drain_all_pages(None);
+        match hook {
+            Hook::Inline => offline(a, movable),
+            Hook::Thread => {
+                let a = me2.get().unwrap().upgrade().unwrap();
+                threads2
+                    .lock()
+                    .unwrap()
+                    .push(std::thread::spawn(move || offline(&a, movable)));
+            }
+        }
+    }));
+    let a = Arc::new(a);
+    me.set(Arc::downgrade(&a)).ok().unwrap();
+    let normal = a.mm.zone(0, ZoneType::Normal);
+    let mut squeezer = a.ctx(1);
+    let excess = normal.free_pages() - normal.wmark(WMARK_MIN);
+    *held.lock().unwrap() = a.take_pages(&mut squeezer, normal.id, excess as usize);
+    let mut ctx = a.ctx(0);
+    let page = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim);
+    for t in threads.lock().unwrap().drain(..) {
+        t.join().unwrap();
+    }
+    assert_eq!(a.rebuilds(), rebuilds0 + 1, "{}", G::NAME);
+    let s = &ctx.stats;
+    assert!(s.oom_checks >= 1, "{}: {s:?}", G::NAME);
+    match expect {
+        Expect::FalseOom => {
+            assert_eq!(page, None, "{s:?}");
+            assert_eq!(
+                (s.oom_kills, s.false_oom_kills, s.false_ooms),
+                (1, 1, 1),
+                "{s:?}"
+            );
+        }
+        Expect::Retries | Expect::RetriesLocked => {
+            assert!(page.is_some(), "{}: {s:?}", G::NAME);
+            assert_eq!(
+                (s.oom_kills, s.false_oom_kills),
+                (1, 1),
+                "{}: {s:?}",
+                G::NAME
+            );
+            assert_eq!(s.retries, 1, "{}: {s:?}", G::NAME);
+        }
+        Expect::Succeeds => {
+            assert!(page.is_some(), "{}: {s:?}", G::NAME);
+            assert_eq!(
+                (s.oom_kills, s.false_oom_kills),
+                (0, 0),
+                "{}: {s:?}",
+                G::NAME
+            );
+        }
+    }
 }
