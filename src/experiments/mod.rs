@@ -22,6 +22,7 @@ pub(crate) mod c5_rcu_stale;
 pub(crate) mod c6_seqcount_spinlock;
 pub(crate) mod c7_serialisation;
 pub(crate) mod c8_latch;
+pub(crate) mod c9_oom_window;
 
 use crate::alloc::Scope;
 pub(crate) use crate::results::finding::{Finding, Verdict};
@@ -99,7 +100,7 @@ impl Plan {
 
 /// One claim of the thread as an experiment.
 pub(crate) trait Experiment {
-    /// `C0` .. `C8`.
+    /// `C0` .. `C9`.
     fn id(&self) -> &'static str;
     /// The sentence of the thread it tests, one line.
     fn claim(&self) -> &'static str;
@@ -133,6 +134,7 @@ pub(crate) fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(c6_seqcount_spinlock::C6),
         Box::new(c7_serialisation::C7),
         Box::new(c8_latch::C8),
+        Box::new(c9_oom_window::C9),
     ]
 }
 

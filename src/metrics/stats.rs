@@ -29,6 +29,16 @@ pub(crate) fn t_quantile(q: f64, df: f64) -> f64 {
     StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(q))
 }
 
+/// The exact (Garwood) 95% interval of a Poisson mean from `k` observed
+/// events: `(chi2(0.025, 2k) / 2, chi2(0.975, 2k + 2) / 2)`, the lower
+/// end 0 when `k` is 0. Quantiles from `statrs`.
+pub(crate) fn poisson_ci95(k: u64) -> (f64, f64) {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let q = |p: f64, df: f64| ChiSquared::new(df).map_or(f64::NAN, |d| d.inverse_cdf(p)) / 2.0;
+    let lo = if k == 0 { 0.0 } else { q(0.025, 2.0 * k as f64) };
+    (lo, q(0.975, 2.0 * k as f64 + 2.0))
+}
+
 pub(crate) fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len() as f64
 }
@@ -211,5 +221,16 @@ mod tests {
         assert!((w.critical - t95(w.df)).abs() < 1e-12);
         assert!(!w.significant); // p = 0.149
         assert!((w.p - 0.149).abs() < 0.0005, "{w:?}");
+    }
+
+    #[test]
+    fn poisson_intervals_match_the_tables() {
+        // Garwood's table: 0 events [0, 3.689], 1 [0.0253, 5.572],
+        // 10 [4.795, 18.39].
+        let close = |a: f64, b: f64| (a - b).abs() < 2e-3 * b.max(1.0);
+        for (k, lo, hi) in [(0, 0.0, 3.689), (1, 0.0253, 5.572), (10, 4.795, 18.39)] {
+            let (l, h) = poisson_ci95(k);
+            assert!(close(l, lo) && close(h, hi), "{k}: {l} {h}");
+        }
     }
 }
