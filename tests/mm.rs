@@ -201,6 +201,11 @@ fn squeeze<G: ZonelistGuard>(a: &Allocator<G>, zt: ZoneType) -> Vec<Pfn> {
 /// The 2022 race: the rebuild runs between the slowpath's
 /// `preferred_zoneref` computation and its walk. Returns (page, stats).
 fn race<G: ZonelistGuard>() -> (Option<Pfn>, zonebench::alloc::AllocStats) {
+    race_gfp::<G>(Gfp::KERNEL)
+}
+
+/// [`race`] for a request of `gfp`.
+fn race_gfp<G: ZonelistGuard>(gfp: Gfp) -> (Option<Pfn>, zonebench::alloc::AllocStats) {
     // The report's layout: node 0 zonelist [MOVABLE, NORMAL].
     let mut a = alloc::<G>(small(0, 8, 4, 2), Scope::Slowpath);
     let movable = a.mm.zone(0, ZoneType::Movable).id;
@@ -213,7 +218,7 @@ fn race<G: ZonelistGuard>() -> (Option<Pfn>, zonebench::alloc::AllocStats) {
     }));
     let _held = squeeze(&a, ZoneType::Normal);
     let mut ctx = a.ctx(0);
-    let page = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim);
+    let page = a.alloc_pages(&mut ctx, gfp, 0, &mut NoReclaim);
     assert_eq!(a.rebuilds(), 1, "the hook offlined MOVABLE once");
     (page, ctx.stats)
 }
@@ -227,6 +232,18 @@ fn race_none_fails_with_free_memory_false_oom() {
     );
     assert_eq!(stats.false_ooms, 1, "{stats:?}");
     assert_eq!(stats.true_ooms, 0);
+    assert_eq!(stats.retries, 0);
+}
+
+#[test]
+fn race_atomic_recomputes_preferred_zoneref_at_retry() {
+    // GFP_ATOMIC has no ALLOC_CPUSET: `retry:` finds the first zone of
+    // the rebuilt zonelist afresh, so even without a guard the second
+    // walk finds NORMAL (a GFP_KERNEL request keeps the stale index: the
+    // test above).
+    let (page, stats) = race_gfp::<NoGuard>(Gfp::ATOMIC);
+    assert!(page.is_some(), "{stats:?}");
+    assert_eq!(stats.false_ooms + stats.oom_checks, 0, "{stats:?}");
     assert_eq!(stats.retries, 0);
 }
 
