@@ -54,7 +54,7 @@ impl Experiment for C1 {
                 write(&count),
                 describe(wr.as_ref())
             ),
-            "upstream merged seqlock_t (write_seqlock_irqsave) in the end".to_string(),
+            "upstream merged seqlock_t in the end (3d36424b3b58; interrupts masked since 1007843a9190, as write_seqlock_irqsave since 4d1139baae8b)".to_string(),
         ];
         let (read_side, write_side) = (
             side(read.as_ref(), HEAVY, LIGHT),

@@ -1,5 +1,10 @@
-//! `seqlock`: `seqlock_t zonelist_update_seq` with `write_seqlock_irqsave`,
-//! the fix that went upstream (3d36424b3b58, irqsave from 1007843a9190).
+//! `seqlock`: `seqlock_t zonelist_update_seq`, the fix that went upstream
+//! (3d36424b3b58, 2022: `write_seqlock`), as it stands since 2023: the
+//! writer's interrupts masked (1007843a9190: `local_irq_save` +
+//! `printk_deferred_enter` around `write_seqlock`), written as one
+//! `write_seqlock_irqsave` since 4d1139baae8b (for PREEMPT_RT, where a
+//! `spinlock_t` must not be taken with interrupts off; on other kernels
+//! the two forms mask the same stretch).
 //!
 //! Read protocol: as `seqcount` (`read_seqbegin` spins while odd,
 //! `read_seqretry` before OOM and before failing). With `--rt`: since v5.10
@@ -27,7 +32,8 @@ pub struct SeqLockWrite;
 
 impl SeqWriteSide for SeqLockWrite {
     const NAME: &'static str = "seqlock";
-    const MODELS: &'static str = "seqlock_t, write_seqlock_irqsave (the upstream fix)";
+    const MODELS: &'static str =
+        "seqlock_t (the upstream fix, 3d36424b3b58), write_seqlock_irqsave (4d1139baae8b)";
     const RT_READS_LOCK: bool = true;
 
     fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {

@@ -35,7 +35,11 @@ pub(crate) fn t_quantile(q: f64, df: f64) -> f64 {
 pub(crate) fn poisson_ci95(k: u64) -> (f64, f64) {
     use statrs::distribution::{ChiSquared, ContinuousCDF};
     let q = |p: f64, df: f64| ChiSquared::new(df).map_or(f64::NAN, |d| d.inverse_cdf(p)) / 2.0;
-    let lo = if k == 0 { 0.0 } else { q(0.025, 2.0 * k as f64) };
+    let lo = if k == 0 {
+        0.0
+    } else {
+        q(0.025, 2.0 * k as f64)
+    };
     (lo, q(0.975, 2.0 * k as f64 + 2.0))
 }
 

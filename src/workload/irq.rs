@@ -8,10 +8,11 @@
 //! `zonelist_iter_begin` (`read_seqbegin`), which spins while the count is
 //! odd; the writer that would make it even is the code the handler
 //! interrupted, which cannot run again until the handler returns. The fix
-//! masks interrupts on the writer's CPU for the section
-//! (`write_seqlock_irqsave`): the interrupt waits until
-//! `write_sequnlock_irqrestore`, and its latency grows by the rest of the
-//! section. That latency is the cost of masking; the deadlock is the cost of
+//! masks interrupts on the writer's CPU for the section (`local_irq_save`
+//! and `printk_deferred_enter` before `write_seqlock`; commit 4d1139baae8b
+//! later folded the masking into `write_seqlock_irqsave`, for PREEMPT_RT):
+//! the interrupt waits until the section ends, and its latency grows by
+//! the rest of the section. That latency is the cost of masking; the deadlock is the cost of
 //! not masking.
 //!
 //! The model, per rebuild (`Allocator::build_all_zonelists_locked`):
