@@ -18,6 +18,8 @@ fn list_names_the_twelve_guards_of_the_design() {
         "seqcount-spinlock",
         "rcu",
         "rcu-recheck",
+        "rcu-qsbr",
+        "rcu-qsbr-recheck",
         "latch",
         "rwlock",
         "seqlock-crate",

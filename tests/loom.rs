@@ -93,7 +93,10 @@ impl GuardVisitor for Model {
 impl Model {
     /// One execution: a writer thread rebuilds, this thread reads.
     fn execution<G: ZonelistGuard>(self) {
-        let opts = GuardOpts { rt: self.rt };
+        let opts = GuardOpts {
+            rt: self.rt,
+            cpus: 1,
+        };
         let guard = Arc::new(G::new(NODES, &opts, &build(&[NORMAL, MOVABLE])));
         let writer = {
             let guard = guard.clone();
@@ -182,6 +185,8 @@ models! {
     rwlock: "rwlock", Validated;
     rcu: "rcu", Snapshot;
     rcu_recheck: "rcu-recheck", Snapshot;
+    rcu_qsbr: "rcu-qsbr", Snapshot;
+    rcu_qsbr_recheck: "rcu-qsbr-recheck", Snapshot;
     epoch: "epoch", Snapshot;
     seqlock_crate: "seqlock-crate", Snapshot;
 }

@@ -8,7 +8,7 @@ use zonebench::alloc::{AllocConfig, Allocator, Gfp, NoReclaim, Scope, SlowpathPo
 use zonebench::guard::none::NoGuard;
 use zonebench::guard::seqcount::Seqcount;
 use zonebench::guard::seqlock::SeqLock;
-use zonebench::guard::ZonelistGuard;
+use zonebench::guard::{ReaderProbe, ZonelistGuard};
 use zonebench::mm::page::{Pfn, MAX_ORDER};
 use zonebench::mm::zone::{ZoneType, WMARK_HIGH, WMARK_LOW, WMARK_MIN};
 use zonebench::mm::MmConfig;
@@ -130,13 +130,13 @@ fn offline_then_online_rebuilds_the_zonelist() {
         a.mm.zone(0, ZoneType::Normal).id,
         a.mm.zone(0, ZoneType::Movable).id,
     );
-    assert_eq!(a.guard.fast_view().node_list(0), vec![movable, normal]);
+    assert_eq!(a.guard.fast_view(&mut ReaderProbe::default()).node_list(0), vec![movable, normal]);
     a.offline_pages(movable, &mut || false).unwrap();
-    assert_eq!(a.guard.fast_view().node_list(0), vec![normal]);
+    assert_eq!(a.guard.fast_view(&mut ReaderProbe::default()).node_list(0), vec![normal]);
     let acc = a.mm.check(&[]);
     assert!(acc.ok() && acc.offline == 1024, "{acc:?}");
     a.online_pages(movable).unwrap();
-    assert_eq!(a.guard.fast_view().node_list(0), vec![movable, normal]);
+    assert_eq!(a.guard.fast_view(&mut ReaderProbe::default()).node_list(0), vec![movable, normal]);
     assert_eq!(a.mm.zone(0, ZoneType::Movable).free_pages(), 1024);
     assert!(a.mm.check(&[]).ok());
     assert_eq!(a.rebuilds(), 2);
@@ -376,7 +376,7 @@ fn numa_zonelists_are_local_first_then_by_distance() {
     // first), then node 3 (two hops); within a node, highest zone first;
     // DMA32 exists on node 0 only.
     assert_eq!(
-        a.guard.fast_view().node_list(1),
+        a.guard.fast_view(&mut ReaderProbe::default()).node_list(1),
         vec![
             z(1, Movable),
             z(1, Normal),
@@ -398,6 +398,6 @@ fn numa_zonelists_are_local_first_then_by_distance() {
     // Offlining node 1's MOVABLE drops it from every node's list.
     a.offline_pages(z(1, Movable), &mut || false).unwrap();
     for nid in 0..4 {
-        assert!(!a.guard.fast_view().node_list(nid).contains(&z(1, Movable)));
+        assert!(!a.guard.fast_view(&mut ReaderProbe::default()).node_list(nid).contains(&z(1, Movable)));
     }
 }

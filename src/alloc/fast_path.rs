@@ -24,7 +24,7 @@ impl<G: ZonelistGuard> Allocator<G> {
         let highest = gfp.highest_zoneidx();
         let page = match self.cfg.scope {
             Scope::Slowpath => {
-                let view = self.guard.fast_view();
+                let view = self.guard.fast_view(&mut ctx.probe);
                 self.fast_path(ctx, &view, highest, order)
             }
             Scope::EveryAlloc => self.every_alloc_fast_path(ctx, highest, order),

@@ -41,7 +41,7 @@ pub use rebuild::{build_all_into, RebuildIrq, WriterTimes};
 pub use slowpath::{busy_wait, NoReclaim, Reclaim, MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX};
 pub use stats::{AllocCtx, AllocStats, RETRY_BUCKETS};
 
-use crate::guard::{ReaderProbe, ZonelistGuard};
+use crate::guard::{GuardOpts, ReaderProbe, ZonelistGuard};
 use crate::metrics::Hist;
 use crate::mm::zone::NOT_POPULATED;
 use crate::mm::{Mm, MmConfig};
@@ -102,7 +102,11 @@ impl<G: ZonelistGuard + std::fmt::Debug> std::fmt::Debug for Allocator<G> {
 impl<G: ZonelistGuard> Allocator<G> {
     pub fn new(mm_cfg: MmConfig, cfg: AllocConfig) -> Self {
         let mm = Mm::new(mm_cfg);
-        let guard = G::new(mm.cfg.nodes, &cfg.guard, &|zl| build_all_into(&mm, zl));
+        let opts = GuardOpts {
+            cpus: mm.nr_cpus,
+            ..cfg.guard
+        };
+        let guard = G::new(mm.cfg.nodes, &opts, &|zl| build_all_into(&mm, zl));
         for z in mm.zones.iter() {
             let since = if z.populated() { 0 } else { NOT_POPULATED };
             // Relaxed: single-threaded construction.
@@ -149,7 +153,10 @@ impl<G: ZonelistGuard> Allocator<G> {
             cpu,
             nid: self.mm.cpu_to_node(cpu),
             stats: AllocStats::default(),
-            probe: ReaderProbe::default(),
+            probe: ReaderProbe {
+                cpu,
+                ..ReaderProbe::default()
+            },
             sample: false,
             section_ns: Hist::default(),
             retry_hist: [0; RETRY_BUCKETS],

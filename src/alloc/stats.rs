@@ -94,7 +94,10 @@ impl AllocCtx {
             bad_pages: self.stats.bad_pages,
             ..AllocStats::default()
         };
-        self.probe = ReaderProbe::default();
+        self.probe = ReaderProbe {
+            cpu: self.probe.cpu,
+            ..ReaderProbe::default()
+        };
         self.section_ns = Hist::default();
         self.retry_hist = [0; RETRY_BUCKETS];
     }

@@ -48,8 +48,8 @@ impl ZonelistGuard for SeqcountNoRetry {
         SeqcountNoRetry(Seqcount::new(nodes, opts, build))
     }
 
-    fn fast_view(&self) -> Self::Fast<'_> {
-        self.0.fast_view()
+    fn fast_view(&self, probe: &mut ReaderProbe) -> Self::Fast<'_> {
+        self.0.fast_view(probe)
     }
 
     fn read_begin(&self, probe: &mut ReaderProbe, retry: bool) -> Self::Section<'_> {
@@ -80,8 +80,8 @@ impl ZonelistGuard for ReaderPanics {
         ReaderPanics(Seqcount::new(nodes, opts, build))
     }
 
-    fn fast_view(&self) -> Self::Fast<'_> {
-        self.0.fast_view()
+    fn fast_view(&self, probe: &mut ReaderProbe) -> Self::Fast<'_> {
+        self.0.fast_view(probe)
     }
 
     fn read_begin(&self, _: &mut ReaderProbe, _: bool) -> Self::Section<'_> {

@@ -83,7 +83,7 @@ impl ZonelistGuard for Epoch {
     }
 
     #[inline]
-    fn fast_view(&self) -> EpochSection<'_> {
+    fn fast_view(&self, _probe: &mut ReaderProbe) -> EpochSection<'_> {
         let pin = epoch::pin();
         // Acquire: pairs with the writer's swap, so the entries written
         // before publication are visible.
@@ -96,8 +96,8 @@ impl ZonelistGuard for Epoch {
     }
 
     #[inline]
-    fn read_begin(&self, _probe: &mut ReaderProbe, _retry: bool) -> EpochSection<'_> {
-        self.fast_view()
+    fn read_begin(&self, probe: &mut ReaderProbe, _retry: bool) -> EpochSection<'_> {
+        self.fast_view(probe)
     }
 
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {

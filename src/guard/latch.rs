@@ -47,7 +47,7 @@ impl ZonelistGuard for Latch {
     }
 
     #[inline]
-    fn fast_view(&self) -> &Zonelists {
+    fn fast_view(&self, _probe: &mut ReaderProbe) -> &Zonelists {
         &self.copies[(self.seq.raw_read() & 1) as usize]
     }
 

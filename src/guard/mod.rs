@@ -39,8 +39,8 @@
 //!         build(&zl);
 //!         BigLock(Mutex::new(()), zl)
 //!     }
-//!     fn fast_view(&self) -> Held<'_> { Held(self.0.lock(), &self.1) }
-//!     fn read_begin(&self, _: &mut ReaderProbe, _retry: bool) -> Held<'_> { self.fast_view() }
+//!     fn fast_view(&self, _probe: &mut ReaderProbe) -> Held<'_> { Held(self.0.lock(), &self.1) }
+//!     fn read_begin(&self, p: &mut ReaderProbe, _retry: bool) -> Held<'_> { self.fast_view(p) }
 //!     fn rebuild(&self, _: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
 //!         let _g = self.0.lock();
 //!         build(&self.1);
@@ -55,6 +55,8 @@ pub mod epoch;
 pub mod latch;
 pub mod none;
 pub mod rcu;
+pub mod rcu_qsbr;
+pub mod rcu_qsbr_recheck;
 pub mod rcu_recheck;
 pub mod rwlock;
 pub mod seqbegin_or_lock;
@@ -117,8 +119,9 @@ pub trait ZonelistGuard: Send + Sync + Sized + 'static {
 
     /// Create the guard with zonelists for `nodes` nodes, filled by `build`.
     fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self;
-    /// The zonelists for an unprotected walk.
-    fn fast_view(&self) -> Self::Fast<'_>;
+    /// The zonelists for an unprotected walk, by the reader `probe`
+    /// describes (its CPU: guards with per-CPU read-side state use it).
+    fn fast_view(&self, probe: &mut ReaderProbe) -> Self::Fast<'_>;
     /// `zonelist_iter_begin`. `retry` is true when the previous section of
     /// the same allocation asked for a retry (`read_seqbegin_or_lock` takes
     /// the lock on such a pass).

@@ -57,7 +57,7 @@ impl ZonelistGuard for NoGuard {
     }
 
     #[inline]
-    fn fast_view(&self) -> &Zonelists {
+    fn fast_view(&self, _probe: &mut ReaderProbe) -> &Zonelists {
         &self.zonelists
     }
 

@@ -11,11 +11,18 @@ use std::time::Instant;
 pub struct GuardOpts {
     /// PREEMPT_RT semantics (`--rt`): only guards with `HONOURS_RT` change.
     pub rt: bool,
+    /// Simulated CPUs that may read (readers, the writer's CPU): guards
+    /// with per-CPU read-side state size it by this (at least one).
+    pub cpus: usize,
 }
 
-/// Per-reader counters a guard updates on its read side.
+/// The reader, as its guard sees it: its simulated CPU, and the counters
+/// a guard updates on its read side.
 #[derive(Default, Debug, Clone)]
 pub struct ReaderProbe {
+    /// The simulated CPU reading (below [`GuardOpts::cpus`]); one thread
+    /// per CPU at a time.
+    pub cpu: usize,
     /// Time spent waiting inside the guard (spinning on an odd count,
     /// waiting for a lock), nanoseconds: total and the longest wait.
     pub stall_ns: u64,
@@ -29,6 +36,7 @@ impl ReaderProbe {
     /// Merge another reader's probe into this one (totals add, the
     /// longest wait is kept).
     pub fn add(&mut self, o: &ReaderProbe) {
+        // Counters only: `cpu` stays this reader's.
         self.stall_ns += o.stall_ns;
         self.stall_max_ns = self.stall_max_ns.max(o.stall_max_ns);
         self.locked_passes += o.locked_passes;

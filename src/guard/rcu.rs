@@ -104,17 +104,17 @@ impl<const RECHECK: bool> ZonelistGuard for Rcu<RECHECK> {
     }
 
     #[inline]
-    fn fast_view(&self) -> RcuView {
+    fn fast_view(&self, _probe: &mut ReaderProbe) -> RcuView {
         RcuView(self.current.load())
     }
 
     #[inline]
-    fn read_begin(&self, _probe: &mut ReaderProbe, _retry: bool) -> RcuSection<'_> {
+    fn read_begin(&self, probe: &mut ReaderProbe, _retry: bool) -> RcuSection<'_> {
         // Acquire, and before the pointer load: a reader that sees a bumped
         // generation also loads the zonelists published before the bump.
         let recheck = RECHECK.then(|| (&*self.generation, self.generation.load(Ordering::Acquire)));
         RcuSection {
-            view: self.fast_view(),
+            view: self.fast_view(probe),
             recheck,
         }
     }

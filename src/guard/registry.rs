@@ -2,7 +2,8 @@
 //! `zonebench list` read. Adding a guard is one line in `guards!` below.
 
 use super::{
-    broken, epoch, latch, none, rcu, rcu_recheck, rwlock, seqbegin_or_lock, seqcount,
+    broken, epoch, latch, none, rcu, rcu_qsbr, rcu_qsbr_recheck, rcu_recheck, rwlock,
+    seqbegin_or_lock, seqcount,
     seqcount_spinlock, seqlock, seqlock_crate, seqlock_excl, ZonelistGuard,
 };
 
@@ -93,6 +94,8 @@ guards!(
     seqcount_spinlock::SeqcountSpinlock,
     rcu::Rcu<false>,
     rcu_recheck::RcuRecheck,
+    rcu_qsbr::RcuQsbr<false>,
+    rcu_qsbr_recheck::RcuQsbrRecheck,
     latch::Latch,
     rwlock::RwLockGuard,
     seqlock_crate::SeqlockCrate,

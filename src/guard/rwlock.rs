@@ -67,7 +67,7 @@ impl ZonelistGuard for RwLockGuard {
     }
 
     #[inline]
-    fn fast_view(&self) -> &Zonelists {
+    fn fast_view(&self, _probe: &mut ReaderProbe) -> &Zonelists {
         &self.zonelists
     }
 

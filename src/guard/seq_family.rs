@@ -102,7 +102,7 @@ impl<W: SeqWriteSide> ZonelistGuard for SeqFamily<W> {
     }
 
     #[inline]
-    fn fast_view(&self) -> &Zonelists {
+    fn fast_view(&self, _probe: &mut ReaderProbe) -> &Zonelists {
         self.0.zonelists()
     }
 

@@ -68,7 +68,7 @@ impl ZonelistGuard for SeqbeginOrLock {
     }
 
     #[inline]
-    fn fast_view(&self) -> &Zonelists {
+    fn fast_view(&self, _probe: &mut ReaderProbe) -> &Zonelists {
         self.0.zonelists()
     }
 

@@ -66,7 +66,7 @@ impl ZonelistGuard for SeqcountSpinlock {
     }
 
     #[inline]
-    fn fast_view(&self) -> &Zonelists {
+    fn fast_view(&self, _probe: &mut ReaderProbe) -> &Zonelists {
         &self.zonelists
     }
 

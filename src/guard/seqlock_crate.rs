@@ -144,7 +144,7 @@ impl ZonelistGuard for SeqlockCrate {
     }
 
     #[inline]
-    fn fast_view(&self) -> CopySection<'_> {
+    fn fast_view(&self, _probe: &mut ReaderProbe) -> CopySection<'_> {
         CopySection {
             rows: &self.rows,
             copy: OnceCell::new(),
@@ -152,8 +152,8 @@ impl ZonelistGuard for SeqlockCrate {
     }
 
     #[inline]
-    fn read_begin(&self, _probe: &mut ReaderProbe, _retry: bool) -> CopySection<'_> {
-        self.fast_view()
+    fn read_begin(&self, probe: &mut ReaderProbe, _retry: bool) -> CopySection<'_> {
+        self.fast_view(probe)
     }
 
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {

@@ -35,7 +35,7 @@ impl ZonelistGuard for SeqlockExcl {
     }
 
     #[inline]
-    fn fast_view(&self) -> &Zonelists {
+    fn fast_view(&self, _probe: &mut ReaderProbe) -> &Zonelists {
         self.0.zonelists()
     }
 

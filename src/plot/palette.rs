@@ -3,8 +3,9 @@
 use plotters::style::RGBColor;
 
 /// One colour per guard, in `guard::ALL` order, fixed so that a guard looks
-/// the same in every figure (tab10, then two for the twelve).
-pub(super) const PALETTE: [(&str, RGBColor); 12] = [
+/// the same in every figure (tab10, then four for the fourteen; the two
+/// kernel-RCU guards in the greens of the arc-swap ones, darker).
+pub(super) const PALETTE: [(&str, RGBColor); 14] = [
     ("none", RGBColor(0, 0, 0)),
     ("seqcount", RGBColor(31, 119, 180)),
     ("seqlock", RGBColor(255, 127, 14)),
@@ -13,6 +14,8 @@ pub(super) const PALETTE: [(&str, RGBColor); 12] = [
     ("seqcount-spinlock", RGBColor(23, 190, 207)),
     ("rcu", RGBColor(44, 160, 44)),
     ("rcu-recheck", RGBColor(123, 65, 115)),
+    ("rcu-qsbr", RGBColor(0, 100, 0)),
+    ("rcu-qsbr-recheck", RGBColor(82, 40, 75)),
     ("latch", RGBColor(140, 86, 75)),
     ("rwlock", RGBColor(227, 119, 194)),
     ("seqlock-crate", RGBColor(188, 189, 34)),

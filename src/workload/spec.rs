@@ -247,7 +247,10 @@ impl CellSpec {
     pub fn alloc_config(&self) -> AllocConfig {
         AllocConfig {
             scope: self.scope,
-            guard: GuardOpts { rt: self.rt },
+            guard: GuardOpts {
+                rt: self.rt,
+                ..GuardOpts::default()
+            },
             reclaim_ns: (self.reclaim_us * 1000.0) as u64,
             writer_hold_ns: (self.writer_hold_us * 1000.0) as u64,
             ..AllocConfig::default()

@@ -91,6 +91,8 @@ conformance! {
     seqcount_spinlock: zonebench::guard::seqcount_spinlock::SeqcountSpinlock, Hook::Inline, Expect::Retries, IrqExpect::Deadlock;
     rcu: zonebench::guard::rcu::Rcu<false>, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
     rcu_recheck: zonebench::guard::rcu_recheck::RcuRecheck, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
+    rcu_qsbr: zonebench::guard::rcu_qsbr::RcuQsbr<false>, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
+    rcu_qsbr_recheck: zonebench::guard::rcu_qsbr_recheck::RcuQsbrRecheck, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
     latch: zonebench::guard::latch::Latch, Hook::Inline, Expect::Retries, IrqExpect::Inline;
     rwlock: zonebench::guard::rwlock::RwLockGuard, Hook::Thread, Expect::Succeeds, IrqExpect::Deadlock;
     seqlock_crate: zonebench::guard::seqlock_crate::SeqlockCrate, Hook::Inline, Expect::Succeeds, IrqExpect::Unbounded;
@@ -143,5 +145,5 @@ fn irq_rt_seqcount_spinlock_deadlocks_on_its_mutex() {
 
 #[test]
 fn every_guard_is_instantiated_here() {
-    assert_eq!(zonebench::guard::ALL.len(), 12);
+    assert_eq!(zonebench::guard::ALL.len(), 14);
 }
