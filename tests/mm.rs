@@ -130,13 +130,22 @@ fn offline_then_online_rebuilds_the_zonelist() {
         a.mm.zone(0, ZoneType::Normal).id,
         a.mm.zone(0, ZoneType::Movable).id,
     );
-    assert_eq!(a.guard.fast_view(&mut ReaderProbe::default()).node_list(0), vec![movable, normal]);
+    assert_eq!(
+        a.guard.fast_view(&mut ReaderProbe::default()).node_list(0),
+        vec![movable, normal]
+    );
     a.offline_pages(movable, &mut || false).unwrap();
-    assert_eq!(a.guard.fast_view(&mut ReaderProbe::default()).node_list(0), vec![normal]);
+    assert_eq!(
+        a.guard.fast_view(&mut ReaderProbe::default()).node_list(0),
+        vec![normal]
+    );
     let acc = a.mm.check(&[]);
     assert!(acc.ok() && acc.offline == 1024, "{acc:?}");
     a.online_pages(movable).unwrap();
-    assert_eq!(a.guard.fast_view(&mut ReaderProbe::default()).node_list(0), vec![movable, normal]);
+    assert_eq!(
+        a.guard.fast_view(&mut ReaderProbe::default()).node_list(0),
+        vec![movable, normal]
+    );
     assert_eq!(a.mm.zone(0, ZoneType::Movable).free_pages(), 1024);
     assert!(a.mm.check(&[]).ok());
     assert_eq!(a.rebuilds(), 2);
@@ -398,6 +407,10 @@ fn numa_zonelists_are_local_first_then_by_distance() {
     // Offlining node 1's MOVABLE drops it from every node's list.
     a.offline_pages(z(1, Movable), &mut || false).unwrap();
     for nid in 0..4 {
-        assert!(!a.guard.fast_view(&mut ReaderProbe::default()).node_list(nid).contains(&z(1, Movable)));
+        assert!(!a
+            .guard
+            .fast_view(&mut ReaderProbe::default())
+            .node_list(nid)
+            .contains(&z(1, Movable)));
     }
 }

@@ -3,8 +3,8 @@
 
 use super::{
     broken, epoch, latch, none, rcu, rcu_qsbr, rcu_qsbr_recheck, rcu_recheck, rwlock,
-    seqbegin_or_lock, seqcount,
-    seqcount_spinlock, seqlock, seqlock_crate, seqlock_excl, ZonelistGuard,
+    seqbegin_or_lock, seqcount, seqcount_spinlock, seqlock, seqlock_crate, seqlock_excl,
+    ZonelistGuard,
 };
 
 /// Static facts about a guard, for `zonebench list` and the results.
