@@ -41,12 +41,18 @@ pub(super) fn readers_text(n: usize) -> String {
     }
 }
 
-/// "no writer", "rebuild writer at 100 Hz", "hotplug writer at 2 kHz".
+/// "no writer", "synthetic rebuild writer at 100 Hz" (the kernel never
+/// rebuilds at a rate: `WriterMode::Rebuild`), "hotplug writer at 2 kHz".
 pub(super) fn writer_text(writer: WriterMode, rate_hz: f64) -> String {
+    let name = if writer.synthetic() {
+        format!("synthetic {}", writer.name())
+    } else {
+        writer.name().to_string()
+    };
     match writer {
         WriterMode::None => "no writer".into(),
-        w if rate_hz.abs() >= 1e3 => format!("{} writer at {} kHz", w.name(), short(rate_hz / 1e3)),
-        w => format!("{} writer at {} Hz", w.name(), short(rate_hz)),
+        _ if rate_hz.abs() >= 1e3 => format!("{name} writer at {} kHz", short(rate_hz / 1e3)),
+        _ => format!("{name} writer at {} Hz", short(rate_hz)),
     }
 }
 
@@ -66,7 +72,7 @@ mod tests {
         assert_eq!(short(1e300), "1.0e300");
         assert_eq!(
             writer_text(WriterMode::Rebuild, 2000.0),
-            "rebuild writer at 2 kHz"
+            "synthetic rebuild writer at 2 kHz"
         );
         assert_eq!(
             writer_text(WriterMode::Hotplug, 50.0),

@@ -61,14 +61,15 @@ impl SectionKey {
         self.key.spec()
     }
 
-    /// `scope=every-alloc writer=rebuild@1000Hz pressure=low`, and the
+    /// `scope=every-alloc writer=synthetic rebuild@1000Hz pressure=low`
+    /// (the rebuild writer is synthetic: `WriterMode::Rebuild`), and the
     /// setup after it when asked.
     pub(super) fn title(&self, with_setup: bool) -> String {
         let s = self.spec();
         let mut t = format!(
             "scope={} writer={} pressure={}",
             s.scope.name(),
-            s.writer_label(),
+            s.writer.title(s.writer_rate_hz),
             s.pressure.name()
         );
         if with_setup {

@@ -21,8 +21,11 @@ pub fn by_name<T: Copy>(value: &str, all: &[T], name: fn(T) -> &'static str) -> 
 pub enum WriterMode {
     /// No writer: the read side alone.
     None,
-    /// `build_all_zonelists` at `--writer-rate` (same content, rewritten in
-    /// place, as sysctl or hotplug of another zone would).
+    /// `build_all_zonelists` at `--writer-rate`: the same content rewritten
+    /// in place, up to 100 kHz. Synthetic: the kernel rebuilds only when a
+    /// zone's population changes or a node comes, so this is a stress tool
+    /// for the guards' write sides, labelled so in tables and plots; the
+    /// claims about the race use `Hotplug`.
     Rebuild,
     /// Offline and online node 0's movable zone in turn at `--writer-rate`
     /// operations per second (each changes the zone's population, so each
@@ -33,6 +36,21 @@ pub enum WriterMode {
 impl WriterMode {
     /// Every writer mode, in the order tables list them.
     pub const ALL: [WriterMode; 3] = [WriterMode::None, WriterMode::Rebuild, WriterMode::Hotplug];
+
+    /// Whether the kernel never does what this writer does (see `Rebuild`).
+    pub fn synthetic(self) -> bool {
+        self == WriterMode::Rebuild
+    }
+
+    /// The writer for titles: `synthetic rebuild@1000Hz`, `hotplug@2000Hz`.
+    pub fn title(self, rate_hz: f64) -> String {
+        let label = self.label(rate_hz);
+        if self.synthetic() {
+            format!("synthetic {label}")
+        } else {
+            label
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
