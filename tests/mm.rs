@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
-use zonebench::alloc::{AllocConfig, Allocator, Gfp, NoReclaim, Scope, SlowpathPoint};
+use zonebench::alloc::{AllocConfig, Allocator, Gfp, NoReclaim, Printk, Scope, SlowpathPoint};
 use zonebench::guard::none::NoGuard;
 use zonebench::guard::seqcount::Seqcount;
 use zonebench::guard::seqlock::SeqLock;
@@ -413,4 +413,23 @@ fn numa_zonelists_are_local_first_then_by_distance() {
             .node_list(nid)
             .contains(&z(1, Movable)));
     }
+}
+
+#[test]
+fn console_printk_runs_inside_the_write_section() {
+    // build_zonelists' line for one node, 45 characters at 86.8 us each,
+    // printed with the count odd: the critical section lasts at least that
+    // long (a lower bound: busy time cannot be shorter than asked).
+    let a: Allocator<Seqcount> = Allocator::new(
+        small(0, 8, 4, 2),
+        AllocConfig {
+            printk: Printk::Console,
+            ..AllocConfig::default()
+        },
+    );
+    a.build_all_zonelists();
+    let critical = a.writer_times.lock().critical_ns.summary();
+    let floor = Printk::Console.cost(1).as_nanos() as u64;
+    assert_eq!(critical.count, 1);
+    assert!(critical.max >= floor, "{} < {floor}", critical.max);
 }

@@ -75,6 +75,7 @@ impl<G: ZonelistGuard> Allocator<G> {
         let gen = self.zonelist_gen.load(Ordering::Relaxed) + 1;
         let writer = WriterCtx::new(&self.writer_irqs_disabled);
         let hold = Duration::from_nanos(self.cfg.writer_hold_ns);
+        let printk = self.cfg.printk.cost(self.mm.cfg.nodes);
         let start = Instant::now();
         // Relaxed: read only by the watchdog's report.
         self.writer_in_section.store(true, Ordering::Relaxed);
@@ -87,6 +88,9 @@ impl<G: ZonelistGuard> Allocator<G> {
             // on, a walk that meets an emptied zone is on an old list.
             self.note_population(gen);
             build_all_into(&self.mm, zl);
+            // --printk: build_zonelists' "Fallback order for Node" lines,
+            // one per node, printed inside the section.
+            super::busy_wait(printk);
             // --irq: the interrupt arrives with the zonelists written and
             // the section still open (odd count, lock held).
             if let Some(irq) = &self.irq {

@@ -1,7 +1,7 @@
 //! Value parsers for the CLI: every bad value becomes a one-line message
 //! naming the flag's quantity, the allowed range and what was given.
 
-use crate::alloc::Scope;
+use crate::alloc::{Printk, Scope};
 use crate::guard;
 use crate::workload::spec::{by_name, Pressure, WriterMode};
 
@@ -216,6 +216,10 @@ pub(super) fn parse_writers(s: &str) -> Result<WriterList, String> {
 
 pub(super) fn parse_pressure(s: &str) -> Result<Pressure, String> {
     named(s.trim(), "pressure", &Pressure::ALL, Pressure::name)
+}
+
+pub(super) fn parse_printk(s: &str) -> Result<Printk, String> {
+    named(s.trim(), "printk", &Printk::ALL, Printk::name)
 }
 
 pub(super) fn parse_rates(s: &str) -> Result<RateList, String> {

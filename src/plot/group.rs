@@ -8,6 +8,7 @@
 
 use super::curve::{curve, merge, nines, nines_limit};
 use super::label::{readers_text, writer_text};
+use crate::alloc::Printk;
 use crate::metrics::HistSummary;
 use crate::results::repeats::Repeats;
 use crate::results::schema::ResultsFile;
@@ -253,10 +254,18 @@ enum Part {
     Rt,
     Irq,
     Hold,
+    Printk,
 }
 
 impl Part {
-    const ALL: [Part; 5] = [Part::Pressure, Part::Nodes, Part::Rt, Part::Irq, Part::Hold];
+    const ALL: [Part; 6] = [
+        Part::Pressure,
+        Part::Nodes,
+        Part::Rt,
+        Part::Irq,
+        Part::Hold,
+        Part::Printk,
+    ];
 
     /// Named whenever it varies in the file (the others only where they
     /// tell two settings apart).
@@ -272,7 +281,8 @@ impl Part {
             Part::Rt if s.rt => "-rt".into(),
             Part::Irq if s.irq => "-irq".into(),
             Part::Hold if s.writer_hold_us > 0.0 => format!("-hold{}us", s.writer_hold_us),
-            Part::Rt | Part::Irq | Part::Hold => String::new(),
+            Part::Printk if s.printk != Printk::None => format!("-printk-{}", s.printk.name()),
+            Part::Rt | Part::Irq | Part::Hold | Part::Printk => String::new(),
         }
     }
 
@@ -286,6 +296,7 @@ impl Part {
             Part::Irq if s.irq => ", interrupts".into(),
             Part::Irq => ", no interrupts".into(),
             Part::Hold => format!(", writer hold {} us", s.writer_hold_us),
+            Part::Printk => format!(", printk {}", s.printk.name()),
         }
     }
 }

@@ -23,6 +23,7 @@
 
 use super::metric::{mark, Change, Metric, Summary};
 use super::{ReportError, ReportOpts};
+use crate::alloc::Printk;
 use crate::results::CellResult;
 use crate::results::{Meta, ResultsFile};
 use crate::workload::spec::{CellKey, CellSpec, Dim};
@@ -42,7 +43,7 @@ impl SectionKey {
         let key = spec.key().without(&[Dim::Guard, Dim::Readers]);
         let s = key.spec();
         let setup = format!(
-            "nodes={} zones={}/{}/{}MiB reclaim={}us hold={}us rt={} pin={}{}",
+            "nodes={} zones={}/{}/{}MiB reclaim={}us hold={}us rt={} pin={}{}{}",
             s.nodes,
             s.dma32_mib,
             s.normal_mib,
@@ -52,6 +53,10 @@ impl SectionKey {
             on_off(s.rt),
             on_off(s.pin),
             if s.irq { " irq=on" } else { "" },
+            match s.printk {
+                Printk::None => String::new(),
+                p => format!(" printk={}", p.name()),
+            },
         );
         SectionKey { key, setup }
     }

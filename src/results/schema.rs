@@ -66,6 +66,11 @@ impl Meta {
     }
 }
 
+/// `RunConfig::printk` of a file from before `--printk`.
+fn printk_none() -> String {
+    "none".to_string()
+}
+
 fn cpu_model() -> Option<String> {
     let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
     info.lines()
@@ -134,6 +139,9 @@ pub struct RunConfig {
     /// `--irq`: the interrupt model ran (older files: it did not).
     #[serde(default)]
     pub irq: bool,
+    /// `--printk` (older files: none).
+    #[serde(default = "printk_none")]
+    pub printk: String,
     pub seed: u64,
     /// `--sweep`, `--quick`: which defaults applied.
     pub sweep: bool,
@@ -194,6 +202,7 @@ impl RunConfig {
             pin: first.pin,
             rt: first.rt,
             irq: specs.iter().any(|s| s.irq),
+            printk: first.printk.name().to_string(),
             seed: first.seed,
             sweep: false,
             quick: false,

@@ -20,6 +20,7 @@
 //! is left of it, divided among the groups left). Each group's outcome is
 //! kept in the results file (`rounds`) and printed.
 
+use crate::alloc::Printk;
 use crate::metrics::paired::{pair, Paired};
 use crate::results::repeats::Repeats;
 use crate::results::schema::GroupRounds;
@@ -129,6 +130,9 @@ impl Group {
         );
         if s.writer_hold_us > 0.0 {
             label.push_str(&format!(" hold={}us", s.writer_hold_us));
+        }
+        if s.printk != Printk::None {
+            label.push_str(&format!(" printk={}", s.printk.name()));
         }
         for (on, name) in [(s.rt, "rt"), (s.irq, "irq"), (!s.pin, "unpinned")] {
             if on {

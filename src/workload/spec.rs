@@ -1,6 +1,6 @@
 //! What one measured cell is: guard, scope, readers, writer, pressure.
 
-use crate::alloc::{AllocConfig, Scope};
+use crate::alloc::{AllocConfig, Printk, Scope};
 use crate::guard::GuardOpts;
 use crate::mm::MmConfig;
 use serde::{Deserialize, Serialize};
@@ -133,6 +133,10 @@ pub struct CellSpec {
     /// interrupt on the writer's CPU inside its write section.
     #[serde(default)]
     pub irq: bool,
+    /// `build_zonelists`' console output inside the write section (older
+    /// files: none).
+    #[serde(default)]
+    pub printk: Printk,
     pub seed: u64,
     pub repeat: usize,
 }
@@ -166,6 +170,7 @@ impl Default for CellSpec {
             pin: true,
             rt: false,
             irq: false,
+            printk: Printk::None,
             seed: 1,
             repeat: 0,
         }
@@ -271,6 +276,7 @@ impl CellSpec {
             },
             reclaim_ns: (self.reclaim_us * 1000.0) as u64,
             writer_hold_ns: (self.writer_hold_us * 1000.0) as u64,
+            printk: self.printk,
             ..AllocConfig::default()
         }
     }

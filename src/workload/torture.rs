@@ -8,7 +8,7 @@
 //!
 //! What fails a cell is judged in `results/torture.rs`.
 
-use crate::alloc::Scope;
+use crate::alloc::{Printk, Scope};
 use crate::workload::irq::IRQ_DEADLOCK_BOUND;
 use crate::workload::reader::XorShift;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -53,6 +53,18 @@ pub fn random_cell(rng: &mut XorShift, guards: &[String], cpus: usize, index: us
     } else {
         writer_rate_hz
     };
+    // Console output inside the section: the writer, again, inside it at
+    // most half the time.
+    let printk = [
+        Printk::None,
+        Printk::None,
+        Printk::Deferred,
+        Printk::Console,
+    ][pick(rng, 4)];
+    let writer_rate_hz = match printk.cost(nodes).as_secs_f64() {
+        0.0 => writer_rate_hz,
+        cost => writer_rate_hz.min((0.5 / cost).floor()),
+    };
     CellSpec {
         guard,
         scope,
@@ -72,6 +84,7 @@ pub fn random_cell(rng: &mut XorShift, guards: &[String], cpus: usize, index: us
         pin: true,
         rt: pick(rng, 4) == 0,
         irq,
+        printk,
         seed: rng.next_u64(),
         repeat: index,
     }

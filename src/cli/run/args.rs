@@ -1,6 +1,7 @@
 //! `zonebench run`'s flags, and the defaults that depend on the mode
 //! (`--sweep`, `--quick`).
 
+use crate::alloc::Printk;
 use crate::cli::parse::*;
 use crate::mm::MAX_NUMNODES;
 use crate::workload::rounds::Rounds;
@@ -100,6 +101,13 @@ pub struct RunArgs {
     /// own writer is abandoned after 20 ms and reported as a DEADLOCK.
     #[arg(long)]
     pub(super) irq: bool,
+    /// build_zonelists' "Fallback order for Node" lines inside the write
+    /// section, lengthening the window readers wait out: none; deferred
+    /// (since 1007843a9190: stored only, 5 ns a character); console
+    /// (v6.1: a 115200-baud serial console, 86.8 us a character)
+    /// (none, deferred, console).
+    #[arg(long, default_value = "none", value_parser = parse_printk)]
+    pub(super) printk: Printk,
     /// Measure a disturbed or stalled repeat again up to N times (see the
     /// results' `disturbed`; the discarded tries stay in the file).
     #[arg(long, default_value = "2", value_parser = clap::value_parser!(u32).range(0..=10))]

@@ -105,6 +105,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         pin: !args.no_pin,
         rt: args.rt,
         irq: args.irq,
+        printk: args.printk.name().to_string(),
         seed: args.seed,
         sweep: args.sweep,
         quick: args.quick,

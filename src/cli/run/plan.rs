@@ -44,6 +44,7 @@ pub(super) fn plan(
                             pin: config.pin,
                             rt: config.rt,
                             irq: config.irq,
+                            printk: args.printk,
                             seed: config.seed,
                             repeat: 0,
                         });
