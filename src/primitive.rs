@@ -96,6 +96,9 @@ mod loom_stand_ins {
         pub(crate) fn try_lock_for(&self, _timeout: Duration) -> Option<MutexGuard<'_, T>> {
             self.0.try_lock().ok()
         }
+        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+            self.0.try_lock().ok()
+        }
     }
 
     /// `parking_lot::RwLock`: `loom::sync::RwLock` without poisoning.

@@ -173,9 +173,11 @@ models! {
     none_is_caught: "none", Torn;
     seqcount_noretry_is_caught: "seqcount-noretry", Torn;
     seqcount: "seqcount", Validated;
+    seqcount_rt: "seqcount", Validated, rt: true;
     seqlock: "seqlock", Validated;
     seqlock_rt: "seqlock", Validated, rt: true;
     seqlock_excl: "seqlock-excl", Validated;
+    seqlock_excl_rt: "seqlock-excl", Validated, rt: true;
     seqbegin_or_lock: "seqbegin-or-lock", Validated;
     seqbegin_or_lock_rt: "seqbegin-or-lock", Validated, rt: true;
     seqbegin_or_lock_locked_pass: "seqbegin-or-lock", Validated, retry: true;

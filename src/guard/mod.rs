@@ -76,7 +76,6 @@ pub use registry::{
     default_baseline, dispatch, find, find_any, guard_of, GuardInfo, GuardVisitor, ALL, ARM,
     HARNESS, HIDDEN,
 };
-pub(crate) use section::wait_for_mutex;
 pub use section::{rt_read_begin, LockedSection, SeqSection};
 pub use seq_family::{SeqFamily, SeqWriteSide, SeqZonelists};
 

@@ -4,7 +4,6 @@
 
 use super::{ReadSection, ReaderProbe};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
-use crate::sync::hardirq::{irq_deadlock, irq_time_left, IrqWait};
 use crate::sync::SeqCount;
 use std::time::Instant;
 
@@ -19,9 +18,21 @@ pub struct SeqSection<'a> {
 }
 
 impl<'a> SeqSection<'a> {
+    /// `read_seqcount_begin`; `yielding`: the model's spin yields after a
+    /// while (a userspace writer can be preempted); otherwise it spins as
+    /// the kernel's does (PREEMPT_RT, a bare `seqcount_t`).
     #[inline]
-    pub fn begin(zonelists: &'a Zonelists, seq: &'a SeqCount, probe: &mut ReaderProbe) -> Self {
-        let (start, stall) = seq.read_begin();
+    pub fn begin(
+        zonelists: &'a Zonelists,
+        seq: &'a SeqCount,
+        probe: &mut ReaderProbe,
+        yielding: bool,
+    ) -> Self {
+        let (start, stall) = if yielding {
+            seq.read_begin()
+        } else {
+            seq.read_begin_spinning()
+        };
         probe.stalled(stall);
         SeqSection {
             zonelists,
@@ -87,20 +98,6 @@ impl<H> ReadSection for LockedSection<'_, H> {
     #[inline]
     fn need_retry(&self) -> bool {
         false
-    }
-}
-
-/// Take and release `lock` (a PREEMPT_RT reader waiting for the writer that
-/// holds it). In interrupt context the wait is bounded (`sync::hardirq`):
-/// a handler on the CPU of the writer holding the lock would wait forever.
-pub(crate) fn wait_for_mutex(lock: &crate::primitive::Mutex<()>) {
-    match irq_time_left() {
-        None => drop(lock.lock()),
-        Some(left) => match lock.try_lock_for(left) {
-            Some(held) => drop(held),
-            // Called before the section reads anything: nothing to undo.
-            None => irq_deadlock(IrqWait::Mutex),
-        },
     }
 }
 

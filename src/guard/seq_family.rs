@@ -6,7 +6,7 @@
 use super::section::{rt_read_begin, LockedSection, SeqSection};
 use super::{GuardOpts, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
-use crate::sync::{SeqCount, SpinLock, SpinLockGuard};
+use crate::sync::{SeqCount, SpinlockT, SpinlockTGuard};
 use crossbeam_utils::CachePadded;
 use std::marker::PhantomData;
 
@@ -16,43 +16,77 @@ use std::marker::PhantomData;
 /// what the writer does around it.
 #[derive(Debug)]
 pub struct SeqZonelists {
-    lock: SpinLock<()>,
+    /// A `spinlock_t`: it sleeps under PREEMPT_RT, and its holder, the
+    /// writer, can then be preempted inside the section.
+    lock: SpinlockT,
     seq: CachePadded<SeqCount>,
     zonelists: Zonelists,
-    /// PREEMPT_RT reader semantics (`seqlock_t` only: its count is a
-    /// `seqcount_spinlock_t` since v5.10).
-    rt: bool,
+    /// How a reader that finds the count odd waits.
+    odd: OddCount,
+}
+
+/// What a reader does on an odd count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OddCount {
+    /// Spins, yielding after a while (no PREEMPT_RT: the writer's lock
+    /// keeps it from being preempted; the yield is for userspace).
+    Spin,
+    /// PREEMPT_RT, a bare `seqcount_t`: spins as the kernel does and never
+    /// yields, while the writer, holding a sleeping lock, may be preempted.
+    SpinRt,
+    /// PREEMPT_RT, a count with an associated lock (`seqlock_t`, whose
+    /// count is a `seqcount_spinlock_t` since v5.10): takes and releases
+    /// the lock, waiting for the writer instead of spinning.
+    WaitOnLock,
 }
 
 impl SeqZonelists {
-    pub fn new(nodes: usize, rt: bool, build: &dyn Fn(&Zonelists)) -> Self {
+    /// Zonelists under a count whose writers hold a `spinlock_t`, on a
+    /// kernel with (`rt`) or without PREEMPT_RT; `associated`: the count
+    /// knows its lock (a `seqlock_t`), so RT readers wait on it.
+    pub fn new(nodes: usize, rt: bool, associated: bool, build: &dyn Fn(&Zonelists)) -> Self {
         SeqZonelists {
-            lock: SpinLock::new(()),
+            lock: SpinlockT::new(rt),
             seq: CachePadded::new(SeqCount::new()),
             zonelists: Zonelists::built(nodes, build),
-            rt,
+            odd: match (rt, associated) {
+                (false, _) => OddCount::Spin,
+                (true, false) => OddCount::SpinRt,
+                (true, true) => OddCount::WaitOnLock,
+            },
         }
+    }
+
+    /// Whether this is a PREEMPT_RT kernel (its `spinlock_t` sleeps, and
+    /// `spin_lock_irqsave` leaves interrupts on).
+    #[inline]
+    pub fn rt(&self) -> bool {
+        self.lock.sleeps()
     }
 
     #[inline]
     pub fn zonelists(&self) -> &Zonelists {
         &self.zonelists
     }
-    /// `read_seqbegin`: spins while odd, or with PREEMPT_RT takes and
-    /// releases the lock (which a preempted writer holds) instead.
+    /// `read_seqbegin`: spins while odd, or with PREEMPT_RT and an
+    /// associated lock takes and releases it (a preempted writer holds it)
+    /// instead (see [`OddCount`]).
     #[inline]
     pub fn read_begin(&self, probe: &mut ReaderProbe) -> SeqSection<'_> {
-        if self.rt {
-            let start = rt_read_begin(&self.seq, probe, || drop(self.lock.lock()));
-            SeqSection::from_start(&self.zonelists, &self.seq, start)
-        } else {
-            SeqSection::begin(&self.zonelists, &self.seq, probe)
+        match self.odd {
+            OddCount::Spin => SeqSection::begin(&self.zonelists, &self.seq, probe, true),
+            OddCount::SpinRt => SeqSection::begin(&self.zonelists, &self.seq, probe, false),
+            OddCount::WaitOnLock => {
+                let start = rt_read_begin(&self.seq, probe, || self.lock.wait());
+                SeqSection::from_start(&self.zonelists, &self.seq, start)
+            }
         }
     }
 
-    /// `read_seqlock_excl`: the writers' lock, held by a reader.
+    /// `read_seqlock_excl`: the writers' lock, held by a reader (a
+    /// sleeping lock under PREEMPT_RT).
     #[inline]
-    pub fn read_excl(&self, probe: &mut ReaderProbe) -> LockedSection<'_, SpinLockGuard<'_, ()>> {
+    pub fn read_excl(&self, probe: &mut ReaderProbe) -> LockedSection<'_, SpinlockTGuard<'_>> {
         let (held, stall) = self.lock.lock_counting();
         probe.stalled(stall);
         LockedSection::new(held, &self.zonelists)
@@ -74,8 +108,8 @@ impl SeqZonelists {
 pub trait SeqWriteSide: Send + Sync + 'static {
     const NAME: &'static str;
     const MODELS: &'static str;
-    /// Readers follow PREEMPT_RT semantics under `--rt` (a `seqlock_t`,
-    /// whose count has an associated lock; not a bare `seqcount_t`).
+    /// The count has an associated lock (a `seqlock_t`; not a bare
+    /// `seqcount_t`): under `--rt` readers wait on it instead of spinning.
     const RT_READS_LOCK: bool;
     /// Run the rebuild: at least `zonelists.write(build)`.
     fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists));
@@ -90,13 +124,15 @@ impl<W: SeqWriteSide> ZonelistGuard for SeqFamily<W> {
     const NAME: &'static str = W::NAME;
     const MODELS: &'static str = W::MODELS;
     const PREVENTS_FALSE_OOM: bool = true;
-    const HONOURS_RT: bool = W::RT_READS_LOCK;
+    /// Both kinds change under `--rt`: the writer's `spinlock_t` sleeps,
+    /// and readers either wait on it or spin without yielding.
+    const HONOURS_RT: bool = true;
     type Fast<'a> = &'a Zonelists;
     type Section<'a> = SeqSection<'a>;
 
     fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
         SeqFamily(
-            SeqZonelists::new(nodes, opts.rt && W::RT_READS_LOCK, build),
+            SeqZonelists::new(nodes, opts.rt, W::RT_READS_LOCK, build),
             PhantomData,
         )
     }

@@ -21,7 +21,7 @@ use crate::guard::{
     ZonelistGuard,
 };
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
-use crate::sync::SpinLockGuard;
+use crate::sync::SpinlockTGuard;
 
 #[derive(Debug)]
 pub struct SeqbeginOrLock(SeqZonelists);
@@ -31,7 +31,7 @@ pub struct SeqbeginOrLock(SeqZonelists);
 #[must_use = "the section ends when this is dropped"]
 pub enum OrLockSection<'a> {
     Lockless(SeqSection<'a>),
-    Locked(LockedSection<'a, SpinLockGuard<'a, ()>>),
+    Locked(LockedSection<'a, SpinlockTGuard<'a>>),
 }
 
 impl ZonelistView for OrLockSection<'_> {
@@ -64,7 +64,7 @@ impl ZonelistGuard for SeqbeginOrLock {
     type Section<'a> = OrLockSection<'a>;
 
     fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        SeqbeginOrLock(SeqZonelists::new(nodes, opts.rt, build))
+        SeqbeginOrLock(SeqZonelists::new(nodes, opts.rt, true, build))
     }
 
     #[inline]
@@ -83,7 +83,8 @@ impl ZonelistGuard for SeqbeginOrLock {
     }
 
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
-        let _irq = writer.irq_save();
+        // write_seqlock_irqsave; on PREEMPT_RT interrupts stay on.
+        let _irq = (!self.0.rt()).then(|| writer.irq_save());
         self.0.write(writer, build);
     }
 }

@@ -10,8 +10,18 @@
 //!
 //! Simplification: the walk reads zonerefs as single atomic words (see
 //! `mm::zonelist`); nothing else: the count, its ordering and where it is
-//! checked are the kernel's. With `--rt` nothing changes: a bare
-//! `seqcount_t` has no lock for readers to wait on.
+//! checked are the kernel's.
+//!
+//! With `--rt` (PREEMPT_RT): the static lock is a `spinlock_t`, which
+//! sleeps there, so the writer can be preempted inside its section (a bare
+//! `seqcount_t`'s `write_seqcount_begin` does not disable preemption); and
+//! a bare count has no lock for readers to wait on, so they spin on the odd
+//! count as the kernel does, never yielding (`SeqCount::read_begin_spinning`;
+//! their spin time is the reader stall). The livelock `seqcount_LOCKNAME_t`
+//! exists to prevent: a reader of higher priority spinning on the CPU of a
+//! preempted writer. The model's threads have no priorities, so it shows as
+//! readers burning their CPU for as long as the writer is off it (C6 holds
+//! the writer in its section and oversubscribes the readers).
 
 use crate::guard::{SeqFamily, SeqWriteSide, SeqZonelists, WriterCtx};
 use crate::mm::zonelist::Zonelists;
@@ -23,7 +33,7 @@ pub struct SeqcountWrite;
 impl SeqWriteSide for SeqcountWrite {
     const NAME: &'static str = "seqcount";
     const MODELS: &'static str = "seqcount_t + static spinlock (the v1 fix in the thread)";
-    /// A bare seqcount_t: on RT its writer disables preemption instead.
+    /// A bare seqcount_t: no lock for RT readers to wait on.
     const RT_READS_LOCK: bool = false;
 
     fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {

@@ -11,36 +11,32 @@
 //! take the associated lock, `write_seqcount_begin`, rewrite in place,
 //! `write_seqcount_end`, unlock.
 //!
-//! Simplification: the associated lock is `parking_lot::Mutex` in both modes
-//! (it spins briefly, then parks, like an rt_mutex); without `--rt` readers
-//! never touch it, so the read side equals `seqcount`'s and only the writer's
-//! lock differs.
+//! The associated lock is a `spinlock_t` (`sync::SpinlockT`): spinning
+//! without `--rt`, where readers never touch it, so the whole guard equals
+//! `seqcount`; sleeping with `--rt` (the same type as `seqlock`'s lock).
 //!
-//! Model checking (`tests/loom.rs`): under `--cfg loom` the
-//! `parking_lot::Mutex` is replaced by a stand-in with the same contract
-//! (`crate::primitive`), so the `--rt` read side can wait on it in a model.
+//! Model checking (`tests/loom.rs`): under `--cfg loom` the sleeping lock
+//! is replaced by a stand-in with the same contract (`crate::primitive`),
+//! so the `--rt` read side can wait on it in a model.
 
-use crate::guard::{
-    rt_read_begin, wait_for_mutex, GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard,
-};
+use crate::guard::{rt_read_begin, GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
-use crate::primitive::{Mutex, MutexGuard};
-use crate::sync::SeqCount;
+use crate::sync::{SeqCount, SpinlockT, SpinlockTGuard};
 use crossbeam_utils::CachePadded;
 
 #[derive(Debug)]
 pub struct SeqcountSpinlock {
-    lock: Mutex<()>,
+    /// The associated `spinlock_t` (sleeping under PREEMPT_RT).
+    lock: SpinlockT,
     seq: CachePadded<SeqCount>,
     zonelists: Zonelists,
-    rt: bool,
 }
 
 impl SeqcountSpinlock {
     /// `write_seqcount_begin` .. `end` on a `seqcount_spinlock_t`: the
     /// caller proves it holds the associated lock by passing its guard
     /// (lockdep_assert_held, checked by the type system here).
-    fn write_locked(&self, _held: &MutexGuard<'_, ()>, build: &dyn Fn(&Zonelists)) {
+    fn write_locked(&self, _held: &SpinlockTGuard<'_>, build: &dyn Fn(&Zonelists)) {
         self.seq.write_begin();
         build(&self.zonelists);
         self.seq.write_end();
@@ -58,10 +54,9 @@ impl ZonelistGuard for SeqcountSpinlock {
     fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
         let zonelists = Zonelists::built(nodes, build);
         SeqcountSpinlock {
-            lock: Mutex::new(()),
+            lock: SpinlockT::new(opts.rt),
             seq: CachePadded::new(SeqCount::new()),
             zonelists,
-            rt: opts.rt,
         }
     }
 
@@ -72,11 +67,11 @@ impl ZonelistGuard for SeqcountSpinlock {
 
     #[inline]
     fn read_begin(&self, probe: &mut ReaderProbe, _retry: bool) -> SeqSection<'_> {
-        if self.rt {
-            let start = rt_read_begin(&self.seq, probe, || wait_for_mutex(&self.lock));
+        if self.lock.sleeps() {
+            let start = rt_read_begin(&self.seq, probe, || self.lock.wait());
             SeqSection::from_start(&self.zonelists, &self.seq, start)
         } else {
-            SeqSection::begin(&self.zonelists, &self.seq, probe)
+            SeqSection::begin(&self.zonelists, &self.seq, probe, true)
         }
     }
 

@@ -10,10 +10,11 @@
 //! `read_seqretry` before OOM and before failing). With `--rt`: since v5.10
 //! the count of a `seqlock_t` is a `seqcount_spinlock_t`, so on PREEMPT_RT a
 //! reader that finds it odd takes and releases the seqlock's lock instead of
-//! spinning (the model's lock spins, then yields, where RT's sleeps). Write protocol:
+//! spinning; the lock (`sync::SpinlockT`) sleeps there. Write protocol:
 //! `spin_lock_irqsave(&sl->lock)` (the lock embedded in the seqlock_t, and the
 //! writer CPU's interrupts masked), `write_seqcount_begin`, rewrite in place,
-//! `write_seqcount_end`, `spin_unlock_irqrestore`.
+//! `write_seqcount_end`, `spin_unlock_irqrestore`; under `--rt` the lock
+//! sleeps and interrupts stay on (RT's `spin_lock_irqsave` masks nothing).
 //!
 //! Simplification: interrupt masking is a per-CPU flag ([`WriterCtx::irq_save`])
 //! set for the write section. Without `--irq` nothing raises interrupts, so
@@ -38,8 +39,9 @@ impl SeqWriteSide for SeqLockWrite {
 
     fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
         // write_seqlock_irqsave: interrupts masked on the writer's CPU for
-        // the whole section, lock included.
-        let _irq = writer.irq_save();
+        // the whole section, lock included; on PREEMPT_RT, where
+        // spin_lock_irqsave leaves them on, nothing is masked.
+        let _irq = (!zonelists.rt()).then(|| writer.irq_save());
         zonelists.write(writer, build);
     }
 }

@@ -10,13 +10,15 @@
 //! reader in a section.
 //!
 //! This is what Mel Gorman called "basically a global memory allocator
-//! lock". Simplification: the kernel would have to drop a spinlock across
-//! direct reclaim (which sleeps); the model holds it for the whole section,
-//! which is what a section means here, and reclaim is a busy wait.
+//! lock". With `--rt` the lock is a sleeping `spinlock_t` for readers and
+//! writer alike, and the writer's irqsave masks nothing. Simplification:
+//! the kernel would have to drop a spinlock across direct reclaim (which
+//! sleeps); the model holds it for the whole section, which is what a
+//! section means here, and reclaim is a busy wait.
 
 use crate::guard::{GuardOpts, LockedSection, ReaderProbe, SeqZonelists, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
-use crate::sync::SpinLockGuard;
+use crate::sync::SpinlockTGuard;
 
 #[derive(Debug)]
 pub struct SeqlockExcl(SeqZonelists);
@@ -25,13 +27,14 @@ impl ZonelistGuard for SeqlockExcl {
     const NAME: &'static str = "seqlock-excl";
     const MODELS: &'static str = "read_seqlock_excl: readers hold the seqlock's spinlock";
     const PREVENTS_FALSE_OOM: bool = true;
+    const HONOURS_RT: bool = true;
     type Fast<'a> = &'a Zonelists;
-    type Section<'a> = LockedSection<'a, SpinLockGuard<'a, ()>>;
+    type Section<'a> = LockedSection<'a, SpinlockTGuard<'a>>;
 
-    fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
-        // The lock is taken by every reader whatever the count: --rt has no
-        // reader path to change (RT's lock would sleep; the model's yields).
-        SeqlockExcl(SeqZonelists::new(nodes, false, build))
+    fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
+        // Every reader takes the lock whatever the count; under --rt it is
+        // a sleeping lock, readers and writer alike.
+        SeqlockExcl(SeqZonelists::new(nodes, opts.rt, true, build))
     }
 
     #[inline]
@@ -45,7 +48,8 @@ impl ZonelistGuard for SeqlockExcl {
     }
 
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
-        let _irq = writer.irq_save();
+        // write_seqlock_irqsave; on PREEMPT_RT interrupts stay on.
+        let _irq = (!self.0.rt()).then(|| writer.irq_save());
         self.0.write(writer, build);
     }
 }

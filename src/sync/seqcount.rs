@@ -14,6 +14,7 @@
 //! (step 1) synchronises with the reader's Acquire fence (step 4), so the
 //! reload sees at least `seq + 1` and the reader retries.
 
+use crate::primitive::spin_hint;
 use crate::primitive::sync::atomic::{fence, AtomicU32, Ordering};
 use crate::sync::backoff::{stall_ns, Backoff};
 use crate::sync::hardirq::{irq_wait_check, IrqWait};
@@ -53,17 +54,37 @@ impl SeqCount {
         if seq & 1 == 0 {
             return (seq, 0);
         }
-        self.read_begin_spin()
+        self.read_begin_spin(true)
+    }
+
+    /// `read_seqcount_begin` as the kernel spins it: `cpu_relax()` until the
+    /// count is even, never giving the CPU away (a bare `seqcount_t` under
+    /// PREEMPT_RT, whose writer can be preempted inside its section: the
+    /// livelock `seqcount_LOCKNAME_t` exists to prevent). Bounded only in
+    /// interrupt context; elsewhere by the scheduler, which preempts a
+    /// userspace spinner, and the cell's watchdog.
+    #[inline]
+    pub fn read_begin_spinning(&self) -> (u32, u32) {
+        let seq = self.raw_read();
+        if seq & 1 == 0 {
+            return (seq, 0);
+        }
+        self.read_begin_spin(false)
     }
 
     #[cold]
-    fn read_begin_spin(&self) -> (u32, u32) {
+    fn read_begin_spin(&self, yielding: bool) -> (u32, u32) {
         let t = std::time::Instant::now();
         let mut backoff = Backoff::new();
         loop {
             // A userspace writer can be preempted inside its section, a
-            // kernel one cannot: the backoff yields after a while.
-            backoff.snooze();
+            // kernel one cannot: the backoff yields after a while, unless
+            // the spin is the kernel's own (`read_begin_spinning`).
+            if yielding {
+                backoff.snooze();
+            } else {
+                spin_hint();
+            }
             let seq = self.raw_read();
             if seq & 1 == 0 {
                 return (seq, stall_ns(t));

@@ -43,11 +43,12 @@
 //! |---|---|---|---|
 //! | `none` | no | takes nothing | runs inline, completes |
 //! | `seqcount` | no | `read_seqbegin` spins on the odd count (`SeqCount::read_begin`, bounded) | deadlock (odd count) |
-//! | `seqlock` | irqsave | — | deferred to the end of the section |
+//! | `seqlock` | irqsave (not under `--rt`) | — | deferred to the end of the section |
 //! | `seqlock-excl` | irqsave | would spin on the seqlock's spinlock (`SpinLock::lock_contended`, bounded) | deferred |
 //! | `seqbegin-or-lock` | irqsave | would spin on the odd count, or the lock on a locked pass (both bounded) | deferred |
-//! | `seqcount-spinlock` | no | spins on the odd count; with `--rt` waits on the associated mutex (`guard::wait_for_mutex`, bounded) | deadlock (odd count; `--rt`: mutex) |
+//! | `seqcount-spinlock` | no | spins on the odd count; with `--rt` waits on the associated lock (`SpinlockT::wait`, bounded) | deadlock (odd count; `--rt`: lock) |
 //! | `rcu`, `rcu-recheck` | no | arc-swap load of the published copy, never waits (the writer builds a private copy) | runs inline, completes |
+//! | `rcu-qsbr`, `rcu-qsbr-recheck` | no | marks its CPU and loads the published copy, never waits | runs inline, completes |
 //! | `latch` | no | reads the copy the writer is not rewriting, never waits | runs inline, completes |
 //! | `rwlock` | no | `read()` on the lock its own CPU holds for writing (`try_read`, then `try_read_for` the time left) | deadlock (lock) |
 //! | `seqlock-crate` | no | `SeqLock::read` loops inside the crate while a node's count is odd: no bound can be added | not run: `irq_unbounded` |
