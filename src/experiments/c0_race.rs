@@ -1,13 +1,15 @@
-//! C0, the race itself: allocations failing with memory free while hotplug
-//! rebuilds the zonelists, before the fix (`none`) and with the fix
+//! C0, the race itself: spurious OOMs (a task killed, or an allocation
+//! failed, with a free zone the walk missed) while hotplug rebuilds the
+//! zonelists, before the fix (`none`) and with the fix
 //! (`seqcount`, the thread's v1; `seqlock`, what upstream merged). Hotplug
 //! of the movable zone at 2 kHz under high memory pressure (the race needs
 //! allocations in the slowpath), one reader per CPU, cells five times the
 //! plan's and at least 0.75 s (the race is rare: tens per second on 2
 //! CPUs).
 
-use super::{Cells, Experiment, Finding, Plan, Verdict};
+use super::{ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
+use crate::metrics::stats::poisson_ci95;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 
 pub(crate) struct C0;
@@ -47,46 +49,60 @@ impl Experiment for C0 {
     }
 
     fn judge(&self, cells: &Cells<'_>, plan: &Plan) -> Finding {
-        // False OOMs per million slowpath entries, per guard.
-        let per_million: Vec<(&str, u64, f64)> = GUARDS
+        // Spurious OOMs (kills with a free zone missed, and allocations
+        // that failed with one) per million slowpath entries, per guard.
+        let counts: Vec<(&str, u64, u64)> = GUARDS
             .iter()
             .map(|g| {
                 let grp = cells.of(&C0::spec(plan, g));
-                let ooms = grp.sum(|c| c.stats.false_ooms);
-                let entries = grp.sum(|c| c.stats.slowpath_entries);
-                let pm = if entries == 0 {
-                    0.0
-                } else {
-                    ooms as f64 * 1e6 / entries as f64
-                };
-                (*g, ooms, pm)
+                let spurious = grp.sum(|c| c.stats.false_ooms + c.stats.false_oom_kills);
+                (*g, spurious, grp.sum(|c| c.stats.slowpath_entries))
             })
             .collect();
-        let numbers = per_million
+        let rate = |n: u64, entries: u64| ratio(n as f64 * 1e6, entries as f64);
+        let numbers = counts
             .iter()
-            .map(|(g, n, pm)| format!("{g}: {n} false OOMs, {pm:.2} per million slowpath entries"))
+            .map(|&(g, n, entries)| {
+                let (lo, hi) = poisson_ci95(n);
+                format!(
+                    "{g}: {n} spurious OOMs (kills and failures with a free zone missed), {:.2} [{:.2}, {:.2}] per million slowpath entries",
+                    rate(n, entries),
+                    rate_of(lo, entries),
+                    rate_of(hi, entries)
+                )
+            })
             .collect();
-        let (unfixed, fixed) = (per_million[0].1, &per_million[1..]);
-        let fixed_fail: Vec<&str> = fixed.iter().filter(|f| f.1 > 0).map(|f| f.0).collect();
-        let verdict = if !fixed_fail.is_empty() {
-            Verdict::Refuted
-        } else if unfixed == 0 {
+        let (unfixed, entries) = (counts[0].1, counts[0].2);
+        let fixed_n: u64 = counts[1..].iter().map(|c| c.1).sum();
+        let fixed_entries: u64 = counts[1..].iter().map(|c| c.2).sum();
+        // The fix's rate at its most (upper bound) over the race's at its
+        // least (lower bound).
+        let narrowed = rate_of(poisson_ci95(fixed_n).1, fixed_entries)
+            < NARROWED * rate_of(poisson_ci95(unfixed).0, entries);
+        let verdict = if unfixed == 0 {
             Verdict::NotSettled(
-                "the race did not occur in this run (no false OOM without a guard either); run longer or without --quick".into(),
+                "the race did not occur in this run (no spurious OOM without a guard either); run longer or without --quick".into(),
             )
-        } else {
+        } else if fixed_n == 0 || narrowed {
             Verdict::Supported
+        } else {
+            Verdict::Refuted
         };
         let rule = format!(
-            "supported if none has false OOMs and seqcount and seqlock have none (none {unfixed}{}); refuted if a fixed guard has any",
-            if fixed_fail.is_empty() {
-                ", fixed guards 0".to_string()
-            } else {
-                format!(", {} did", fixed_fail.join(" and "))
-            }
+            "supported if none has spurious OOMs ({unfixed}) and seqcount and seqlock have none ({fixed_n}) or, by exact Poisson 95% bounds, at most {:.0}% of none's rate (what remains is C9's window); refuted if they have more; not settled if none has none",
+            NARROWED * 100.0
         );
         self.finding(numbers, verdict, rule)
     }
+}
+
+/// The fixed guards' spurious OOMs may reach this share of the unfixed
+/// rate and still count as fixed: the window the fix leaves (C9).
+const NARROWED: f64 = 0.1;
+
+/// `n` events per million over `entries` (0 without entries).
+fn rate_of(n: f64, entries: u64) -> f64 {
+    ratio(n * 1e6, entries as f64)
 }
 
 #[cfg(test)]
@@ -101,7 +117,9 @@ mod tests {
             .zip(ooms)
             .flat_map(|(g, n)| {
                 cells(&C0::spec(&p, g), 2, 1e6, |c| {
-                    c.stats.false_ooms = n;
+                    // Kills and failures both count.
+                    c.stats.false_ooms = n / 2;
+                    c.stats.false_oom_kills = n - n / 2;
                     c.stats.slowpath_entries = 1_000_000;
                 })
             })
@@ -112,8 +130,13 @@ mod tests {
     #[test]
     fn each_outcome() {
         assert_eq!(run([5, 0, 0]), Verdict::Supported);
+        // Not narrowed tenfold: 1 of 5 (and 2 against none).
         assert_eq!(run([5, 1, 0]), Verdict::Refuted);
-        assert_eq!(run([0, 0, 2]), Verdict::Refuted);
+        assert_eq!(run([0, 0, 2]), Verdict::NotSettled(
+            "the race did not occur in this run (no spurious OOM without a guard either); run longer or without --quick".into()
+        ));
         assert!(matches!(run([0, 0, 0]), Verdict::NotSettled(_)));
+        // Narrowed: 1 against 2000 (upper bound 5.6 against 1914).
+        assert_eq!(run([2000, 1, 0]), Verdict::Supported);
     }
 }
