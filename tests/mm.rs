@@ -4,7 +4,9 @@
 
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
-use zonebench::alloc::{AllocConfig, Allocator, Gfp, NoReclaim, Printk, Scope, SlowpathPoint};
+use zonebench::alloc::{
+    AllocConfig, Allocator, Gfp, Kernel, NoReclaim, Printk, Scope, SlowpathPoint,
+};
 use zonebench::guard::none::NoGuard;
 use zonebench::guard::seqcount::Seqcount;
 use zonebench::guard::seqlock::SeqLock;
@@ -215,8 +217,24 @@ fn race<G: ZonelistGuard>() -> (Option<Pfn>, zonebench::alloc::AllocStats) {
 
 /// [`race`] for a request of `gfp`.
 fn race_gfp<G: ZonelistGuard>(gfp: Gfp) -> (Option<Pfn>, zonebench::alloc::AllocStats) {
+    race_on::<G>(gfp, Kernel::V6_1)
+}
+
+/// [`race`] for a request of `gfp` on `kernel`'s slowpath.
+fn race_on<G: ZonelistGuard>(
+    gfp: Gfp,
+    kernel: Kernel,
+) -> (Option<Pfn>, zonebench::alloc::AllocStats) {
     // The report's layout: node 0 zonelist [MOVABLE, NORMAL].
-    let mut a = alloc::<G>(small(0, 8, 4, 2), Scope::Slowpath);
+    let mut a: Allocator<G> = Allocator::new(
+        small(0, 8, 4, 2),
+        AllocConfig {
+            scope: Scope::Slowpath,
+            reclaim_ns: 0,
+            kernel,
+            ..AllocConfig::default()
+        },
+    );
     let movable = a.mm.zone(0, ZoneType::Movable).id;
     let fired = AtomicBool::new(false);
     a.set_slowpath_hook(Box::new(move |a, point| {
@@ -254,6 +272,19 @@ fn race_atomic_recomputes_preferred_zoneref_at_retry() {
     assert!(page.is_some(), "{stats:?}");
     assert_eq!(stats.false_ooms + stats.oom_checks, 0, "{stats:?}");
     assert_eq!(stats.retries, 0);
+}
+
+#[test]
+fn the_current_kernel_restarts_at_retry_before_reclaiming() {
+    // v6.1: the walk from the stale index fails, reclaim runs (and makes
+    // no progress), and the check before OOM restarts. Since e05741fb10c3
+    // the check at retry: restarts before any reclaim.
+    let (page, old) = race_on::<Seqcount>(Gfp::KERNEL, Kernel::V6_1);
+    assert!(page.is_some());
+    assert_eq!((old.retries, old.reclaim_rounds), (1, 1), "{old:?}");
+    let (page, new) = race_on::<Seqcount>(Gfp::KERNEL, Kernel::Current);
+    assert!(page.is_some());
+    assert_eq!((new.retries, new.reclaim_rounds), (1, 0), "{new:?}");
 }
 
 #[test]

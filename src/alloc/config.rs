@@ -86,6 +86,41 @@ impl Printk {
     }
 }
 
+/// Which kernel's `__alloc_pages_slowpath` the model follows, where the
+/// difference changes what is measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kernel {
+    /// v6.1 with the 2022 fix (3d36424b3b58), as the thread reviewed it:
+    /// `check_retry_zonelist()` before OOM and at `nopage:` only. v6.6's
+    /// slowpath differs from it only in flag names the model does not
+    /// carry, so it is this variant too.
+    #[default]
+    #[serde(rename = "6.1")]
+    V6_1,
+    /// Since e05741fb10c3 (2025, "avoid infinite retries caused by cpuset
+    /// race", in stable kernels too): the check also at `retry:`, so a
+    /// rebuild during reclaim restarts the allocation at its next round.
+    #[serde(rename = "current")]
+    Current,
+}
+
+impl Kernel {
+    pub const ALL: [Kernel; 2] = [Kernel::V6_1, Kernel::Current];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::V6_1 => "6.1",
+            Kernel::Current => "current",
+        }
+    }
+
+    /// `check_retry_zonelist()` at `retry:`.
+    #[inline]
+    pub fn checks_at_retry(self) -> bool {
+        self == Kernel::Current
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct AllocConfig {
     pub scope: Scope,
@@ -96,6 +131,8 @@ pub struct AllocConfig {
     pub writer_hold_ns: u64,
     /// `build_zonelists`' console output inside the write section.
     pub printk: Printk,
+    /// The slowpath's variant.
+    pub kernel: Kernel,
     /// A rebuild whose lock wait exceeds this is a writer stall.
     pub writer_stall_ns: u64,
 }
@@ -108,6 +145,7 @@ impl Default for AllocConfig {
             reclaim_ns: 2_000,
             writer_hold_ns: 0,
             printk: Printk::None,
+            kernel: Kernel::V6_1,
             writer_stall_ns: 10_000_000,
         }
     }

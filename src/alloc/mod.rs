@@ -35,7 +35,7 @@ mod slowpath;
 mod stats;
 
 pub use crate::mm::gfp::Gfp;
-pub use config::{AllocConfig, Printk, Scope};
+pub use config::{AllocConfig, Kernel, Printk, Scope};
 pub use hotplug::HotplugError;
 pub use rebuild::{build_all_into, RebuildIrq, WriterTimes};
 pub use slowpath::{busy_wait, NoReclaim, Reclaim, MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX};

@@ -1,8 +1,10 @@
-//! `__alloc_pages_slowpath` (mm/page_alloc.c, v6.1 with the 2022 fix):
+//! `__alloc_pages_slowpath` (mm/page_alloc.c, v6.1 with the 2022 fix;
+//! `--kernel current` adds the check at `retry:` of e05741fb10c3):
 //!
 //! ```text
 //! restart:  zonelist_iter_begin; preferred_zoneref recomputed; walk (MIN)
-//! retry:    preferred_zoneref recomputed without ALLOC_CPUSET (atomic)
+//! retry:    [current: check_retry_zonelist -> restart]
+//!           preferred_zoneref recomputed without ALLOC_CPUSET (atomic)
 //!           walk (MIN); no direct reclaim -> nopage
 //!           __alloc_pages_direct_reclaim (walk, drain_all_pages, walk)
 //!           costly order -> nopage; should_reclaim_retry -> retry
@@ -146,6 +148,11 @@ impl<G: ZonelistGuard> Allocator<G> {
                 let mut rounds = 0;
                 // retry:
                 loop {
+                    // --kernel current (e05741fb10c3): check_retry_zonelist
+                    // at retry: too.
+                    if self.cfg.kernel.checks_at_retry() && section.need_retry() {
+                        break 'nopage Pass::Restart;
+                    }
                     if !gfp.alloc_cpuset() {
                         // Without ALLOC_CPUSET `retry:` starts the walk
                         // afresh from the zonelist as it is now.

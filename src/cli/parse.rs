@@ -1,7 +1,7 @@
 //! Value parsers for the CLI: every bad value becomes a one-line message
 //! naming the flag's quantity, the allowed range and what was given.
 
-use crate::alloc::{Printk, Scope};
+use crate::alloc::{Kernel, Printk, Scope};
 use crate::guard;
 use crate::workload::spec::{by_name, Pressure, WriterMode};
 
@@ -220,6 +220,10 @@ pub(super) fn parse_pressure(s: &str) -> Result<Pressure, String> {
 
 pub(super) fn parse_printk(s: &str) -> Result<Printk, String> {
     named(s.trim(), "printk", &Printk::ALL, Printk::name)
+}
+
+pub(super) fn parse_kernel(s: &str) -> Result<Kernel, String> {
+    named(s.trim(), "kernel", &Kernel::ALL, Kernel::name)
 }
 
 pub(super) fn parse_rates(s: &str) -> Result<RateList, String> {

@@ -8,7 +8,7 @@
 
 use super::curve::{curve, merge, nines, nines_limit};
 use super::label::{readers_text, writer_text};
-use crate::alloc::Printk;
+use crate::alloc::{Kernel, Printk};
 use crate::metrics::HistSummary;
 use crate::results::repeats::Repeats;
 use crate::results::schema::ResultsFile;
@@ -255,16 +255,18 @@ enum Part {
     Irq,
     Hold,
     Printk,
+    Kernel,
 }
 
 impl Part {
-    const ALL: [Part; 6] = [
+    const ALL: [Part; 7] = [
         Part::Pressure,
         Part::Nodes,
         Part::Rt,
         Part::Irq,
         Part::Hold,
         Part::Printk,
+        Part::Kernel,
     ];
 
     /// Named whenever it varies in the file (the others only where they
@@ -282,7 +284,8 @@ impl Part {
             Part::Irq if s.irq => "-irq".into(),
             Part::Hold if s.writer_hold_us > 0.0 => format!("-hold{}us", s.writer_hold_us),
             Part::Printk if s.printk != Printk::None => format!("-printk-{}", s.printk.name()),
-            Part::Rt | Part::Irq | Part::Hold | Part::Printk => String::new(),
+            Part::Kernel if s.kernel != Kernel::V6_1 => format!("-kernel-{}", s.kernel.name()),
+            Part::Rt | Part::Irq | Part::Hold | Part::Printk | Part::Kernel => String::new(),
         }
     }
 
@@ -297,6 +300,7 @@ impl Part {
             Part::Irq => ", no interrupts".into(),
             Part::Hold => format!(", writer hold {} us", s.writer_hold_us),
             Part::Printk => format!(", printk {}", s.printk.name()),
+            Part::Kernel => format!(", kernel {}", s.kernel.name()),
         }
     }
 }

@@ -23,7 +23,7 @@
 
 use super::metric::{mark, Change, Metric, Summary};
 use super::{ReportError, ReportOpts};
-use crate::alloc::Printk;
+use crate::alloc::{Kernel, Printk};
 use crate::results::CellResult;
 use crate::results::{Meta, ResultsFile};
 use crate::workload::spec::{CellKey, CellSpec, Dim};
@@ -43,7 +43,7 @@ impl SectionKey {
         let key = spec.key().without(&[Dim::Guard, Dim::Readers]);
         let s = key.spec();
         let setup = format!(
-            "nodes={} zones={}/{}/{}MiB reclaim={}us hold={}us rt={} pin={}{}{}",
+            "nodes={} zones={}/{}/{}MiB reclaim={}us hold={}us rt={} pin={}{}{}{}",
             s.nodes,
             s.dma32_mib,
             s.normal_mib,
@@ -56,6 +56,10 @@ impl SectionKey {
             match s.printk {
                 Printk::None => String::new(),
                 p => format!(" printk={}", p.name()),
+            },
+            match s.kernel {
+                Kernel::V6_1 => String::new(),
+                k => format!(" kernel={}", k.name()),
             },
         );
         SectionKey { key, setup }

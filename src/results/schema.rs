@@ -71,6 +71,11 @@ fn printk_none() -> String {
     "none".to_string()
 }
 
+/// `RunConfig::kernel` of a file from before `--kernel`.
+fn kernel_6_1() -> String {
+    "6.1".to_string()
+}
+
 fn cpu_model() -> Option<String> {
     let info = std::fs::read_to_string("/proc/cpuinfo").ok()?;
     info.lines()
@@ -142,6 +147,9 @@ pub struct RunConfig {
     /// `--printk` (older files: none).
     #[serde(default = "printk_none")]
     pub printk: String,
+    /// `--kernel` (older files: 6.1).
+    #[serde(default = "kernel_6_1")]
+    pub kernel: String,
     pub seed: u64,
     /// `--sweep`, `--quick`: which defaults applied.
     pub sweep: bool,
@@ -203,6 +211,7 @@ impl RunConfig {
             rt: first.rt,
             irq: specs.iter().any(|s| s.irq),
             printk: first.printk.name().to_string(),
+            kernel: first.kernel.name().to_string(),
             seed: first.seed,
             sweep: false,
             quick: false,

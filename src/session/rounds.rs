@@ -20,7 +20,7 @@
 //! is left of it, divided among the groups left). Each group's outcome is
 //! kept in the results file (`rounds`) and printed.
 
-use crate::alloc::Printk;
+use crate::alloc::{Kernel, Printk};
 use crate::metrics::paired::{pair, Paired};
 use crate::results::repeats::Repeats;
 use crate::results::schema::GroupRounds;
@@ -133,6 +133,9 @@ impl Group {
         }
         if s.printk != Printk::None {
             label.push_str(&format!(" printk={}", s.printk.name()));
+        }
+        if s.kernel != Kernel::V6_1 {
+            label.push_str(&format!(" kernel={}", s.kernel.name()));
         }
         for (on, name) in [(s.rt, "rt"), (s.irq, "irq"), (!s.pin, "unpinned")] {
             if on {

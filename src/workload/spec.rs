@@ -1,6 +1,6 @@
 //! What one measured cell is: guard, scope, readers, writer, pressure.
 
-use crate::alloc::{AllocConfig, Printk, Scope};
+use crate::alloc::{AllocConfig, Kernel, Printk, Scope};
 use crate::guard::GuardOpts;
 use crate::mm::MmConfig;
 use serde::{Deserialize, Serialize};
@@ -137,6 +137,9 @@ pub struct CellSpec {
     /// files: none).
     #[serde(default)]
     pub printk: Printk,
+    /// The kernel whose slowpath is modelled (older files: 6.1).
+    #[serde(default)]
+    pub kernel: Kernel,
     pub seed: u64,
     pub repeat: usize,
 }
@@ -171,6 +174,7 @@ impl Default for CellSpec {
             rt: false,
             irq: false,
             printk: Printk::None,
+            kernel: Kernel::V6_1,
             seed: 1,
             repeat: 0,
         }
@@ -277,6 +281,7 @@ impl CellSpec {
             reclaim_ns: (self.reclaim_us * 1000.0) as u64,
             writer_hold_ns: (self.writer_hold_us * 1000.0) as u64,
             printk: self.printk,
+            kernel: self.kernel,
             ..AllocConfig::default()
         }
     }

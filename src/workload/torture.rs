@@ -8,7 +8,7 @@
 //!
 //! What fails a cell is judged in `results/torture.rs`.
 
-use crate::alloc::{Printk, Scope};
+use crate::alloc::{Kernel, Printk, Scope};
 use crate::workload::irq::IRQ_DEADLOCK_BOUND;
 use crate::workload::reader::XorShift;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -85,6 +85,7 @@ pub fn random_cell(rng: &mut XorShift, guards: &[String], cpus: usize, index: us
         rt: pick(rng, 4) == 0,
         irq,
         printk,
+        kernel: Kernel::ALL[pick(rng, Kernel::ALL.len())],
         seed: rng.next_u64(),
         repeat: index,
     }

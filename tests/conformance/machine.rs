@@ -1,7 +1,7 @@
 //! The small machine every body allocates on, and the short cell the
 //! concurrent bodies run.
 
-use zonebench::alloc::{AllocConfig, Allocator, Printk, Scope};
+use zonebench::alloc::{AllocConfig, Allocator, Kernel, Printk, Scope};
 use zonebench::guard::ZonelistGuard;
 use zonebench::mm::MmConfig;
 use zonebench::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -47,6 +47,7 @@ pub(crate) fn cell(guard: &str, scope: Scope, writer: WriterMode) -> CellSpec {
         rt: false,
         irq: false,
         printk: Printk::None,
+        kernel: Kernel::V6_1,
         seed: 7,
         repeat: 0,
     }

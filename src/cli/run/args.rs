@@ -1,7 +1,7 @@
 //! `zonebench run`'s flags, and the defaults that depend on the mode
 //! (`--sweep`, `--quick`).
 
-use crate::alloc::Printk;
+use crate::alloc::{Kernel, Printk};
 use crate::cli::parse::*;
 use crate::mm::MAX_NUMNODES;
 use crate::workload::rounds::Rounds;
@@ -108,6 +108,11 @@ pub struct RunArgs {
     /// (none, deferred, console).
     #[arg(long, default_value = "none", value_parser = parse_printk)]
     pub(super) printk: Printk,
+    /// The kernel whose slowpath is modelled: 6.1 (as the 2022 thread
+    /// reviewed it; 6.6 is the same there) or current (since e05741fb10c3,
+    /// 2025: check_retry_zonelist also at retry:) (6.1, current).
+    #[arg(long, default_value = "6.1", value_parser = parse_kernel)]
+    pub(super) kernel: Kernel,
     /// Measure a disturbed or stalled repeat again up to N times (see the
     /// results' `disturbed`; the discarded tries stay in the file).
     #[arg(long, default_value = "2", value_parser = clap::value_parser!(u32).range(0..=10))]

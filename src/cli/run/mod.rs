@@ -106,6 +106,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         rt: args.rt,
         irq: args.irq,
         printk: args.printk.name().to_string(),
+        kernel: args.kernel.name().to_string(),
         seed: args.seed,
         sweep: args.sweep,
         quick: args.quick,

@@ -45,6 +45,7 @@ pub(super) fn plan(
                             rt: config.rt,
                             irq: config.irq,
                             printk: args.printk,
+                            kernel: args.kernel,
                             seed: config.seed,
                             repeat: 0,
                         });
