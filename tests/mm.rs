@@ -5,11 +5,12 @@
 use proptest::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use zonebench::alloc::{
-    AllocConfig, Allocator, Gfp, Kernel, NoReclaim, Printk, Scope, SlowpathPoint,
+    AllocConfig, Allocator, Gfp, Kernel, NoReclaim, Printk, Reclaim, Scope, SlowpathPoint,
 };
 use zonebench::guard::none::NoGuard;
 use zonebench::guard::seqcount::Seqcount;
 use zonebench::guard::seqlock::SeqLock;
+use zonebench::guard::seqlock_excl::SeqlockExcl;
 use zonebench::guard::{ReaderProbe, ZonelistGuard};
 use zonebench::mm::page::{Pfn, MAX_ORDER};
 use zonebench::mm::zone::{ZoneType, WMARK_HIGH, WMARK_LOW, WMARK_MIN};
@@ -463,4 +464,48 @@ fn console_printk_runs_inside_the_write_section() {
     let floor = Printk::Console.cost(1).as_nanos() as u64;
     assert_eq!(critical.count, 1);
     assert!(critical.max >= floor, "{} < {floor}", critical.max);
+}
+
+/// Reclaim that rebuilds the zonelists the first time it runs (a writer
+/// that got in while the reader slept in reclaim) and frees nothing.
+struct RebuildingReclaim(bool);
+
+impl Reclaim for RebuildingReclaim {
+    fn reclaim<G: ZonelistGuard>(
+        &mut self,
+        alloc: &Allocator<G>,
+        _: &mut zonebench::alloc::AllocCtx,
+        _: u32,
+    ) -> u32 {
+        if !std::mem::replace(&mut self.0, true) {
+            alloc.build_all_zonelists();
+        }
+        0
+    }
+}
+
+#[test]
+fn a_locked_section_drops_its_lock_around_reclaim_and_revalidates() {
+    // NORMAL below MIN and nothing to reclaim: the allocation reaches
+    // direct reclaim inside its section. read_seqlock_excl's section drops
+    // the lock there (or this rebuild, on the reader's own thread, would
+    // never get it), takes it again, sees the count moved and restarts:
+    // a retry that no check_retry_zonelist asked for.
+    let a = alloc::<SeqlockExcl>(small(0, 8, 4, 2), Scope::Slowpath);
+    let zone = a.mm.zone(0, ZoneType::Normal);
+    let mut other = a.ctx(1);
+    let _held = a.take_pages(
+        &mut other,
+        zone.id,
+        (zone.free_pages() - zone.wmark(WMARK_MIN)) as usize,
+    );
+    let mut ctx = a.ctx(0);
+    let _ = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut RebuildingReclaim(false));
+    assert_eq!(a.rebuilds(), 1);
+    let s = &ctx.stats;
+    assert!(s.retries >= 1, "{s:?}");
+    assert!(
+        s.retries > s.retries_needed,
+        "a revalidation restart: {s:?}"
+    );
 }

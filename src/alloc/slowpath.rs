@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! restart:  zonelist_iter_begin; preferred_zoneref recomputed; walk (MIN)
+//!           (a section that holds a spinlock drops it around reclaim
+//!           and restarts if a writer ran meanwhile: `ExclSection`)
 //! retry:    [current: check_retry_zonelist -> restart]
 //!           preferred_zoneref recomputed without ALLOC_CPUSET (atomic)
 //!           walk (MIN); no direct reclaim -> nopage
@@ -167,11 +169,23 @@ impl<G: ZonelistGuard> Allocator<G> {
                     // __alloc_pages_direct_reclaim: a round that made
                     // progress walks, drains the per-CPU lists (where
                     // reclaim just put its pages) and walks again.
-                    let progress = self.direct_reclaim(ctx, reclaim);
+                    // A section holding a spinlock drops it for reclaim;
+                    // what it walked is stale if a writer ran meanwhile.
+                    let (progress, changed) =
+                        section.around_reclaim(|| self.direct_reclaim(ctx, reclaim));
+                    if changed {
+                        break 'nopage Pass::Stale;
+                    }
                     if progress > 0 {
                         let (mut page, _) = walk(ctx, &ac, WMARK_MIN);
                         if page.is_none() {
-                            self.mm.drain_all_pages(None);
+                            // drain_all_pages waits for every CPU's drain
+                            // (it sleeps): outside a spinlock too.
+                            let ((), changed) =
+                                section.around_reclaim(|| self.mm.drain_all_pages(None));
+                            if changed {
+                                break 'nopage Pass::Stale;
+                            }
                             page = walk(ctx, &ac, WMARK_MIN).0;
                         }
                         if let Some(pfn) = page {
@@ -222,6 +236,11 @@ impl<G: ZonelistGuard> Allocator<G> {
                 Pass::Restart => {
                     ctx.stats.retries += 1;
                     ctx.stats.retries_needed += 1;
+                    retries += 1;
+                    continue;
+                }
+                Pass::Stale => {
+                    ctx.stats.retries += 1;
                     retries += 1;
                     continue;
                 }
@@ -283,6 +302,9 @@ enum Pass {
     Got(Pfn),
     /// `check_retry_zonelist` said the zonelists changed: `goto restart`.
     Restart,
+    /// A section that dropped its lock around reclaim found a writer had
+    /// run meanwhile: what it walked is stale, so it restarts.
+    Stale,
     /// `goto nopage`.
     NoPage,
 }

@@ -76,7 +76,7 @@ pub use registry::{
     default_baseline, dispatch, find, find_any, guard_of, GuardInfo, GuardVisitor, ALL, ARM,
     HARNESS, HIDDEN,
 };
-pub use section::{rt_read_begin, LockedSection, SeqSection};
+pub use section::{rt_read_begin, ExclSection, LockedSection, SeqSection};
 pub use seq_family::{SeqFamily, SeqWriteSide, SeqZonelists};
 
 use crate::mm::zonelist::{ZonelistView, Zonelists};
@@ -87,6 +87,17 @@ pub trait ReadSection: ZonelistView {
     /// `check_retry_zonelist` (`read_seqretry`): the walk may have seen a
     /// rebuild and must restart.
     fn need_retry(&self) -> bool;
+
+    /// Run direct reclaim (`reclaim`) from inside the section. Reclaim
+    /// sleeps, so a section that holds a spinning lock must drop it for
+    /// the length of reclaim and take it again; it then says whether the
+    /// zonelists may have changed meanwhile (the caller restarts: what it
+    /// walked is no longer what it holds). Lockless sections run reclaim
+    /// as they are (`false`).
+    #[inline]
+    fn around_reclaim<R>(&self, reclaim: impl FnOnce() -> R) -> (R, bool) {
+        (reclaim(), false)
+    }
 }
 
 /// A zonelist synchronisation strategy. See the module docs.

@@ -4,7 +4,8 @@
 
 use super::{ReadSection, ReaderProbe};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
-use crate::sync::SeqCount;
+use crate::sync::{SeqCount, SpinlockT, SpinlockTGuard};
+use std::cell::RefCell;
 use std::time::Instant;
 
 /// Read section of the guards that walk the live zonelists under a
@@ -98,6 +99,69 @@ impl<H> ReadSection for LockedSection<'_, H> {
     #[inline]
     fn need_retry(&self) -> bool {
         false
+    }
+}
+
+/// `read_seqlock_excl` .. `read_sequnlock_excl`: a section that holds the
+/// writers' `spinlock_t`, so no writer runs while it walks; never retries.
+/// Direct reclaim sleeps, which a spinlock holder may not do: the section
+/// drops the lock around it and takes it again, and the walk it made
+/// before is stale if a writer ran meanwhile (the count moved).
+#[derive(Debug)]
+#[must_use = "the section ends when this is dropped"]
+pub struct ExclSection<'a> {
+    zonelists: &'a Zonelists,
+    seq: &'a SeqCount,
+    lock: &'a SpinlockT,
+    /// The lock, held except around reclaim.
+    held: RefCell<Option<SpinlockTGuard<'a>>>,
+    /// The count when the lock was taken (even: writers hold the lock).
+    start: u32,
+}
+
+impl<'a> ExclSection<'a> {
+    /// Take `lock` (recording the wait in `probe`) over `zonelists`, which
+    /// writers rewrite under it and `seq`.
+    #[inline]
+    pub fn begin(
+        zonelists: &'a Zonelists,
+        seq: &'a SeqCount,
+        lock: &'a SpinlockT,
+        probe: &mut ReaderProbe,
+    ) -> Self {
+        let (held, stall) = lock.lock_counting();
+        probe.stalled(stall);
+        ExclSection {
+            zonelists,
+            seq,
+            lock,
+            held: RefCell::new(Some(held)),
+            start: seq.raw_read(),
+        }
+    }
+}
+
+impl ZonelistView for ExclSection<'_> {
+    #[inline]
+    fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef {
+        // Walks happen with the lock held (it is dropped only inside
+        // `around_reclaim`, which walks nothing).
+        self.zonelists.zoneref(nid, idx)
+    }
+}
+
+impl ReadSection for ExclSection<'_> {
+    #[inline]
+    fn need_retry(&self) -> bool {
+        false
+    }
+
+    fn around_reclaim<R>(&self, reclaim: impl FnOnce() -> R) -> (R, bool) {
+        drop(self.held.borrow_mut().take());
+        let out = reclaim();
+        *self.held.borrow_mut() = Some(self.lock.lock());
+        // Under the lock again: a writer that ran meanwhile moved the count.
+        (out, self.seq.raw_read() != self.start)
     }
 }
 

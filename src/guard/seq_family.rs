@@ -3,10 +3,10 @@
 //! guard with different write sides; `seqlock-excl` and `seqbegin-or-lock`
 //! reuse its state.
 
-use super::section::{rt_read_begin, LockedSection, SeqSection};
+use super::section::{rt_read_begin, ExclSection, SeqSection};
 use super::{GuardOpts, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
-use crate::sync::{SeqCount, SpinlockT, SpinlockTGuard};
+use crate::sync::{SeqCount, SpinlockT};
 use crossbeam_utils::CachePadded;
 use std::marker::PhantomData;
 
@@ -86,10 +86,8 @@ impl SeqZonelists {
     /// `read_seqlock_excl`: the writers' lock, held by a reader (a
     /// sleeping lock under PREEMPT_RT).
     #[inline]
-    pub fn read_excl(&self, probe: &mut ReaderProbe) -> LockedSection<'_, SpinlockTGuard<'_>> {
-        let (held, stall) = self.lock.lock_counting();
-        probe.stalled(stall);
-        LockedSection::new(held, &self.zonelists)
+    pub fn read_excl(&self, probe: &mut ReaderProbe) -> ExclSection<'_> {
+        ExclSection::begin(&self.zonelists, &self.seq, &self.lock, probe)
     }
 
     /// `spin_lock`; `write_seqcount_begin`; rewrite; `write_seqcount_end`;

@@ -11,17 +11,15 @@
 //! retry step is heavy and acts as a global lock". With `--rt` the lockless
 //! pass waits on the lock instead of spinning, as `seqlock`'s readers do.
 //!
-//! Simplification: the locked pass holds the spinlock across direct reclaim
-//! and the per-CPU drain, which the kernel could not (reclaim sleeps); as in
-//! `seqlock-excl`, a section here is held for its whole length, and reclaim
-//! is a busy wait.
+//! The locked pass drops its spinlock around direct reclaim and the
+//! per-CPU drain, which sleep, and restarts if a writer ran meanwhile
+//! (`ExclSection`, as `seqlock-excl`).
 
 use crate::guard::{
-    GuardOpts, LockedSection, ReadSection, ReaderProbe, SeqSection, SeqZonelists, WriterCtx,
+    ExclSection, GuardOpts, ReadSection, ReaderProbe, SeqSection, SeqZonelists, WriterCtx,
     ZonelistGuard,
 };
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
-use crate::sync::SpinlockTGuard;
 
 #[derive(Debug)]
 pub struct SeqbeginOrLock(SeqZonelists);
@@ -31,7 +29,7 @@ pub struct SeqbeginOrLock(SeqZonelists);
 #[must_use = "the section ends when this is dropped"]
 pub enum OrLockSection<'a> {
     Lockless(SeqSection<'a>),
-    Locked(LockedSection<'a, SpinlockTGuard<'a>>),
+    Locked(ExclSection<'a>),
 }
 
 impl ZonelistView for OrLockSection<'_> {
@@ -51,6 +49,14 @@ impl ReadSection for OrLockSection<'_> {
         match self {
             OrLockSection::Lockless(s) => s.need_retry(),
             OrLockSection::Locked(_) => false,
+        }
+    }
+
+    /// The locked pass drops its lock around reclaim (`ExclSection`).
+    fn around_reclaim<R>(&self, reclaim: impl FnOnce() -> R) -> (R, bool) {
+        match self {
+            OrLockSection::Lockless(s) => s.around_reclaim(reclaim),
+            OrLockSection::Locked(s) => s.around_reclaim(reclaim),
         }
     }
 }

@@ -11,14 +11,13 @@
 //!
 //! This is what Mel Gorman called "basically a global memory allocator
 //! lock". With `--rt` the lock is a sleeping `spinlock_t` for readers and
-//! writer alike, and the writer's irqsave masks nothing. Simplification:
-//! the kernel would have to drop a spinlock across direct reclaim (which
-//! sleeps); the model holds it for the whole section, which is what a
-//! section means here, and reclaim is a busy wait.
+//! writer alike, and the writer's irqsave masks nothing. A spinlock cannot
+//! be held across direct reclaim, which sleeps: the section drops the lock
+//! around reclaim, takes it again, and restarts the allocation if a writer
+//! ran meanwhile (`ExclSection`), as a kernel conversion would have to.
 
-use crate::guard::{GuardOpts, LockedSection, ReaderProbe, SeqZonelists, WriterCtx, ZonelistGuard};
+use crate::guard::{ExclSection, GuardOpts, ReaderProbe, SeqZonelists, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
-use crate::sync::SpinlockTGuard;
 
 #[derive(Debug)]
 pub struct SeqlockExcl(SeqZonelists);
@@ -29,7 +28,7 @@ impl ZonelistGuard for SeqlockExcl {
     const PREVENTS_FALSE_OOM: bool = true;
     const HONOURS_RT: bool = true;
     type Fast<'a> = &'a Zonelists;
-    type Section<'a> = LockedSection<'a, SpinlockTGuard<'a>>;
+    type Section<'a> = ExclSection<'a>;
 
     fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
         // Every reader takes the lock whatever the count; under --rt it is
