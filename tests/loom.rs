@@ -206,3 +206,31 @@ fn every_guard_is_modelled() {
         "guards without a loom model: {missing:?}"
     );
 }
+
+/// A zoneref is two words, written zone first and read index first (as
+/// `zoneref_set_zone()` and `next_zones_zonelist()` do): loom must find a
+/// reader that sees the new zone with the old index, the pair that lets a
+/// request below ZONE_MOVABLE take a movable page (`mm::zonelist`).
+#[test]
+fn a_zoneref_can_tear() {
+    use zonebench::mm::zonelist::ZoneRef;
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        loom::model(|| {
+            let zl = Arc::new(Zonelists::new(NODES));
+            zl.set(0, 0, ZoneRef::new(NORMAL));
+            let writer = {
+                let zl = zl.clone();
+                loom::thread::spawn(move || zl.set(0, 0, ZoneRef::new(MOVABLE)))
+            };
+            let seen = zl.zoneref(0, 0);
+            writer.join().unwrap();
+            assert!(
+                seen == ZoneRef::new(NORMAL) || seen == ZoneRef::new(MOVABLE),
+                "torn: zone {:?} with index {}",
+                seen.zone_id(),
+                seen.zone_idx()
+            );
+        })
+    }));
+    assert!(caught.is_err(), "loom found no torn zoneref");
+}

@@ -91,6 +91,11 @@ impl<G: ZonelistGuard> Allocator<G> {
             }
             if let Some(pfn) = self.mm.rmqueue(ctx.cpu, zone, ac.order) {
                 self.prep_new_page(ctx, pfn, ac.order);
+                // Ground truth: the index the walk filtered on may not be
+                // this zone's (a torn zoneref).
+                if zone.zone_type as usize > ac.highest_zoneidx {
+                    ctx.stats.ineligible_allocs += 1;
+                }
                 return Some(pfn);
             }
         }

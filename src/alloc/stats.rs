@@ -61,6 +61,9 @@ counters! {
     pub isolated_allocs: u64,
     /// A page handed out while already allocated, or freed while free (must be 0).
     pub bad_pages: u64,
+    /// Pages handed out from a zone above the request's `highest_zoneidx`
+    /// (a walk that read a zone with another entry's index: `mm::zonelist`).
+    pub ineligible_allocs: u64,
     }
 }
 

@@ -8,9 +8,10 @@
 //! rewrite in place, `write_seqcount_end`, `spin_unlock`. Memory ordering: see
 //! `crate::sync::seqcount`.
 //!
-//! Simplification: the walk reads zonerefs as single atomic words (see
-//! `mm::zonelist`); nothing else: the count, its ordering and where it is
-//! checked are the kernel's.
+//! The walk reads each zoneref as the kernel does, index word then zone
+//! word (`mm::zonelist`), so it can see a torn pair; the count catches it
+//! only when the walk fails (a walk that succeeds is never checked). The
+//! count, its ordering and where it is checked are the kernel's.
 //!
 //! With `--rt` (PREEMPT_RT): the static lock is a `spinlock_t`, which
 //! sleeps there, so the writer can be preempted inside its section (a bare

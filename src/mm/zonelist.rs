@@ -5,11 +5,15 @@
 //! Entries are atomics (Relaxed loads compile to the plain loads the kernel
 //! uses), so a reader racing an in-place rebuild is defined behaviour in Rust
 //! and sees exactly the shifted or stale entries the kernel's readers can see.
-//! Simplification: the kernel's zoneref is two words (`zone`, `zone_idx`)
-//! written one after the other; here it is one word, so a reader can see a
-//! shifted entry but never a zone paired with another zone's index. The
-//! hazard of the 2022 race (an index that now points at another entry or at
-//! the NULL terminator) is unchanged.
+//! A zoneref is two words, as the kernel's `struct zoneref { zone; zone_idx;
+//! }`: `zoneref_set_zone()` writes the zone, then its index; the walk
+//! (`next_zones_zonelist`) reads the index, then the zone. A reader racing
+//! the rewrite can therefore see a zone paired with another entry's index:
+//! a new zone with an old index lets a request take a zone above its
+//! `highest_zoneidx` (counted as `ineligible_allocs`: a GFP_KERNEL page in
+//! ZONE_MOVABLE, which then cannot be offlined), an old zone with a new
+//! index can skip an eligible one. A walk that succeeds is never checked
+//! again, whatever the guard.
 
 use crate::mm::zone::{ZoneType, MAX_NR_ZONES};
 use crate::primitive::sync::atomic::{AtomicU32, Ordering};
@@ -24,7 +28,21 @@ impl ZoneRef {
     /// carries `zone_idx` beside the zone pointer for the same reason: the
     /// walk filters on it without touching the zone).
     pub fn new(zone_id: usize) -> Self {
-        ZoneRef((((zone_id + 1) << 2) | (zone_id % MAX_NR_ZONES)) as u32)
+        ZoneRef::from_words((zone_id + 1) as u32, (zone_id % MAX_NR_ZONES) as u32)
+    }
+
+    /// A zoneref as read from its two words: the zone (id + 1, 0 for NULL)
+    /// and the index, which a racing reader may have taken from two
+    /// different entries.
+    #[inline]
+    pub fn from_words(zone: u32, zone_idx: u32) -> Self {
+        ZoneRef((zone << 2) | (zone_idx & 3))
+    }
+
+    /// The zone word (id + 1; 0 for NULL).
+    #[inline]
+    fn zone_word(self) -> u32 {
+        self.0 >> 2
     }
 
     /// `zonelist_zone`: the zone id, or `None` at the terminator.
@@ -61,8 +79,16 @@ pub trait ZonelistView {
 /// row is always NULL and every walk ends inside its row).
 #[derive(Debug)]
 pub struct Zonelists {
-    entries: Box<[AtomicU32]>,
+    entries: Box<[Zoneref]>,
     stride: usize,
+}
+
+/// `struct zoneref`: the `zone` word (id + 1; 0: the NULL terminator) and
+/// the `zone_idx` word, side by side as in the kernel (one cache line).
+#[derive(Debug, Default)]
+struct Zoneref {
+    zone: AtomicU32,
+    zone_idx: AtomicU32,
 }
 
 impl Zonelists {
@@ -70,7 +96,7 @@ impl Zonelists {
     pub fn new(nodes: usize) -> Self {
         let stride = nodes * MAX_NR_ZONES + 1;
         Zonelists {
-            entries: (0..nodes * stride).map(|_| AtomicU32::new(0)).collect(),
+            entries: (0..nodes * stride).map(|_| Zoneref::default()).collect(),
             stride,
         }
     }
@@ -90,12 +116,16 @@ impl Zonelists {
         self.stride
     }
 
-    /// Store one entry (a rebuild's write; the guard orders it).
+    /// Store one entry (a rebuild's write; the guard orders it):
+    /// `zoneref_set_zone()`, the zone, then its index.
     #[inline]
     pub fn set(&self, nid: usize, idx: usize, zref: ZoneRef) {
+        let e = &self.entries[nid * self.stride + idx];
         // Relaxed: the guard's write protocol supplies the ordering (a
-        // seqcount's fences, a lock, or publication of a private copy).
-        self.entries[nid * self.stride + idx].store(zref.0, Ordering::Relaxed);
+        // seqcount's fences, a lock, or publication of a private copy);
+        // between the two words there is none, as in the kernel.
+        e.zone.store(zref.zone_word(), Ordering::Relaxed);
+        e.zone_idx.store(zref.zone_idx() as u32, Ordering::Relaxed);
     }
 
     /// Copy every entry of `other` (the same shape) into `self`.
@@ -103,7 +133,10 @@ impl Zonelists {
         assert_eq!(self.entries.len(), other.entries.len());
         for (d, s) in self.entries.iter().zip(other.entries.iter()) {
             // Relaxed: as in `set`.
-            d.store(s.load(Ordering::Relaxed), Ordering::Relaxed);
+            d.zone
+                .store(s.zone.load(Ordering::Relaxed), Ordering::Relaxed);
+            d.zone_idx
+                .store(s.zone_idx.load(Ordering::Relaxed), Ordering::Relaxed);
         }
     }
 
@@ -118,9 +151,12 @@ impl Zonelists {
 impl ZonelistView for Zonelists {
     #[inline]
     fn zoneref(&self, nid: usize, idx: usize) -> ZoneRef {
-        // Relaxed: the plain load of the kernel's walk; any ordering the
-        // reader needs comes from its guard's begin/retry protocol.
-        ZoneRef(self.entries[nid * self.stride + idx].load(Ordering::Relaxed))
+        let e = &self.entries[nid * self.stride + idx];
+        // Relaxed: the plain loads of the kernel's walk, the index first
+        // (`next_zones_zonelist` filters on it), then the zone; any
+        // ordering the reader needs comes from its guard's protocol.
+        let zone_idx = e.zone_idx.load(Ordering::Relaxed);
+        ZoneRef::from_words(e.zone.load(Ordering::Relaxed), zone_idx)
     }
 }
 

@@ -185,6 +185,9 @@ file_counters! {
         isolated_allocs,
         /// Pages handed out twice or freed while free (must be 0).
         bad_pages,
+        /// Pages from a zone above the request's highest zone (a torn
+        /// zoneref; older files: 0).
+        ineligible_allocs,
     }
 }
 
