@@ -114,6 +114,18 @@ impl Kernel {
         }
     }
 
+    /// One line for `zonebench list`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kernel::V6_1 => {
+                "v6.1 with the 2022 fix 3d36424b3b58, as the thread reviewed it (default; v6.6 is the same here)"
+            }
+            Kernel::Current => {
+                "since e05741fb10c3 (2025, also in stable): check_retry_zonelist at retry: too"
+            }
+        }
+    }
+
     /// `check_retry_zonelist()` at `retry:`.
     #[inline]
     pub fn checks_at_retry(self) -> bool {

@@ -135,5 +135,10 @@ fn list() {
             g.models
         );
     }
+    outln!(o);
+    outln!(o, "{:<18} slowpath modelled (--kernel)", "kernel");
+    for k in crate::alloc::Kernel::ALL {
+        outln!(o, "{:<18} {}", k.name(), k.describe());
+    }
     emit(&o);
 }
