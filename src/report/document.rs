@@ -242,7 +242,7 @@ pub(super) fn machine_lines(meta: &Meta) -> Vec<(String, String)> {
 /// percentages are against, `test` how they were tested and marked.
 pub(super) fn footer(change: &str, test: String) -> Vec<String> {
     vec![
-        "Each value combines the repeats of its cell, measured after their warm-up, by the harmonic mean (Hmean) or the arithmetic mean (Amean). Times in ns (allocation latency as the caller sees it, sampled); allocs/s over all readers; retries/M = restarts per million read sections; writer-stall = the longest lock wait plus the longest critical section of one rebuild in the repeat; false-ooms/M and stale/M = allocations that failed with free memory, and walks that touched a depopulated zone, per million allocations. '-' = no value or no percentage (zero baseline).".into(),
+        "Each value combines the repeats of its cell, measured after their warm-up, by the harmonic mean (Hmean) or the arithmetic mean (Amean). Times in ns (allocation latency as the caller sees it, sampled); allocs/s over all readers; retries/M = restarts per million read sections; writer-stall = the longest lock wait plus the longest critical section of one rebuild in the repeat; false-ooms/M and stale/M = allocations that failed with free memory, and walks that touched a depopulated zone, per million allocations; false-kills/M (hotplug writer) = tasks OOM-killed with a free zone the last walk missed, per million OOM checks. '-' = no value or no percentage (zero baseline).".into(),
         change.into(),
         test,
     ]

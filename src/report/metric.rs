@@ -61,11 +61,15 @@ pub(super) enum Metric {
     /// `stale_zone_visits` per million allocations: walks that touched a
     /// zone already depopulated.
     StaleZoneVisits,
+    /// `false_oom_kills` per million OOM checks (`oom_checks`): tasks
+    /// killed with a free zone the may_oom walk missed; the hotplug
+    /// writer's cells only (no other writer changes the zonelists).
+    FalseKills,
 }
 
 impl Metric {
     /// Every metric, in row order.
-    pub(super) const ALL: [Metric; 7] = [
+    pub(super) const ALL: [Metric; 8] = [
         Metric::AllocsPerSec,
         Metric::LatP50,
         Metric::LatP99,
@@ -73,6 +77,7 @@ impl Metric {
         Metric::WriterStall,
         Metric::FalseOoms,
         Metric::StaleZoneVisits,
+        Metric::FalseKills,
     ];
 
     /// Short name, as in the row label (`allocs/s`, `lat-p50`, ...).
@@ -85,6 +90,7 @@ impl Metric {
             Metric::WriterStall => "writer-stall",
             Metric::FalseOoms => "false-ooms/M",
             Metric::StaleZoneVisits => "stale/M",
+            Metric::FalseKills => "false-kills/M",
         }
     }
 
@@ -96,6 +102,7 @@ impl Metric {
             | Metric::RetriesPerMillion
             | Metric::FalseOoms
             | Metric::StaleZoneVisits
+            | Metric::FalseKills
             | Metric::WriterStall => Aggregate::Amean,
         }
     }
@@ -118,7 +125,11 @@ impl Metric {
 
     /// Whether the metric means anything for cells with this writer.
     pub(super) fn applies(self, writer: WriterMode) -> bool {
-        !(self == Metric::WriterStall && writer == WriterMode::None)
+        match self {
+            Metric::WriterStall => writer != WriterMode::None,
+            Metric::FalseKills => writer == WriterMode::Hotplug,
+            _ => true,
+        }
     }
 
     /// The value of one repeat.
@@ -131,11 +142,13 @@ impl Metric {
             Metric::WriterStall => (c.writer.lock_wait_ns.max + c.writer.critical_ns.max) as f64,
             Metric::FalseOoms => per_million(c.stats.false_ooms, c.stats.allocs),
             Metric::StaleZoneVisits => per_million(c.stats.stale_zone_visits, c.stats.allocs),
+            Metric::FalseKills => per_million(c.stats.false_oom_kills, c.stats.oom_checks),
         }
     }
 }
 
-/// Events per million allocations (NaN without allocations).
+/// Events per million of `allocs` (allocations, or OOM checks; NaN
+/// without any).
 fn per_million(events: u64, allocs: u64) -> f64 {
     if allocs == 0 {
         f64::NAN
