@@ -29,14 +29,18 @@ fn list_names_the_twelve_guards_of_the_design() {
     let (guards, kernels) = text.split_once("\n\n").expect("two sections");
     for g in names {
         assert!(
-            guards.lines().any(|l| l.split_whitespace().next() == Some(g)),
+            guards
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(g)),
             "{g} missing from:\n{text}"
         );
     }
     assert_eq!(guards.lines().count(), names.len() + 1, "{text}");
     for k in ["6.1", "current"] {
         assert!(
-            kernels.lines().any(|l| l.split_whitespace().next() == Some(k)),
+            kernels
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(k)),
             "kernel {k} missing from:\n{text}"
         );
     }
