@@ -50,11 +50,7 @@ impl SeqCount {
     /// that interrupted this count's writer would spin forever.
     #[inline]
     pub fn read_begin(&self) -> (u32, u32) {
-        let seq = self.raw_read();
-        if seq & 1 == 0 {
-            return (seq, 0);
-        }
-        self.read_begin_spin(true)
+        self.read_begin_with(true)
     }
 
     /// `read_seqcount_begin` as the kernel spins it: `cpu_relax()` until the
@@ -65,11 +61,17 @@ impl SeqCount {
     /// userspace spinner, and the cell's watchdog.
     #[inline]
     pub fn read_begin_spinning(&self) -> (u32, u32) {
+        self.read_begin_with(false)
+    }
+
+    /// The even count at once, or the wait for it (`yielding` or not).
+    #[inline]
+    fn read_begin_with(&self, yielding: bool) -> (u32, u32) {
         let seq = self.raw_read();
         if seq & 1 == 0 {
             return (seq, 0);
         }
-        self.read_begin_spin(false)
+        self.read_begin_spin(yielding)
     }
 
     #[cold]

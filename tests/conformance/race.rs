@@ -32,30 +32,50 @@ fn online<G: ZonelistGuard>(a: &Allocator<G>, zone: usize) {
     a.online_pages(zone).expect("movable is offline");
 }
 
-/// A race through the slowpath hook: `setup` prepares the machine, NORMAL
-/// is squeezed down to watermark `to`, and the hook runs `op` on the movable
-/// zone between `preferred_zoneref` and the walk (inline, or on a thread
-/// when the guard's section excludes writers).
-fn race_with<G: ZonelistGuard>(
+/// Where and how a race's hook strikes.
+#[derive(Clone, Copy)]
+struct Strike {
     hook: Hook,
+    /// The slowpath point it runs at.
+    at: SlowpathPoint,
+    /// NORMAL is squeezed down to this watermark first.
+    to: usize,
+    /// The hook gives NORMAL's squeezed pages back before its `op` (a task
+    /// exiting elsewhere).
+    give_back: bool,
+}
+
+/// A race through the slowpath hook: `setup` prepares the machine, NORMAL
+/// is squeezed down to watermark `strike.to`, and the hook runs `op` on the
+/// movable zone at `strike.at` (inline, or on a thread when the guard's
+/// section excludes writers), once.
+fn race_with<G: ZonelistGuard>(
+    strike: Strike,
     gfp: Gfp,
     setup: HotplugOp<G>,
     op: HotplugOp<G>,
-    to: usize,
 ) -> (Option<Pfn>, AllocStats, u64) {
     let mut a = allocator::<G>(Scope::Slowpath);
     let movable = a.mm.zone(0, ZoneType::Movable).id;
     setup(&a, movable);
     let rebuilds0 = a.rebuilds();
     let fired = AtomicBool::new(false);
+    let held: Arc<Mutex<Vec<Pfn>>> = Arc::default();
     let me: Arc<OnceLock<Weak<Allocator<G>>>> = Arc::new(OnceLock::new());
     let threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>> = Arc::default();
-    let (me2, threads2) = (me.clone(), threads.clone());
+    let (me2, threads2, held2) = (me.clone(), threads.clone(), held.clone());
     a.set_slowpath_hook(Box::new(move |a, point| {
-        if point != SlowpathPoint::Preferred || fired.swap(true, Ordering::Relaxed) {
+        if point != strike.at || fired.swap(true, Ordering::Relaxed) {
             return;
         }
-        match hook {
+        if strike.give_back {
+            let mut other = a.ctx(1);
+            for pfn in held2.lock().unwrap().drain(..) {
+                a.free_pages(&mut other, pfn, 0);
+            }
+            a.mm.drain_all_pages(None);
+        }
+        match strike.hook {
             Hook::Inline => op(a, movable),
             Hook::Thread => {
                 let a = me2.get().unwrap().upgrade().unwrap();
@@ -70,8 +90,8 @@ fn race_with<G: ZonelistGuard>(
     me.set(Arc::downgrade(&a)).ok().unwrap();
     let normal = a.mm.zone(0, ZoneType::Normal);
     let mut squeezer = a.ctx(1);
-    let excess = normal.free_pages() - normal.wmark(to);
-    a.take_pages(&mut squeezer, normal.id, excess as usize);
+    let excess = normal.free_pages() - normal.wmark(strike.to);
+    *held.lock().unwrap() = a.take_pages(&mut squeezer, normal.id, excess as usize);
     let mut ctx = a.ctx(0);
     let page = a.alloc_pages(&mut ctx, gfp, 0, &mut NoReclaim);
     for t in threads.lock().unwrap().drain(..) {
@@ -86,10 +106,21 @@ fn race_with<G: ZonelistGuard>(
     (page, ctx.stats.clone(), ctx.probe.locked_passes)
 }
 
+/// The hook between `preferred_zoneref` and the first walk (the 2022
+/// race's place), NORMAL squeezed to `to`.
+fn at_preferred(hook: Hook, to: usize) -> Strike {
+    Strike {
+        hook,
+        at: SlowpathPoint::Preferred,
+        to,
+        give_back: false,
+    }
+}
+
 /// The 2022 race: NORMAL below LOW (fast path fails), the hook offlines
 /// MOVABLE between `preferred_zoneref` and the walk.
 fn race<G: ZonelistGuard>(hook: Hook, gfp: Gfp) -> (Option<Pfn>, AllocStats, u64) {
-    race_with::<G>(hook, gfp, |_, _| {}, offline::<G>, WMARK_LOW)
+    race_with::<G>(at_preferred(hook, WMARK_LOW), gfp, |_, _| {}, offline::<G>)
 }
 
 /// What the race hook must show for a guard.
@@ -134,11 +165,10 @@ pub(crate) fn race_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
 /// zone of its zonelist had memory).
 pub(crate) fn online_race_expect<G: ZonelistGuard>(hook: Hook) {
     let (page, stats, _) = race_with::<G>(
-        hook,
+        at_preferred(hook, WMARK_MIN),
         Gfp::HIGHUSER_MOVABLE,
         offline::<G>,
         online::<G>,
-        WMARK_MIN,
     );
     let stale_snapshot = matches!(G::NAME, "rcu" | "rcu-qsbr" | "epoch" | "seqlock-crate");
     assert_eq!(
@@ -181,47 +211,14 @@ pub(crate) fn online_race_expect<G: ZonelistGuard>(hook: Hook) {
 /// consistent zonelist and lock guards keep the offline out, so NORMAL is
 /// found at the HIGH watermark and nobody is killed.
 pub(crate) fn may_oom_window_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
-    let mut a = allocator::<G>(Scope::Slowpath);
-    let movable = a.mm.zone(0, ZoneType::Movable).id;
-    let rebuilds0 = a.rebuilds();
-    let held: Arc<Mutex<Vec<Pfn>>> = Arc::default();
-    let fired = AtomicBool::new(false);
-    let me: Arc<OnceLock<Weak<Allocator<G>>>> = Arc::new(OnceLock::new());
-    let threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>> = Arc::default();
-    let (me2, threads2, held2) = (me.clone(), threads.clone(), held.clone());
-    a.set_slowpath_hook(Box::new(move |a, point| {
-        if point != SlowpathPoint::MayOom || fired.swap(true, Ordering::Relaxed) {
-            return;
-        }
-        let mut other = a.ctx(1);
-        for pfn in held2.lock().unwrap().drain(..) {
-            a.free_pages(&mut other, pfn, 0);
-        }
-        a.mm.drain_all_pages(None);
-        match hook {
-            Hook::Inline => offline(a, movable),
-            Hook::Thread => {
-                let a = me2.get().unwrap().upgrade().unwrap();
-                threads2
-                    .lock()
-                    .unwrap()
-                    .push(std::thread::spawn(move || offline(&a, movable)));
-            }
-        }
-    }));
-    let a = Arc::new(a);
-    me.set(Arc::downgrade(&a)).ok().unwrap();
-    let normal = a.mm.zone(0, ZoneType::Normal);
-    let mut squeezer = a.ctx(1);
-    let excess = normal.free_pages() - normal.wmark(WMARK_MIN);
-    *held.lock().unwrap() = a.take_pages(&mut squeezer, normal.id, excess as usize);
-    let mut ctx = a.ctx(0);
-    let page = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim);
-    for t in threads.lock().unwrap().drain(..) {
-        t.join().unwrap();
-    }
-    assert_eq!(a.rebuilds(), rebuilds0 + 1, "{}", G::NAME);
-    let s = &ctx.stats;
+    let strike = Strike {
+        hook,
+        at: SlowpathPoint::MayOom,
+        to: WMARK_MIN,
+        give_back: true,
+    };
+    let (page, stats, _) = race_with::<G>(strike, Gfp::KERNEL, |_, _| {}, offline::<G>);
+    let s = &stats;
     assert!(s.oom_checks >= 1, "{}: {s:?}", G::NAME);
     match expect {
         Expect::FalseOom => {
