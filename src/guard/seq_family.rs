@@ -149,3 +149,23 @@ impl<W: SeqWriteSide> ZonelistGuard for SeqFamily<W> {
         W::write(&self.0, writer, build);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_reader_does_on_an_odd_count_per_kernel_and_count() {
+        let odd = |rt, associated| SeqZonelists::new(1, rt, associated, &|_| {}).odd;
+        // No PREEMPT_RT: spin (yielding, for userspace), whatever the count.
+        assert_eq!(odd(false, false), OddCount::Spin);
+        assert_eq!(odd(false, true), OddCount::Spin);
+        // PREEMPT_RT: a bare seqcount_t spins as the kernel does; a count
+        // with an associated lock waits on it.
+        assert_eq!(odd(true, false), OddCount::SpinRt);
+        assert_eq!(odd(true, true), OddCount::WaitOnLock);
+        // And the writers' spinlock_t sleeps only under PREEMPT_RT.
+        assert!(SeqZonelists::new(1, true, false, &|_| {}).rt());
+        assert!(!SeqZonelists::new(1, false, true, &|_| {}).rt());
+    }
+}

@@ -143,6 +143,16 @@ fn irq_rt_seqcount_spinlock_deadlocks_on_its_mutex() {
     irq_run::<zonebench::guard::seqcount_spinlock::SeqcountSpinlock>(IrqExpect::Deadlock, true);
 }
 
+/// seqlock under PREEMPT_RT: `spin_lock_irqsave` masks nothing there, so
+/// the interrupt is not deferred; its handler finds the count odd and
+/// waits on the seqlock's (sleeping) lock, which its own CPU's writer
+/// holds. (A real RT kernel runs the handler in a thread, which the model
+/// does not: the point is that irqsave no longer defers it.)
+#[test]
+fn irq_rt_seqlock_masks_nothing() {
+    irq_run::<zonebench::guard::seqlock::SeqLock>(IrqExpect::Deadlock, true);
+}
+
 #[test]
 fn every_guard_is_instantiated_here() {
     assert_eq!(zonebench::guard::ALL.len(), 14);
