@@ -7,9 +7,8 @@
 //! plan's and at least 0.75 s (the race is rare: tens per second on 2
 //! CPUs).
 
-use super::{ratio, Cells, Experiment, Finding, Plan, Verdict};
+use super::{per_million_ci, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
-use crate::metrics::stats::poisson_ci95;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
 
 pub(crate) struct C0;
@@ -59,16 +58,12 @@ impl Experiment for C0 {
                 (*g, spurious, grp.sum(|c| c.stats.slowpath_entries))
             })
             .collect();
-        let rate = |n: u64, entries: u64| ratio(n as f64 * 1e6, entries as f64);
         let numbers = counts
             .iter()
             .map(|&(g, n, entries)| {
-                let (lo, hi) = poisson_ci95(n);
+                let (r, lo, hi) = per_million_ci(n, entries).unwrap_or_default();
                 format!(
-                    "{g}: {n} spurious OOMs (kills and failures with a free zone missed), {:.2} [{:.2}, {:.2}] per million slowpath entries",
-                    rate(n, entries),
-                    rate_of(lo, entries),
-                    rate_of(hi, entries)
+                    "{g}: {n} spurious OOMs (kills and failures with a free zone missed), {r:.2} [{lo:.2}, {hi:.2}] per million slowpath entries"
                 )
             })
             .collect();
@@ -77,8 +72,8 @@ impl Experiment for C0 {
         let fixed_entries: u64 = counts[1..].iter().map(|c| c.2).sum();
         // The fix's rate at its most (upper bound) over the race's at its
         // least (lower bound).
-        let narrowed = rate_of(poisson_ci95(fixed_n).1, fixed_entries)
-            < NARROWED * rate_of(poisson_ci95(unfixed).0, entries);
+        let bound = |n, of| per_million_ci(n, of).unwrap_or_default();
+        let narrowed = bound(fixed_n, fixed_entries).2 < NARROWED * bound(unfixed, entries).1;
         let verdict = if unfixed == 0 {
             Verdict::NotSettled(
                 "the race did not occur in this run (no spurious OOM without a guard either); run longer or without --quick".into(),
@@ -99,11 +94,6 @@ impl Experiment for C0 {
 /// The fixed guards' spurious OOMs may reach this share of the unfixed
 /// rate and still count as fixed: the window the fix leaves (C9).
 const NARROWED: f64 = 0.1;
-
-/// `n` events per million over `entries` (0 without entries).
-fn rate_of(n: f64, entries: u64) -> f64 {
-    ratio(n * 1e6, entries as f64)
-}
 
 #[cfg(test)]
 mod tests {

@@ -10,8 +10,7 @@
 //! without the fix and the two with it.
 
 use super::c0_race::C0;
-use super::{Cells, Experiment, Finding, Plan, Verdict};
-use crate::metrics::stats::poisson_ci95;
+use super::{per_million_ci, Cells, Experiment, Finding, Plan, Verdict};
 use crate::workload::spec::CellSpec;
 
 pub(crate) struct C9;
@@ -37,11 +36,7 @@ impl Window {
     /// False kills per million OOM checks, with the exact 95% Poisson
     /// interval (`None` without checks).
     fn rate(&self) -> Option<(f64, f64, f64)> {
-        (self.checks > 0).then(|| {
-            let per = 1e6 / self.checks as f64;
-            let (lo, hi) = poisson_ci95(self.false_kills);
-            (self.false_kills as f64 * per, lo * per, hi * per)
-        })
+        per_million_ci(self.false_kills, self.checks)
     }
 
     fn line(&self) -> String {

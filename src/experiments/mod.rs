@@ -173,6 +173,16 @@ pub(crate) fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
+/// `events` per million of `trials`, with the exact 95% Poisson interval
+/// of that rate: `(rate, low, high)`; `None` without trials.
+pub(crate) fn per_million_ci(events: u64, trials: u64) -> Option<(f64, f64, f64)> {
+    (trials > 0).then(|| {
+        let per = 1e6 / trials as f64;
+        let (lo, hi) = crate::metrics::stats::poisson_ci95(events);
+        (events as f64 * per, lo * per, hi * per)
+    })
+}
+
 /// `12.3 M/s`-style throughput.
 pub(crate) fn per_sec(v: f64) -> String {
     if v >= 1e6 {

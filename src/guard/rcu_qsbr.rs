@@ -56,7 +56,6 @@ use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::sync::atomic::{fence, AtomicPtr, AtomicU64, Ordering};
 use crate::primitive::Mutex;
 use crossbeam_utils::CachePadded;
-use std::marker::PhantomData;
 
 /// RCU zonelists with per-CPU read-side markers; `RECHECK` adds the
 /// generation check of `rcu-recheck`.
@@ -100,7 +99,6 @@ pub struct QsbrSection<'a> {
     zonelists: *const Zonelists,
     /// Recheck sections: the generation counter and its value at begin.
     recheck: Option<(&'a AtomicU64, u64)>,
-    _guard: PhantomData<&'a ()>,
 }
 
 impl ZonelistView for QsbrSection<'_> {
@@ -158,7 +156,6 @@ impl<const RECHECK: bool> RcuQsbr<RECHECK> {
             leave: enter + 1,
             zonelists,
             recheck,
-            _guard: PhantomData,
         }
     }
 
