@@ -16,7 +16,9 @@ fn bad_input_is_one_line_and_exit_2() {
         vec!["run", "--guards", "nosuch", "--out", e],
         vec!["run", "--guards", "seqcount,bogus", "--out", e],
         vec!["run", "--readers", "0", "--out", e],
-        vec!["run", "--readers", "2000", "--out", e],
+        vec!["run", "--readers", "5000", "--out", e],
+        vec!["run", "--cpus", "0", "--out", e],
+        vec!["run", "--cpus", "4096", "--out", e],
         vec!["run", "--readers", "two", "--out", e],
         vec!["run", "--readers", "-3", "--out", e],
         vec!["run", "--duration", "-1", "--out", e],
@@ -27,7 +29,17 @@ fn bad_input_is_one_line_and_exit_2() {
         vec!["run", "--repeats", "0", "--out", e],
         vec!["run", "--writer-hold", "-5", "--out", e],
         vec!["run", "--watchdog", "0", "--out", e],
-        vec!["run", "--nodes", "65", "--out", e],
+        vec!["run", "--nodes", "1025", "--out", e],
+        // seqlock-crate's Copy array holds 64 nodes.
+        vec![
+            "run",
+            "--nodes",
+            "65",
+            "--guards",
+            "seqlock-crate",
+            "--out",
+            e,
+        ],
         vec!["run", "--normal-mib", "6", "--out", e],
         vec!["run", "--out", "/nonexistent-dir/x.json"],
         vec!["run", "--out", dir.to_str().unwrap()],
@@ -51,8 +63,8 @@ fn bad_input_is_one_line_and_exit_2() {
         vec!["run", "--ci-target", "0", "--out", e],
         vec!["run", "--ci-target", "lots", "--out", e],
         vec!["run", "--budget", "-3", "--ci-target", "2", "--out", e],
-        // A budget means nothing without a target.
-        vec!["run", "--budget", "60", "--out", e],
+        // A budget no plan fits in.
+        vec!["run", "--sweep", "--budget", "0.1", "--out", e],
         // Fewer rounds allowed than required.
         vec![
             "run",

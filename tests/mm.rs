@@ -69,7 +69,8 @@ fn buddy_split_then_merge_back_to_canonical_form() {
 
 #[test]
 fn pcp_refills_a_batch_and_drains_at_high() {
-    let a = alloc::<NoGuard>(small(0, 8, 4, 1), Scope::Slowpath);
+    // 1 GiB of NORMAL: the server's batch of 63.
+    let a = alloc::<NoGuard>(small(0, 1024, 4, 1), Scope::Slowpath);
     let zone = a.mm.zone(0, ZoneType::Normal);
     let mut ctx = a.ctx(0);
     let p = a
@@ -85,7 +86,7 @@ fn pcp_refills_a_batch_and_drains_at_high() {
         batch - 1,
         "rmqueue_bulk took a batch, one was handed out"
     );
-    assert_eq!(zone.free_pages(), 2048 - batch as u64);
+    assert_eq!(zone.free_pages(), 262_144 - batch as u64);
     // Free enough pages back that count reaches high: a batch goes to buddy.
     let mut held = vec![p];
     while held.len() < high as usize + 10 {
@@ -103,8 +104,105 @@ fn pcp_refills_a_batch_and_drains_at_high() {
     }
     a.mm.drain_all_pages(None);
     assert_eq!(a.mm.pcp(0, zone.id).lock().count, 0);
-    assert_eq!(zone.free_pages(), 2048);
+    assert_eq!(zone.free_pages(), 262_144);
     assert!(a.mm.check(&[]).ok());
+}
+
+/// v6.1's `zone_batchsize`, written out from its steps for the test:
+/// min(managed / 1024, 256) / 4, at least 1, then the power of two at or
+/// below 1.5 times that, less one; `max(1, ...)` by its caller.
+fn kernel_batch(managed: u64) -> u32 {
+    let mut batch = (managed / 1024).min(256) / 4;
+    if batch < 1 {
+        batch = 1;
+    }
+    let b = batch + batch / 2;
+    let mut p = 1;
+    while p * 2 <= b {
+        p *= 2;
+    }
+    ((p - 1) as u32).max(1)
+}
+
+#[test]
+fn pcp_batch_and_high_are_the_kernels_for_every_zone_size() {
+    use zonebench::mm::pcp::{zone_batchsize, zone_highsize};
+    // The kernel's figures: 1 GiB and more 63, 128 MiB 7, tiny zones 1.
+    assert_eq!(zone_batchsize(262_144), 63);
+    assert_eq!(zone_batchsize(4 * 262_144), 63);
+    assert_eq!(zone_batchsize(32_768).max(1), 7);
+    assert_eq!(zone_batchsize(1024).max(1), 1);
+    for mib in [4u64, 8, 64, 100, 128, 256, 512, 700, 1024, 4096, 65_536] {
+        let pages = mib * 256;
+        assert_eq!(
+            zone_batchsize(pages).max(1),
+            kernel_batch(pages),
+            "{mib} MiB"
+        );
+    }
+    // zone_highsize: low watermark split over the node's CPUs, at least
+    // four batches; a node without CPUs splits over every online CPU.
+    assert_eq!(zone_highsize(1286, 63, 3, 3), 428);
+    assert_eq!(zone_highsize(1286, 63, 8, 8), 252);
+    assert_eq!(zone_highsize(100_000, 63, 0, 16), 6250);
+    assert_eq!(zone_highsize(100_000, 63, 2, 16), 50_000);
+    // And the allocator sets what the formulas give, per zone.
+    let a = alloc::<NoGuard>(small(0, 1024, 128, 3), Scope::Slowpath);
+    for (zt, batch) in [(ZoneType::Normal, 63), (ZoneType::Movable, 7)] {
+        let zone = a.mm.zone(0, zt);
+        let pcp = a.mm.pcp(0, zone.id).lock();
+        assert_eq!(pcp.batch, batch, "{zt:?}");
+        let want = zone_highsize(zone.wmark(WMARK_LOW), batch, 3, 3);
+        assert_eq!(pcp.high, want, "{zt:?}");
+    }
+}
+
+#[test]
+fn vmstat_counts_every_allocation_and_free() {
+    use zonebench::mm::vmstat::NumaStat;
+    // Two nodes, a CPU on each; allocations from node 0 at high pressure
+    // spill to node 1 (NUMA_MISS), frees are all counted.
+    let cfg = MmConfig {
+        nodes: 2,
+        ..small(0, 8, 4, 2)
+    };
+    let a = alloc::<Seqcount>(cfg, Scope::Slowpath);
+    let mut ctx = a.ctx(0);
+    let mut held = Vec::new();
+    while let Some(p) = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim) {
+        held.push(p);
+    }
+    let ev = a.mm.vm_events();
+    assert_eq!(
+        ev.pgalloc_total(),
+        ctx.stats.allocs,
+        "PGALLOC = allocations"
+    );
+    assert_eq!(ev.pgalloc[ZoneType::Normal as usize], ctx.stats.allocs);
+    assert_eq!(
+        ev.numa(NumaStat::Hit) + ev.numa(NumaStat::Miss),
+        ctx.stats.allocs
+    );
+    assert_eq!(ev.numa(NumaStat::Miss), ev.numa(NumaStat::Foreign));
+    assert_eq!(
+        ev.numa(NumaStat::Local) + ev.numa(NumaStat::Other),
+        ctx.stats.allocs
+    );
+    assert!(
+        ev.numa(NumaStat::Miss) > 0,
+        "node 0 ran out and spilled to node 1"
+    );
+    // CPU 0 is on node 0: every miss was on the other node.
+    assert_eq!(ev.numa(NumaStat::Other), ev.numa(NumaStat::Miss));
+    for p in held.drain(..) {
+        a.free_pages(&mut ctx, p, 0);
+    }
+    let ev = a.mm.vm_events();
+    // Every free found its per-CPU lock free, so each was counted.
+    assert_eq!(ev.pgfree, ctx.stats.frees);
+    assert_eq!(ctx.stats.frees, ctx.stats.allocs);
+    assert!(a.mm.check(&[]).ok());
+    assert_eq!(a.mm.bad_pages(), 0);
 }
 
 #[test]
@@ -408,7 +506,6 @@ fn numa_zonelists_are_local_first_then_by_distance() {
         normal_mib: 4,
         movable_mib: 4,
         nr_cpus: 4,
-        ..MmConfig::default()
     };
     let a = alloc::<Seqcount>(cfg, Scope::Slowpath);
     let z = |nid: usize, zt: ZoneType| a.mm.zone(nid, zt).id;

@@ -71,10 +71,11 @@ impl<G: ZonelistGuard> Allocator<G> {
         highest: usize,
         order: u32,
     ) -> Option<Pfn> {
+        // The fast path uses plain ALLOC_WMARK_LOW, whatever the gfp.
         let (preferred, zref) = first_zones_zonelist(view, ctx.nid, highest);
-        zref.zone_id()?; // The fast path uses plain ALLOC_WMARK_LOW, whatever the gfp.
         let ac = AllocContext {
             preferred,
+            preferred_zone: zref.zone_id()?,
             highest_zoneidx: highest,
             order,
             harder: false,
@@ -82,20 +83,25 @@ impl<G: ZonelistGuard> Allocator<G> {
         self.get_page_from_freelist(ctx, view, &ac, WMARK_LOW, &mut NoRecord)
     }
 
-    /// `free_pages`.
+    /// `__free_pages`: drop the reference (`put_page_testzero`), and on
+    /// the last `free_pages_prepare` then `free_unref_page`.
     #[inline]
     pub fn free_pages(&self, ctx: &mut AllocCtx, pfn: Pfn, order: u32) {
         let page = self.mm.mem_map.page(pfn);
         let flags = page.flags();
-        if flags & (STATE_MASK | ORDER_MASK) != PG_ALLOCATED | order {
+        if flags as u32 & (STATE_MASK | ORDER_MASK) != PG_ALLOCATED | order {
             // Freeing a free page (or with the wrong order): count it and
             // leave the page alone rather than corrupt the lists.
             ctx.stats.bad_pages += 1;
             return;
         }
+        if !page.put_page_testzero() {
+            return;
+        }
+        page.free_pages_prepare();
         ctx.stats.frees += 1;
         let zone = &self.mm.zones[page_zone_id(flags)];
-        self.mm.free_to_zone(ctx.cpu, zone, pfn, order);
+        self.mm.free_unref_page(ctx.cpu, zone, pfn, order);
     }
 
     /// Take `nr` order-0 pages straight from a zone's buddy lists and hand

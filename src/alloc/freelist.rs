@@ -5,8 +5,9 @@
 use super::{AllocCtx, Allocator};
 use crate::guard::ZonelistGuard;
 use crate::mm::page::{Pfn, PG_ALLOCATED};
-use crate::mm::zone::NOT_POPULATED;
+use crate::mm::zone::{MAX_NR_ZONES, NOT_POPULATED};
 use crate::mm::zonelist::ZonelistView;
+use crate::mm::MAX_NUMNODES;
 use crate::primitive::sync::atomic::Ordering;
 
 /// `struct alloc_context` plus the request: what every zonelist walk of one
@@ -15,6 +16,10 @@ use crate::primitive::sync::atomic::Ordering;
 pub(super) struct AllocContext {
     /// Index of `preferred_zoneref` in the walked zonelist.
     pub(super) preferred: usize,
+    /// The zone `first_zones_zonelist` found there, for `zone_statistics`
+    /// (the kernel reads `ac->preferred_zoneref->zone` again at rmqueue;
+    /// the model keeps what it read first: it decides only statistics).
+    pub(super) preferred_zone: usize,
     pub(super) highest_zoneidx: usize,
     pub(super) order: u32,
     /// ALLOC_HARDER.
@@ -32,12 +37,23 @@ impl VisitRecord for NoRecord {
     fn visit(&mut self, _: usize) {}
 }
 
-/// A set of zone ids (up to MAX_NUMNODES * MAX_NR_ZONES).
-#[derive(Default, Clone, Copy)]
-pub(super) struct ZoneMask([u64; 3]);
+/// Words of a [`ZoneMask`]: a bit for every zone of MAX_NUMNODES nodes.
+const MASK_WORDS: usize = (MAX_NUMNODES * MAX_NR_ZONES).div_ceil(64);
+
+/// A set of zone ids (up to MAX_NUMNODES * MAX_NR_ZONES). Built only on
+/// the slowpath, where a walk's few hundred bytes of bits are nothing
+/// beside the reclaim around it.
+#[derive(Clone, Copy)]
+pub(super) struct ZoneMask([u64; MASK_WORDS]);
+
+impl Default for ZoneMask {
+    fn default() -> Self {
+        ZoneMask([0; MASK_WORDS])
+    }
+}
 
 impl ZoneMask {
-    pub(super) const ALL: ZoneMask = ZoneMask([u64::MAX; 3]);
+    pub(super) const ALL: ZoneMask = ZoneMask([u64::MAX; MASK_WORDS]);
 
     pub(super) fn contains(&self, z: usize) -> bool {
         self.0[z / 64] & (1 << (z % 64)) != 0
@@ -89,7 +105,8 @@ impl<G: ZonelistGuard> Allocator<G> {
             if !zone.watermark_ok(ac.order, zone.wmark(wmark), ac.highest_zoneidx, ac.harder) {
                 continue;
             }
-            if let Some(pfn) = self.mm.rmqueue(ctx.cpu, zone, ac.order) {
+            let preferred = &self.mm.zones[ac.preferred_zone];
+            if let Some(pfn) = self.mm.rmqueue(ctx.cpu, preferred, zone, ac.order) {
                 self.prep_new_page(ctx, pfn, ac.order);
                 // Ground truth: the index the walk filtered on may not be
                 // this zone's (a torn zoneref).
@@ -101,14 +118,16 @@ impl<G: ZonelistGuard> Allocator<G> {
         }
     }
 
-    /// `prep_new_page` + the model's checks: never hand out a page twice, or
-    /// a page of an isolated or offline range.
+    /// `prep_new_page` (`post_alloc_hook`'s page writes) + the model's
+    /// checks: never hand out a page twice, or a page of an isolated or
+    /// offline range.
     #[inline]
     pub(super) fn prep_new_page(&self, ctx: &mut AllocCtx, pfn: Pfn, order: u32) {
         let page = self.mm.mem_map.page(pfn);
         if page.state() & PG_ALLOCATED != 0 {
             ctx.stats.bad_pages += 1;
         }
+        page.post_alloc_hook();
         // Isolation is checked where blocks become available for handing
         // out, under the owning lock (`Buddy::rmqueue_smallest`, and the
         // per-CPU lists at isolation time); an offline page cannot be here,

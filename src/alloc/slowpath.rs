@@ -125,6 +125,8 @@ impl<G: ZonelistGuard> Allocator<G> {
             self.hook(SlowpathPoint::Preferred);
             let mut ac = AllocContext {
                 preferred,
+                // A terminator here ends the pass before any walk.
+                preferred_zone: zref.zone_id().unwrap_or(0),
                 highest_zoneidx: highest,
                 order,
                 harder: gfp.harder(),
@@ -158,7 +160,9 @@ impl<G: ZonelistGuard> Allocator<G> {
                     if !gfp.alloc_cpuset() {
                         // Without ALLOC_CPUSET `retry:` starts the walk
                         // afresh from the zonelist as it is now.
-                        ac.preferred = first_zones_zonelist(&section, ctx.nid, highest).0;
+                        let (idx, z) = first_zones_zonelist(&section, ctx.nid, highest);
+                        ac.preferred = idx;
+                        ac.preferred_zone = z.zone_id().unwrap_or(ac.preferred_zone);
                     }
                     if let (Some(pfn), _) = walk(ctx, &ac, WMARK_MIN) {
                         break 'nopage Pass::Got(pfn);

@@ -3,6 +3,7 @@
 
 use crate::alloc::{Kernel, Printk, Scope};
 use crate::guard;
+use crate::workload::plan::MAX_PLANNED_CPUS;
 use crate::workload::spec::{by_name, Pressure, WriterMode};
 
 /// A comma-separated list of guard names (a newtype so clap takes it as one value).
@@ -61,8 +62,8 @@ pub(super) fn parse_budget(s: &str) -> Result<f64, String> {
     checked(
         s,
         "budget",
-        |v| v > 0.0 && v <= 30.0 * 86_400.0,
-        "(0, 2592000] seconds",
+        |v| v > 0.0 && v <= 30.0 * 1440.0,
+        "(0, 43200] minutes",
     )
 }
 
@@ -129,8 +130,11 @@ pub(super) fn parse_readers(s: &str) -> Result<ReaderList, String> {
         let n: i64 = t
             .parse()
             .map_err(|_| format!("readers must be whole numbers, got '{t}'"))?;
-        if !(1..=1024).contains(&n) {
-            return Err(format!("readers must be 1..=1024, got {n}"));
+        if !(1..=2 * MAX_PLANNED_CPUS as i64).contains(&n) {
+            return Err(format!(
+                "readers must be 1..={}, got {n}",
+                2 * MAX_PLANNED_CPUS
+            ));
         }
         Ok(n as usize)
     };

@@ -126,6 +126,9 @@ pub trait ZonelistGuard: Send + Sync + Sized + 'static {
     /// bound (a crate's own retry loop): the interrupt model does not run a
     /// handler inside this guard's write section (see `workload::irq`).
     const READ_WAIT_UNBOUNDED: bool = false;
+    /// The most nodes the guard can hold zonelists for (a guard built on a
+    /// fixed-size `Copy` array has a limit below the model's).
+    const MAX_NODES: usize = crate::mm::MAX_NUMNODES;
 
     /// Create the guard with zonelists for `nodes` nodes, filled by `build`.
     fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self;

@@ -14,6 +14,8 @@ pub struct GuardInfo {
     pub models: &'static str,
     pub prevents_false_oom: bool,
     pub honours_rt: bool,
+    /// The most nodes it supports (`ZonelistGuard::MAX_NODES`).
+    pub max_nodes: usize,
 }
 
 const fn info<G: ZonelistGuard>() -> GuardInfo {
@@ -22,6 +24,7 @@ const fn info<G: ZonelistGuard>() -> GuardInfo {
         models: G::MODELS,
         prevents_false_oom: G::PREVENTS_FALSE_OOM,
         honours_rt: G::HONOURS_RT,
+        max_nodes: G::MAX_NODES,
     }
 }
 

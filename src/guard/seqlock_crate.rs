@@ -39,12 +39,13 @@
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zone::MAX_NR_ZONES;
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
-use crate::mm::MAX_NUMNODES;
 use crate::primitive::SeqLock;
 use std::cell::OnceCell;
 
 const SMALL: usize = 16;
-const LARGE: usize = MAX_NUMNODES * MAX_NR_ZONES + 4;
+/// The most nodes this guard holds zonelists for.
+pub const COPY_MAX_NODES: usize = 64;
+const LARGE: usize = COPY_MAX_NODES * MAX_NR_ZONES + 4;
 
 enum Rows {
     Small(Box<[SeqLock<[u32; SMALL]>]>),
@@ -128,10 +129,15 @@ impl ZonelistGuard for SeqlockCrate {
     /// `SeqLock::read` yields and retries while a write is in progress,
     /// with no bound the model can add.
     const READ_WAIT_UNBOUNDED: bool = true;
+    const MAX_NODES: usize = COPY_MAX_NODES;
     type Fast<'a> = CopySection<'a>;
     type Section<'a> = CopySection<'a>;
 
     fn new(nodes: usize, _opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
+        assert!(
+            nodes <= COPY_MAX_NODES,
+            "seqlock-crate holds at most {COPY_MAX_NODES} nodes (callers check MAX_NODES)"
+        );
         let scratch = Zonelists::built(nodes, build);
         let rows = if scratch.stride() <= SMALL {
             Rows::Small((0..nodes).map(|_| SeqLock::new([0; SMALL])).collect())

@@ -140,6 +140,13 @@ pub(crate) fn overhead_ns() -> u64 {
     clock().overhead_ns
 }
 
+/// The time-stamp counter's rate, ticks per ns (`None` where the clock is
+/// not the TSC).
+pub(crate) fn tsc_ticks_per_ns() -> Option<f64> {
+    let c = clock();
+    c.tsc.then(|| 1.0 / c.ns_per_tick)
+}
+
 /// The smallest step the clock was seen to take, ns.
 pub(crate) fn resolution_ns() -> f64 {
     clock().resolution_ns

@@ -37,7 +37,9 @@ impl Buddy<'_> {
     fn del_from_free_list(&self, area: &mut FreeArea, pfn: Pfn, order: u32) {
         area.free_list[order as usize].remove(&self.mm.mem_map, pfn);
         area.nr_free[order as usize] -= 1;
-        self.mm.mem_map.page(pfn).set_state(0, 0);
+        let page = self.mm.mem_map.page(pfn);
+        page.set_state(0, 0);
+        page.clear_private();
         self.zone.account_free(area, order, -(1 << order));
     }
 

@@ -12,20 +12,27 @@ pub mod check;
 pub mod gfp;
 pub mod page;
 pub mod pcp;
+pub mod sparse;
+pub mod vmstat;
 pub mod zone;
 pub mod zonelist;
 
 use crate::mm::page::{MemMap, Pfn, MAX_ORDER, MAX_ORDER_NR_PAGES, PAGEBLOCK_ORDER};
 use crate::mm::pcp::Pcp;
+use crate::mm::sparse::MemSections;
+use crate::mm::vmstat::{CpuVmStat, VmEvents};
 use crate::mm::zone::{setup_watermarks, Zone, ZoneType, MAX_NR_ZONES};
-use crate::primitive::sync::atomic::{AtomicU32, Ordering};
+use crate::primitive::sync::atomic::Ordering;
 use crate::sync::SpinLock;
 use crossbeam_utils::CachePadded;
 
-/// Most simulated nodes (zonelist rows hold every zone of the machine).
-pub const MAX_NUMNODES: usize = 64;
-/// Most simulated CPUs (reader threads plus the writer).
-pub const MAX_CPUS: usize = 1025;
+/// Most simulated nodes: the kernel's MAX_NUMNODES with NODES_SHIFT=10,
+/// the largest configuration it builds (zonelist rows hold every zone of
+/// the machine).
+pub const MAX_NUMNODES: usize = 1024;
+/// Most simulated CPUs: reader threads (up to twice the 1024 CPUs a plan
+/// is made for, oversubscribed) plus the writer.
+pub const MAX_CPUS: usize = 2049;
 
 /// Memory layout of the simulated machine.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,14 +44,14 @@ pub struct MmConfig {
     /// lands on DMA32 and the race mostly turns into allocations from the
     /// wrong zone instead of an OOM (`--dma32-mib 64` shows that).
     pub dma32_mib: u32,
-    /// ZONE_NORMAL size per node, MiB.
+    /// ZONE_NORMAL size per node, MiB. The default, 1 GiB, is the smallest
+    /// zone the kernel gives a server's batch of 63 (`zone_batchsize`).
     pub normal_mib: u32,
-    /// ZONE_MOVABLE size per node, MiB (one hotpluggable memory block).
+    /// ZONE_MOVABLE size per node, MiB (one hotpluggable memory block, of
+    /// 128 MiB on x86-64: batch 7).
     pub movable_mib: u32,
     /// Simulated CPUs (threads): readers plus the writer.
     pub nr_cpus: usize,
-    /// `pcp->batch`.
-    pub pcp_batch: u32,
 }
 
 impl Default for MmConfig {
@@ -52,10 +59,9 @@ impl Default for MmConfig {
         MmConfig {
             nodes: 1,
             dma32_mib: 0,
-            normal_mib: 128,
+            normal_mib: 1024,
             movable_mib: 128,
             nr_cpus: 2,
-            pcp_batch: 63,
         }
     }
 }
@@ -92,9 +98,6 @@ impl MmConfig {
                 pages * 4 / 1024
             ));
         }
-        if self.pcp_batch == 0 {
-            return Err("pcp batch must be at least 1".into());
-        }
         Ok(())
     }
 
@@ -126,9 +129,15 @@ pub struct Mm {
     pub mem_map: MemMap,
     pub zones: Box<[Zone]>,
     pub nr_cpus: usize,
-    pageblock_flags: Box<[AtomicU32]>,
+    /// Pageblock flags, in the sparse section table (`mm::sparse`).
+    sections: MemSections,
     /// `[cpu * nr_zones + zone_id]`, each on its own cache line.
     pcp: Box<[CachePadded<SpinLock<Pcp>>]>,
+    /// Per CPU: event counters and per-zone NUMA events (`mm::vmstat`).
+    vmstat: Box<[CachePadded<CpuVmStat>]>,
+    /// Pages `check_new_page` or `free_page_is_bad` found in a bad state
+    /// (the kernel's `bad_page`: reported, then leaked). Must stay 0.
+    bad_pages: std::sync::atomic::AtomicU64,
 }
 
 impl Mm {
@@ -152,11 +161,14 @@ impl Mm {
         let pcp = (0..cfg.nr_cpus * nr_zones)
             .map(|_| CachePadded::new(SpinLock::new(Pcp::default())))
             .collect();
+        let vmstat = (0..cfg.nr_cpus)
+            .map(|_| CachePadded::new(CpuVmStat::new(nr_zones)))
+            .collect();
         let mm = Mm {
+            vmstat,
+            bad_pages: std::sync::atomic::AtomicU64::new(0),
             mem_map: MemMap::new(zone_of.into_iter()),
-            pageblock_flags: (0..(pfn >> PAGEBLOCK_ORDER))
-                .map(|_| AtomicU32::new(0))
-                .collect(),
+            sections: MemSections::new(pfn as u64),
             zones: zones.into_boxed_slice(),
             nr_cpus: cfg.nr_cpus,
             pcp,
@@ -195,6 +207,33 @@ impl Mm {
         &self.pcp[cpu * self.zones.len() + zone_id]
     }
 
+    /// CPU `cpu`'s statistics.
+    #[inline]
+    pub fn vmstat(&self, cpu: usize) -> &CpuVmStat {
+        &self.vmstat[cpu]
+    }
+
+    /// Every CPU's event counters summed (with the counting threads
+    /// joined, or as a snapshot).
+    pub fn vm_events(&self) -> VmEvents {
+        VmEvents::sum(self.vmstat.iter().map(|c| &**c))
+    }
+
+    /// `bad_page`: a page found in a state it cannot be in; counted and
+    /// leaked, as the kernel does (cold: the model never sets the flags).
+    #[cold]
+    pub(crate) fn bad_page(&self) {
+        // Relaxed: a counter read after the threads are joined.
+        self.bad_pages
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Pages found bad so far.
+    pub fn bad_pages(&self) -> u64 {
+        // Relaxed: as in `bad_page`.
+        self.bad_pages.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn zone(&self, nid: usize, zt: ZoneType) -> &Zone {
         &self.zones[nid * MAX_NR_ZONES + zt as usize]
     }
@@ -217,12 +256,13 @@ impl Mm {
     }
 
     #[inline]
-    fn pageblock(&self, pfn: Pfn) -> u32 {
+    pub(crate) fn pageblock(&self, pfn: Pfn) -> u32 {
         // Relaxed: written under the zone lock (isolation) or by the hotplug
         // writer before it publishes the range; readers that race a change
         // either see the old state (the page was legitimately theirs) or the
         // new one, and the allocation check below reports the latter.
-        self.pageblock_flags[(pfn >> PAGEBLOCK_ORDER) as usize].load(Ordering::Relaxed)
+        // (The loads are in `MemSections::get`.)
+        self.sections.get(pfn)
     }
 
     /// `is_migrate_isolate_page`.
@@ -250,7 +290,7 @@ impl Mm {
         let v = if isolate { PB_ISOLATE } else { 0 } | if offline { PB_OFFLINE } else { 0 };
         for pb in (start >> PAGEBLOCK_ORDER)..(end >> PAGEBLOCK_ORDER) {
             // Relaxed: see `pageblock`; callers hold the zone lock.
-            self.pageblock_flags[pb as usize].store(v, Ordering::Relaxed);
+            self.sections.set(pb << PAGEBLOCK_ORDER, v);
         }
     }
 }

@@ -5,13 +5,28 @@
 //! and they fall back to the buddy lists when it is held (v6.1+
 //! `pcp_spin_trylock`); drains take it unconditionally.
 //!
-//! Simplifications: no migratetype lists; `high` is the v6.1 `zone_highsize`
-//! without the later adaptive scaling; `nr_pcp_alloc`/`nr_pcp_free` use
-//! `batch` (scaled by order), not the adaptive factors of v6.6.
+//! Sizes and drains follow v6.1 (unchanged through 6.6): `batch` and `high`
+//! come from the zone (`zone_batchsize`, `zone_highsize`), `free_factor`
+//! doubles the batch a drain frees while frees outrun allocations and is
+//! halved by every allocation (`nr_pcp_free`), and a free of order 1-3
+//! while `free_factor` is set drains everything (`free_high`).
+//!
+//! The per-page work of the order-0 paths is the kernel's (see
+//! `mm::page`, `mm::vmstat`): a refill checks each page (`check_new_page`),
+//! an allocation counts PGALLOC and the NUMA events after the unlock, a
+//! free counts PGFREE, a drain checks each page (`free_page_is_bad`).
+//!
+//! Simplifications: no migratetype lists (pages get migratetype 0,
+//! MIGRATE_UNMOVABLE, in `index`); no ZONE_RECLAIM_ACTIVE cap on `high`
+//! (kswapd is not modelled); the per-CPU lock is taken without masking
+//! interrupts, as in 6.1.y stable and 6.2+ (v6.1.0 used irqsave: a pair
+//! userspace cannot execute; 7.5 ns on a 2025 machine by refscale, not
+//! added); `preempt_disable` around it is not modelled (a thread cannot be
+//! migrated off its pinned CPU mid-section anyway).
 
 use crate::mm::buddy::Buddy;
-use crate::mm::page::{ListHead, Pfn, PG_PCP};
-use crate::mm::zone::{Zone, WMARK_LOW};
+use crate::mm::page::{ListHead, Pfn, PAGE_FLAGS_CHECK_AT_PREP, PG_PCP};
+use crate::mm::zone::{Zone, WMARK_LOW, ZONE_BOOSTED_WATERMARK};
 use crate::mm::Mm;
 use crate::sync::SpinLockGuard;
 
@@ -26,30 +41,72 @@ pub struct Pcp {
     pub count: u32,
     pub high: u32,
     pub batch: u32,
+    /// Doublings of the batch a drain frees (`nr_pcp_free`).
+    pub free_factor: u32,
+}
+
+/// `zone_batchsize` (v6.1): about a thousandth of the zone, at most 1 MiB,
+/// a quarter of that, rounded to a power of two less one (63 for a zone
+/// of 1 GiB or more, 7 for 128 MiB, 1 below 8 MiB).
+pub fn zone_batchsize(managed_pages: u64) -> u32 {
+    let batch = (managed_pages >> 10).min(256) / 4;
+    let batch = batch.max(1);
+    let b = batch + batch / 2;
+    // rounddown_pow_of_two(b) - 1
+    ((1u64 << (63 - b.leading_zeros())) - 1) as u32
+}
+
+/// `zone_highsize` (v6.1, `percpu_pagelist_high_fraction` 0): the zone's
+/// low watermark split among the CPUs of its node (all CPUs for a node
+/// without CPUs), at least four batches.
+pub fn zone_highsize(low_wmark: u64, batch: u32, node_cpus: usize, online_cpus: usize) -> u32 {
+    let split = if node_cpus == 0 {
+        online_cpus
+    } else {
+        node_cpus
+    };
+    let high = low_wmark / split.max(1) as u64;
+    (high as u32).max(batch << 2)
 }
 
 impl Mm {
-    /// `zone_highsize` (v6.1): the low watermark split among the node's CPUs,
-    /// at least four batches.
-    pub(crate) fn pcp_high(&self, zone: &Zone) -> u32 {
-        let cpus = self.cpus_of_node(zone.nid).max(1) as u64;
-        let high = zone.wmark(WMARK_LOW) / cpus;
-        (high as u32).max(self.cfg.pcp_batch * 4)
+    /// `zone_set_pageset_high_and_batch`'s values for `zone`: (batch, high).
+    pub(crate) fn pcp_batch_high(&self, zone: &Zone) -> (u32, u32) {
+        let batch = zone_batchsize(zone.managed_pages() as u64).max(1);
+        let high = zone_highsize(
+            zone.wmark(WMARK_LOW),
+            batch,
+            self.cpus_of_node(zone.nid),
+            self.nr_cpus,
+        );
+        (batch, high)
     }
 
     /// `rmqueue`: order <= 3 from the per-CPU list, else (or when the per-CPU
-    /// lock is contended) straight from the buddy lists.
+    /// lock is contended) straight from the buddy lists; then, outside the
+    /// lock, PGALLOC and `zone_statistics` against `preferred`.
     #[inline]
-    pub fn rmqueue(&self, cpu: usize, zone: &Zone, order: u32) -> Option<Pfn> {
-        if order <= PCP_MAX_ORDER {
-            if let Some(pcp) = self.pcp(cpu, zone.id).try_lock() {
-                return self.rmqueue_pcplist(pcp, zone, order);
-            }
+    pub fn rmqueue(&self, cpu: usize, preferred: &Zone, zone: &Zone, order: u32) -> Option<Pfn> {
+        let page = match (order <= PCP_MAX_ORDER)
+            .then(|| self.pcp(cpu, zone.id).try_lock())
+            .flatten()
+        {
+            Some(pcp) => self.rmqueue_pcplist(pcp, zone, order),
+            None => self.rmqueue_buddy(zone, order),
+        };
+        // out: a boosted watermark would wake kswapd (never set here).
+        if zone.test_flag(ZONE_BOOSTED_WATERMARK) {
+            wake_kswapd_unmodelled();
         }
-        self.rmqueue_buddy(zone, order)
+        if page.is_some() {
+            let stat = self.vmstat(cpu);
+            stat.count_pgalloc(zone, 1 << order);
+            stat.zone_statistics(preferred, zone, self.cpu_to_node(cpu));
+        }
+        page
     }
 
-    /// `__rmqueue_pcplist`.
+    /// `rmqueue_pcplist` + `__rmqueue_pcplist`.
     #[inline]
     fn rmqueue_pcplist(
         &self,
@@ -57,6 +114,8 @@ impl Mm {
         zone: &Zone,
         order: u32,
     ) -> Option<Pfn> {
+        // "On allocation, reduce the number of pages that are batch freed."
+        pcp.free_factor >>= 1;
         let o = order as usize;
         if pcp.lists[o].is_empty() {
             // nr_pcp_alloc (v6.1): batch, scaled down for higher orders but
@@ -83,53 +142,68 @@ impl Mm {
     }
 
     /// `rmqueue_bulk`: take up to `count` blocks of `order` from buddy onto a
-    /// per-CPU list, in one zone-lock hold. Returns how many it got.
+    /// per-CPU list, in one zone-lock hold, checking each
+    /// (`check_pcp_refill`: a bad page is reported and leaked). Returns how
+    /// many it listed.
     #[cold]
     fn rmqueue_bulk(&self, zone: &Zone, order: u32, count: u32, list: &mut ListHead) -> u32 {
         let mut area = zone.lock.lock();
         let buddy = self.buddy(zone);
         let mut got = 0;
-        while got < count {
+        for _ in 0..count {
             let Some(pfn) = buddy.rmqueue_smallest(&mut area, order) else {
                 break;
             };
-            self.mem_map.page(pfn).set_state(PG_PCP, order);
+            let page = self.mem_map.page(pfn);
+            page.set_pcppage_migratetype(0);
+            if page.bad_reason(PAGE_FLAGS_CHECK_AT_PREP).is_some() {
+                self.bad_page();
+                continue;
+            }
+            page.set_state(PG_PCP, order);
             list.push_tail(&self.mem_map, pfn);
             got += 1;
         }
         got
     }
 
-    /// `free_unref_page` / `__free_pages`: to the per-CPU list head when
-    /// possible, draining a batch when `count >= high`; else to buddy.
+    /// `free_unref_page` (after `free_pages_prepare`): a page of an
+    /// isolated pageblock goes straight to buddy; else to the per-CPU list
+    /// head when the lock is free (`free_unref_page_commit`), else to buddy.
     #[inline]
-    pub fn free_to_zone(&self, cpu: usize, zone: &Zone, pfn: Pfn, order: u32) {
+    pub fn free_unref_page(&self, cpu: usize, zone: &Zone, pfn: Pfn, order: u32) {
         if order <= PCP_MAX_ORDER {
-            if let Some(mut pcp) = self.pcp(cpu, zone.id).try_lock() {
-                // free_unref_page_commit
-                self.mem_map.page(pfn).set_state(PG_PCP, order);
-                pcp.lists[order as usize].push_head(&self.mem_map, pfn);
-                pcp.count += 1 << order;
-                if pcp.count >= pcp.high {
-                    self.free_high(zone, &mut pcp);
-                }
+            // get_pfnblock_migratetype + set_pcppage_migratetype.
+            if self.pageblock_isolated(pfn) {
+                self.free_one_page(zone, pfn, order);
                 return;
             }
+            self.mem_map.page(pfn).set_pcppage_migratetype(0);
+            if let Some(mut pcp) = self.pcp(cpu, zone.id).try_lock() {
+                self.free_unref_page_commit(cpu, zone, &mut pcp, pfn, order);
+                return;
+            }
+        } else {
+            // __free_pages_ok
+            self.vmstat(cpu).count_pgfree(1 << order);
         }
         self.free_one_page(zone, pfn, order);
     }
 
-    /// The `count >= high` tail of `free_unref_page_commit`: nr_pcp_free is
-    /// a batch, or everything when high < batch (the pageset is disabled).
-    #[cold]
-    #[inline(never)]
-    fn free_high(&self, zone: &Zone, pcp: &mut Pcp) {
-        let n = if pcp.high < pcp.batch {
-            pcp.count
-        } else {
-            pcp.batch
-        };
-        self.free_pcppages_bulk(zone, n, pcp);
+    /// `free_unref_page_commit`: PGFREE, the list head, and a drain when
+    /// `count >= nr_pcp_high`.
+    #[inline]
+    fn free_unref_page_commit(&self, cpu: usize, zone: &Zone, pcp: &mut Pcp, pfn: Pfn, order: u32) {
+        self.vmstat(cpu).count_pgfree(1 << order);
+        self.mem_map.page(pfn).set_state(PG_PCP, order);
+        pcp.lists[order as usize].push_head(&self.mem_map, pfn);
+        pcp.count += 1 << order;
+        let free_high = pcp.free_factor != 0 && order != 0 && order <= PCP_MAX_ORDER;
+        let high = nr_pcp_high(pcp, free_high);
+        if pcp.count >= high {
+            let n = nr_pcp_free(pcp, high, free_high);
+            self.free_pcppages_bulk(zone, n, pcp);
+        }
     }
 
     /// `free_one_page`: straight into buddy under the zone lock.
@@ -172,6 +246,16 @@ impl Mm {
                 .expect("list is not empty");
             pcp.count -= 1 << order;
             to_free -= 1 << order;
+            // bulkfree_pcp_prepare: a bad page is reported and leaked.
+            if self
+                .mem_map
+                .page(pfn)
+                .bad_reason(PAGE_FLAGS_CHECK_AT_PREP)
+                .is_some()
+            {
+                self.bad_page();
+                continue;
+            }
             let isolated = self.pageblock_isolated(pfn);
             buddy.free_one_page(&mut area, isolated, pfn, order);
             pindex = (pindex + 1) % NR_PCP_LISTS;
@@ -214,13 +298,14 @@ impl Mm {
         }
     }
 
-    /// `zone_pcp_enable` / `zone_pcp_update`: restore batch and high.
+    /// `zone_pcp_enable` / `zone_pcp_update`: batch and high from the
+    /// zone as it is now.
     pub fn zone_pcp_update(&self, zone: &Zone) {
-        let high = self.pcp_high(zone);
+        let (batch, high) = self.pcp_batch_high(zone);
         for cpu in 0..self.nr_cpus {
             let mut pcp = self.pcp(cpu, zone.id).lock();
             pcp.high = high;
-            pcp.batch = self.cfg.pcp_batch;
+            pcp.batch = batch;
         }
     }
 
@@ -228,4 +313,43 @@ impl Mm {
     pub(crate) fn buddy<'a>(&'a self, zone: &'a Zone) -> Buddy<'a> {
         Buddy { mm: self, zone }
     }
+}
+
+/// `nr_pcp_high`: the count that triggers a drain (0: drain now, for a
+/// disabled pageset or a high-order free while freeing outruns allocating).
+#[inline]
+fn nr_pcp_high(pcp: &Pcp, free_high: bool) -> u32 {
+    if pcp.high == 0 || free_high {
+        0
+    } else {
+        pcp.high
+    }
+}
+
+/// `nr_pcp_free` (v6.1): everything for `free_high`; one page for a
+/// disabled pageset (`high < batch`); else the batch doubled per
+/// `free_factor` (raised while it stays below `high - batch`), clamped to
+/// `[batch, high - batch]` so at least a batch stays.
+#[cold]
+fn nr_pcp_free(pcp: &mut Pcp, high: u32, free_high: bool) -> u32 {
+    let batch = pcp.batch;
+    if free_high {
+        return pcp.count;
+    }
+    if high < batch {
+        return 1;
+    }
+    let (min_nr_free, max_nr_free) = (batch, high - batch);
+    let scaled = batch.checked_shl(pcp.free_factor).unwrap_or(u32::MAX);
+    if scaled < max_nr_free {
+        pcp.free_factor += 1;
+    }
+    scaled.clamp(min_nr_free, max_nr_free.max(min_nr_free))
+}
+
+/// `wakeup_kswapd` after a boosted watermark: kswapd is not modelled and
+/// the model never boosts a watermark, so this is never reached.
+#[cold]
+fn wake_kswapd_unmodelled() {
+    debug_assert!(false, "the model never boosts a watermark");
 }

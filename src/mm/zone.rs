@@ -79,7 +79,19 @@ pub struct ZoneVm {
     pub managed_pages: AtomicU32,
     /// Mirror of `free_area[order].nr_free` for the high-order watermark check.
     pub nr_free_order: [AtomicU32; MAX_ORDER as usize + 1],
+    /// `watermark_boost`, `nr_reserved_highatomic`, NR_FREE_CMA_PAGES:
+    /// read by every watermark check, as the kernel's are; the model never
+    /// boosts, reserves high-atomic blocks or has CMA, so they stay 0.
+    pub watermark_boost: AtomicU32,
+    pub nr_reserved_highatomic: AtomicU32,
+    pub nr_free_cma_pages: AtomicU64,
+    /// `zone->flags` (ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE):
+    /// tested after every `rmqueue` and drain decision; never set here.
+    pub flags: AtomicU32,
 }
+
+/// `ZONE_BOOSTED_WATERMARK` of `zone->flags`.
+pub const ZONE_BOOSTED_WATERMARK: u32 = 1 << 0;
 
 #[derive(Debug)]
 pub struct Zone {
@@ -127,6 +139,10 @@ impl Zone {
                 present_pages: AtomicU32::new(0),
                 managed_pages: AtomicU32::new(0),
                 nr_free_order: atomics(),
+                watermark_boost: AtomicU32::new(0),
+                nr_reserved_highatomic: AtomicU32::new(0),
+                nr_free_cma_pages: AtomicU64::new(0),
+                flags: AtomicU32::new(0),
             }),
             lock: CachePadded::new(SpinLock::new(FreeArea::default())),
             populated_since: AtomicU64::new(NOT_POPULATED),
@@ -153,9 +169,17 @@ impl Zone {
         self.vm.nr_free_pages.load(Ordering::Relaxed)
     }
 
+    /// `wmark_pages`: the watermark plus the boost.
     #[inline]
     pub fn wmark(&self, which: usize) -> u64 {
         self.vm.watermark[which].load(Ordering::Relaxed) as u64
+            + self.vm.watermark_boost.load(Ordering::Relaxed) as u64
+    }
+
+    /// `test_bit(bit, &zone->flags)`.
+    #[inline]
+    pub fn test_flag(&self, bit: u32) -> bool {
+        self.vm.flags.load(Ordering::Relaxed) & bit != 0
     }
 
     #[inline]
@@ -184,7 +208,14 @@ impl Zone {
         highest_zoneidx: usize,
         harder: bool,
     ) -> bool {
+        // __zone_watermark_unusable_free: high-atomic reserves (not for
+        // ALLOC_HARDER) and free CMA pages (GFP_KERNEL has no ALLOC_CMA).
         let free = self.free_pages() as i64;
+        let mut unusable = self.vm.nr_free_cma_pages.load(Ordering::Relaxed) as i64;
+        if !harder {
+            unusable += self.vm.nr_reserved_highatomic.load(Ordering::Relaxed) as i64;
+        }
+        let free = free - unusable.min(free);
         let reserve = self.vm.lowmem_reserve[highest_zoneidx].load(Ordering::Relaxed) as i64;
         let mut min = mark as i64;
         if harder {

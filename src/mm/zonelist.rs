@@ -200,27 +200,26 @@ pub fn node_distance(a: usize, b: usize, nodes: usize) -> usize {
 /// within a node `build_zonerefs_node`: populated zones, highest type first).
 /// Writes entries in order and then one NULL terminator, in place, as the
 /// kernel does; entries past the terminator keep stale values.
+///
+/// Cost: `find_next_best_node` scans every node for each pick, so one
+/// zonelist is O(nodes^2) and `__build_all_zonelists` O(nodes^3), as in
+/// the kernel (whose scan also tests a cpumask per node and so costs more
+/// per step than this one).
 pub fn build_zonelists_node(
     out: &Zonelists,
     local: usize,
     nodes: usize,
     populated: &dyn Fn(usize) -> bool,
 ) {
+    // The local node's row of the distance table (the kernel reads
+    // `numa_distance[]`, a table the firmware's SLIT filled).
+    let distance: Vec<u32> = (0..nodes)
+        .map(|n| node_distance(local, n, nodes) as u32)
+        .collect();
     let mut used = vec![false; nodes];
     let mut nr = 0;
     for _ in 0..nodes {
-        // find_next_best_node: O(nodes) per pick, O(nodes^2) per zonelist.
-        let mut best: Option<usize> = None;
-        for (n, _) in used.iter().enumerate().filter(|(_, &u)| !u) {
-            let better = match best {
-                None => true,
-                Some(b) => node_distance(local, n, nodes) < node_distance(local, b, nodes),
-            };
-            if better {
-                best = Some(n);
-            }
-        }
-        let node = best.expect("a node is left to pick");
+        let node = find_next_best_node(&distance, &used);
         used[node] = true;
         // build_zonerefs_node
         for zt in ZoneType::ALL.iter().rev() {
@@ -232,4 +231,19 @@ pub fn build_zonelists_node(
         }
     }
     out.set(local, nr, ZoneRef::NULL);
+}
+
+/// `find_next_best_node`: the nearest node not yet `used` (lowest id on
+/// ties), one scan over every node keeping the best distance so far.
+fn find_next_best_node(distance: &[u32], used: &[bool]) -> usize {
+    let mut best = usize::MAX;
+    let mut min_val = u32::MAX;
+    for (n, (&d, &u)) in distance.iter().zip(used).enumerate() {
+        if !u && d < min_val {
+            min_val = d;
+            best = n;
+        }
+    }
+    assert!(best != usize::MAX, "a node is left to pick");
+    best
 }

@@ -370,8 +370,9 @@ mod tests {
         let t = compare(&f, &f, &ReportOpts::default()).unwrap();
         assert_fits(&t);
         let c = changes(&t);
-        // 12 guards x 7 metrics x 2 reader counts.
-        assert_eq!(c.len(), crate::guard::ALL.len() * 7 * 2, "{t}");
+        // Every guard x 8 metrics (no false-kills without hotplug) x 2
+        // reader counts.
+        assert_eq!(c.len(), crate::guard::ALL.len() * 8 * 2, "{t}");
         assert!(c.iter().all(|c| c.trim() == "0.00%"), "{t}");
         let rows: Vec<&str> = t.lines().filter(|l| l.starts_with("Hmean")).collect();
         assert!(rows.iter().all(|r| !r.contains('*')), "{t}");

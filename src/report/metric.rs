@@ -42,6 +42,11 @@ impl Aggregate {
 pub(super) enum Metric {
     /// `allocs_per_sec`, all readers.
     AllocsPerSec,
+    /// Nanoseconds per allocation on each reader (`readers` x 1e9 /
+    /// `allocs_per_sec`): a guard's cost per allocation in absolute terms
+    /// is its value minus the baseline's, which carries to a kernel whose
+    /// allocation costs a different amount; the percentage alone does not.
+    NsPerAlloc,
     /// `read_latency_ns.p50`, ns.
     LatP50,
     /// `read_latency_ns.p99`, ns.
@@ -69,8 +74,9 @@ pub(super) enum Metric {
 
 impl Metric {
     /// Every metric, in row order.
-    pub(super) const ALL: [Metric; 8] = [
+    pub(super) const ALL: [Metric; 9] = [
         Metric::AllocsPerSec,
+        Metric::NsPerAlloc,
         Metric::LatP50,
         Metric::LatP99,
         Metric::RetriesPerMillion,
@@ -84,6 +90,7 @@ impl Metric {
     pub(super) fn name(self) -> &'static str {
         match self {
             Metric::AllocsPerSec => "allocs/s",
+            Metric::NsPerAlloc => "ns/alloc",
             Metric::LatP50 => "lat-p50",
             Metric::LatP99 => "lat-p99",
             Metric::RetriesPerMillion => "retries/M",
@@ -97,7 +104,8 @@ impl Metric {
     pub(super) fn aggregate(self) -> Aggregate {
         match self {
             Metric::AllocsPerSec => Aggregate::Hmean,
-            Metric::LatP50
+            Metric::NsPerAlloc
+            | Metric::LatP50
             | Metric::LatP99
             | Metric::RetriesPerMillion
             | Metric::FalseOoms
@@ -136,6 +144,7 @@ impl Metric {
     pub(super) fn sample(self, c: &CellResult) -> f64 {
         match self {
             Metric::AllocsPerSec => c.allocs_per_sec,
+            Metric::NsPerAlloc => c.spec.readers as f64 * 1e9 / c.allocs_per_sec,
             Metric::LatP50 => c.read_latency_ns.p50 as f64,
             Metric::LatP99 => c.read_latency_ns.p99 as f64,
             Metric::RetriesPerMillion => c.retries_per_million,

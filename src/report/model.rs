@@ -192,7 +192,38 @@ impl Section {
             .map(|(.., c)| c)
             .collect();
         mark(&mut family, opts.marking);
+        self.pair_ns_per_alloc(baseline, &changes);
         self.changes = changes;
+    }
+
+    /// ns/alloc is shown as the baseline's mean times each guard's paired
+    /// ratio, so that the difference of two columns is a guard's cost per
+    /// allocation measured in the same rounds; the plain means would mix
+    /// the machine's fast and slow modes into it.
+    fn pair_ns_per_alloc(&mut self, baseline: &str, changes: &[(String, usize, Metric, Change)]) {
+        for (guard, readers, metric, change) in changes {
+            if *metric != Metric::NsPerAlloc || guard == baseline {
+                continue;
+            }
+            let base = self
+                .group(baseline, *readers)
+                .and_then(|b| b.get(Metric::NsPerAlloc))
+                .map(|s| s.value);
+            let group = self
+                .groups
+                .iter_mut()
+                .find(|g| &g.guard == guard && g.readers == *readers);
+            if let (Some(base), Some(group), Some(pct)) = (base, group, change.pct) {
+                if let Some((_, s)) = group
+                    .metrics
+                    .iter_mut()
+                    .find(|(m, _)| *m == Metric::NsPerAlloc)
+                {
+                    // pct is positive when the guard is faster (fewer ns).
+                    s.value = base * (1.0 - pct / 100.0);
+                }
+            }
+        }
     }
 
     /// `guard`'s change at `readers` for `metric` (`None` when the

@@ -75,6 +75,8 @@ pub(crate) fn file(cells: Vec<CellResult>) -> ResultsFile {
             timer_overhead_ns: 0,
             timer_resolution_ns: 1.0,
             crates: Default::default(),
+            elapsed_s: None,
+            topology: Default::default(),
         },
         RunConfig {
             guards: Vec::new(),

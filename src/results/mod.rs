@@ -8,6 +8,7 @@ pub(crate) mod fixture;
 pub mod io;
 pub mod repeats;
 pub mod schema;
+pub mod topology;
 pub mod torture;
 
 pub use cell::{CellResult, Counters, Stall};

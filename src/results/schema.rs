@@ -1,5 +1,6 @@
 //! Serde types of the results file, versioned by `schema`.
 
+use crate::results::topology::Topology;
 use crate::results::CellResult;
 use crate::workload::floors::{Floors, RebuildCost};
 use crate::workload::rounds::Rounds;
@@ -36,6 +37,13 @@ pub struct Meta {
     pub timer_resolution_ns: f64,
     /// Versions of the crates the guards are built from.
     pub crates: std::collections::BTreeMap<String, String>,
+    /// Seconds from the start of measuring to the saving of the finished
+    /// file (plots not included; older files and partial runs: none).
+    #[serde(default)]
+    pub elapsed_s: Option<f64>,
+    /// The machine's layout and frequency policy, as far as it shows them.
+    #[serde(default)]
+    pub topology: Topology,
 }
 
 impl Meta {
@@ -62,6 +70,8 @@ impl Meta {
                 .filter_map(|kv| kv.split_once('='))
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            elapsed_s: None,
+            topology: Topology::collect(),
         }
     }
 }
@@ -154,6 +164,29 @@ pub struct RunConfig {
     /// `--sweep`, `--quick`: which defaults applied.
     pub sweep: bool,
     pub quick: bool,
+    /// How the plan was sized (older files: nothing recorded).
+    #[serde(default)]
+    pub plan: PlanInfo,
+}
+
+/// How a run's plan was sized: for how many CPUs, within what budget, what
+/// the budget cut, and what it was expected to cost (`workload::plan`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PlanInfo {
+    /// `--cpus`: the CPU count the plan was made for (`None`: this
+    /// machine's).
+    #[serde(default)]
+    pub cpus: Option<usize>,
+    /// `--budget`, minutes.
+    #[serde(default)]
+    pub budget_min: Option<f64>,
+    /// What the budget cut, one line each.
+    #[serde(default)]
+    pub trimmed: Vec<String>,
+    /// The estimated time of the run before it started, seconds (compare
+    /// `meta.elapsed_s`).
+    #[serde(default)]
+    pub estimate_s: Option<f64>,
 }
 
 impl RunConfig {
@@ -215,6 +248,7 @@ impl RunConfig {
             seed: first.seed,
             sweep: false,
             quick: false,
+            plan: PlanInfo::default(),
         }
     }
 }

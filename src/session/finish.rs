@@ -13,12 +13,15 @@ impl Session {
     /// an invariant or something could not be written, else 0. Nothing
     /// measured is lost to a later step's failure.
     pub fn finish(
-        self,
+        mut self,
         table: &str,
         copy: Option<&Path>,
         plots: Option<&Path>,
         planned: usize,
     ) -> ExitCode {
+        if !self.file.meta.partial {
+            self.file.meta.elapsed_s = Some(self.started.elapsed().as_secs_f64());
+        }
         let file = &self.file;
         let violations: Vec<String> = file
             .cells

@@ -4,10 +4,17 @@
 //! many rounds), `cell.rs` (one cell, measured again while disturbed),
 //! `observer.rs` (progress), `finish.rs` (saving, printing, plotting).
 //!
-//! Every finished cell is appended to the file on disk at once (the file is
+//! Every finished cell is appended to the file on disk (the file is
 //! rewritten atomically, marked partial until the session finishes), as
 //! hyperfine writes its exports after every benchmark: a later panic, kill
-//! or Ctrl-C loses nothing already measured.
+//! or Ctrl-C loses nothing already measured. A rewrite costs time in
+//! proportion to the file, so on a large sweep (thousands of cells, tens
+//! of megabytes) rewriting after every cell would cost time quadratic in
+//! the cells; a rewrite is therefore skipped while less than ten times the
+//! last rewrite's cost has passed since it, which keeps saving under a
+//! tenth of the session. A hard kill then loses at most that window
+//! (under a second for small files, where every cell is still written);
+//! Ctrl-C and every error path save everything.
 
 mod cell;
 mod finish;
@@ -26,6 +33,9 @@ use crate::workload::spec::CellSpec;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// A rewrite waits until this many times its last cost has passed.
+const SAVE_COST_RATIO: u32 = 10;
+
 /// One results file being measured into `out`.
 #[derive(Debug)]
 pub struct Session {
@@ -34,6 +44,10 @@ pub struct Session {
     cores: Vec<core_affinity::CoreId>,
     cancel: Cancel,
     max_reruns: usize,
+    /// When the session began (the file's `meta.elapsed_s` counts from here).
+    started: Instant,
+    /// When the file was last rewritten, and what that took.
+    last_save: Option<(Instant, Duration)>,
 }
 
 impl Session {
@@ -51,6 +65,8 @@ impl Session {
             cores,
             cancel,
             max_reruns: 0,
+            started: Instant::now(),
+            last_save: None,
         }
     }
 
@@ -111,6 +127,8 @@ impl Session {
                         }
                         Err(e) => {
                             observer.clear();
+                            // What was measured before the bad cell stays.
+                            let _ = self.save_partial();
                             return Err(e);
                         }
                     };
@@ -142,11 +160,24 @@ impl Session {
         }
     }
 
-    /// The file as it stands, marked partial: the run is not over.
+    /// The file as it stands, marked partial: the run is not over (skipped
+    /// while the last rewrite is recent, see the module docs).
     fn append(&mut self) -> Result<(), String> {
+        if let Some((at, cost)) = self.last_save {
+            if at.elapsed() < cost * SAVE_COST_RATIO {
+                return Ok(());
+            }
+        }
+        self.save_partial()
+    }
+
+    /// Rewrite the file as it stands, marked partial, now.
+    fn save_partial(&mut self) -> Result<(), String> {
+        let t = Instant::now();
         let partial = std::mem::replace(&mut self.file.meta.partial, true);
         let saved = save(&self.out, &self.file);
         self.file.meta.partial = partial;
+        self.last_save = Some((Instant::now(), t.elapsed()));
         saved
     }
 }

@@ -3,11 +3,15 @@
 //! how much of a guard's cost is the primitive and how much the model.
 //! Each is the best of several rounds of a tight single-thread loop.
 
-use crate::alloc::{build_all_into, AllocConfig, Allocator};
+use crate::alloc::{build_all_into, AllocConfig, AllocCtx, Allocator, NoReclaim};
+use crate::guard::seqcount::Seqcount;
 use crate::guard::{dispatch, GuardVisitor, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+use crate::metrics::timer;
+use crate::mm::gfp::Gfp;
 use crate::mm::MmConfig;
 use crate::primitive::sync::atomic::AtomicBool;
 use crate::sync::{SeqCount, SpinLock};
+use crate::workload::spec::CellSpec;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 use std::time::Instant;
@@ -24,12 +28,30 @@ pub struct Floors {
     pub arc_swap_load_ns: f64,
     /// `crossbeam_epoch::pin` + unpin.
     pub epoch_pin_ns: f64,
+    /// The model's order-0 alloc+free round trip of a hot page on one CPU
+    /// (`alloc_pages` + `__free_pages` through the per-CPU list; `seqcount`
+    /// at slowpath scope, the default layout), ns, and in TSC cycles where
+    /// the clock is the TSC: to set beside the kernel's
+    /// [`KERNEL_ROUND_TRIP_CYCLES`].
+    #[serde(default)]
+    pub order0_round_trip_ns: f64,
+    #[serde(default)]
+    pub order0_round_trip_tsc_cycles: Option<f64>,
     /// Per guard of the run: an empty read section (`read_begin`, then
     /// `need_retry`, then drop), uncontended, in a batched loop: the guard's
     /// own cost, to set beside the primitive it is built from.
     #[serde(default)]
     pub guard_section_ns: std::collections::BTreeMap<String, f64>,
 }
+
+/// The kernel's order-0 alloc+free of a hot page, cycles: Jesper Dangaard
+/// Brouer's page_bench, 231 (LSF/MM 2016), 158 (linux-mm, January 2017),
+/// 194 = 54 ns on an E5-1650 v4 (linux-mm, 2021-03-30).
+pub const KERNEL_ROUND_TRIP_CYCLES: [f64; 3] = [231.0, 158.0, 194.0];
+
+/// The range the model's round trip should fall in: within a factor 2 of
+/// the kernel's published figures.
+pub const ROUND_TRIP_TARGET_CYCLES: (f64, f64) = (80.0, 460.0);
 
 const ITERS: u32 = 500_000;
 const ROUNDS: usize = 5;
@@ -47,6 +69,11 @@ fn best_ns(mut f: impl FnMut()) -> f64 {
 }
 
 impl Floors {
+    /// What [`Floors::measure`] takes for `guards` guards, seconds.
+    pub fn measure_estimate_s(guards: usize) -> f64 {
+        0.3 + 0.05 * guards as f64
+    }
+
     /// Measure every floor, and the empty section of each of `guards`
     /// (about 0.2 s, plus 0.05 s per guard).
     pub fn measure(guards: &[String]) -> Floors {
@@ -54,6 +81,12 @@ impl Floors {
         let lock = SpinLock::new(0u64);
         let rw = parking_lot::RwLock::new(0u64);
         let swap = arc_swap::ArcSwap::from_pointee(0u64);
+        let round_trip = {
+            let spec = CellSpec::default();
+            let alloc = Allocator::<Seqcount>::new(spec.mm_config(), spec.alloc_config());
+            let mut ctx = alloc.ctx(0);
+            best_ns(|| order0_round_trip(&alloc, &mut ctx))
+        };
         Floors {
             seqcount_read_pair_ns: best_ns(|| {
                 let (s, _) = seq.read_begin();
@@ -67,6 +100,8 @@ impl Floors {
                 black_box(**swap.load());
             }),
             epoch_pin_ns: best_ns(|| drop(black_box(crossbeam_epoch::pin()))),
+            order0_round_trip_ns: round_trip,
+            order0_round_trip_tsc_cycles: timer::tsc_ticks_per_ns().map(|t| round_trip * t),
             guard_section_ns: guards
                 .iter()
                 .filter_map(|g| Some((g.clone(), dispatch(g, EmptySection)?)))
@@ -76,11 +111,32 @@ impl Floors {
 }
 
 impl Floors {
+    /// The model's order-0 round trip beside the kernel's, one line.
+    pub fn round_trip_line(&self) -> String {
+        let cycles = match self.order0_round_trip_tsc_cycles {
+            Some(c) => format!(" = {c:.0} TSC cycles"),
+            None => " (no TSC clock: cycles unknown)".into(),
+        };
+        format!(
+            "order-0 alloc+free round trip, hot page, one CPU: {:.1} ns{cycles}; the kernel's (page_bench): 231, 158, 194 cycles (Brouer 2016, 2017, 2021)",
+            self.order0_round_trip_ns
+        )
+    }
+
     /// The issue-4 targets a floor run can check: a guard's empty section
     /// against the primitive it is built from. One line per target whose
     /// guard was measured, saying what was measured and whether it was met.
     pub fn targets(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if let Some(c) = self.order0_round_trip_tsc_cycles {
+            let (lo, hi) = ROUND_TRIP_TARGET_CYCLES;
+            out.push(format!(
+                "order-0 round trip {c:.0} TSC cycles, the kernel's {:.0}-{:.0} (within a factor 2, {lo:.0}-{hi:.0}: {})",
+                KERNEL_ROUND_TRIP_CYCLES.iter().copied().fold(f64::INFINITY, f64::min),
+                KERNEL_ROUND_TRIP_CYCLES.iter().copied().fold(0.0, f64::max),
+                met((lo..=hi).contains(&c))
+            ));
+        }
         if let Some(&s) = self.guard_section_ns.get("seqcount") {
             let over = s - self.seqcount_read_pair_ns;
             out.push(format!(
@@ -109,6 +165,17 @@ fn met(ok: bool) -> &'static str {
     }
 }
 
+/// One order-0 allocation (GFP_KERNEL, no reclaim) and its free on
+/// `ctx`'s CPU: with nothing else running, the same hot page through the
+/// per-CPU list each time, as page_bench measures the kernel.
+#[inline]
+pub fn order0_round_trip<G: ZonelistGuard>(alloc: &Allocator<G>, ctx: &mut AllocCtx) {
+    let p = alloc
+        .alloc_pages(ctx, Gfp::KERNEL, 0, &mut NoReclaim)
+        .expect("memory is free");
+    alloc.free_pages(ctx, black_box(p), 0);
+}
+
 /// A machine of `nodes` nodes with small zones (4 MiB NORMAL and MOVABLE
 /// each, no DMA32), zonelists built: a guard's section and rebuild cost
 /// depend on the zonelists' length (nodes x zones), not on memory size, and
@@ -120,7 +187,6 @@ pub fn small_allocator<G: ZonelistGuard>(nodes: usize) -> Allocator<G> {
         normal_mib: 4,
         movable_mib: 4,
         nr_cpus: 1,
-        ..MmConfig::default()
     };
     Allocator::new(mm, AllocConfig::default())
 }
@@ -135,17 +201,42 @@ pub fn rebuild_once<G: ZonelistGuard>(alloc: &Allocator<G>, irqs_disabled: &Atom
         .rebuild(&writer, &|zl| build_all_into(&alloc.mm, zl));
 }
 
-/// Node counts of the sweep's rebuild-cost cells.
-pub const REBUILD_NODES: [usize; 3] = [1, 8, 64];
+/// Node counts of the sweep's rebuild-cost curve: powers of two up to the
+/// kernel's MAX_NUMNODES (NODES_SHIFT=10).
+pub const REBUILD_NODES: [usize; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+/// Time spent per point of the curve, seconds: rebuilds are timed one by
+/// one until this is spent (at least one: a 1024-node rebuild takes about
+/// a second alone).
+const POINT_S: f64 = 0.03;
+
+/// One rebuild of `nodes` nodes on the development machine, seconds: the
+/// build is O(nodes^3) (`find_next_best_node`), ~0.9 ns per step there.
+fn rebuild_s(nodes: usize) -> f64 {
+    0.9e-9 * (nodes as f64).powi(3) + 1e-7 * nodes as f64
+}
+
+/// What [`rebuild_cost`] of `guards` guards at `nodes` will take, seconds:
+/// per point the allocator's own first build, the timed rebuilds (a
+/// latch builds twice), and `mem_map` set-up.
+pub fn rebuild_cost_estimate_s(guards: usize, nodes: &[usize]) -> f64 {
+    let per_guard: f64 = nodes
+        .iter()
+        .map(|&n| rebuild_s(n) + (2.0 * rebuild_s(n)).max(POINT_S) + 2e-5 * n as f64)
+        .sum();
+    per_guard * guards as f64
+}
 
 /// The uncontended rebuild of each of `guards` on `nodes` simulated nodes:
 /// the median of rebuilds timed one by one for about 30 ms per point (at
-/// least 5), so a point costs the same whatever its size.
+/// least one), so a point costs about the same whatever its size until one
+/// rebuild alone takes longer. Points beyond a guard's `MAX_NODES` are
+/// left out.
 pub fn rebuild_cost(guards: &[String], nodes: &[usize]) -> Vec<RebuildCost> {
     let mut out = Vec::new();
     for g in guards {
         for &n in nodes {
-            if let Some(c) = dispatch(g, RebuildCostOf(n)) {
+            if let Some(Some(c)) = dispatch(g, RebuildCostOf(n)) {
                 out.push(c);
             }
         }
@@ -156,25 +247,28 @@ pub fn rebuild_cost(guards: &[String], nodes: &[usize]) -> Vec<RebuildCost> {
 struct RebuildCostOf(usize);
 
 impl GuardVisitor for RebuildCostOf {
-    type Output = RebuildCost;
-    fn visit<G: ZonelistGuard>(self) -> RebuildCost {
+    type Output = Option<RebuildCost>;
+    fn visit<G: ZonelistGuard>(self) -> Option<RebuildCost> {
+        if self.0 > G::MAX_NODES {
+            return None;
+        }
+        // Building the allocator builds its zonelists once: the warm-up.
         let alloc = small_allocator::<G>(self.0);
         let irqs = AtomicBool::new(false);
-        rebuild_once(&alloc, &irqs); // warm
         let start = Instant::now();
         let mut ns = Vec::new();
-        while ns.len() < 5 || (start.elapsed().as_millis() < 30 && ns.len() < 100_000) {
+        while ns.is_empty() || (start.elapsed().as_secs_f64() < POINT_S && ns.len() < 100_000) {
             let t = Instant::now();
             rebuild_once(&alloc, &irqs);
             ns.push(t.elapsed().as_nanos() as f64);
         }
         ns.sort_by(f64::total_cmp);
-        RebuildCost {
+        Some(RebuildCost {
             guard: G::NAME.to_string(),
             nodes: self.0,
             median_ns: ns[ns.len() / 2],
             samples: ns.len(),
-        }
+        })
     }
 }
 

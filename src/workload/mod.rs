@@ -8,6 +8,7 @@ pub mod floors;
 pub mod interference;
 pub mod irq;
 pub mod pingpong;
+pub mod plan;
 pub mod reader;
 pub mod rounds;
 pub mod runner;

@@ -350,6 +350,8 @@ fn run_generic<G: ZonelistGuard>(
         probe.add(&o.probe);
     }
     stats.isolated_allocs += alloc.mm.buddy_isolated_allocs();
+    // Pages a refill or a drain found bad (`check_new_page`).
+    stats.bad_pages += alloc.mm.bad_pages();
     if let Some(irq) = &irq {
         writer.irq = irq.stats();
         stats.bad_pages += irq.bad_pages();

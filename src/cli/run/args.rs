@@ -4,6 +4,7 @@
 use crate::alloc::{Kernel, Printk};
 use crate::cli::parse::*;
 use crate::mm::MAX_NUMNODES;
+use crate::workload::plan::MAX_PLANNED_CPUS;
 use crate::workload::rounds::Rounds;
 use crate::workload::spec::{Pressure, WriterMode};
 use clap::Args;
@@ -19,8 +20,9 @@ pub struct RunArgs {
     /// (slowpath, every-alloc) [default: slowpath; --sweep: both].
     #[arg(long, value_parser = parse_scopes)]
     pub(super) scope: Option<ScopeList>,
-    /// Reader thread counts to run, comma-separated (1..=1024 each)
-    /// [default: the logical CPUs; --sweep: 1..=CPUs and 2 x CPUs].
+    /// Reader thread counts to run, comma-separated (1..=2048 each)
+    /// [default: the CPUs; --sweep: 1, 2, 4, ... up to the CPUs, the CPUs,
+    /// and 2 x CPUs].
     #[arg(long, value_parser = parse_readers, allow_hyphen_values = true)]
     pub(super) readers: Option<ReaderList>,
     /// The writer thread's job, comma-separated (none, rebuild, hotplug)
@@ -47,25 +49,37 @@ pub struct RunArgs {
     pub(super) repeats: Option<u32>,
     /// Add rounds until every guard's ratio to the baseline is known to
     /// within +-PCT percent (95% interval), up to --max-repeats rounds and
-    /// --budget seconds [default: none; --sweep: 2].
+    /// the time budget [default: none; --sweep: 2].
     #[arg(long, value_parser = parse_ci_target, allow_hyphen_values = true)]
     pub(super) ci_target: Option<f64>,
     /// With --ci-target: the most rounds of any cell [default: 30].
     #[arg(long, default_value = "30", value_parser = clap::value_parser!(u32).range(1..=1000), allow_hyphen_values = true)]
     pub(super) max_repeats: u32,
-    /// With --ci-target: seconds of measuring for the whole run, shared
-    /// among the cells; each gets its least rounds whatever it says
-    /// [default: none; --sweep: 360].
+    /// Minutes the whole run may take: the plan is trimmed to fit (first
+    /// the adaptive rounds, then the least rounds down to 3, then reader
+    /// counts between 1 and the CPU count, largest first), saying what it
+    /// cut [default: none; --sweep: adaptive rounds stop after 6 minutes
+    /// of measuring].
     #[arg(long, value_parser = parse_budget, allow_hyphen_values = true)]
     pub(super) budget: Option<f64>,
+    /// Plan for a machine of N CPUs: the default reader count and the
+    /// sweep's reader counts (1, 2, 4, ... N, and 2N) follow it
+    /// [default: this machine's logical CPUs].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_PLANNED_CPUS as i64), allow_hyphen_values = true)]
+    pub(super) cpus: Option<u32>,
+    /// Print the cells, their count and the estimated time, and exit
+    /// without measuring anything or writing any file.
+    #[arg(long)]
+    pub(super) dry_run: bool,
     /// Simulated NUMA nodes.
     #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(1..=MAX_NUMNODES as i64), allow_hyphen_values = true)]
     pub(super) nodes: u32,
     /// ZONE_DMA32 size on node 0, MiB (multiple of 4; 0: none, as in the 2022 report).
     #[arg(long, default_value = "0", value_parser = parse_mib, allow_hyphen_values = true)]
     pub(super) dma32_mib: u32,
-    /// ZONE_NORMAL size per node, MiB (multiple of 4).
-    #[arg(long, default_value = "128", value_parser = parse_mib, allow_hyphen_values = true)]
+    /// ZONE_NORMAL size per node, MiB (multiple of 4; 1 GiB or more gets
+    /// the per-CPU batch of 63 a server has).
+    #[arg(long, default_value = "1024", value_parser = parse_mib, allow_hyphen_values = true)]
     pub(super) normal_mib: u32,
     /// ZONE_MOVABLE size per node, MiB (multiple of 4): the block hotplug offlines.
     #[arg(long, default_value = "128", value_parser = parse_mib, allow_hyphen_values = true)]
@@ -127,7 +141,8 @@ pub struct RunArgs {
     /// `results/run-<time>.json`).
     #[arg(long, default_value = "results/latest.json")]
     pub(super) out: PathBuf,
-    /// The contention sweep: every guard x readers 1..=CPUs and 2 x CPUs x
+    /// The contention sweep: every guard x readers 1, 2, 4, ... CPUs and
+    /// 2 x CPUs x
     /// writer none, rebuild, hotplug x both scopes, rounds of short cells
     /// until every ratio is known to +-2% or 6 minutes of measuring are
     /// spent (flags given explicitly override these defaults).
@@ -157,11 +172,6 @@ pub(super) fn timing(args: &RunArgs) -> Result<(f64, f64, Rounds), String> {
     let min = args.repeats.unwrap_or(r) as usize;
     let ci_target_pct = args.ci_target.or(target);
     let max = args.max_repeats as usize;
-    if ci_target_pct.is_none() && args.budget.is_some() {
-        return Err(
-            "--budget needs --ci-target (without it every cell gets --repeats rounds)".into(),
-        );
-    }
     if ci_target_pct.is_some() && max < min {
         return Err(format!(
             "--max-repeats {max} is below --repeats {min}: no cell could get its least rounds"
@@ -173,7 +183,9 @@ pub(super) fn timing(args: &RunArgs) -> Result<(f64, f64, Rounds), String> {
             min,
             max,
             ci_target_pct: Some(t),
-            budget: args.budget.or(budget).map(Duration::from_secs_f64),
+            // An explicit --budget is applied to the whole plan
+            // (`workload::plan::fit`); the sweep's default caps measuring.
+            budget: budget.map(Duration::from_secs_f64),
         },
     };
     Ok((args.duration.unwrap_or(d), args.warmup.unwrap_or(w), rounds))

@@ -13,11 +13,13 @@ use super::usage_error;
 use crate::alloc::Scope;
 use crate::guard;
 use crate::report::{report, CellFilter, Format, ReportOpts};
-use crate::results::schema::{RepeatSummary, RunConfig};
+use crate::results::schema::{PlanInfo, RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile};
-use crate::session::Session;
-use crate::workload::floors::{rebuild_cost, Floors, REBUILD_NODES};
+use crate::session::{emit, Session};
+use crate::workload::floors::{rebuild_cost, rebuild_cost_estimate_s, Floors, REBUILD_NODES};
 use crate::workload::logical_cpus;
+use crate::workload::plan::{estimate, fit, sweep_readers, Estimate};
+use crate::workload::rounds::Rounds;
 use crate::workload::spec::{Pressure, WriterMode};
 use args::timing;
 use std::fmt::Write as _;
@@ -27,11 +29,11 @@ use tables::{print_floors, print_rounds, print_table};
 
 pub(super) fn run(args: RunArgs) -> ExitCode {
     let cancel = cancel_on_ctrl_c();
-    let logical = logical_cpus();
+    let cpus = args.cpus.map_or_else(logical_cpus, |c| c as usize);
     let readers = match (&args.readers, args.sweep) {
         (Some(r), _) => r.0.clone(),
-        (None, true) => (1..=logical).chain([2 * logical]).collect(),
-        (None, false) => vec![logical],
+        (None, true) => sweep_readers(cpus),
+        (None, false) => vec![cpus],
     };
     let scopes = match (&args.scope, args.sweep) {
         (Some(s), _) => s.0.clone(),
@@ -44,10 +46,6 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         (None, false) => vec![WriterMode::Rebuild],
     };
     let guards = &args.guards.0;
-    let default_out = match results_out(&args.out, DEFAULT_OUT) {
-        Ok(d) => d,
-        Err(e) => return usage_error(&e),
-    };
     if args.rt {
         let ignored: Vec<&str> = guards
             .iter()
@@ -64,13 +62,22 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     if args.irq && writers == [WriterMode::None] {
         eprintln!("note: --irq raises interrupts inside rebuilds; --writer none makes none");
     }
+    if let Some(g) = guards
+        .iter()
+        .filter_map(|g| guard::find(g))
+        .find(|i| (args.nodes as usize) > i.max_nodes)
+    {
+        return usage_error(&format!(
+            "--nodes {}: guard {} holds at most {} nodes",
+            args.nodes, g.name, g.max_nodes
+        ));
+    }
     if args.normal_mib == 0 {
         return usage_error("--normal-mib must not be 0");
     }
     if args.movable_mib == 0 && writers.contains(&WriterMode::Hotplug) {
         return usage_error("--writer hotplug needs a movable zone (--movable-mib must not be 0)");
     }
-    let cores = cores(!args.no_pin);
     let command = args
         .command_line
         .clone()
@@ -79,7 +86,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => return usage_error(&e),
     };
-    let config = RunConfig {
+    let mut config = RunConfig {
         guards: guards.clone(),
         scopes: scopes.iter().map(|s| s.name().to_string()).collect(),
         readers,
@@ -110,9 +117,48 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         seed: args.seed,
         sweep: args.sweep,
         quick: args.quick,
-    }
-    .with_rounds(&rounds);
+        plan: PlanInfo {
+            cpus: args.cpus.map(|c| c as usize),
+            budget_min: args.budget,
+            ..PlanInfo::default()
+        },
+    };
     let specs = plan::plan(&args, &config, &scopes, &writers);
+    let extras_s = extras_s(&config);
+    let (specs, rounds) = match args.budget {
+        None => (specs, rounds),
+        Some(min) => match fit(specs, rounds, min * 60.0, extras_s, cpus) {
+            Ok(f) => {
+                config.plan.trimmed = f.trimmed;
+                (f.cells, f.rounds)
+            }
+            Err(e) => return usage_error(&e),
+        },
+    };
+    config
+        .readers
+        .retain(|r| specs.iter().any(|s| s.readers == *r));
+    let estimate = estimate(&specs, &rounds, extras_s);
+    config.plan.estimate_s = Some(estimate.total_s());
+    let config = config.with_rounds(&rounds);
+    if args.dry_run {
+        emit(&dry_run(&config, &specs, &rounds, &estimate, cpus));
+        return ExitCode::SUCCESS;
+    }
+    let default_out = match results_out(&args.out, DEFAULT_OUT) {
+        Ok(d) => d,
+        Err(e) => return usage_error(&e),
+    };
+    for line in &config.plan.trimmed {
+        eprintln!("note: --budget: {line}");
+    }
+    eprintln!(
+        "plan: {} cells, at least {} rounds each; estimated {}",
+        estimate.cells,
+        rounds.min,
+        minutes(estimate.total_s())
+    );
+    let cores = cores(!args.no_pin);
     let floors = Floors::measure(&config.guards);
     let file = ResultsFile::new(Meta::collect(command), config, floors);
     let mut session =
@@ -180,6 +226,96 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
 }
 
 const DEFAULT_OUT: &str = "results/latest.json";
+
+/// Seconds a run spends outside its cells: the floors, and a sweep's
+/// rebuild curve and plots.
+fn extras_s(config: &RunConfig) -> f64 {
+    let floors = Floors::measure_estimate_s(config.guards.len());
+    if config.sweep {
+        floors + rebuild_cost_estimate_s(config.guards.len(), &REBUILD_NODES) + PLOTS_S
+    } else {
+        floors
+    }
+}
+
+/// Drawing a sweep's plots (development machine: under a second).
+const PLOTS_S: f64 = 2.0;
+
+/// `123 s (2.1 min)`.
+fn minutes(s: f64) -> String {
+    format!("{s:.0} s ({:.1} min)", s / 60.0)
+}
+
+/// `--dry-run`'s report: the configurations (each one cell per guard), the
+/// count, the estimate and what a budget cut.
+fn dry_run(
+    config: &RunConfig,
+    specs: &[crate::workload::spec::CellSpec],
+    rounds: &Rounds,
+    e: &Estimate,
+    cpus: usize,
+) -> String {
+    let mut o = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    for s in specs {
+        let line = format!(
+            "{} rd={} writer={} pressure={}{}",
+            s.scope.name(),
+            s.readers,
+            s.writer_label(),
+            s.pressure.name(),
+            if s.readers > cpus {
+                " (oversubscribed)"
+            } else {
+                ""
+            }
+        );
+        if !seen.contains(&line) {
+            seen.push(line);
+        }
+    }
+    outln!(
+        o,
+        "dry run for a machine of {cpus} CPU{}: nothing is measured",
+        if cpus == 1 { "" } else { "s" }
+    );
+    outln!(
+        o,
+        "guards ({}): {}",
+        config.guards.len(),
+        config.guards.join(", ")
+    );
+    for (i, line) in seen.iter().enumerate() {
+        outln!(o, "  {:>4}  {line}", i + 1);
+    }
+    outln!(
+        o,
+        "cells: {} ({} configurations x {} guards)",
+        e.cells,
+        seen.len(),
+        config.guards.len()
+    );
+    let adaptive = match rounds.ci_target_pct {
+        Some(t) => format!(
+            ", then more until every ratio is within +-{t}% (at most {}, while the budget lasts)",
+            rounds.max
+        ),
+        None => String::new(),
+    };
+    outln!(o, "rounds: at least {} per cell{adaptive}", rounds.min);
+    outln!(
+        o,
+        "estimated time: {} = least rounds {} + adaptive rounds up to {} + floors, rebuild curve, plots {}",
+        minutes(e.total_s()),
+        minutes(e.least_s),
+        minutes(e.adaptive_s),
+        minutes(e.fixed_s)
+    );
+    for line in &config.plan.trimmed {
+        outln!(o, "budget: {line}");
+    }
+    o
+}
 
 /// `results/run-<start time>.json`, the time without characters that
 /// trouble file systems.

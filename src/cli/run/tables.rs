@@ -17,6 +17,7 @@ pub(super) fn print_floors(o: &mut String, f: &Floors) {
         "floors (ns): seqcount read pair {:.2}, spinlock round trip {:.2}, rwlock read {:.2}, arc-swap load {:.2}, epoch pin {:.2}",
         f.seqcount_read_pair_ns, f.spinlock_round_trip_ns, f.rwlock_read_ns, f.arc_swap_load_ns, f.epoch_pin_ns
     );
+    outln!(o, "{}", f.round_trip_line());
     if f.guard_section_ns.is_empty() {
         return;
     }
