@@ -1,7 +1,9 @@
 //! Figure 6, rebuild cost: one uncontended `build_all_zonelists` against
-//! the number of simulated NUMA nodes, log-log, one line per guard. The
-//! zonelists hold nodes x zones entries per node, so the model's own cost
-//! grows with nodes squared; what a guard adds shows as an offset.
+//! the number of simulated NUMA nodes (1 to 1024), log-log, one line per
+//! guard. Each node's zonelist is ordered by `find_next_best_node`, a scan
+//! of every node per pick, so the rebuild grows with nodes cubed at scale
+//! (and the zonelists' nodes x zones entries per node with nodes squared);
+//! what a guard adds shows as an offset.
 //!
 //! From the file's `rebuild_cost` entries, not its cells; entries repeated
 //! for one guard and node count: arithmetic mean of their medians.
