@@ -30,6 +30,16 @@ fn bad_input_is_one_line_and_exit_2() {
         vec!["run", "--writer-hold", "-5", "--out", e],
         vec!["run", "--watchdog", "0", "--out", e],
         vec!["run", "--nodes", "1025", "--out", e],
+        // 64 TiB simulated: more than the model's page numbers reach.
+        vec![
+            "run",
+            "--nodes",
+            "1024",
+            "--normal-mib",
+            "65536",
+            "--out",
+            e,
+        ],
         // seqlock-crate's Copy array holds 64 nodes.
         vec![
             "run",

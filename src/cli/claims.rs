@@ -10,6 +10,7 @@ use crate::report::{render_claims_markdown, render_claims_text};
 use crate::results::schema::{RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile};
 use crate::session::Session;
+use crate::workload::ceiling::{self, ceiling_slice};
 use crate::workload::floors::Floors;
 use crate::workload::logical_cpus;
 use clap::{Args, ValueEnum};
@@ -58,13 +59,16 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
         return usage_error(&e);
     }
     let cpus = logical_cpus();
-    let plan = Plan::new(args.quick, cpus, args.seed);
+    let mut plan = Plan::new(args.quick, cpus, args.seed);
     let experiments = all();
     let mut specs = plan_cells(&experiments, &plan);
     for s in &mut specs {
         s.pin = !args.no_pin;
     }
     let cores = cores(!args.no_pin);
+    // C7 sets its figures beside the machine's own ceiling.
+    let ceiling = ceiling::measure(&[cpus], &cores, ceiling_slice(args.quick));
+    plan.ceiling = ceiling::at(&ceiling, cpus);
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let config = RunConfig {
         duration_s: plan.duration_s,
@@ -76,7 +80,8 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
         ..RunConfig::describe(&specs)
     }
     .with_rounds(&plan.rounds);
-    let file = ResultsFile::new(Meta::collect(command), config, Floors::measure(&[]));
+    let mut file = ResultsFile::new(Meta::collect(command), config, Floors::measure(&[]));
+    file.ceiling = ceiling;
     let mut session =
         Session::new(file, &args.out, cores, cancel).with_reruns(args.max_reruns as usize);
     let mut progress = Progress::new(specs.len() * plan.rounds.max);

@@ -111,15 +111,28 @@ impl Experiment for C7 {
         let mut numbers = vec![
             format!("throughput({n} readers) / ({n} x throughput(1 reader)), every-alloc, rebuild writer 1 kHz, ranked:"),
             ranked.join(", "),
-            format!(
-                "flagged (wholly below {FLAG}x none's {ceiling:.2}): {}",
-                if flagged.is_empty() {
-                    "none".to_string()
-                } else {
-                    flagged.join(", ")
-                }
-            ),
         ];
+        // The machine's own ceiling, per reader: what N threads of private
+        // work reach over one, divided by N like the figures.
+        if let Some(top) = plan.ceiling.filter(|t| *t > 0.0) {
+            let per = top / n as f64;
+            let of_ceiling: Vec<String> = figures
+                .iter()
+                .map(|(g, f, _)| format!("{g} {:.2}", f / per))
+                .collect();
+            numbers.push(format!(
+                "machine ceiling {per:.2} ({n} threads of private work reach {top:.2}x one); as fractions of it: {}",
+                of_ceiling.join(", ")
+            ));
+        }
+        numbers.extend([format!(
+            "flagged (wholly below {FLAG}x none's {ceiling:.2}): {}",
+            if flagged.is_empty() {
+                "none".to_string()
+            } else {
+                flagged.join(", ")
+            }
+        )]);
         for g in THREAD {
             numbers.push(format!("{g} against none: {}", describe(of(g).as_ref())));
         }

@@ -42,6 +42,9 @@ pub(crate) struct Plan {
     /// Rounds per group of compared cells (`session/rounds.rs`).
     pub rounds: Rounds,
     pub seed: u64,
+    /// The machine's scaling ceiling at `cpus` readers, measured before
+    /// the cells (`workload::ceiling`; `None`: not measured).
+    pub ceiling: Option<f64>,
 }
 
 impl Plan {
@@ -69,6 +72,7 @@ impl Plan {
             warmup_s,
             rounds,
             seed,
+            ceiling: None,
         }
     }
 

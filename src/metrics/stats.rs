@@ -48,6 +48,14 @@ pub(crate) fn mean(xs: &[f64]) -> f64 {
 }
 
 /// Harmonic mean (the mean of rates measured over equal amounts of work).
+/// The median (the upper of the middle two for an even count; NaN when
+/// empty).
+pub(crate) fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 pub(crate) fn hmean(xs: &[f64]) -> f64 {
     xs.len() as f64 / xs.iter().map(|x| 1.0 / x).sum::<f64>()
 }

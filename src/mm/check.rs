@@ -63,6 +63,14 @@ impl Mm {
                       zone: usize,
                       what: &str| {
             let p = self.mem_map.page(pfn);
+            // A handed-out block holds one reference, a free one none.
+            let refs = i32::from(state == PG_ALLOCATED);
+            if p.refcount() != refs {
+                acc.note(format!(
+                    "{what} block pfn {pfn}: refcount {} (expected {refs})",
+                    p.refcount()
+                ));
+            }
             if p.state() != state || p.order() != order || p.zone_id() != zone {
                 acc.note(format!(
                     "{what} block pfn {pfn}: state {:#x} order {} zone {} (expected {state:#x}/{order}/{zone})",

@@ -182,13 +182,21 @@ impl Page {
 
     /// `post_alloc_hook`'s page writes: `set_page_private(page, 0)`,
     /// `set_page_refcounted` (a plain store of 1), and
-    /// `clear_page_pfmemalloc` (`lru.next = NULL`).
+    /// `clear_page_pfmemalloc` (`lru.next = NULL`; the model's NULL link
+    /// is [`NIL`]).
     #[inline]
     pub fn post_alloc_hook(&self) {
         // Relaxed: the page is now its owner's alone.
         self.private.store(0, Ordering::Relaxed);
         self.refcount.store(1, Ordering::Relaxed);
-        self.next.store(0, Ordering::Relaxed);
+        self.next.store(NIL as u64, Ordering::Relaxed);
+    }
+
+    /// `page_ref_count`.
+    #[inline]
+    pub fn refcount(&self) -> i32 {
+        // Relaxed: read by the checks, with the page's owner quiescent.
+        self.refcount.load(Ordering::Relaxed)
     }
 
     /// `put_page_testzero`: drop a reference, atomically (a page may be

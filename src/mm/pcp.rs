@@ -46,8 +46,9 @@ pub struct Pcp {
 }
 
 /// `zone_batchsize` (v6.1): about a thousandth of the zone, at most 1 MiB,
-/// a quarter of that, rounded to a power of two less one (63 for a zone
-/// of 1 GiB or more, 7 for 128 MiB, 1 below 8 MiB).
+/// a quarter of that, rounded to a power of two less one: 63 for a zone of
+/// 1 GiB or more, 7 for 128 MiB, 0 below 32 MiB (its caller makes that 1,
+/// so zones under 48 MiB get a batch of 1).
 pub fn zone_batchsize(managed_pages: u64) -> u32 {
     let batch = (managed_pages >> 10).min(256) / 4;
     let batch = batch.max(1);
@@ -216,8 +217,10 @@ impl Mm {
     }
 
     /// `free_one_page` for tests: a handed-out order-`order` block straight
-    /// back to buddy.
+    /// back to buddy, its reference dropped first.
     pub fn free_one_page_for_test(&self, zone: &Zone, pfn: Pfn, order: u32) {
+        let last = self.mem_map.page(pfn).put_page_testzero();
+        assert!(last, "a test frees a block it alone holds");
         self.free_one_page(zone, pfn, order);
     }
 

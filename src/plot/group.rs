@@ -13,6 +13,7 @@ use crate::metrics::HistSummary;
 use crate::results::repeats::Repeats;
 use crate::results::schema::ResultsFile;
 use crate::results::CellResult;
+use crate::workload::ceiling::CeilingPoint;
 use crate::workload::spec::{CellKey, CellSpec, Dim, WriterMode};
 use hdrhistogram::Histogram;
 
@@ -144,6 +145,8 @@ pub(super) struct Index<'a> {
     groups: Vec<Group<'a>>,
     pub(super) settings: Vec<Setting>,
     pub(super) logical_cpus: usize,
+    /// The machine's scaling ceiling (`workload::ceiling`).
+    pub(super) ceiling: &'a [CeilingPoint],
 }
 
 impl<'a> Index<'a> {
@@ -170,6 +173,7 @@ impl<'a> Index<'a> {
             groups,
             settings,
             logical_cpus: results.meta.logical_cpus,
+            ceiling: &results.ceiling,
         }
     }
 

@@ -7,7 +7,11 @@
 //! are combined by harmonic mean; whiskers span the repeats' lowest and
 //! highest. Reader counts above the machine's logical CPUs are shaded as
 //! oversubscribed (they measure preemption, not contention); a cross marks
-//! a point at which the watchdog declared a cell stalled.
+//! a point at which the watchdog declared a cell stalled. Two grey dashed
+//! lines start from the fastest guard's one-reader rate: "linear" (N times
+//! it) and, where the run measured it, "machine ceiling" (what N threads of
+//! private work reach over one on this machine, `workload::ceiling`): a
+//! guard's distance below the ceiling is what its sharing costs.
 
 use super::axis::{category_label, category_range, linear_top};
 use super::chart::{chart, guard_line, legend, mesh};
@@ -17,6 +21,7 @@ use super::label::{short, writer_text};
 use super::palette::guard_colour;
 use super::theme::{font, MUTED, NOTE_PX, SHADE, WIDTH};
 use super::DrawError;
+use crate::workload::ceiling;
 use crate::workload::spec::WriterMode;
 use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
@@ -36,6 +41,10 @@ struct Panel {
     title: String,
     /// Per guard, its points by reader count.
     lines: Vec<(String, Vec<Point>)>,
+    /// "linear" and "machine ceiling" from the fastest one-reader rate:
+    /// (x, rate) each.
+    linear: Vec<(f64, f64)>,
+    ceiling: Vec<(f64, f64)>,
 }
 
 struct Point {
@@ -113,7 +122,38 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
                 if lines.iter().flat_map(|(_, pts)| pts).any(|p| p.stalled) {
                     title += " (× = a repeat stalled)";
                 }
-                Panel { title, lines }
+                // From the fastest guard at one reader (x = 0 when the
+                // plan has one reader).
+                let one = (readers.first() == Some(&1))
+                    .then(|| {
+                        lines
+                            .iter()
+                            .filter_map(|(_, pts)| pts.iter().find(|p| p.x == 0.0))
+                            .map(|p| p.hmean)
+                            .fold(0.0f64, f64::max)
+                    })
+                    .filter(|r| *r > 0.0);
+                let (mut linear, mut ceiling) = (Vec::new(), Vec::new());
+                if let Some(r1) = one {
+                    for (i, &n) in readers.iter().enumerate() {
+                        linear.push((i as f64, r1 * n as f64));
+                        let c = if n == 1 {
+                            Some(1.0)
+                        } else {
+                            ceiling::at(ix.ceiling, n)
+                        };
+                        if let Some(c) = c {
+                            ceiling.push((i as f64, r1 * c));
+                            top = top.max(r1 * c);
+                        }
+                    }
+                }
+                Panel {
+                    title,
+                    lines,
+                    linear,
+                    ceiling,
+                }
             })
             .filter(|p| !p.lines.is_empty())
             .collect::<Vec<_>>();
@@ -198,6 +238,27 @@ impl Body for Throughput {
                         .filter(|p| p.stalled)
                         .map(|p| Cross::new((p.x, p.hmean), 7, colour.stroke_width(2))),
                 )?;
+            }
+            // Linear only as far as it stays on the chart.
+            let linear: Vec<(f64, f64)> = panel
+                .linear
+                .iter()
+                .copied()
+                .take_while(|p| p.1 <= self.top)
+                .collect();
+            for (pts, label) in [(&linear, "linear"), (&panel.ceiling, "machine ceiling")] {
+                if pts.len() > 1 {
+                    ch.draw_series(DashedLineSeries::new(
+                        pts.iter().copied(),
+                        6,
+                        4,
+                        MUTED.stroke_width(2),
+                    ))?
+                    .label(label)
+                    .legend(|(x, y)| {
+                        PathElement::new([(x, y), (x + 18, y)], MUTED.stroke_width(2))
+                    });
+                }
             }
             if i == 0 {
                 legend(&mut ch, SeriesLabelPosition::UpperLeft)?;

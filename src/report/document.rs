@@ -10,6 +10,7 @@ use super::number::{fmt_pct, fmt_value};
 use super::Marking;
 use crate::metrics::paired::MODE_SPREAD;
 use crate::results::Meta;
+use crate::workload::ceiling;
 
 /// A report or comparison laid out, independent of the output format.
 #[derive(Clone, Debug, PartialEq)]
@@ -103,6 +104,7 @@ impl Report {
                     })
                     .collect();
                 let mut notes = section.notes(self.meta.logical_cpus);
+                notes.extend(section.scaling_note(&guards, &self.ceiling));
                 notes.extend(split_note(&rows));
                 notes.extend(mde_note(&rows));
                 if !section.has_guard(&self.baseline) {
@@ -147,6 +149,15 @@ impl Report {
             }
         }
         header.extend(modes_line(&self.probes).map(|l| ("machine state".to_string(), l)));
+        if !self.ceiling.is_empty() {
+            header.push((
+                "machine ceiling".into(),
+                format!(
+                    "N threads of private round trips over one: {}",
+                    ceiling::describe(&self.ceiling)
+                ),
+            ));
+        }
         Document {
             title: format!("zonebench report of {}", self.source),
             header,

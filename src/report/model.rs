@@ -26,6 +26,7 @@ use super::{ReportError, ReportOpts};
 use crate::alloc::{Kernel, Printk};
 use crate::results::CellResult;
 use crate::results::{Meta, ResultsFile};
+use crate::workload::ceiling::{self, CeilingPoint};
 use crate::workload::spec::{CellKey, CellSpec, Dim};
 
 /// What a section (one table) holds fixed: the cells' key without the
@@ -253,6 +254,47 @@ impl Section {
     }
 
     /// Caveats about the section's cells, one sentence each.
+    /// Each guard's scaling from 1 to N readers (Hmean allocs/s at N over
+    /// that at 1) as a fraction of the machine's ceiling at N, for every N
+    /// the ceiling was measured at: what its sharing costs, the machine's
+    /// own limit taken out. `None` without a ceiling or a 1-reader cell.
+    pub(super) fn scaling_note(
+        &self,
+        guards: &[&String],
+        ceiling: &[CeilingPoint],
+    ) -> Option<String> {
+        let rate = |g: &str, r: usize| {
+            self.group(g, r)
+                .and_then(|c| c.get(Metric::AllocsPerSec))
+                .map(|s| s.value)
+        };
+        let mut parts = Vec::new();
+        for &n in self.readers.iter().filter(|&&n| n > 1) {
+            let Some(top) = ceiling::at(ceiling, n) else {
+                continue;
+            };
+            let figures: Vec<String> = guards
+                .iter()
+                .filter_map(|g| {
+                    let x = rate(g, n)? / rate(g, 1)?;
+                    x.is_finite().then(|| format!("{g} {:.2}", x / top))
+                })
+                .collect();
+            if !figures.is_empty() {
+                parts.push(format!(
+                    "at {n} readers (ceiling {top:.2}x): {}",
+                    figures.join(", ")
+                ));
+            }
+        }
+        (!parts.is_empty()).then(|| {
+            format!(
+                "scaling over 1 reader as a fraction of the machine ceiling (N threads of private work over one, measured in the run; 1.00 = only the machine limits it) {}.",
+                parts.join("; ")
+            )
+        })
+    }
+
     pub(super) fn notes(&self, logical_cpus: usize) -> Vec<String> {
         let mut notes = Vec::new();
         let over: Vec<String> = self
@@ -310,6 +352,9 @@ pub(super) struct Report {
     /// The machine probe of every cell that has one
     /// (`workload/pingpong.rs`), ns.
     pub probes: Vec<f64>,
+    /// The machine's scaling ceiling (`workload::ceiling`; empty in older
+    /// files).
+    pub ceiling: Vec<CeilingPoint>,
 }
 
 impl Report {
@@ -397,6 +442,7 @@ impl Report {
                 .filter(|c| opts.filter.matches(&c.spec))
                 .filter_map(|c| c.probe_rtt_ns)
                 .collect(),
+            ceiling: results.ceiling.clone(),
         })
     }
 

@@ -2,6 +2,7 @@
 
 use crate::results::topology::Topology;
 use crate::results::CellResult;
+use crate::workload::ceiling::CeilingPoint;
 use crate::workload::floors::{Floors, RebuildCost};
 use crate::workload::rounds::Rounds;
 use crate::workload::spec::{CellSpec, WriterMode};
@@ -346,6 +347,10 @@ pub struct ResultsFile {
     /// (empty unless the run measured it).
     #[serde(default)]
     pub rebuild_cost: Vec<RebuildCost>,
+    /// The machine's scaling ceiling at the run's reader counts above 1
+    /// (`workload::ceiling`; empty in older files and runs of 1 reader).
+    #[serde(default)]
+    pub ceiling: Vec<CeilingPoint>,
     /// `zonebench claims`: each claim's numbers and verdict (empty for
     /// other runs).
     #[serde(default)]
@@ -387,6 +392,7 @@ impl ResultsFile {
             discarded: Vec::new(),
             summary: Vec::new(),
             rebuild_cost: Vec::new(),
+            ceiling: Vec::new(),
             claims: Vec::new(),
             rounds: Vec::new(),
         }

@@ -14,7 +14,7 @@
 //! last rewrite's cost has passed since it, which keeps saving under a
 //! tenth of the session. A hard kill then loses at most that window
 //! (under a second for small files, where every cell is still written);
-//! Ctrl-C and every error path save everything.
+//! the end of measuring, Ctrl-C and every error path save everything.
 
 mod cell;
 mod finish;
@@ -148,6 +148,10 @@ impl Session {
             self.file.rounds.push(outcome);
         }
         observer.clear();
+        // Whatever the throttle skipped is on disk before the extras run.
+        if let Err(e) = self.save_partial() {
+            observer.note(&format!("zonebench: warning: {e} (will retry at the end)"));
+        }
         Ok(())
     }
 

@@ -212,7 +212,7 @@ const POINT_S: f64 = 0.03;
 
 /// One rebuild of `nodes` nodes on the development machine, seconds: the
 /// build is O(nodes^3) (`find_next_best_node`), ~0.9 ns per step there.
-fn rebuild_s(nodes: usize) -> f64 {
+pub fn rebuild_s(nodes: usize) -> f64 {
     0.9e-9 * (nodes as f64).powi(3) + 1e-7 * nodes as f64
 }
 

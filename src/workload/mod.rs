@@ -4,6 +4,7 @@
 //! invariants afterwards.
 
 pub mod cancel;
+pub mod ceiling;
 pub mod floors;
 pub mod interference;
 pub mod irq;

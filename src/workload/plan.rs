@@ -14,6 +14,7 @@
 //! and the elapsed time side by side in the results file, so the model can
 //! be checked against every run.
 
+use crate::workload::floors::rebuild_s;
 use crate::workload::rounds::Rounds;
 use crate::workload::spec::CellSpec;
 use std::time::Duration;
@@ -70,11 +71,19 @@ impl Estimate {
     }
 }
 
-/// The cost of one cell-round of `spec`.
+/// Setting up one page descriptor of `mem_map` (development machine).
+const PAGE_SETUP_S: f64 = 2e-9;
+
+/// The cost of one cell-round of `spec`: its interval and warm-up, the
+/// fixed set-up, its threads, building its `mem_map` and its first
+/// zonelists (seconds at hundreds of nodes).
 pub fn cell_round_s(spec: &CellSpec) -> f64 {
     let threads = spec.readers + 1;
-    (spec.warmup_s + spec.duration_s + CELL_OVERHEAD_S + THREAD_OVERHEAD_S * threads as f64)
-        * (1.0 + RERUN_SHARE)
+    let setup = CELL_OVERHEAD_S
+        + THREAD_OVERHEAD_S * threads as f64
+        + PAGE_SETUP_S * spec.mm_config().total_pages() as f64
+        + rebuild_s(spec.nodes);
+    (spec.warmup_s + spec.duration_s + setup) * (1.0 + RERUN_SHARE)
 }
 
 /// Estimate `cells` (repeat 0 of each) measured in `rounds`, with
@@ -113,8 +122,8 @@ pub struct Fitted {
 /// which go to extras: first the measuring budget of adaptive rounds
 /// shrinks to what is left after the least rounds; then the least rounds
 /// go down to [`MIN_ROUNDS`]; then reader counts are dropped, the largest
-/// of those strictly between 1 and `cpus` first (1, `cpus` and the
-/// oversubscribed count stay). Errors when even that does not fit.
+/// first, except 1, `cpus` and `2 * cpus`, which stay. Errors when even
+/// that does not fit.
 pub fn fit(
     cells: Vec<CellSpec>,
     mut rounds: Rounds,

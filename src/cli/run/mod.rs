@@ -12,13 +12,15 @@ use super::progress::Progress;
 use super::usage_error;
 use crate::alloc::Scope;
 use crate::guard;
+use crate::mm::MmConfig;
 use crate::report::{report, CellFilter, Format, ReportOpts};
 use crate::results::schema::{PlanInfo, RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile};
 use crate::session::{emit, Session};
+use crate::workload::ceiling::{self, ceiling_slice};
 use crate::workload::floors::{rebuild_cost, rebuild_cost_estimate_s, Floors, REBUILD_NODES};
 use crate::workload::logical_cpus;
-use crate::workload::plan::{estimate, fit, sweep_readers, Estimate};
+use crate::workload::plan::{estimate, fit, sweep_readers, Estimate, MAX_PLANNED_CPUS};
 use crate::workload::rounds::Rounds;
 use crate::workload::spec::{Pressure, WriterMode};
 use args::timing;
@@ -29,7 +31,12 @@ use tables::{print_floors, print_rounds, print_table};
 
 pub(super) fn run(args: RunArgs) -> ExitCode {
     let cancel = cancel_on_ctrl_c();
-    let cpus = args.cpus.map_or_else(logical_cpus, |c| c as usize);
+    // A machine larger than a plan can be made for is planned at the
+    // largest (`--cpus` says so for the dry run).
+    let cpus = args
+        .cpus
+        .map_or_else(logical_cpus, |c| c as usize)
+        .min(MAX_PLANNED_CPUS);
     let readers = match (&args.readers, args.sweep) {
         (Some(r), _) => r.0.clone(),
         (None, true) => sweep_readers(cpus),
@@ -71,6 +78,9 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
             "--nodes {}: guard {} holds at most {} nodes",
             args.nodes, g.name, g.max_nodes
         ));
+    }
+    if let Err(e) = fits_in_memory(&args) {
+        return usage_error(&e);
     }
     if args.normal_mib == 0 {
         return usage_error("--normal-mib must not be 0");
@@ -160,7 +170,9 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     );
     let cores = cores(!args.no_pin);
     let floors = Floors::measure(&config.guards);
-    let file = ResultsFile::new(Meta::collect(command), config, floors);
+    let ceiling = ceiling::measure(&config.readers, &cores, ceiling_slice(args.quick));
+    let mut file = ResultsFile::new(Meta::collect(command), config, floors);
+    file.ceiling = ceiling;
     let mut session =
         Session::new(file, &args.out, cores, cancel).with_reruns(args.max_reruns as usize);
     let mut progress = Progress::new(specs.len() * rounds.max);
@@ -211,6 +223,13 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     }
     print_rounds(&mut o, &file.rounds, file.config.ci_target_pct);
     print_floors(&mut o, &file.floors);
+    if !file.ceiling.is_empty() {
+        outln!(
+            o,
+            "machine ceiling (N threads of private round trips over one): {}",
+            ceiling::describe(&file.ceiling)
+        );
+    }
     let plots = match (&args.plots, args.sweep && default_out) {
         (Some(dir), _) => Some(dir.clone()),
         (None, true) => Some(PathBuf::from("plots/latest")),
@@ -227,10 +246,48 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
 
 const DEFAULT_OUT: &str = "results/latest.json";
 
+/// The simulated machine's `mem_map` (64 bytes a page) must fit in half
+/// of this machine's available memory: `--nodes 1024` with the default
+/// 1 GiB NORMAL zones would simulate over a terabyte.
+fn fits_in_memory(args: &RunArgs) -> Result<(), String> {
+    MmConfig {
+        nodes: args.nodes as usize,
+        dma32_mib: args.dma32_mib,
+        normal_mib: args.normal_mib,
+        movable_mib: args.movable_mib,
+        nr_cpus: 1,
+    }
+    .validate()?;
+    let mib = (args.dma32_mib as u64)
+        + args.nodes as u64 * (args.normal_mib as u64 + args.movable_mib as u64);
+    let need = mib * 256 * 64;
+    let available = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemAvailable:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map(|kib| kib * 1024);
+    match available {
+        Some(avail) if need > avail / 2 => Err(format!(
+            "--nodes {} with {} MiB NORMAL and {} MiB MOVABLE per node simulates {:.0} GiB: its mem_map needs {:.1} GiB, more than half of the {:.1} GiB available (use smaller zones, e.g. --normal-mib 4 --movable-mib 4)",
+            args.nodes,
+            args.normal_mib,
+            args.movable_mib,
+            mib as f64 / 1024.0,
+            need as f64 / (1u64 << 30) as f64,
+            avail as f64 / (1u64 << 30) as f64
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Seconds a run spends outside its cells: the floors, and a sweep's
 /// rebuild curve and plots.
 fn extras_s(config: &RunConfig) -> f64 {
-    let floors = Floors::measure_estimate_s(config.guards.len());
+    let floors = Floors::measure_estimate_s(config.guards.len())
+        + ceiling::estimate_s(&config.readers, ceiling_slice(config.quick));
     if config.sweep {
         floors + rebuild_cost_estimate_s(config.guards.len(), &REBUILD_NODES) + PLOTS_S
     } else {
