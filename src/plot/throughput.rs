@@ -246,18 +246,17 @@ impl Body for Throughput {
                 .copied()
                 .take_while(|p| p.1 <= self.top)
                 .collect();
-            for (pts, label) in [(&linear, "linear"), (&panel.ceiling, "machine ceiling")] {
+            // Linear thin, short dashes, light; the ceiling thick, long
+            // dashes, dark: the two must not be mistaken for each other.
+            for (pts, label, colour, width, dash) in [
+                (&linear, "linear", SHADE, 1, 3),
+                (&panel.ceiling, "machine ceiling", MUTED, 3, 10),
+            ] {
                 if pts.len() > 1 {
-                    ch.draw_series(DashedLineSeries::new(
-                        pts.iter().copied(),
-                        6,
-                        4,
-                        MUTED.stroke_width(2),
-                    ))?
-                    .label(label)
-                    .legend(|(x, y)| {
-                        PathElement::new([(x, y), (x + 18, y)], MUTED.stroke_width(2))
-                    });
+                    let style = colour.stroke_width(width);
+                    ch.draw_series(DashedLineSeries::new(pts.iter().copied(), dash, 4, style))?
+                        .label(label)
+                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
                 }
             }
             if i == 0 {
