@@ -68,6 +68,28 @@ pub(crate) fn describe(p: Option<&Paired>) -> String {
     }
 }
 
+/// A guard's cost per allocation on each reader, in ns, from its paired
+/// throughput ratio to a baseline whose rate is `base_rate` with `readers`
+/// readers: the baseline's ns per allocation (`readers` x 1e9 / rate)
+/// times (1 / ratio - 1), the interval mapped alike. A percentage depends
+/// on how fast the allocation around the guard is; nanoseconds carry to a
+/// kernel whose allocation costs more or less than the model's.
+pub(crate) fn ns_cost(base_rate: f64, readers: usize, p: Option<&Paired>) -> String {
+    match p {
+        Some(p) if base_rate > 0.0 && p.ratio > 0.0 && p.ci.0 > 0.0 => {
+            let base_ns = readers as f64 * 1e9 / base_rate;
+            let cost = |r: f64| base_ns * (1.0 / r - 1.0);
+            format!(
+                "{:+.1} ns [{:+.1}, {:+.1}] per allocation on a {base_ns:.1} ns one",
+                cost(p.ratio),
+                cost(p.ci.1),
+                cost(p.ci.0)
+            )
+        }
+        _ => "no cost in ns (no interval)".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +108,23 @@ mod tests {
         assert_eq!(side(across.as_ref(), 0.6, 0.9), Side::Between);
         assert_eq!(side(None, 0.6, 0.9), Side::Between);
         assert!(describe(low.as_ref()).contains("over 6 rounds"));
+    }
+
+    #[test]
+    fn a_cost_in_ns_comes_from_the_baselines_time_per_allocation() {
+        let p = Paired {
+            rounds: 6,
+            ratio: 0.8,
+            ci: (0.5, 1.25),
+            p: 0.01,
+            mde: 0.05,
+        };
+        // 2 readers at 20 M/s together: 100 ns per allocation each; a
+        // guard at 0.8x takes 125 ns, 25 more; 0.5x 100 more; 1.25x 20 less.
+        assert_eq!(
+            ns_cost(2e7, 2, Some(&p)),
+            "+25.0 ns [-20.0, +100.0] per allocation on a 100.0 ns one"
+        );
+        assert_eq!(ns_cost(2e7, 2, None), "no cost in ns (no interval)");
     }
 }

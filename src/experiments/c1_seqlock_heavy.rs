@@ -5,7 +5,7 @@
 //! show) with one reader per CPU and a 1 kHz rebuild writer: the readers'
 //! throughput, and the writer's lock wait + critical section per rebuild.
 
-use super::band::{describe, paired, side, Side};
+use super::band::{describe, ns_cost, paired, side, Side};
 use super::{per_sec, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
@@ -42,11 +42,12 @@ impl Experiment for C1 {
         let wr = paired(&lock, &count, write_ns);
         let numbers = vec![
             format!(
-                "read side, {} readers at every-alloc scope: seqlock {} vs seqcount {}: {}",
+                "read side, {} readers at every-alloc scope: seqlock {} vs seqcount {}: {}; {}",
                 plan.cpus,
                 per_sec(lock.allocs_per_sec()),
                 per_sec(count.allocs_per_sec()),
-                describe(read.as_ref())
+                describe(read.as_ref()),
+                ns_cost(count.allocs_per_sec(), plan.cpus, read.as_ref())
             ),
             format!(
                 "write side, lock wait + critical section per rebuild: seqlock {:.0} ns vs seqcount {:.0} ns: {}",

@@ -6,7 +6,7 @@
 //! took the lock, and throughput against `seqcount` (which retries
 //! locklessly).
 
-use super::band::{describe, paired, side, Side};
+use super::band::{describe, ns_cost, paired, side, Side};
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -61,12 +61,13 @@ impl Experiment for C4 {
                 heavy_at_top = often && where_ == Side::Below;
             }
             numbers.push(format!(
-                "rebuilds at {:.0} Hz: {locked} locked passes ({:.1} per million sections); {} vs seqcount {}: {}",
+                "rebuilds at {:.0} Hz: {locked} locked passes ({:.1} per million sections); {} vs seqcount {}: {}; {}",
                 rate,
                 ratio(locked as f64 * 1e6, sections as f64),
                 per_sec(s.allocs_per_sec()),
                 per_sec(c.allocs_per_sec()),
-                describe(share.as_ref())
+                describe(share.as_ref()),
+                ns_cost(c.allocs_per_sec(), plan.cpus, share.as_ref())
             ));
         }
         let verdict = if heavy_at_top {

@@ -8,7 +8,7 @@
 //! the readers' time waiting in the guard (spinning burns that CPU time;
 //! blocking gives it to another reader).
 
-use super::band::{describe, paired, side, Side};
+use super::band::{describe, ns_cost, paired, side, Side};
 use super::{per_sec, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
@@ -60,18 +60,20 @@ impl Experiment for C6 {
         };
         let numbers = vec![
             format!(
-                "without --rt, {} readers: seqcount-spinlock {} vs seqcount {}: {}",
+                "without --rt, {} readers: seqcount-spinlock {} vs seqcount {}: {}; {}",
                 plan.cpus,
                 per_sec(s.allocs_per_sec()),
                 per_sec(c.allocs_per_sec()),
-                describe(share.as_ref())
+                describe(share.as_ref()),
+                ns_cost(c.allocs_per_sec(), plan.cpus, share.as_ref())
             ),
             format!(
-                "--rt, {} readers, writer holds 200 us: seqcount-spinlock {} vs seqcount {}: {}",
+                "--rt, {} readers, writer holds 200 us: seqcount-spinlock {} vs seqcount {}: {}; {}",
                 2 * plan.cpus,
                 per_sec(rs.allocs_per_sec()),
                 per_sec(rc.allocs_per_sec()),
-                describe(rt_share.as_ref())
+                describe(rt_share.as_ref()),
+                ns_cost(rc.allocs_per_sec(), 2 * plan.cpus, rt_share.as_ref())
             ),
             format!(
                 "--rt, readers' wait in the guard: seqcount-spinlock {:.1} ms/s (blocked) vs seqcount {:.1} ms/s (spinning)",

@@ -6,6 +6,7 @@
 //! every-alloc scope, one reader per CPU, a 1 kHz rebuild writer (the C1
 //! cells), against `seqcount`.
 
+use super::band::{ns_cost, paired};
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
@@ -51,10 +52,15 @@ impl Experiment for C8 {
                 crit(&c)
             ),
             format!(
-                "throughput: latch {} vs seqcount {} ({:.0}%)",
+                "throughput: latch {} vs seqcount {} ({:.0}%); {}",
                 per_sec(l.allocs_per_sec()),
                 per_sec(c.allocs_per_sec()),
-                ratio(l.allocs_per_sec(), c.allocs_per_sec()) * 100.0
+                ratio(l.allocs_per_sec(), c.allocs_per_sec()) * 100.0,
+                ns_cost(
+                    c.allocs_per_sec(),
+                    plan.cpus,
+                    paired(&l, &c, |c| c.allocs_per_sec).as_ref()
+                )
             ),
         ];
         let verdict = if l.is_empty() || c.is_empty() {
