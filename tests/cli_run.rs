@@ -300,6 +300,12 @@ fn retries_and_reader_stalls_are_measured() {
             "10000",
             "--pressure",
             "high",
+            // Small zones: readers fill them within the warm-up even in a
+            // debug build (1 GiB of NORMAL takes longer than the cell).
+            "--normal-mib",
+            "64",
+            "--movable-mib",
+            "32",
             "--scope",
             "every-alloc",
             "--repeats",
