@@ -14,6 +14,7 @@
 
 pub(crate) mod band;
 pub(crate) mod c0_race;
+pub(crate) mod c10_window_at_scale;
 pub(crate) mod c1_seqlock_heavy;
 pub(crate) mod c2_irq;
 pub(crate) mod c3_excl_global_lock;
@@ -104,7 +105,7 @@ impl Plan {
 
 /// One claim of the thread as an experiment.
 pub(crate) trait Experiment {
-    /// `C0` .. `C9`.
+    /// `C0` .. `C10`.
     fn id(&self) -> &'static str;
     /// The sentence of the thread it tests, one line.
     fn claim(&self) -> &'static str;
@@ -139,6 +140,7 @@ pub(crate) fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(c7_serialisation::C7),
         Box::new(c8_latch::C8),
         Box::new(c9_oom_window::C9),
+        Box::new(c10_window_at_scale::C10),
     ]
 }
 
