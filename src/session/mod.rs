@@ -14,7 +14,8 @@
 //! last rewrite's cost has passed since it, which keeps saving under a
 //! tenth of the session. A hard kill then loses at most that window
 //! (under a second for small files, where every cell is still written);
-//! the end of measuring, Ctrl-C and every error path save everything.
+//! the end of measuring, Ctrl-C, every error path and a panic inside a
+//! cell save everything.
 
 mod cell;
 mod finish;
@@ -118,7 +119,18 @@ impl Session {
                         break 'groups;
                     }
                     observer.start(&spec);
-                    let measured = self.measure_cell(&spec, observer);
+                    // A panic inside a cell (a reader's, re-raised at its
+                    // join) first saves what the throttle held back.
+                    let measured =
+                        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            self.measure_cell(&spec, observer)
+                        })) {
+                            Ok(m) => m,
+                            Err(payload) => {
+                                let _ = self.save_partial();
+                                std::panic::resume_unwind(payload);
+                            }
+                        };
                     let cell = match measured {
                         Ok(Some(cell)) => cell,
                         Ok(None) => {
