@@ -606,3 +606,97 @@ fn a_locked_section_drops_its_lock_around_reclaim_and_revalidates() {
         "a revalidation restart: {s:?}"
     );
 }
+
+#[test]
+fn scoped_allocation_constraints_are_applied_to_every_request() {
+    use zonebench::mm::gfp::{PF_MEMALLOC_NOFS, PF_MEMALLOC_NOIO, PF_MEMALLOC_PIN};
+    // current_gfp_context: NOIO clears IO and FS, NOFS only FS, PIN the
+    // movable bit.
+    let noio = Gfp::KERNEL.current_gfp_context(PF_MEMALLOC_NOIO);
+    assert!(!noio.has(Gfp::IO) && !noio.has(Gfp::FS) && noio.can_direct_reclaim());
+    let nofs = Gfp::KERNEL.current_gfp_context(PF_MEMALLOC_NOFS);
+    assert!(nofs.has(Gfp::IO) && !nofs.has(Gfp::FS));
+    let pin = Gfp::HIGHUSER_MOVABLE.current_gfp_context(PF_MEMALLOC_PIN);
+    assert_eq!(pin.highest_zoneidx(), ZoneType::Normal as usize);
+    assert_eq!(Gfp::KERNEL.current_gfp_context(0), Gfp::KERNEL);
+
+    // A task inside memalloc_pin_save never gets a ZONE_MOVABLE page, even
+    // asking for a movable one; outside it, the same request does.
+    let a = alloc::<Seqcount>(small(0, 8, 8, 1), Scope::EveryAlloc);
+    let mut ctx = a.ctx(0);
+    let movable = a.mm.zone(0, ZoneType::Movable).id;
+    let p = a
+        .alloc_pages(&mut ctx, Gfp::HIGHUSER_MOVABLE, 0, &mut NoReclaim)
+        .unwrap();
+    assert_eq!(a.mm.page_zone(p).id, movable);
+    a.free_pages(&mut ctx, p, 0);
+    ctx.task_flags = PF_MEMALLOC_PIN;
+    let pinned: Vec<Pfn> = (0..100)
+        .map(|_| {
+            a.alloc_pages(&mut ctx, Gfp::HIGHUSER_MOVABLE, 0, &mut NoReclaim)
+                .unwrap()
+        })
+        .collect();
+    assert!(pinned.iter().all(|&p| a.mm.page_zone(p).id != movable));
+    for p in pinned {
+        a.free_pages(&mut ctx, p, 0);
+    }
+    assert!(a.mm.check(&[]).ok());
+}
+
+#[test]
+fn a_task_policy_names_the_node_whose_zonelist_is_walked() {
+    use zonebench::mm::mempolicy::Mempolicy;
+    use zonebench::mm::vmstat::NumaStat;
+    let cfg = MmConfig {
+        nodes: 2,
+        ..small(0, 8, 4, 2)
+    };
+    let a = alloc::<Seqcount>(cfg, Scope::Slowpath);
+    // CPU 0 is on node 0: by default (the node's MPOL_PREFERRED) its
+    // allocations come from node 0.
+    let mut ctx = a.ctx(0);
+    let p = a
+        .alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim)
+        .unwrap();
+    assert_eq!(a.mm.page_zone(p).nid, 0);
+    // set_mempolicy(MPOL_PREFERRED, node 1): node 1's zonelist, so a hit
+    // on the preferred zone but not local to the CPU.
+    ctx.mempolicy = Some(Box::new(Mempolicy::preferred(1)));
+    let q = a
+        .alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim)
+        .unwrap();
+    assert_eq!(a.mm.page_zone(q).id, a.mm.zone(1, ZoneType::Normal).id);
+    let ev = a.mm.vm_events();
+    assert_eq!(ev.numa(NumaStat::Hit), 2);
+    assert_eq!(ev.numa(NumaStat::Miss), 0);
+    assert_eq!(ev.numa(NumaStat::Local), 1);
+    assert_eq!(ev.numa(NumaStat::Other), 1);
+    a.free_pages(&mut ctx, p, 0);
+    a.free_pages(&mut ctx, q, 0);
+    assert!(a.mm.check(&[]).ok());
+}
+
+#[test]
+fn every_pin_of_the_per_cpu_lock_is_undone() {
+    // Allocations and frees on two CPUs, with refills and drains: each
+    // CPU's preempt count is back at zero, as the end-of-run check demands.
+    let a = alloc::<Seqcount>(small(0, 64, 8, 2), Scope::EveryAlloc);
+    for cpu in 0..2 {
+        let mut ctx = a.ctx(cpu);
+        let held: Vec<Pfn> = (0..1000)
+            .filter_map(|_| a.alloc_pages(&mut ctx, Gfp::HIGHUSER_MOVABLE, 0, &mut NoReclaim))
+            .collect();
+        assert_eq!(held.len(), 1000);
+        for p in held {
+            a.free_pages(&mut ctx, p, 0);
+        }
+        assert_eq!(a.mm.preempt(cpu).count(), 0);
+    }
+    assert!(a.mm.check(&[]).ok());
+    // The check sees a pin left behind.
+    a.mm.preempt(1).preempt_disable();
+    let acc = a.mm.check(&[]);
+    assert!(!acc.ok());
+    assert!(acc.notes.iter().any(|n| n.contains("preempt_count 1")));
+}

@@ -1,15 +1,27 @@
-//! `__alloc_pages`: the fast path (`get_page_from_freelist` from
-//! `preferred_zoneref` at the LOW watermark, in a read section only at
-//! `--scope every-alloc`), falling back to the slowpath; and `free_pages`.
+//! `alloc_pages`' memory policy (`mm::mempolicy`), then `__alloc_pages`:
+//! the request's prologue (`gfp_allowed_mask`,
+//! `current_gfp_context`, `might_alloc`, `alloc_flags_nofragment`), the
+//! fast path (`get_page_from_freelist` from `preferred_zoneref` at the LOW
+//! watermark, in a read section only at `--scope every-alloc`), falling
+//! back to the slowpath; and `free_pages`.
+//!
+//! Not modelled in the prologue, each a static key or a config option off
+//! in a production kernel, so no work there: cpusets, the fault-injection
+//! hook `should_fail_alloc_page` (out of line, but constant false without
+//! CONFIG_FAIL_PAGE_ALLOC), CMA, memcg charging (no __GFP_ACCOUNT), the
+//! tracepoint and KMSAN hooks.
 
 use super::freelist::{AllocContext, NoRecord};
 use super::{AllocCtx, Allocator, Reclaim, Scope};
 use crate::guard::{ReadSection, ZonelistGuard};
 use crate::metrics::timer;
 use crate::mm::gfp::Gfp;
+use crate::mm::mempolicy::{get_task_policy, DEFAULT_POLICY};
 use crate::mm::page::{page_zone_id, Pfn, ORDER_MASK, PG_ALLOCATED, STATE_MASK};
-use crate::mm::zone::WMARK_LOW;
+use crate::mm::zone::{Zone, ZoneType, WMARK_LOW};
 use crate::mm::zonelist::{first_zones_zonelist, ZonelistView};
+use crate::sync::hardirq::in_hardirq;
+use crate::sync::preempt::cond_resched;
 
 impl<G: ZonelistGuard> Allocator<G> {
     /// `__alloc_pages`.
@@ -21,7 +33,29 @@ impl<G: ZonelistGuard> Allocator<G> {
         order: u32,
         reclaim: &mut R,
     ) -> Option<Pfn> {
+        // alloc_pages: the memory policy names the node (`policy_node`);
+        // in interrupt context it is `default_policy`.
+        ctx.preferred_nid = {
+            let pol = if in_hardirq() {
+                &DEFAULT_POLICY
+            } else {
+                get_task_policy(
+                    ctx.mempolicy.as_deref(),
+                    &self.mm.preferred_node_policy,
+                    ctx.nid,
+                )
+            };
+            pol.policy_node(ctx.nid)
+        };
+        let gfp = gfp
+            .masked(self.mm.gfp_allowed_mask)
+            .current_gfp_context(ctx.task_flags);
+        // prepare_alloc_pages: gfp_zone, then might_alloc (might_sleep_if:
+        // `__cond_resched` in PREEMPT_DYNAMIC's voluntary mode).
         let highest = gfp.highest_zoneidx();
+        if gfp.can_direct_reclaim() {
+            cond_resched(self.mm.preempt(ctx.cpu));
+        }
         let page = match self.cfg.scope {
             Scope::Slowpath => {
                 let view = self.guard.fast_view(&mut ctx.probe);
@@ -72,15 +106,28 @@ impl<G: ZonelistGuard> Allocator<G> {
         order: u32,
     ) -> Option<Pfn> {
         // The fast path uses plain ALLOC_WMARK_LOW, whatever the gfp.
-        let (preferred, zref) = first_zones_zonelist(view, ctx.nid, highest);
+        let (preferred, zref) = first_zones_zonelist(view, ctx.preferred_nid, highest);
+        let preferred_zone = zref.zone_id()?;
         let ac = AllocContext {
             preferred,
-            preferred_zone: zref.zone_id()?,
+            preferred_zone,
             highest_zoneidx: highest,
             order,
             harder: false,
+            nofragment: self.alloc_flags_nofragment(&self.mm.zones[preferred_zone]),
         };
         self.get_page_from_freelist(ctx, view, &ac, WMARK_LOW, &mut NoRecord)
+    }
+
+    /// `alloc_flags_nofragment` (CONFIG_ZONE_DMA32): ALLOC_NOFRAGMENT when
+    /// the preferred zone is ZONE_NORMAL, unless on a machine of several
+    /// nodes that node has no ZONE_DMA32 to fall back to.
+    #[inline]
+    fn alloc_flags_nofragment(&self, zone: &Zone) -> bool {
+        if zone.zone_type != ZoneType::Normal {
+            return false;
+        }
+        self.mm.nr_online_nodes() == 1 || self.mm.zone(zone.nid, ZoneType::Dma32).populated()
     }
 
     /// `__free_pages`: drop the reference (`put_page_testzero`), and on

@@ -24,6 +24,12 @@ pub(super) struct AllocContext {
     pub(super) order: u32,
     /// ALLOC_HARDER.
     pub(super) harder: bool,
+    /// ALLOC_NOFRAGMENT (`alloc_flags_nofragment`; fast path only): the
+    /// first pass stays on the preferred node and, having found nothing,
+    /// walks again without it. (Its other effect, no fallback to another
+    /// migratetype in `__rmqueue`, has nothing to act on: the model keeps
+    /// no migratetype lists.)
+    pub(super) nofragment: bool,
 }
 
 /// Records which zones a walk examined (for failure classification).
@@ -75,7 +81,10 @@ impl VisitRecord for ZoneMask {
 
 impl<G: ZonelistGuard> Allocator<G> {
     /// `get_page_from_freelist`: walk from `preferred_zoneref`, skip zones
-    /// above `highest_zoneidx`, check the watermark, `rmqueue`.
+    /// above `highest_zoneidx`, check the watermark, `rmqueue`. With
+    /// ALLOC_NOFRAGMENT the walk starts again without it at the first zone
+    /// of another node (on a machine of several nodes), or after a walk
+    /// that found nothing (`retry:`).
     #[inline]
     pub(super) fn get_page_from_freelist<V: ZonelistView, Rec: VisitRecord>(
         &self,
@@ -85,15 +94,46 @@ impl<G: ZonelistGuard> Allocator<G> {
         wmark: usize,
         rec: &mut Rec,
     ) -> Option<Pfn> {
+        let mut no_fallback = ac.nofragment;
+        loop {
+            match self.walk_zonelist(ctx, view, ac, wmark, no_fallback, rec) {
+                Some(pfn) => return Some(pfn),
+                None if no_fallback => no_fallback = false,
+                None => return None,
+            }
+        }
+    }
+
+    /// One pass of `get_page_from_freelist`'s walk; with `no_fallback` it
+    /// ends (None) at the first zone of another node.
+    #[inline]
+    fn walk_zonelist<V: ZonelistView, Rec: VisitRecord>(
+        &self,
+        ctx: &mut AllocCtx,
+        view: &V,
+        ac: &AllocContext,
+        wmark: usize,
+        no_fallback: bool,
+        rec: &mut Rec,
+    ) -> Option<Pfn> {
         let mut idx = ac.preferred;
         loop {
-            let zref = view.zoneref(ctx.nid, idx);
+            let zref = view.zoneref(ctx.preferred_nid, idx);
             let zone_id = zref.zone_id()?;
             idx += 1;
             if zref.zone_idx() > ac.highest_zoneidx {
                 continue;
             }
             let zone = &self.mm.zones[zone_id];
+            if no_fallback
+                && self.mm.nr_online_nodes() > 1
+                && zone_id != ac.preferred_zone
+                && zone.nid != self.mm.zones[ac.preferred_zone].nid
+            {
+                // The first pass ends at the preferred node's last zone;
+                // the caller walks again from the start without it.
+                return None;
+            }
             rec.visit(zone_id); // Relaxed: a statistic; populated_since is read only when the
                                 // zone is empty, which is rare.
             if !zone.populated() && zone.populated_since.load(Ordering::Relaxed) == NOT_POPULATED {

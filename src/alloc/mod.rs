@@ -152,6 +152,9 @@ impl<G: ZonelistGuard> Allocator<G> {
         AllocCtx {
             cpu,
             nid: self.mm.cpu_to_node(cpu),
+            task_flags: 0,
+            mempolicy: None,
+            preferred_nid: self.mm.cpu_to_node(cpu),
             stats: AllocStats::default(),
             probe: ReaderProbe {
                 cpu,

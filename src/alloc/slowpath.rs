@@ -121,7 +121,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             // with a later load of the same counter.
             let gen0 = self.zonelist_gen.load(Ordering::Relaxed);
             let highest = gfp.highest_zoneidx();
-            let (preferred, zref) = first_zones_zonelist(&section, ctx.nid, highest);
+            let (preferred, zref) = first_zones_zonelist(&section, ctx.preferred_nid, highest);
             self.hook(SlowpathPoint::Preferred);
             let mut ac = AllocContext {
                 preferred,
@@ -130,6 +130,8 @@ impl<G: ZonelistGuard> Allocator<G> {
                 highest_zoneidx: highest,
                 order,
                 harder: gfp.harder(),
+                // gfp_to_alloc_flags never sets ALLOC_NOFRAGMENT.
+                nofragment: false,
             };
             // One walk of the section's zonelists. `visited` keeps the
             // zones that *every* walk of this pass examined: a zone any walk
@@ -160,7 +162,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                     if !gfp.alloc_cpuset() {
                         // Without ALLOC_CPUSET `retry:` starts the walk
                         // afresh from the zonelist as it is now.
-                        let (idx, z) = first_zones_zonelist(&section, ctx.nid, highest);
+                        let (idx, z) = first_zones_zonelist(&section, ctx.preferred_nid, highest);
                         ac.preferred = idx;
                         ac.preferred_zone = z.zone_id().unwrap_or(ac.preferred_zone);
                     }

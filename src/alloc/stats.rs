@@ -5,6 +5,7 @@
 use crate::guard::ReaderProbe;
 use crate::metrics::timer;
 use crate::metrics::Hist;
+use crate::mm::mempolicy::Mempolicy;
 
 /// Defines a struct of u64 counters and its field-by-field `add`.
 macro_rules! counters {
@@ -75,6 +76,14 @@ pub const RETRY_BUCKETS: usize = 4;
 pub struct AllocCtx {
     pub cpu: usize,
     pub nid: usize,
+    /// `current->flags` of the task allocating on this CPU: its scoped
+    /// allocation constraints (`mm::gfp::PF_MEMALLOC_*`).
+    pub task_flags: u32,
+    /// `current->mempolicy` (None: the node's default).
+    pub mempolicy: Option<Box<Mempolicy>>,
+    /// The node whose zonelist the current allocation walks (`policy_node`
+    /// of the task's policy: `nid` under the defaults).
+    pub preferred_nid: usize,
     pub stats: AllocStats,
     pub probe: ReaderProbe,
     /// Time the sections of the current allocation (set by the sampler).

@@ -1,8 +1,9 @@
 //! The correctness invariants checked at the end of every run (and after
 //! every step of the property tests): page conservation (free + per-CPU +
 //! isolated + allocated + offline = total), no page in two places, list and
-//! counter consistency, and buddy free lists in canonical form (no two free
-//! buddies of the same order left unmerged).
+//! counter consistency, buddy free lists in canonical form (no two free
+//! buddies of the same order left unmerged), and every CPU's preempt count
+//! back at zero (each pin of the per-CPU lock undone).
 //!
 //! The allocator must be quiescent: no thread allocating or freeing.
 
@@ -129,6 +130,12 @@ impl Mm {
             acc.isolated += iso;
         }
         for cpu in 0..self.nr_cpus {
+            let depth = self.preempt(cpu).count();
+            if depth != 0 {
+                acc.note(format!(
+                    "cpu {cpu}: preempt_count {depth} with no thread running (a pin or lock never undone)"
+                ));
+            }
             for zone in self.zones.iter() {
                 let pcp = self.pcp(cpu, zone.id).lock();
                 let mut n = 0u64;

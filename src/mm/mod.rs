@@ -10,6 +10,7 @@
 pub mod buddy;
 pub mod check;
 pub mod gfp;
+pub mod mempolicy;
 pub mod page;
 pub mod pcp;
 pub mod sparse;
@@ -17,13 +18,14 @@ pub mod vmstat;
 pub mod zone;
 pub mod zonelist;
 
+use crate::mm::mempolicy::Mempolicy;
 use crate::mm::page::{MemMap, Pfn, MAX_ORDER, MAX_ORDER_NR_PAGES, PAGEBLOCK_ORDER};
 use crate::mm::pcp::Pcp;
 use crate::mm::sparse::MemSections;
 use crate::mm::vmstat::{CpuVmStat, VmEvents};
 use crate::mm::zone::{setup_watermarks, Zone, ZoneType, MAX_NR_ZONES};
 use crate::primitive::sync::atomic::Ordering;
-use crate::sync::SpinLock;
+use crate::sync::{PreemptCount, SpinLock};
 use crossbeam_utils::CachePadded;
 
 /// Most simulated nodes: the kernel's MAX_NUMNODES with NODES_SHIFT=10,
@@ -135,6 +137,14 @@ pub struct Mm {
     pcp: Box<[CachePadded<SpinLock<Pcp>>]>,
     /// Per CPU: event counters and per-zone NUMA events (`mm::vmstat`).
     vmstat: Box<[CachePadded<CpuVmStat>]>,
+    /// Per CPU: `__preempt_count` (`sync::preempt`).
+    preempt: Box<[CachePadded<PreemptCount>]>,
+    /// `preferred_node_policy`: every node's default memory policy
+    /// (`mm::mempolicy`).
+    pub preferred_node_policy: Box<[Mempolicy]>,
+    /// `gfp_allowed_mask`: every flag once boot is over (GFP_BOOT_MASK
+    /// before, which the model never is).
+    pub gfp_allowed_mask: u32,
     /// Pages `check_new_page` or `free_page_is_bad` found in a bad state
     /// (the kernel's `bad_page`: reported, then leaked). Must stay 0.
     bad_pages: std::sync::atomic::AtomicU64,
@@ -164,8 +174,14 @@ impl Mm {
         let vmstat = (0..cfg.nr_cpus)
             .map(|_| CachePadded::new(CpuVmStat::new(nr_zones)))
             .collect();
+        let preempt = (0..cfg.nr_cpus)
+            .map(|_| CachePadded::new(PreemptCount::default()))
+            .collect();
         let mm = Mm {
             vmstat,
+            preempt,
+            gfp_allowed_mask: u32::MAX,
+            preferred_node_policy: (0..cfg.nodes).map(Mempolicy::preferred).collect(),
             bad_pages: std::sync::atomic::AtomicU64::new(0),
             mem_map: MemMap::new(zone_of.into_iter()),
             sections: MemSections::new(pfn as u64),
@@ -211,6 +227,18 @@ impl Mm {
     #[inline]
     pub fn vmstat(&self, cpu: usize) -> &CpuVmStat {
         &self.vmstat[cpu]
+    }
+
+    /// CPU `cpu`'s `__preempt_count`.
+    #[inline]
+    pub fn preempt(&self, cpu: usize) -> &PreemptCount {
+        &self.preempt[cpu]
+    }
+
+    /// `nr_online_nodes`: every node of the model is online.
+    #[inline]
+    pub fn nr_online_nodes(&self) -> usize {
+        self.cfg.nodes
     }
 
     /// Every CPU's event counters summed (with the counting threads

@@ -16,19 +16,28 @@
 //! an allocation counts PGALLOC and the NUMA events after the unlock, a
 //! free counts PGFREE, a drain checks each page (`free_page_is_bad`).
 //!
+//! The per-CPU lock is taken as `pcp_spin_trylock` takes it: the task is
+//! pinned (`pcpu_task_pin`, `preempt_disable` on !PREEMPT_RT) and
+//! `spin_trylock` raises the preempt count again; the unlock lowers both
+//! (`sync::preempt`). `nr_pcp_high` tests ZONE_RECLAIM_ACTIVE, which only
+//! kswapd's `balance_pgdat` sets, so here it stays clear.
+//!
 //! Simplifications: no migratetype lists (pages get migratetype 0,
-//! MIGRATE_UNMOVABLE, in `index`); no ZONE_RECLAIM_ACTIVE cap on `high`
-//! (kswapd is not modelled); the per-CPU lock is taken without masking
-//! interrupts, as in 6.1.y stable and 6.2+ (v6.1.0 used irqsave: a pair
-//! userspace cannot execute; 7.5 ns on a 2025 machine by refscale, not
-//! added); `preempt_disable` around it is not modelled (a thread cannot be
-//! migrated off its pinned CPU mid-section anyway).
+//! MIGRATE_UNMOVABLE, in `index`); the per-CPU lock is taken without
+//! masking interrupts, as in 6.1.y stable and 6.2+ (v6.1.0 used irqsave: a
+//! pair userspace cannot execute; 7.5 ns on a 2025 machine by refscale, not
+//! added); the zone lock of `rmqueue_bulk` and the drains does not mask
+//! interrupts or count preemption either (once per batch of 63 pages); the
+//! writer's drains (`drain_pages_zone`) do not touch the preempt count (it
+//! is the readers' CPUs' that the order-0 paths pay).
 
 use crate::mm::buddy::Buddy;
 use crate::mm::page::{ListHead, Pfn, PAGE_FLAGS_CHECK_AT_PREP, PG_PCP};
-use crate::mm::zone::{Zone, WMARK_LOW, ZONE_BOOSTED_WATERMARK};
+use crate::mm::zone::{Zone, WMARK_LOW, ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE};
 use crate::mm::Mm;
-use crate::sync::SpinLockGuard;
+use crate::sync::{PreemptCount, SpinLockGuard};
+use std::mem::ManuallyDrop;
+use std::ops::{Deref, DerefMut};
 
 /// PAGE_ALLOC_COSTLY_ORDER: orders up to this one are cached per CPU.
 pub const PCP_MAX_ORDER: u32 = 3;
@@ -70,7 +79,60 @@ pub fn zone_highsize(low_wmark: u64, batch: u32, node_cpus: usize, online_cpus: 
     (high as u32).max(batch << 2)
 }
 
+/// A per-CPU pageset held through `pcp_spin_trylock`: dropping it is
+/// `pcp_spin_unlock` (`spin_unlock`, then `pcpu_task_unpin`).
+pub(crate) struct PcpLocked<'a> {
+    pcp: ManuallyDrop<SpinLockGuard<'a, Pcp>>,
+    preempt: &'a PreemptCount,
+}
+
+impl Deref for PcpLocked<'_> {
+    type Target = Pcp;
+    #[inline]
+    fn deref(&self) -> &Pcp {
+        &self.pcp
+    }
+}
+
+impl DerefMut for PcpLocked<'_> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Pcp {
+        &mut self.pcp
+    }
+}
+
+impl Drop for PcpLocked<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: `pcp` is dropped here once and never touched again.
+        unsafe { ManuallyDrop::drop(&mut self.pcp) };
+        self.preempt.preempt_enable(); // spin_unlock's
+        self.preempt.preempt_enable(); // pcpu_task_unpin
+    }
+}
+
 impl Mm {
+    /// `pcp_spin_trylock(zone->per_cpu_pageset)` on CPU `cpu`: pin the
+    /// task, `spin_trylock` (which disables preemption once more); on
+    /// failure both are undone.
+    #[inline]
+    pub(crate) fn pcp_spin_trylock(&self, cpu: usize, zone_id: usize) -> Option<PcpLocked<'_>> {
+        let preempt = self.preempt(cpu);
+        preempt.preempt_disable(); // pcpu_task_pin
+        preempt.preempt_disable(); // spin_trylock's
+        match self.pcp(cpu, zone_id).try_lock() {
+            Some(pcp) => Some(PcpLocked {
+                pcp: ManuallyDrop::new(pcp),
+                preempt,
+            }),
+            None => {
+                preempt.preempt_enable();
+                preempt.preempt_enable();
+                None
+            }
+        }
+    }
+
     /// `zone_set_pageset_high_and_batch`'s values for `zone`: (batch, high).
     pub(crate) fn pcp_batch_high(&self, zone: &Zone) -> (u32, u32) {
         let batch = zone_batchsize(zone.managed_pages() as u64).max(1);
@@ -89,15 +151,16 @@ impl Mm {
     #[inline]
     pub fn rmqueue(&self, cpu: usize, preferred: &Zone, zone: &Zone, order: u32) -> Option<Pfn> {
         let page = match (order <= PCP_MAX_ORDER)
-            .then(|| self.pcp(cpu, zone.id).try_lock())
+            .then(|| self.pcp_spin_trylock(cpu, zone.id))
             .flatten()
         {
             Some(pcp) => self.rmqueue_pcplist(pcp, zone, order),
             None => self.rmqueue_buddy(zone, order),
         };
-        // out: a boosted watermark would wake kswapd (never set here).
+        // out: a boosted watermark is cleared and kswapd woken (the model
+        // has no kswapd, and never boosts a watermark).
         if zone.test_flag(ZONE_BOOSTED_WATERMARK) {
-            wake_kswapd_unmodelled();
+            zone.clear_flag(ZONE_BOOSTED_WATERMARK);
         }
         if page.is_some() {
             let stat = self.vmstat(cpu);
@@ -109,12 +172,7 @@ impl Mm {
 
     /// `rmqueue_pcplist` + `__rmqueue_pcplist`.
     #[inline]
-    fn rmqueue_pcplist(
-        &self,
-        mut pcp: SpinLockGuard<'_, Pcp>,
-        zone: &Zone,
-        order: u32,
-    ) -> Option<Pfn> {
+    fn rmqueue_pcplist(&self, mut pcp: PcpLocked<'_>, zone: &Zone, order: u32) -> Option<Pfn> {
         // "On allocation, reduce the number of pages that are batch freed."
         pcp.free_factor >>= 1;
         let o = order as usize;
@@ -180,7 +238,7 @@ impl Mm {
                 return;
             }
             self.mem_map.page(pfn).set_pcppage_migratetype(0);
-            if let Some(mut pcp) = self.pcp(cpu, zone.id).try_lock() {
+            if let Some(mut pcp) = self.pcp_spin_trylock(cpu, zone.id) {
                 self.free_unref_page_commit(cpu, zone, &mut pcp, pfn, order);
                 return;
             }
@@ -200,7 +258,7 @@ impl Mm {
         pcp.lists[order as usize].push_head(&self.mem_map, pfn);
         pcp.count += 1 << order;
         let free_high = pcp.free_factor != 0 && order != 0 && order <= PCP_MAX_ORDER;
-        let high = nr_pcp_high(pcp, free_high);
+        let high = nr_pcp_high(pcp, zone, free_high);
         if pcp.count >= high {
             let n = nr_pcp_free(pcp, high, free_high);
             self.free_pcppages_bulk(zone, n, pcp);
@@ -319,13 +377,16 @@ impl Mm {
 }
 
 /// `nr_pcp_high`: the count that triggers a drain (0: drain now, for a
-/// disabled pageset or a high-order free while freeing outruns allocating).
+/// disabled pageset or a high-order free while freeing outruns allocating;
+/// at most four batches while kswapd reclaims the zone).
 #[inline]
-fn nr_pcp_high(pcp: &Pcp, free_high: bool) -> u32 {
+fn nr_pcp_high(pcp: &Pcp, zone: &Zone, free_high: bool) -> u32 {
     if pcp.high == 0 || free_high {
         0
-    } else {
+    } else if !zone.test_flag(ZONE_RECLAIM_ACTIVE) {
         pcp.high
+    } else {
+        (pcp.batch << 2).min(pcp.high)
     }
 }
 
@@ -348,11 +409,4 @@ fn nr_pcp_free(pcp: &mut Pcp, high: u32, free_high: bool) -> u32 {
         pcp.free_factor += 1;
     }
     scaled.clamp(min_nr_free, max_nr_free.max(min_nr_free))
-}
-
-/// `wakeup_kswapd` after a boosted watermark: kswapd is not modelled and
-/// the model never boosts a watermark, so this is never reached.
-#[cold]
-fn wake_kswapd_unmodelled() {
-    debug_assert!(false, "the model never boosts a watermark");
 }

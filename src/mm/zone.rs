@@ -92,6 +92,8 @@ pub struct ZoneVm {
 
 /// `ZONE_BOOSTED_WATERMARK` of `zone->flags`.
 pub const ZONE_BOOSTED_WATERMARK: u32 = 1 << 0;
+/// `ZONE_RECLAIM_ACTIVE` of `zone->flags` (set by kswapd's `balance_pgdat`).
+pub const ZONE_RECLAIM_ACTIVE: u32 = 1 << 1;
 
 #[derive(Debug)]
 pub struct Zone {
@@ -179,7 +181,15 @@ impl Zone {
     /// `test_bit(bit, &zone->flags)`.
     #[inline]
     pub fn test_flag(&self, bit: u32) -> bool {
+        // Relaxed: a hint, as the kernel's plain test_bit.
         self.vm.flags.load(Ordering::Relaxed) & bit != 0
+    }
+
+    /// `clear_bit(bit, &zone->flags)`.
+    #[cold]
+    pub fn clear_flag(&self, bit: u32) {
+        // Relaxed: as `test_flag`; the atomic and is clear_bit's `lock and`.
+        self.vm.flags.fetch_and(!bit, Ordering::Relaxed);
     }
 
     #[inline]
