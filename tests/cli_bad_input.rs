@@ -8,8 +8,10 @@ use common::{small_results, tmp, zonebench};
 
 #[test]
 fn bad_input_is_one_line_and_exit_2() {
+    // A results file: only the bad argument, not the target, may refuse.
     let existing = tmp("existing.json");
-    std::fs::write(&existing, "precious").unwrap();
+    std::fs::copy(small_results(), &existing).unwrap();
+    let precious = std::fs::read_to_string(&existing).unwrap();
     let e = existing.to_str().unwrap();
     let dir = std::env::temp_dir();
     let cases: Vec<Vec<&str>> = vec![
@@ -106,9 +108,8 @@ fn bad_input_is_one_line_and_exit_2() {
             "{args:?}: not one line:\n{stderr}"
         );
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-        assert_eq!(
-            std::fs::read_to_string(&existing).unwrap(),
-            "precious",
+        assert!(
+            std::fs::read_to_string(&existing).unwrap() == precious,
             "{args:?} touched the results file"
         );
     }
@@ -165,4 +166,126 @@ fn bad_results_files_are_one_line_and_exit_2() {
             "{args:?} does not name {names}: {stderr}"
         );
     }
+}
+
+/// `--out` never destroys what is not a results file, and every output
+/// path is checked before anything is measured: refused with exit 2, one
+/// line naming the target, the target untouched and nothing written.
+#[test]
+fn refused_out_targets_are_left_untouched() {
+    let readme = tmp("README.md");
+    std::fs::write(&readme, "# a project's readme\n").unwrap();
+    let r = readme.to_str().unwrap();
+    let fresh = tmp("fresh.json");
+    let f = fresh.to_str().unwrap();
+    let quick = ["--guards", "seqcount", "--readers", "1", "--quick"];
+    let with = |extra: &[&str]| {
+        let mut v = vec!["run"];
+        v.extend_from_slice(&quick);
+        v.extend_from_slice(extra);
+        v.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (with(&["--out", r]), "README.md"),
+        (with(&["--out", "/dev/null"]), "/dev/null"),
+        (with(&["--out", f, "--plots", r]), "--plots"),
+        (
+            vec!["claims", "--quick", "--out", r]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "README.md",
+        ),
+        (
+            vec!["claims", "--quick", "--out", f, "--plots", r]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "--plots",
+        ),
+        (
+            vec!["selfcheck", "--quick", "--out", r]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            "README.md",
+        ),
+    ];
+    for (args, names) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = zonebench(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}:\n{stderr}");
+        assert!(
+            stderr.contains(names),
+            "{args:?} does not name {names}: {stderr}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&readme).unwrap(),
+            "# a project's readme\n",
+            "{args:?} touched the file"
+        );
+        assert!(!fresh.exists(), "{args:?} wrote {f} although it refused");
+    }
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+}
+
+/// `--force` replaces a regular file and writes into anything else; `-`
+/// puts the results on stdout and the table on stderr.
+#[test]
+fn forced_and_stdout_targets() {
+    let quick = [
+        "run",
+        "--guards",
+        "seqcount",
+        "--readers",
+        "1",
+        "--writer",
+        "none",
+        "--quick",
+    ];
+    let notes = tmp("notes.txt");
+    std::fs::write(&notes, "scratch").unwrap();
+    let mut args = quick.to_vec();
+    args.extend_from_slice(&["--out", notes.to_str().unwrap(), "--force"]);
+    let out = zonebench(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&notes).unwrap()).unwrap();
+    assert_eq!(v["schema"], "zonebench/1");
+
+    let mut args = quick.to_vec();
+    args.extend_from_slice(&["--out", "/dev/null", "--force"]);
+    let out = zonebench(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+
+    let mut args = quick.to_vec();
+    args.extend_from_slice(&["--out", "-"]);
+    let out = zonebench(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is the results");
+    assert_eq!(v["cells"].as_array().map(Vec::len), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("seqcount"));
 }

@@ -2,7 +2,7 @@
 //! each claim with its numbers and verdict, save the cells and the findings
 //! as a results file (so `report` and `compare` work on it) and its plots.
 
-use super::env::{cancel_on_ctrl_c, cores, results_out};
+use super::env::{cancel_on_ctrl_c, cores, plots_out, results_out};
 use super::progress::Progress;
 use super::usage_error;
 use crate::experiments::{all, judge_all, plan_cells, Plan};
@@ -34,9 +34,12 @@ pub(super) struct ClaimsArgs {
     quick: bool,
     #[arg(long, value_enum, default_value = "text")]
     format: ClaimsFormat,
-    /// Results file to write.
+    /// Results file to write; - writes the results to stdout, once, at the
+    /// end (the claims then go to stderr).
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
+    #[arg(long, help = super::env::FORCE_HELP)]
+    force: bool,
     /// Where to draw the plots of the claims' cells.
     #[arg(long, default_value = "plots/claims/latest")]
     plots: PathBuf,
@@ -55,9 +58,12 @@ const DEFAULT_OUT: &str = "results/latest-claims.json";
 
 pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
     let cancel = cancel_on_ctrl_c();
-    if let Err(e) = results_out(&args.out, DEFAULT_OUT) {
-        return usage_error(&e);
-    }
+    let out = match results_out(&args.out, DEFAULT_OUT, args.force)
+        .and_then(|(out, _)| plots_out(Some(&args.plots)).map(|()| out))
+    {
+        Ok(out) => out,
+        Err(e) => return usage_error(&e),
+    };
     let cpus = logical_cpus();
     let mut plan = Plan::new(args.quick, cpus, args.seed);
     let experiments = all();
@@ -82,8 +88,7 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
     .with_rounds(&plan.rounds);
     let mut file = ResultsFile::new(Meta::collect(command), config, Floors::measure(&[]));
     file.ceiling = ceiling;
-    let mut session =
-        Session::new(file, &args.out, cores, cancel).with_reruns(args.max_reruns as usize);
+    let mut session = Session::new(file, out, cores, cancel).with_reruns(args.max_reruns as usize);
     let mut progress = Progress::new(specs.len() * plan.rounds.max);
     if let Err(e) = session.measure(&specs, plan.rounds, &mut progress) {
         return usage_error(&e);

@@ -1,7 +1,7 @@
 //! The environment a measuring command sets up once: Ctrl-C, the CPUs its
 //! readers are pinned to, and the results file it will write.
 
-use crate::results::io::check_writable;
+use crate::results::io::{check_out, check_plot_dir, Out};
 use crate::workload::cancel::Cancel;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -31,14 +31,23 @@ pub(super) fn cores(pin: bool) -> Vec<core_affinity::CoreId> {
     }
 }
 
-/// Check before measuring that `out` can be written (nothing is written
-/// yet). The command's default, `default` (under `results/`), is ours to
-/// make the directory of; any other directory must exist. `Ok(true)` when
-/// `out` is the default.
-pub(super) fn results_out(out: &Path, default: &str) -> Result<bool, String> {
+/// `--force`'s help, shared by every command that writes a results file.
+pub(super) const FORCE_HELP: &str = "Write --out even over a file that is not a zonebench results file (a regular file is replaced; anything else, such as /dev/null, is written into); without it such a target is refused and left untouched";
+
+/// Check before measuring that results may go to `out` (nothing is
+/// written yet; see `results::io::check_out`). The command's default,
+/// `default` (under `results/`), is ours to make the directory of; any
+/// other directory must exist. Also says whether `out` is the default.
+pub(super) fn results_out(out: &Path, default: &str, force: bool) -> Result<(Out, bool), String> {
     let is_default = out == Path::new(default);
     if is_default {
         let _ = std::fs::create_dir_all("results");
     }
-    check_writable(out).map(|()| is_default)
+    check_out(out, force).map(|o| (o, is_default))
+}
+
+/// Check before measuring that plots can be drawn into `dir` (made if
+/// missing).
+pub(super) fn plots_out(dir: Option<&Path>) -> Result<(), String> {
+    dir.map_or(Ok(()), check_plot_dir)
 }

@@ -39,9 +39,12 @@ pub(super) struct SelfcheckArgs {
     /// Fewer, shorter rounds: about 20 s on 2 CPUs.
     #[arg(long)]
     quick: bool,
-    /// Results file to write.
+    /// Results file to write; - writes the results to stdout, once, at the
+    /// end (the report then goes to stderr).
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
+    #[arg(long, help = super::env::FORCE_HELP)]
+    force: bool,
 }
 
 const DEFAULT_OUT: &str = "results/latest-selfcheck.json";
@@ -53,9 +56,10 @@ const CLEARLY: f64 = 0.01;
 
 pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
     let cancel = cancel_on_ctrl_c();
-    if let Err(e) = results_out(&args.out, DEFAULT_OUT) {
-        return usage_error(&e);
-    }
+    let out = match results_out(&args.out, DEFAULT_OUT, args.force) {
+        Ok((out, _)) => out,
+        Err(e) => return usage_error(&e),
+    };
     let cpus = logical_cpus();
     let (rounds, duration_s) = match args.quick {
         true => (args.repeats.unwrap_or(8), args.duration.unwrap_or(0.1)),
@@ -88,7 +92,7 @@ pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let config = RunConfig::describe(&specs).with_rounds(&rounds);
     let file = ResultsFile::new(Meta::collect(command), config, Floors::default());
-    let mut session = Session::new(file, &args.out, cores(true), cancel).with_reruns(2);
+    let mut session = Session::new(file, out, cores(true), cancel).with_reruns(2);
     let mut progress = Progress::new(specs.len() * rounds.max);
     if let Err(e) = session.measure(&specs, rounds, &mut progress) {
         return usage_error(&e);

@@ -2,7 +2,7 @@
 //! plots drawn, and the exit status that says whether anything broke.
 
 use super::Session;
-use crate::results::io::save;
+use crate::results::io::{save, save_to, Out};
 use crate::results::ResultsFile;
 use std::path::Path;
 use std::process::ExitCode;
@@ -32,13 +32,18 @@ impl Session {
                     .map(move |v| format!("{} readers={}: {v}", c.spec.guard, c.spec.readers))
             })
             .collect();
-        if let Err(e) = save(&self.out, file) {
+        if let Err(e) = save_to(&self.out, file) {
             eprintln!("zonebench: error: {e}");
             return ExitCode::from(1);
         }
-        // Printed after saving: a closed stdout (`| head`) loses no results.
-        emit(table);
-        eprintln!("results: {}", self.out.display());
+        // Printed after saving: a closed stdout (`| head`) loses no
+        // results. With the results on stdout, the table goes to stderr.
+        if self.out == Out::Stdout {
+            eprint!("{table}");
+        } else {
+            emit(table);
+            eprintln!("results: {}", self.out.display());
+        }
         if let Some(copy) = copy {
             match save(copy, file) {
                 Ok(()) => eprintln!("results: {}", copy.display()),

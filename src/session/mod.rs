@@ -26,12 +26,11 @@ pub use crate::workload::rounds::Rounds;
 pub use finish::{draw, emit};
 pub use observer::{Observer, Quiet};
 
-use crate::results::io::save;
+use crate::results::io::{save_to, Out};
 use crate::results::ResultsFile;
 use crate::workload::cancel::Cancel;
 use crate::workload::pingpong::round_trip_ns;
 use crate::workload::spec::CellSpec;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// A rewrite waits until this many times its last cost has passed.
@@ -41,7 +40,7 @@ const SAVE_COST_RATIO: u32 = 10;
 #[derive(Debug)]
 pub struct Session {
     pub file: ResultsFile,
-    out: PathBuf,
+    out: Out,
     cores: Vec<core_affinity::CoreId>,
     cancel: Cancel,
     max_reruns: usize,
@@ -52,17 +51,18 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session writing `file` to `out` (already checked writable), its
+    /// A session writing `file` to `out` (already checked, see
+    /// `results::io::check_out`; stdout gets it once, at the end), its
     /// readers pinned to `cores` (none: unpinned), stopped by `cancel`.
     pub fn new(
         file: ResultsFile,
-        out: &Path,
+        out: Out,
         cores: Vec<core_affinity::CoreId>,
         cancel: Cancel,
     ) -> Self {
         Session {
             file,
-            out: out.to_path_buf(),
+            out,
             cores,
             cancel,
             max_reruns: 0,
@@ -189,9 +189,12 @@ impl Session {
 
     /// Rewrite the file as it stands, marked partial, now.
     fn save_partial(&mut self) -> Result<(), String> {
+        if !self.out.rewritable() {
+            return Ok(());
+        }
         let t = Instant::now();
         let partial = std::mem::replace(&mut self.file.meta.partial, true);
-        let saved = save(&self.out, &self.file);
+        let saved = save_to(&self.out, &self.file);
         self.file.meta.partial = partial;
         self.last_save = Some((Instant::now(), t.elapsed()));
         saved

@@ -138,9 +138,12 @@ pub struct RunArgs {
     #[arg(long, default_value = "1")]
     pub(super) seed: u64,
     /// Results file to write (the default also gets a timestamped copy,
-    /// `results/run-<time>.json`).
+    /// `results/run-<time>.json`); - writes the results to stdout, once,
+    /// at the end (the table then goes to stderr).
     #[arg(long, default_value = "results/latest.json")]
     pub(super) out: PathBuf,
+    #[arg(long, help = crate::cli::env::FORCE_HELP)]
+    pub(super) force: bool,
     /// The contention sweep: every guard x readers 1, 2, 4, ... CPUs and
     /// 2 x CPUs x
     /// writer none, rebuild, hotplug x both scopes, rounds of short cells

@@ -7,7 +7,7 @@ mod tables;
 
 pub use args::RunArgs;
 
-use super::env::{cancel_on_ctrl_c, cores, results_out};
+use super::env::{cancel_on_ctrl_c, cores, plots_out, results_out};
 use super::progress::Progress;
 use super::usage_error;
 use crate::alloc::Scope;
@@ -155,10 +155,18 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         emit(&dry_run(&config, &specs, &rounds, &estimate, cpus));
         return ExitCode::SUCCESS;
     }
-    let default_out = match results_out(&args.out, DEFAULT_OUT) {
+    let (out, default_out) = match results_out(&args.out, DEFAULT_OUT, args.force) {
         Ok(d) => d,
         Err(e) => return usage_error(&e),
     };
+    let plots = match (&args.plots, args.sweep && default_out) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, true) => Some(PathBuf::from("plots/latest")),
+        (None, false) => None,
+    };
+    if let Err(e) = plots_out(plots.as_deref()) {
+        return usage_error(&e);
+    }
     for line in &config.plan.trimmed {
         eprintln!("note: --budget: {line}");
     }
@@ -173,8 +181,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     let ceiling = ceiling::measure(&config.readers, &cores, ceiling_slice(args.quick));
     let mut file = ResultsFile::new(Meta::collect(command), config, floors);
     file.ceiling = ceiling;
-    let mut session =
-        Session::new(file, &args.out, cores, cancel).with_reruns(args.max_reruns as usize);
+    let mut session = Session::new(file, out, cores, cancel).with_reruns(args.max_reruns as usize);
     let mut progress = Progress::new(specs.len() * rounds.max);
     if let Err(e) = session.measure(&specs, rounds, &mut progress) {
         return usage_error(&e);
@@ -230,11 +237,6 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
             ceiling::describe(&file.ceiling)
         );
     }
-    let plots = match (&args.plots, args.sweep && default_out) {
-        (Some(dir), _) => Some(dir.clone()),
-        (None, true) => Some(PathBuf::from("plots/latest")),
-        (None, false) => None,
-    };
     let copy = default_out.then(|| timestamped(&file.meta.start_time));
     session.finish(
         &o,
