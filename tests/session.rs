@@ -4,7 +4,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use zonebench::alloc::Scope;
-use zonebench::results::io::load;
+use zonebench::results::io::{load, Out};
 use zonebench::results::schema::RunConfig;
 use zonebench::results::{Meta, ResultsFile};
 use zonebench::session::{Observer, Quiet, Rounds, Session};
@@ -67,7 +67,7 @@ fn a_reader_panic_keeps_every_earlier_cell_in_the_results_file() {
         RunConfig::describe(&specs),
         Floors::default(),
     );
-    let mut session = Session::new(file, &out, Vec::new(), Cancel::default());
+    let mut session = Session::new(file, Out::File(out.clone()), Vec::new(), Cancel::default());
     let mut seen = Recorder::default();
     let run = catch_unwind(AssertUnwindSafe(|| {
         session.measure(&specs, Rounds::fixed(2), &mut seen)
@@ -120,7 +120,7 @@ fn a_disturbed_repeat_is_measured_again_and_the_first_try_kept() {
                 }
             });
         }
-        let mut session = Session::new(file, &out, Vec::new(), Cancel::default()).with_reruns(2);
+        let mut session = Session::new(file, Out::File(out.clone()), Vec::new(), Cancel::default()).with_reruns(2);
         let measured = session.measure(&specs, Rounds::fixed(1), &mut Quiet);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         measured.unwrap();
