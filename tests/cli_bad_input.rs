@@ -131,6 +131,27 @@ fn bad_results_files_are_one_line_and_exit_2() {
     let truncated = write("truncated.json", &full[..full.len() / 2]);
     let foreign = write("foreign.json", r#"{"name": "not ours", "version": 3}"#);
     let schema = write("schema.json", &full.replace("zonebench/1", "zonebench/99"));
+    // Files no run could write, each one field changed.
+    let edit = |name: &str, change: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value = serde_json::from_str(&full).unwrap();
+        change(&mut v);
+        write(name, &serde_json::to_string(&v).unwrap())
+    };
+    let negative = edit("negative.json", &|v| {
+        v["cells"][0]["allocs_per_sec"] = (-5.0).into()
+    });
+    let no_rate = edit("null.json", &|v| {
+        v["cells"][1]["allocs_per_sec"] = serde_json::Value::Null
+    });
+    let no_readers = edit("readers0.json", &|v| v["cells"][0]["readers"] = 0.into());
+    let no_cpus = edit("cpus0.json", &|v| v["meta"]["logical_cpus"] = 0.into());
+    let neg_rate = edit("rate.json", &|v| {
+        v["cells"][0]["writer_rate_hz"] = (-1000.0).into()
+    });
+    let twice = edit("twice.json", &|v| {
+        let first = v["cells"][0].clone();
+        v["cells"].as_array_mut().unwrap().push(first);
+    });
     let dir = std::env::temp_dir();
     let dir = dir.to_str().unwrap();
     let missing = "/nonexistent-dir/results.json";
@@ -154,6 +175,14 @@ fn bad_results_files_are_one_line_and_exit_2() {
         (vec!["compare", &schema, good], "zonebench/99"),
         (vec!["compare", good, &truncated], "truncated.json"),
         (vec!["compare", good], "NEW"),
+        (vec!["report", &negative], "cells[0].allocs_per_sec: -5"),
+        (vec!["report", &no_rate], "null.json"),
+        (vec!["report", &no_readers], "cells[0].readers: 0"),
+        (vec!["report", &no_cpus], "meta.logical_cpus: 0"),
+        (vec!["report", &neg_rate], "cells[0].writer_rate_hz: -1000"),
+        (vec!["report", &twice], "a second copy of"),
+        (vec!["compare", good, &twice], "twice.json"),
+        (vec!["compare", &negative, good], "negative.json"),
     ];
     for (args, names) in cases {
         let out = zonebench(&args);

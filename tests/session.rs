@@ -120,7 +120,8 @@ fn a_disturbed_repeat_is_measured_again_and_the_first_try_kept() {
                 }
             });
         }
-        let mut session = Session::new(file, Out::File(out.clone()), Vec::new(), Cancel::default()).with_reruns(2);
+        let mut session = Session::new(file, Out::File(out.clone()), Vec::new(), Cancel::default())
+            .with_reruns(2);
         let measured = session.measure(&specs, Rounds::fixed(1), &mut Quiet);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         measured.unwrap();

@@ -232,6 +232,8 @@ pub fn load(path: &Path) -> Result<ResultsFile, String> {
             ))
         }
     }
-    serde_json::from_value(value)
-        .map_err(|e| format!("{}: malformed results ({e})", path.display()))
+    let file: ResultsFile = serde_json::from_value(value)
+        .map_err(|e| format!("{}: malformed results ({e})", path.display()))?;
+    crate::results::validate::validate(&file).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(file)
 }

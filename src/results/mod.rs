@@ -10,6 +10,7 @@ pub mod repeats;
 pub mod schema;
 pub mod topology;
 pub mod torture;
+pub mod validate;
 
 pub use cell::{CellResult, Counters, Stall};
 pub use schema::{Meta, ResultsFile, SCHEMA};
