@@ -94,3 +94,37 @@ fn report_draws_plots() {
     let svg = names.iter().filter(|n| n.ends_with(".svg")).count();
     assert!(png >= 4 && png == svg, "{names:?}");
 }
+
+/// Any finite value a file may hold draws: the largest doubles once made
+/// an axis with no end, and drawing never finished.
+#[test]
+fn the_largest_finite_values_still_draw() {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(small_results()).unwrap()).unwrap();
+    // One cell's values among ordinary ones: the axes must span both.
+    let cell = &mut v["cells"][0];
+    cell["allocs_per_sec"] = 1.7e308.into();
+    cell["read_latency_ns"]["mean"] = 1.7e308.into();
+    cell["read_latency_ns"]["p99"] = u64::MAX.into();
+    cell["retries_per_million"] = 1.7e308.into();
+    let f = tmp("huge.json");
+    std::fs::write(&f, serde_json::to_string(&v).unwrap()).unwrap();
+    let dir = tmp("huge-plots");
+    run_ok(&[
+        "report",
+        f.to_str().unwrap(),
+        "--plots",
+        dir.to_str().unwrap(),
+    ]);
+    let png = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".png")
+        })
+        .count();
+    assert!(png >= 4, "{png} figures");
+}

@@ -31,9 +31,18 @@ pub(super) fn log_decades(values: impl IntoIterator<Item = f64>, floor: f64) -> 
     let Some((lo, hi)) = span(values, floor) else {
         return floor..floor * 10.0;
     };
-    let lo = 10f64.powf((lo * 0.95).log10().floor()).max(floor);
-    let hi = 10f64.powf((hi * 1.05).log10().ceil());
-    lo..hi.max(lo * 10.0)
+    // In log space: `hi * 1.05` overflows near f64::MAX.
+    let lo = 10f64
+        .powf((lo.log10() + 0.95f64.log10()).floor())
+        .max(floor);
+    let hi = finite(10f64.powf((hi.log10() + 1.05f64.log10()).ceil()));
+    lo..hi.max(finite(lo * 10.0))
+}
+
+/// `v`, or the largest finite value if it overflowed: every value a file
+/// may hold must still give an axis with ends.
+fn finite(v: f64) -> f64 {
+    v.min(f64::MAX)
 }
 
 /// A log axis just wider than the values at or above `floor` (for an axis
@@ -42,7 +51,7 @@ pub(super) fn log_padded(values: impl IntoIterator<Item = f64>, floor: f64) -> R
     let Some((lo, hi)) = span(values, floor) else {
         return floor..floor * 10.0;
     };
-    (lo / 1.3).max(floor)..(hi * 1.3).max(lo * 2.0)
+    (lo / 1.3).max(floor)..finite((hi * 1.3).max(lo * 2.0))
 }
 
 /// Distinct finite values, ascending: ticks for an axis.
@@ -60,7 +69,7 @@ pub(super) fn linear_top(values: impl IntoIterator<Item = f64>) -> f64 {
         .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     if hi > 0.0 {
-        hi * 1.12
+        finite(hi * 1.12)
     } else {
         1.0
     }
@@ -116,5 +125,9 @@ mod tests {
         assert_eq!(category_label(&["1".into()], 0.5), "");
         assert_eq!(log_decades([0.0, f64::NAN], 1.0), 1.0..10.0);
         assert_eq!(log_decades([3.0, 250.0], 1.0), 1.0..1000.0);
+        // The largest values a file may hold still give finite ends.
+        assert!(log_decades([1.0, 1.7e308], 1.0).end.is_finite());
+        assert!(log_padded([1.0, 1.7e308], 1.0).end.is_finite());
+        assert!(linear_top([1.7e308]).is_finite());
     }
 }
