@@ -43,6 +43,11 @@ fn report_formats() {
     assert!(header.contains(&"guard") && header.contains(&"metric") && header.contains(&"value"));
     let rows: Vec<&str> = lines.collect();
     assert!(rows.len() > 10);
+    // LF line ends: `awk -F,` sees the last field without a `\r`.
+    assert!(!csv.contains('\r'), "CR in the CSV");
+    assert!(csv.ends_with('\n'));
+    let last = |line: &str| line.rsplit(',').next().unwrap().to_string();
+    assert_eq!(last(csv.lines().next().unwrap()), "significant");
     let seq = String::from_utf8(
         run_ok(&["report", f, "--baseline", "rcu", "--cells", "readers=2"]).stdout,
     )
