@@ -51,6 +51,14 @@ fn main() {
     println!("cargo:rustc-env=ZONEBENCH_CRATES={}", crate_versions());
     println!("cargo:rerun-if-changed=Cargo.lock");
     println!("cargo:rustc-env=ZONEBENCH_GIT_REV={rev}");
+    // `zonebench --version`: the package version and the revision built.
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let line = if rev.is_empty() {
+        format!("{version} (no git revision: built outside a clone)")
+    } else {
+        format!("{version} (git {rev})")
+    };
+    println!("cargo:rustc-env=ZONEBENCH_VERSION_LINE={line}");
     // Where git keeps HEAD and the index: `.git/` in a clone, elsewhere in
     // a worktree (whose `.git` is a file). A path that does not exist would
     // make cargo rerun this script, and rebuild the crate, every time.

@@ -31,11 +31,15 @@ use std::process::ExitCode;
 
 pub use run::RunArgs;
 
+/// The exit statuses, shown under every `--help`.
+const EXIT_STATUS: &str = "Exit status: 0 success; 1 a failed check (an invariant broken, a torture finding, selfcheck clearly above its nominal rate, results not written after measuring); 2 bad input (one line on stderr, nothing measured or on disk lost); 130 interrupted by Ctrl-C (finished cells kept, the file marked partial).";
+
 #[derive(Parser)]
 #[command(
     name = "zonebench",
-    version,
-    about = "Zonelist guards under contention: numbers for the 2022 zonelist-rebuild race"
+    version = env!("ZONEBENCH_VERSION_LINE"),
+    about = "Zonelist guards under contention: numbers for the 2022 zonelist-rebuild race",
+    after_help = EXIT_STATUS
 )]
 struct Cli {
     #[command(subcommand)]
@@ -45,22 +49,29 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// List the guards: name, what it models, whether it prevents the false OOM.
+    #[command(after_help = EXIT_STATUS)]
     List,
     /// Run guards under readers and a writer; print a table, write a results file.
+    #[command(after_help = EXIT_STATUS)]
     Run(Box<RunArgs>),
     /// The review table of a results file (text, markdown or csv).
+    #[command(after_help = EXIT_STATUS)]
     Report(report::ReportArgs),
     /// Two results files side by side per guard, with the change and its
     /// significance (before/after a patch, machine A/machine B).
+    #[command(after_help = EXIT_STATUS)]
     Compare(report::CompareArgs),
     /// Each argument of the 2022 thread as an experiment: the claim, its
     /// numbers, and a verdict computed by a stated rule.
+    #[command(after_help = EXIT_STATUS)]
     Claims(claims::ClaimsArgs),
     /// Random cells checked one by one, in the manner of locktorture.
+    #[command(after_help = EXIT_STATUS)]
     Torture(torture::TortureArgs),
     /// The A/A test: one guard as two arms through the same machinery;
     /// how many comparisons come out marked against the nominal rate
     /// (exit 1 if clearly above it).
+    #[command(after_help = EXIT_STATUS)]
     Selfcheck(selfcheck::SelfcheckArgs),
 }
 
