@@ -164,7 +164,21 @@ pub(super) fn compare_document(
             lists.push((format!("Only in {name} (not compared):"), only));
         }
     }
+    let differences = measured_differently(base, new);
+    if !differences.is_empty() {
+        lists.push((
+            "Warning: the two files were not measured alike; a change may come from this, not from the patch:".into(),
+            differences.clone(),
+        ));
+    }
     let mut header = Vec::new();
+    if !differences.is_empty() {
+        let what: Vec<&str> = differences
+            .iter()
+            .filter_map(|d| d.split(':').next())
+            .collect();
+        header.push(("measured differently".into(), what.join(", ")));
+    }
     for (who, r) in [("base", &b), ("new", &n)] {
         header.push((who.to_string(), r.source.clone()));
         for (k, v) in machine_lines(&r.meta) {
@@ -195,6 +209,47 @@ pub(super) fn compare_document(
             unpaired_test(opts.marking, &guards[0]),
         ),
     })
+}
+
+/// How the two runs' measurement differed, one line each: `what: base
+/// vs new`, for duration and warm-up, rounds, the timer, the host kernel
+/// and the machine. (The build differs by design: that is the patch.)
+fn measured_differently(base: &ResultsFile, new: &ResultsFile) -> Vec<String> {
+    let (b, n) = (&base.meta, &new.meta);
+    let mut out = Vec::new();
+    let mut differ = |what: &str, x: String, y: String| {
+        if x != y {
+            out.push(format!("{what}: {x} (base) vs {y} (new)"));
+        }
+    };
+    differ(
+        "duration",
+        format!("{} s a cell", base.config.duration_s),
+        format!("{} s a cell", new.config.duration_s),
+    );
+    differ(
+        "warm-up",
+        format!("{} s", base.config.warmup_s),
+        format!("{} s", new.config.warmup_s),
+    );
+    let rounds = |f: &ResultsFile| match (f.config.ci_target_pct, f.config.max_repeats) {
+        (Some(t), Some(m)) => format!("{}-{m} rounds to +-{t}%", f.config.repeats),
+        _ => format!("{} rounds", f.config.repeats),
+    };
+    differ("repeats", rounds(base), rounds(new));
+    // The clock and its step, not its calibration (which every run redoes).
+    let timer = |m: &crate::results::Meta| {
+        let clock = m.timer.split_whitespace().next().unwrap_or("");
+        format!("{clock} ({:.1} ns step)", m.timer_resolution_ns)
+    };
+    differ("timer", timer(b), timer(n));
+    differ("kernel", b.kernel_release.clone(), n.kernel_release.clone());
+    differ(
+        "machine",
+        format!("{}, {} logical CPUs", b.cpu_model, b.logical_cpus),
+        format!("{}, {} logical CPUs", n.cpu_model, n.logical_cpus),
+    );
+    out
 }
 
 /// One shared section: per guard a `base` and a `new` column.
@@ -345,6 +400,31 @@ mod tests {
             .filter(|l| ["Hmean", "Amean"].iter().any(|a| l.starts_with(a)))
             .flat_map(|l| l.split(['(', ')']).skip(1).step_by(2))
             .collect()
+    }
+
+    #[test]
+    fn files_measured_differently_say_so_above_and_below() {
+        let f = all_guards();
+        let same = compare(&f, &f, &ReportOpts::default()).unwrap();
+        assert!(!same.contains("measured differently") && !same.contains("Warning"));
+        let mut g = f.clone();
+        g.config.duration_s = f.config.duration_s * 2.0;
+        g.meta.kernel_release = "6.6.0-other".into();
+        g.meta.logical_cpus = f.meta.logical_cpus + 14;
+        // A new calibration of the same clock is not a difference.
+        g.meta.timer = format!("{} recalibrated", f.meta.timer);
+        let t = compare(&f, &g, &ReportOpts::default()).unwrap();
+        assert!(
+            t.contains("measured differently: duration, kernel, machine"),
+            "{t}"
+        );
+        let warning = t
+            .split("Warning:")
+            .nth(1)
+            .expect("a warning under the tables");
+        assert!(warning.contains("6.6.0-other (new)"), "{warning}");
+        assert!(!warning.contains("timer"), "{warning}");
+        assert_fits(&t);
     }
 
     #[test]
