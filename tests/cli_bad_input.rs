@@ -175,6 +175,8 @@ fn bad_results_files_are_one_line_and_exit_2() {
         (vec!["compare", &schema, good], "zonebench/99"),
         (vec!["compare", good, &truncated], "truncated.json"),
         (vec!["compare", good], "NEW"),
+        (vec!["report", good, "--guards", "seqcount,mine"], "'mine'"),
+        (vec!["compare", good, good, "--guards", "mine"], "'mine'"),
         (vec!["report", &negative], "cells[0].allocs_per_sec: -5"),
         (vec!["report", &no_rate], "null.json"),
         (vec!["report", &no_readers], "cells[0].readers: 0"),

@@ -133,3 +133,32 @@ fn the_largest_finite_values_still_draw() {
         .count();
     assert!(png >= 4, "{png} figures");
 }
+
+/// `--guards` keeps the listed guards' columns, in the listed order, the
+/// baseline first (seqcount when listed, else the first).
+#[test]
+fn report_shows_only_the_guards_asked_for() {
+    let f = small_results();
+    let f = f.to_str().unwrap();
+    let columns = |args: &[&str]| -> Vec<String> {
+        let mut full = vec!["report", f];
+        full.extend_from_slice(args);
+        let text = String::from_utf8(run_ok(&full).stdout).unwrap();
+        let header = text
+            .lines()
+            .skip_while(|l| !l.starts_with("scope="))
+            .nth(1)
+            .unwrap()
+            .to_string();
+        header.split_whitespace().map(String::from).collect()
+    };
+    assert_eq!(
+        columns(&["--guards", "seqlock-excl,rcu"]),
+        ["seqlock-excl", "rcu"]
+    );
+    assert_eq!(columns(&["--guards", "rcu,seqcount"]), ["seqcount", "rcu"]);
+    assert_eq!(
+        columns(&["--guards", "seqlock-excl,rcu", "--baseline", "rcu"]),
+        ["rcu", "seqlock-excl"]
+    );
+}

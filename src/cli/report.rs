@@ -20,6 +20,11 @@ pub(super) struct SelectArgs {
     /// Only the cells matching, e.g. scope=every-alloc,writer=rebuild,readers=2.
     #[arg(long, value_parser = parse_cells)]
     cells: Option<CellFilter>,
+    /// Only these guards' columns, comma-separated (e.g. seqlock,mine: the
+    /// two columns of a patch review); the baseline, unless --baseline,
+    /// is seqcount if listed, else the first.
+    #[arg(long, value_delimiter = ',')]
+    guards: Vec<String>,
     /// The practical threshold, percent: a change is marked only beyond it
     /// (and only where its interval excludes 0 and its corrected p < 0.05).
     #[arg(long, default_value = "2", value_parser = parse_threshold, allow_hyphen_values = true)]
@@ -35,6 +40,7 @@ impl SelectArgs {
         ReportOpts {
             baseline: self.baseline.clone(),
             filter: self.cells.clone().unwrap_or_default(),
+            guards: self.guards.clone(),
             marking: Marking {
                 threshold_pct: self.threshold,
                 correction: self.correction,

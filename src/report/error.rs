@@ -19,6 +19,13 @@ pub(crate) enum ReportError {
     },
     /// The `--cells` string is malformed.
     BadFilter(String),
+    /// `--guards` names a guard with no cells in the file.
+    UnknownGuard {
+        guard: String,
+        source: String,
+        /// The guards the file does have (after `--cells`).
+        guards: Vec<String>,
+    },
     /// Nothing to report: the file has no cells, or none match `--cells`.
     NoCells {
         source: String,
@@ -45,6 +52,15 @@ impl fmt::Display for ReportError {
                 write!(f, " (guards: {})", guards.join(", "))
             }
             ReportError::BadFilter(e) => write!(f, "--cells: {e}"),
+            ReportError::UnknownGuard {
+                guard,
+                source,
+                guards,
+            } => write!(
+                f,
+                "--guards: '{guard}' is not in {source} (guards: {})",
+                guards.join(", ")
+            ),
             ReportError::NoCells {
                 source,
                 filter: None,

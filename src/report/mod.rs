@@ -62,6 +62,8 @@ pub(crate) struct ReportOpts {
     /// file has it, else its first guard; see `model.rs`).
     pub baseline: Option<String>,
     pub filter: CellFilter,
+    /// Only these guards' columns (`--guards`; empty: every guard).
+    pub guards: Vec<String>,
     /// The practical threshold and the family correction of the marks.
     pub marking: Marking,
 }

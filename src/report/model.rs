@@ -365,11 +365,29 @@ impl Report {
         source: &str,
         opts: &ReportOpts,
     ) -> Result<Report, ReportError> {
-        let cells: Vec<&CellResult> = results
+        let mut cells: Vec<&CellResult> = results
             .cells
             .iter()
             .filter(|c| opts.filter.matches(&c.spec))
             .collect();
+        if !opts.guards.is_empty() {
+            for g in &opts.guards {
+                if !cells.iter().any(|c| c.spec.guard == *g) {
+                    let mut present: Vec<String> = Vec::new();
+                    for c in &cells {
+                        if !present.contains(&c.spec.guard) {
+                            present.push(c.spec.guard.clone());
+                        }
+                    }
+                    return Err(ReportError::UnknownGuard {
+                        guard: g.clone(),
+                        source: source.to_string(),
+                        guards: present,
+                    });
+                }
+            }
+            cells.retain(|c| opts.guards.contains(&c.spec.guard));
+        }
         if cells.is_empty() {
             return Err(ReportError::NoCells {
                 source: source.to_string(),
@@ -381,6 +399,10 @@ impl Report {
             if !guards.contains(&c.spec.guard) {
                 guards.push(c.spec.guard.clone());
             }
+        }
+        if !opts.guards.is_empty() {
+            // The columns in the order `--guards` lists them.
+            guards.sort_by_key(|g| opts.guards.iter().position(|x| x == g));
         }
         let baseline = pick_baseline(&guards, opts, source)?;
         let pos = guards.iter().position(|g| *g == baseline).unwrap_or(0);
