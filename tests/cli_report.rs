@@ -162,3 +162,38 @@ fn report_shows_only_the_guards_asked_for() {
         ["rcu", "seqlock-excl"]
     );
 }
+
+/// `claims --from FILE` prints the saved verdicts again, measuring nothing;
+/// a file without them is refused.
+#[test]
+fn saved_claims_print_again() {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(small_results()).unwrap()).unwrap();
+    v["claims"] = serde_json::json!([
+        {"id": "C9", "claim": "a saved claim", "numbers": ["3 of 4 measured"],
+         "verdict": "not-settled", "reason": "too few rounds", "rule": "the rule"}
+    ]);
+    let f = tmp("with-claims.json");
+    std::fs::write(&f, serde_json::to_string(&v).unwrap()).unwrap();
+    let out = run_ok(&["claims", "--from", f.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("C9") && text.contains("a saved claim"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3 of 4 measured") && text.contains("too few rounds"),
+        "{text}"
+    );
+    let md = run_ok(&[
+        "claims",
+        "--from",
+        f.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    assert!(String::from_utf8(md.stdout).unwrap().contains("**C9**"));
+    let none = common::zonebench(&["claims", "--from", small_results().to_str().unwrap()]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no saved claims"));
+}

@@ -4,9 +4,10 @@
 
 use super::env::{cancel_on_ctrl_c, cores, plots_out, results_out};
 use super::progress::Progress;
-use super::usage_error;
+use super::{emit, usage_error};
 use crate::experiments::{all, judge_all, plan_cells, Plan};
 use crate::report::{render_claims_markdown, render_claims_text};
+use crate::results::io::load;
 use crate::results::schema::{RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile};
 use crate::session::Session;
@@ -14,7 +15,7 @@ use crate::workload::ceiling::{self, ceiling_slice};
 use crate::workload::floors::Floors;
 use crate::workload::logical_cpus;
 use clap::{Args, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -27,6 +28,10 @@ pub(super) enum ClaimsFormat {
 
 #[derive(Args)]
 pub(super) struct ClaimsArgs {
+    /// Print the verdicts saved in a claims results file again, measuring
+    /// nothing (with --format; the measuring options do not apply).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "out", "plots", "force", "seed", "max_reruns", "no_pin"])]
+    from: Option<PathBuf>,
     /// 6 rounds of short cells (about a minute on 2 CPUs) instead of at
     /// least 8 rounds, more until every compared ratio is known to +-2%
     /// (at most about 6 minutes).
@@ -57,6 +62,9 @@ pub(super) struct ClaimsArgs {
 const DEFAULT_OUT: &str = "results/latest-claims.json";
 
 pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
+    if let Some(from) = &args.from {
+        return saved(from, args.format);
+    }
     let cancel = cancel_on_ctrl_c();
     let out = match results_out(&args.out, DEFAULT_OUT, args.force)
         .and_then(|(out, _)| plots_out(Some(&args.plots)).map(|()| out))
@@ -111,4 +119,24 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
         Some(&args.plots),
         specs.len() * plan.rounds.min,
     )
+}
+
+/// `claims --from FILE`: the saved findings, rendered as a live run
+/// renders them.
+fn saved(path: &Path, format: ClaimsFormat) -> ExitCode {
+    let file = match load(path) {
+        Ok(f) => f,
+        Err(e) => return usage_error(&e),
+    };
+    if file.claims.is_empty() {
+        return usage_error(&format!(
+            "{}: no saved claims (a file written by `zonebench claims` has them; `zonebench report` reads a run's)",
+            path.display()
+        ));
+    }
+    emit(&match format {
+        ClaimsFormat::Text => render_claims_text(&file.claims),
+        ClaimsFormat::Markdown => render_claims_markdown(&file.claims),
+    });
+    ExitCode::SUCCESS
 }
