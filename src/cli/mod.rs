@@ -20,6 +20,7 @@ mod env;
 mod parse;
 mod progress;
 mod report;
+mod review;
 mod run;
 mod selfcheck;
 mod torture;
@@ -66,6 +67,11 @@ enum Cmd {
     #[command(after_help = EXIT_STATUS)]
     Claims(claims::ClaimsArgs),
     /// Random cells checked one by one, in the manner of locktorture.
+    /// A guard of yours against a baseline (seqlock): the cells that matter
+    /// for a zonelist guard, and one 80-column summary (machine, command,
+    /// table, correctness, verdicts) to paste under a patch.
+    #[command(after_help = EXIT_STATUS)]
+    Review(review::ReviewArgs),
     #[command(after_help = EXIT_STATUS)]
     Torture(torture::TortureArgs),
     /// The A/A test: one guard as two arms through the same machinery;
@@ -128,6 +134,7 @@ where
         Cmd::Report(args) => report::report(args),
         Cmd::Compare(args) => report::compare(args),
         Cmd::Claims(args) => claims::claims(args),
+        Cmd::Review(args) => review::review(args),
         Cmd::Torture(args) => torture::torture(args),
         Cmd::Selfcheck(args) => selfcheck::selfcheck(args),
     }
@@ -138,6 +145,22 @@ fn list() {
     let mut o = String::new();
     outln!(o, "{:<18} {:<8} models", "guard", "no-OOM?");
     for g in guard::ALL {
+        outln!(
+            o,
+            "{:<18} {:<8} {}",
+            g.name,
+            if g.prevents_false_oom { "yes" } else { "no" },
+            g.models
+        );
+    }
+    outln!(o);
+    outln!(
+        o,
+        "{:<18} {:<8} models (run by name only: not in --guards all)",
+        "example guard",
+        "no-OOM?"
+    );
+    for g in guard::EXAMPLES {
         outln!(
             o,
             "{:<18} {:<8} {}",

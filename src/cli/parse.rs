@@ -159,9 +159,11 @@ pub(super) fn parse_guards(s: &str) -> Result<GuardList, String> {
         Some(g) => Ok(g.name.to_string()),
         None => {
             let known: Vec<_> = guard::ALL.iter().map(|g| g.name).collect();
+            let examples: Vec<_> = guard::EXAMPLES.iter().map(|g| g.name).collect();
             Err(format!(
-                "unknown guard '{name}' (known: {})",
-                known.join(", ")
+                "unknown guard '{name}' (known: {}; examples: {})",
+                known.join(", "),
+                examples.join(", ")
             ))
         }
     };

@@ -33,7 +33,8 @@ pub(super) struct TortureArgs {
 #[derive(Clone)]
 pub(super) struct TortureGuards(Vec<String>);
 
-/// Guard names, hidden test guards included (`seqcount-noretry`).
+/// Guard names, hidden test guards (`seqcount-noretry`) and example
+/// guards (`raw-seqcount`) included; "all" is [`guard::ALL`].
 fn parse_torture_guards(s: &str) -> Result<TortureGuards, String> {
     if s.trim() == "all" {
         return Ok(TortureGuards(

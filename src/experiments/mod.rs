@@ -24,6 +24,7 @@ pub(crate) mod c6_seqcount_spinlock;
 pub(crate) mod c7_serialisation;
 pub(crate) mod c8_latch;
 pub(crate) mod c9_oom_window;
+pub(crate) mod review;
 
 use crate::alloc::Scope;
 pub(crate) use crate::results::finding::{Finding, Verdict};

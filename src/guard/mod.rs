@@ -8,8 +8,10 @@
 //! Write `src/guard/<name>.rs` with a type implementing [`ZonelistGuard`]
 //! (module docs: the kernel construct, the read protocol, the write protocol,
 //! what is simplified), declare it below (`pub mod <name>;`), then add the
-//! type to the `guards!` list in `registry.rs`. The CLI, the runner and the
-//! tests pick it up from there. Sections the seqcount family shares live in
+//! type to the `guards!` list in `registry.rs` (an example for the README's
+//! guide goes in its `examples:` group, which `--guards all` leaves out; see
+//! `raw_seqcount.rs`). The CLI, the runner and the tests pick it up from
+//! there. Sections the seqcount family shares live in
 //! `section.rs` and `seq_family.rs`; what a guard is given besides its
 //! zonelists (options, the reader's probe, the writer's context) in
 //! `probe.rs`.
@@ -54,6 +56,7 @@ pub mod broken;
 pub mod epoch;
 pub mod latch;
 pub mod none;
+pub mod raw_seqcount;
 pub mod rcu;
 pub mod rcu_qsbr;
 pub mod rcu_qsbr_recheck;
@@ -74,7 +77,7 @@ mod seq_family;
 pub use probe::{GuardOpts, IrqSave, ReaderProbe, WriterCtx};
 pub use registry::{
     default_baseline, dispatch, find, find_any, guard_of, GuardInfo, GuardVisitor, ALL, ARM,
-    HARNESS, HIDDEN,
+    EXAMPLES, HARNESS, HIDDEN,
 };
 pub use section::{rt_read_begin, ExclSection, LockedSection, SeqSection};
 pub use seq_family::{SeqFamily, SeqWriteSide, SeqZonelists};

@@ -2,7 +2,7 @@
 //! `zonebench list` read. Adding a guard is one line in `guards!` below.
 
 use super::{
-    broken, epoch, latch, none, rcu, rcu_qsbr, rcu_qsbr_recheck, rcu_recheck, rwlock,
+    broken, epoch, latch, none, raw_seqcount, rcu, rcu_qsbr, rcu_qsbr_recheck, rcu_recheck, rwlock,
     seqbegin_or_lock, seqcount, seqcount_spinlock, seqlock, seqlock_crate, seqlock_excl,
     ZonelistGuard,
 };
@@ -58,7 +58,12 @@ pub trait GuardVisitor {
 }
 
 macro_rules! guards {
-    ($($ty:ty),* $(,)?; hidden: $($hidden:ty),* $(,)?; harness: $($harness:ty),* $(,)?) => {
+    (
+        $($ty:ty),* $(,)?;
+        hidden: $($hidden:ty),* $(,)?;
+        harness: $($harness:ty),* $(,)?;
+        examples: $($example:ty),* $(,)?
+    ) => {
         /// Every guard, in the order `zonebench list` prints them.
         pub const ALL: &[GuardInfo] = &[$(info::<$ty>()),*];
 
@@ -70,8 +75,13 @@ macro_rules! guards {
         /// names them runs them (see [`broken::ReaderPanics`]).
         pub const HARNESS: &[GuardInfo] = &[$(info::<$harness>()),*];
 
-        /// Run `visitor` with the guard called `name` (hidden and harness
-        /// ones included).
+        /// Example guards for the README's guide: run by name, not part of
+        /// `all` or the sweep (see [`raw_seqcount`]). `zonebench list`
+        /// prints them apart; `run` and `torture` take them by name.
+        pub const EXAMPLES: &[GuardInfo] = &[$(info::<$example>()),*];
+
+        /// Run `visitor` with the guard called `name` (hidden, harness and
+        /// example ones included).
         pub fn dispatch<V: GuardVisitor>(name: &str, visitor: V) -> Option<V::Output> {
             let name = guard_of(name);
             $(if name == <$ty as ZonelistGuard>::NAME {
@@ -82,6 +92,9 @@ macro_rules! guards {
             })*
             $(if name == <$harness as ZonelistGuard>::NAME {
                 return Some(visitor.visit::<$harness>());
+            })*
+            $(if name == <$example as ZonelistGuard>::NAME {
+                return Some(visitor.visit::<$example>());
             })*
             None
         }
@@ -104,15 +117,47 @@ guards!(
     seqlock_crate::SeqlockCrate,
     epoch::Epoch;
     hidden: broken::SeqcountNoRetry;
-    harness: broken::ReaderPanics,
+    harness: broken::ReaderPanics;
+    examples: raw_seqcount::RawSeqcount,
 );
 
-/// The guard info for `name`.
+/// The guard info for `name`: a guard of [`ALL`], or an example guard
+/// ([`EXAMPLES`]), which runs when named although `all` leaves it out.
 pub fn find(name: &str) -> Option<&'static GuardInfo> {
-    ALL.iter().find(|g| g.name == name)
+    ALL.iter().chain(EXAMPLES).find(|g| g.name == name)
 }
 
-/// The guard info for `name`, hidden guards included.
+/// The guard info for `name`, hidden guards included (and example ones,
+/// as [`find`]).
 pub fn find_any(name: &str) -> Option<&'static GuardInfo> {
     find(name).or_else(|| HIDDEN.iter().find(|g| g.name == name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_guards_run_by_name_but_stay_out_of_all() {
+        struct Name;
+        impl GuardVisitor for Name {
+            type Output = &'static str;
+            fn visit<G: ZonelistGuard>(self) -> &'static str {
+                G::NAME
+            }
+        }
+        for g in EXAMPLES {
+            assert!(ALL
+                .iter()
+                .chain(HIDDEN)
+                .chain(HARNESS)
+                .all(|o| o.name != g.name));
+            assert_eq!(find(g.name).map(|i| i.name), Some(g.name));
+            assert_eq!(find_any(g.name).map(|i| i.name), Some(g.name));
+            assert_eq!(dispatch(g.name, Name), Some(g.name));
+        }
+        assert!(EXAMPLES.iter().any(|g| g.name == "raw-seqcount"));
+        // Hidden guards stay out of `find` (what `run --guards` takes).
+        assert!(HIDDEN.iter().all(|g| find(g.name).is_none()));
+    }
 }

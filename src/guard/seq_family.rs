@@ -68,6 +68,12 @@ impl SeqZonelists {
     pub fn zonelists(&self) -> &Zonelists {
         &self.zonelists
     }
+
+    /// The count, for a guard with a read side of its own (`raw-seqcount`).
+    #[inline]
+    pub fn seq(&self) -> &SeqCount {
+        &self.seq
+    }
     /// `read_seqbegin`: spins while odd, or with PREEMPT_RT and an
     /// associated lock takes and releases it (a preempted writer holds it)
     /// instead (see [`OddCount`]).

@@ -39,6 +39,7 @@ mod markdown;
 mod metric;
 mod model;
 mod number;
+mod review;
 mod text;
 mod wrap;
 
@@ -49,6 +50,7 @@ pub(crate) use compare::compare_files;
 pub(crate) use error::ReportError;
 pub(crate) use filter::CellFilter;
 pub(crate) use metric::Marking;
+pub(crate) use review::render_review;
 
 use crate::results::ResultsFile;
 use clap::ValueEnum;

@@ -53,6 +53,7 @@
 //! | `rwlock` | no | `read()` on the lock its own CPU holds for writing (`try_read`, then `try_read_for` the time left) | deadlock (lock) |
 //! | `seqlock-crate` | no | `SeqLock::read` loops inside the crate while a node's count is odd: no bound can be added | not run: `irq_unbounded` |
 //! | `epoch` | no | `epoch::pin` (reentrant), never waits | runs inline, completes |
+//! | `raw-seqcount` (example) | no | `raw_seqcount_begin` never waits; the walk sees the rewritten list; a walk that failed would restart while the count is odd (bounded) | runs inline, completes |
 //!
 //! `seqlock-crate`: at the raise point the crate's write locks are not held
 //! yet (the guard builds its copy first, then `publish` copies it in under

@@ -97,6 +97,10 @@ conformance! {
     rwlock: zonebench::guard::rwlock::RwLockGuard, Hook::Thread, Expect::Succeeds, IrqExpect::Deadlock;
     seqlock_crate: zonebench::guard::seqlock_crate::SeqlockCrate, Hook::Inline, Expect::Succeeds, IrqExpect::Unbounded;
     epoch: zonebench::guard::epoch::Epoch, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
+    // The example guard (`guard::EXAMPLES`): `seqcount` whose begin never
+    // waits, so the interrupt handler's walk runs inside the write section
+    // and completes where seqcount's deadlocks at begin.
+    raw_seqcount: zonebench::guard::raw_seqcount::RawSeqcount, Hook::Inline, Expect::Retries, IrqExpect::Inline;
 }
 
 /// The watchdog: a writer that holds its section (practically) forever
@@ -156,4 +160,5 @@ fn irq_rt_seqlock_masks_nothing() {
 #[test]
 fn every_guard_is_instantiated_here() {
     assert_eq!(zonebench::guard::ALL.len(), 14);
+    assert_eq!(zonebench::guard::EXAMPLES.len(), 1);
 }

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Guards to run: comma-separated names, or "all".
+    /// Guards to run: comma-separated names, or "all" (every guard `zonebench
+    /// list` prints except the examples, which run only when named).
     #[arg(long, default_value = "all", value_parser = parse_guards)]
     pub(super) guards: GuardList,
     /// Where the guard's read section applies, comma-separated

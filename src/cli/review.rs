@@ -1,0 +1,119 @@
+//! `zonebench review`: a guard (a reviewer's own, added as the README's
+//! "Evaluate your own guard" says) against a baseline, on the cells that
+//! matter for a zonelist guard (`crate::experiments::review`): one summary
+//! of at most 80 columns, ready to paste under a patch, and a results file
+//! that `report`, `compare` and `claims --from` read again.
+
+use super::env::{cancel_on_ctrl_c, cores, results_out, FORCE_HELP};
+use super::parse::parse_guard;
+use super::progress::Progress;
+use super::usage_error;
+use crate::experiments::review::Review;
+use crate::experiments::{Cells, Plan};
+use crate::report::{render_review, report, Format, ReportOpts};
+use crate::results::schema::{RepeatSummary, RunConfig};
+use crate::results::{Meta, ResultsFile};
+use crate::session::Session;
+use crate::workload::ceiling::{self, ceiling_slice};
+use crate::workload::floors::Floors;
+use crate::workload::logical_cpus;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub(super) struct ReviewArgs {
+    /// The guard under review: its name in `zonebench list` (example
+    /// guards included).
+    #[arg(long, value_parser = parse_guard)]
+    guards: String,
+    /// The guard it is measured against (seqlock: what upstream merged).
+    #[arg(long, default_value = "seqlock", value_parser = parse_guard)]
+    baseline: String,
+    /// 6 rounds of short cells (about a minute on 2 CPUs; decides less)
+    /// instead of at least 8, more until every ratio is known to +-2%.
+    #[arg(long)]
+    quick: bool,
+    /// Results file to write; - writes the results to stdout, once, at the
+    /// end (the summary then goes to stderr).
+    #[arg(long, default_value = DEFAULT_OUT)]
+    out: PathBuf,
+    #[arg(long, help = FORCE_HELP)]
+    force: bool,
+    /// Seed of the readers' allocation mix (repeat r uses seed + r).
+    #[arg(long, default_value = "1")]
+    seed: u64,
+    /// Do not pin reader threads to cores.
+    #[arg(long)]
+    no_pin: bool,
+}
+
+const DEFAULT_OUT: &str = "results/latest-review.json";
+
+pub(super) fn review(args: ReviewArgs) -> ExitCode {
+    if args.guards == args.baseline {
+        return usage_error(&format!(
+            "--guards and --baseline are both '{}': review a guard against another",
+            args.guards
+        ));
+    }
+    let cancel = cancel_on_ctrl_c();
+    let out = match results_out(&args.out, DEFAULT_OUT, args.force) {
+        Ok((out, _)) => out,
+        Err(e) => return usage_error(&e),
+    };
+    let review = Review {
+        mine: args.guards.clone(),
+        baseline: args.baseline.clone(),
+    };
+    let cpus = logical_cpus();
+    let mut plan = Plan::new(args.quick, cpus, args.seed);
+    let mut specs = review.cells(&plan);
+    for s in &mut specs {
+        s.pin = !args.no_pin;
+    }
+    let cores = cores(!args.no_pin);
+    let ceiling = ceiling::measure(&[cpus], &cores, ceiling_slice(args.quick));
+    plan.ceiling = ceiling::at(&ceiling, cpus);
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let config = RunConfig {
+        duration_s: plan.duration_s,
+        warmup_s: plan.warmup_s,
+        pressure: "per cell".into(),
+        pin: !args.no_pin,
+        seed: args.seed,
+        quick: args.quick,
+        ..RunConfig::describe(&specs)
+    }
+    .with_rounds(&plan.rounds);
+    let guards: Vec<String> = review.guards().iter().map(|g| g.to_string()).collect();
+    let mut file = ResultsFile::new(Meta::collect(command), config, Floors::measure(&guards));
+    file.ceiling = ceiling;
+    let mut session = Session::new(file, out.clone(), cores, cancel).with_reruns(2);
+    let mut progress = Progress::new(specs.len() * plan.rounds.max);
+    if let Err(e) = session.measure(&specs, plan.rounds, &mut progress) {
+        return usage_error(&e);
+    }
+    let file = &mut session.file;
+    file.summary = RepeatSummary::of(&file.cells);
+    let summary = if file.meta.partial {
+        "interrupted: no verdicts from a partial review\n".to_string()
+    } else {
+        file.claims = review.judge(&Cells(&file.cells), &plan);
+        let opts = ReportOpts {
+            baseline: Some(review.baseline.clone()),
+            guards: guards.clone(),
+            ..ReportOpts::default()
+        };
+        let table = report(file, &out.display(), &opts, Format::Text)
+            .unwrap_or_else(|e| format!("(no review table: {e})"));
+        render_review(
+            &review.mine,
+            &review.baseline,
+            &table,
+            &review.correctness(&file.cells, &plan),
+            &file.claims,
+        )
+    };
+    session.finish(&summary, None, None, specs.len() * plan.rounds.min)
+}
