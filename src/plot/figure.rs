@@ -5,10 +5,11 @@
 
 use super::caption::{Caption, CAPTION_H};
 use super::group::Index;
-use super::theme::{fit, title_font, WIDTH};
+use super::theme::{title_font, wrap_px, WIDTH};
 use super::{DrawError, PlotError, PlotOutcome};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -140,13 +141,26 @@ fn compose<DB: DrawingBackend, B: Body>(
     Ok(())
 }
 
-/// The area below a figure-wide title.
+/// The area below a figure-wide title, which is wrapped onto as many
+/// centred lines as it needs (never cut: it names the cell drawn).
 fn titled<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
 ) -> Result<DrawingArea<DB, Shift>, DrawError> {
-    let width = area.dim_in_pixel().0.saturating_sub(20);
+    let (w, h) = area.dim_in_pixel();
     let style = title_font();
-    let title = fit(area, title, &style, width);
-    Ok(area.titled(&title, style)?)
+    let lines = wrap_px(area, title, &style, w.saturating_sub(20));
+    let line_h = area
+        .estimate_text_size("Ag", &style)
+        .map_or(26, |(_, lh)| lh + 6);
+    let centred = style.pos(Pos::new(HPos::Center, VPos::Top));
+    for (i, line) in lines.iter().enumerate() {
+        area.draw_text(
+            line,
+            &centred,
+            ((w / 2) as i32, 6 + (i as u32 * line_h) as i32),
+        )?;
+    }
+    let top = (12 + lines.len() as u32 * line_h).min(h / 3);
+    Ok(area.split_vertically(top).1)
 }

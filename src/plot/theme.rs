@@ -39,6 +39,42 @@ pub(super) fn title_font() -> TextStyle<'static> {
     (FONT, TITLE_PX, FontStyle::Bold).into_font().color(&BLACK)
 }
 
+/// `text` broken at spaces into lines at most `max_px` wide (a word wider
+/// than a line is cut with an ellipsis): a title that says which cell it
+/// draws keeps every word.
+pub(super) fn wrap_px<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_px: u32,
+) -> Vec<String> {
+    let fits = |s: &str| {
+        area.estimate_text_size(s, style)
+            .map_or(true, |(w, _)| w <= max_px)
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if fits(&candidate) {
+            line = candidate;
+        } else {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            line = fit(area, word, style, max_px);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `text`, cut with an ellipsis to at most `max_px` wide.
 pub(super) fn fit<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -66,4 +102,26 @@ pub(super) fn fit<DB: DrawingBackend>(
         }
     }
     cut(lo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_title_wraps_and_keeps_every_word() {
+        assert!(register_fonts());
+        let mut svg = String::new();
+        let area = SVGBackend::with_string(&mut svg, (WIDTH, 600)).into_drawing_area();
+        let title = "Correctness, every-alloc scope, low pressure, 1 nodes, PREEMPT_RT: totals over 34 cells (all readers, writers, repeats)";
+        let style = title_font();
+        let lines = wrap_px(&area, title, &style, WIDTH - 20);
+        assert!(lines.len() >= 2, "{lines:?}");
+        for l in &lines {
+            let (w, _) = area.estimate_text_size(l, &style).unwrap();
+            assert!(w <= WIDTH - 20, "{l:?} is {w} px");
+        }
+        assert_eq!(lines.join(" "), title);
+        assert_eq!(wrap_px(&area, "short", &style, WIDTH), ["short"]);
+    }
 }
