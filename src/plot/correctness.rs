@@ -4,7 +4,8 @@
 //! guard, side by side.
 //!
 //! One file per setting. Counts are totals over every cell of the setting:
-//! all reader counts, writers, rates and repeats (events, so summed).
+//! all reader counts, writers, rates and repeats (events, so summed). A
+//! setting whose counts are all 0 gets no figure, and the skip says so.
 
 use super::figure::{Body, Plan};
 use super::group::Index;
@@ -46,16 +47,31 @@ pub(super) fn plan(ix: &Index) -> Plan<Correctness> {
                 })
                 .collect()
         };
+        let name = format!("correctness-{}", ix.slug(s));
+        let body = Correctness {
+            false_ooms: bars(|c| c.stats.false_ooms),
+            stale: bars(|c| c.stats.stale_zone_visits),
+        };
+        // A figure of zeros shows nothing a sentence cannot say.
+        if body
+            .false_ooms
+            .iter()
+            .chain(&body.stale)
+            .all(|b| b.value == 0.0)
+        {
+            plan.skip(
+                &name,
+                format!("every count is 0 ({cells} cells: no spurious OOM, no stale zone visit)"),
+            );
+            continue;
+        }
         plan.push(
-            format!("correctness-{}", ix.slug(s)),
+            name,
             format!(
                 "Correctness, {}: totals over {cells} cells (all readers, writers, repeats)",
                 ix.describe(s)
             ),
-            Correctness {
-                false_ooms: bars(|c| c.stats.false_ooms),
-                stale: bars(|c| c.stats.stale_zone_visits),
-            },
+            body,
         );
     }
     plan

@@ -255,6 +255,28 @@ mod tests {
     }
 
     #[test]
+    fn a_correctness_figure_of_zeros_is_not_drawn() {
+        let dir = TempDir::new("zeros");
+        let mut cells: Vec<_> = ["seqcount", "rcu"]
+            .iter()
+            .map(|g| cell(g, Scope::Slowpath, 1, WriterMode::Rebuild, 50.0, 0))
+            .collect();
+        for c in &mut cells {
+            c.stats.false_ooms = 0;
+            c.stats.stale_zone_visits = 0;
+        }
+        let out = render_all(&file(cells.clone(), Vec::new()), &dir.0).expect("renders");
+        assert!(!stems(&out).iter().any(|s| s.starts_with("correctness")));
+        assert!(out
+            .skipped
+            .iter()
+            .any(|s| s.starts_with("correctness-slowpath: every count is 0")));
+        cells[1].stats.stale_zone_visits = 3;
+        let out = render_all(&file(cells, Vec::new()), &dir.0).expect("renders");
+        assert!(stems(&out).contains(&"correctness-slowpath.png".to_string()));
+    }
+
+    #[test]
     fn hostile_values_render_without_panicking() {
         let dir = TempDir::new("hostile");
         let mut cells = Vec::new();
