@@ -2,17 +2,14 @@
 //! each claim with its numbers and verdict, save the cells and the findings
 //! as a results file (so `report` and `compare` work on it) and its plots.
 
-use super::env::{cancel_on_ctrl_c, cores, plots_out, results_out};
+use super::env::{cancel_on_ctrl_c, experiment_file, plots_out, results_out};
 use super::progress::Progress;
 use super::{emit, usage_error};
 use crate::experiments::{all, judge_all, plan_cells, Plan};
 use crate::report::{render_claims_markdown, render_claims_text};
 use crate::results::io::load;
-use crate::results::schema::{RepeatSummary, RunConfig};
-use crate::results::{Meta, ResultsFile};
+use crate::results::schema::RepeatSummary;
 use crate::session::Session;
-use crate::workload::ceiling::{self, ceiling_slice};
-use crate::workload::floors::Floors;
 use crate::workload::logical_cpus;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -76,26 +73,8 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
     let mut plan = Plan::new(args.quick, cpus, args.seed);
     let experiments = all();
     let mut specs = plan_cells(&experiments, &plan);
-    for s in &mut specs {
-        s.pin = !args.no_pin;
-    }
-    let cores = cores(!args.no_pin);
-    // C7 sets its figures beside the machine's own ceiling.
-    let ceiling = ceiling::measure(&[cpus], &cores, ceiling_slice(args.quick));
-    plan.ceiling = ceiling::at(&ceiling, cpus);
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let config = RunConfig {
-        duration_s: plan.duration_s,
-        warmup_s: plan.warmup_s,
-        pressure: "per claim".into(),
-        pin: !args.no_pin,
-        seed: args.seed,
-        quick: args.quick,
-        ..RunConfig::describe(&specs)
-    }
-    .with_rounds(&plan.rounds);
-    let mut file = ResultsFile::new(Meta::collect(command), config, Floors::measure(&[]));
-    file.ceiling = ceiling;
+    // C7 sets its figures beside the machine's own ceiling, measured here.
+    let (file, cores) = experiment_file(&mut plan, &mut specs, !args.no_pin, "per claim", &[]);
     let mut session = Session::new(file, out, cores, cancel).with_reruns(args.max_reruns as usize);
     let mut progress = Progress::new(specs.len() * plan.rounds.max);
     if let Err(e) = session.measure(&specs, plan.rounds, &mut progress) {

@@ -1,8 +1,14 @@
 //! The environment a measuring command sets up once: Ctrl-C, the CPUs its
 //! readers are pinned to, and the results file it will write.
 
+use crate::experiments::Plan;
 use crate::results::io::{check_out, check_plot_dir, Out};
+use crate::results::schema::RunConfig;
+use crate::results::{Meta, ResultsFile};
 use crate::workload::cancel::Cancel;
+use crate::workload::ceiling::{self, ceiling_slice};
+use crate::workload::floors::Floors;
+use crate::workload::spec::CellSpec;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -50,4 +56,38 @@ pub(super) fn results_out(out: &Path, default: &str, force: bool) -> Result<(Out
 /// missing).
 pub(super) fn plots_out(dir: Option<&Path>) -> Result<(), String> {
     dir.map_or(Ok(()), check_plot_dir)
+}
+
+/// What `claims` and `review` share before measuring: `specs` pinned (or
+/// not), the machine's ceiling measured into `plan`, and the results file
+/// that describes the run (`pressure`: how the cells set it; `floors_of`:
+/// the guards whose empty sections the floors time). Returns the file and
+/// the cores the readers are pinned to.
+pub(super) fn experiment_file(
+    plan: &mut Plan,
+    specs: &mut [CellSpec],
+    pin: bool,
+    pressure: &str,
+    floors_of: &[String],
+) -> (ResultsFile, Vec<core_affinity::CoreId>) {
+    for s in specs.iter_mut() {
+        s.pin = pin;
+    }
+    let cores = cores(pin);
+    let ceiling = ceiling::measure(&[plan.cpus], &cores, ceiling_slice(plan.quick));
+    plan.ceiling = ceiling::at(&ceiling, plan.cpus);
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let config = RunConfig {
+        duration_s: plan.duration_s,
+        warmup_s: plan.warmup_s,
+        pressure: pressure.into(),
+        pin,
+        seed: plan.seed,
+        quick: plan.quick,
+        ..RunConfig::describe(specs)
+    }
+    .with_rounds(&plan.rounds);
+    let mut file = ResultsFile::new(Meta::collect(command), config, Floors::measure(floors_of));
+    file.ceiling = ceiling;
+    (file, cores)
 }

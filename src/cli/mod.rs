@@ -143,16 +143,19 @@ where
 fn list() {
     use std::fmt::Write as _;
     let mut o = String::new();
+    let rows = |o: &mut String, guards: &[guard::GuardInfo]| {
+        for g in guards {
+            outln!(
+                o,
+                "{:<18} {:<8} {}",
+                g.name,
+                if g.prevents_false_oom { "yes" } else { "no" },
+                g.models
+            );
+        }
+    };
     outln!(o, "{:<18} {:<8} models", "guard", "no-OOM?");
-    for g in guard::ALL {
-        outln!(
-            o,
-            "{:<18} {:<8} {}",
-            g.name,
-            if g.prevents_false_oom { "yes" } else { "no" },
-            g.models
-        );
-    }
+    rows(&mut o, guard::ALL);
     outln!(o);
     outln!(
         o,
@@ -160,15 +163,7 @@ fn list() {
         "example guard",
         "no-OOM?"
     );
-    for g in guard::EXAMPLES {
-        outln!(
-            o,
-            "{:<18} {:<8} {}",
-            g.name,
-            if g.prevents_false_oom { "yes" } else { "no" },
-            g.models
-        );
-    }
+    rows(&mut o, guard::EXAMPLES);
     outln!(o);
     outln!(o, "{:<18} slowpath modelled (--kernel)", "kernel");
     for k in crate::alloc::Kernel::ALL {

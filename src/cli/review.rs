@@ -4,18 +4,15 @@
 //! of at most 80 columns, ready to paste under a patch, and a results file
 //! that `report`, `compare` and `claims --from` read again.
 
-use super::env::{cancel_on_ctrl_c, cores, results_out, FORCE_HELP};
+use super::env::{cancel_on_ctrl_c, experiment_file, results_out, FORCE_HELP};
 use super::parse::parse_guard;
 use super::progress::Progress;
 use super::usage_error;
 use crate::experiments::review::Review;
 use crate::experiments::{Cells, Plan};
 use crate::report::{render_review, report, Format, ReportOpts};
-use crate::results::schema::{RepeatSummary, RunConfig};
-use crate::results::{Meta, ResultsFile};
+use crate::results::schema::RepeatSummary;
 use crate::session::Session;
-use crate::workload::ceiling::{self, ceiling_slice};
-use crate::workload::floors::Floors;
 use crate::workload::logical_cpus;
 use clap::Args;
 use std::path::PathBuf;
@@ -69,26 +66,8 @@ pub(super) fn review(args: ReviewArgs) -> ExitCode {
     let cpus = logical_cpus();
     let mut plan = Plan::new(args.quick, cpus, args.seed);
     let mut specs = review.cells(&plan);
-    for s in &mut specs {
-        s.pin = !args.no_pin;
-    }
-    let cores = cores(!args.no_pin);
-    let ceiling = ceiling::measure(&[cpus], &cores, ceiling_slice(args.quick));
-    plan.ceiling = ceiling::at(&ceiling, cpus);
-    let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let config = RunConfig {
-        duration_s: plan.duration_s,
-        warmup_s: plan.warmup_s,
-        pressure: "per cell".into(),
-        pin: !args.no_pin,
-        seed: args.seed,
-        quick: args.quick,
-        ..RunConfig::describe(&specs)
-    }
-    .with_rounds(&plan.rounds);
     let guards: Vec<String> = review.guards().iter().map(|g| g.to_string()).collect();
-    let mut file = ResultsFile::new(Meta::collect(command), config, Floors::measure(&guards));
-    file.ceiling = ceiling;
+    let (file, cores) = experiment_file(&mut plan, &mut specs, !args.no_pin, "per cell", &guards);
     let mut session = Session::new(file, out.clone(), cores, cancel).with_reruns(2);
     let mut progress = Progress::new(specs.len() * plan.rounds.max);
     if let Err(e) = session.measure(&specs, plan.rounds, &mut progress) {

@@ -44,6 +44,8 @@ pub(crate) struct Plan {
     /// Rounds per group of compared cells (`session/rounds.rs`).
     pub rounds: Rounds,
     pub seed: u64,
+    /// `--quick`: the short plan.
+    pub quick: bool,
     /// The machine's scaling ceiling at `cpus` readers, measured before
     /// the cells (`workload::ceiling`; `None`: not measured).
     pub ceiling: Option<f64>,
@@ -74,6 +76,7 @@ impl Plan {
             warmup_s,
             rounds,
             seed,
+            quick,
             ceiling: None,
         }
     }
