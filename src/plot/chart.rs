@@ -23,8 +23,10 @@ pub(super) fn chart<'a, 'b, DB: DrawingBackend>(
     if !title.is_empty() {
         b.caption(title, font(PANEL_TITLE_PX));
     }
+    // The right margin holds half of the last x tick label (centred on
+    // its tick), "99.99999" on a latency figure's nines axis.
     b.margin(10)
-        .margin_right(24)
+        .margin_right(40)
         .x_label_area_size(52)
         .y_label_area_size(y_label_px);
     b
