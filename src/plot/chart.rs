@@ -1,13 +1,11 @@
-//! Charts and series in the shared style: the chart's title, margins and
-//! mesh, the legend, one guard's line, and the log-log chart of guard
-//! lines that more than one figure draws.
+//! Charts in the shared style: the chart's title, margins and mesh, and
+//! the log-log chart of guard lines that more than one figure draws.
 
 use super::axis::{log_decades, log_padded, ticks};
 use super::label::short;
-use super::palette::guard_colour;
-use super::theme::{font, DESC_PX, GRID, LABEL_PX, PANEL_TITLE_PX, SHADE};
+use super::theme::{font, DESC_PX, GRID, LABEL_PX, PANEL_TITLE_PX};
 use super::DrawError;
-use plotters::chart::{ChartContext, MeshStyle, SeriesLabelPosition};
+use plotters::chart::{ChartContext, MeshStyle};
 use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
@@ -78,65 +76,4 @@ pub(super) fn log_log<'a, DB: DrawingBackend>(
         .y_label_formatter(&|v| short(*v))
         .draw()?;
     Ok(ch)
-}
-
-pub(super) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    at: SeriesLabelPosition,
-) -> Result<(), DrawError> {
-    chart
-        .configure_series_labels()
-        .position(at)
-        .margin(8)
-        .background_style(WHITE.mix(0.88))
-        .border_style(SHADE)
-        .label_font(font(LABEL_PX))
-        .draw()?;
-    Ok(())
-}
-
-/// One guard's line with point markers, labelled for the legend as
-/// `label`. Points must already be inside the chart's range.
-pub(super) fn guard_line<'a, DB, X, Y>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    guard: &str,
-    label: &str,
-    pts: &[(f64, f64)],
-    markers: bool,
-) -> Result<(), DrawError>
-where
-    DB: DrawingBackend + 'a,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    let colour = guard_colour(guard);
-    let style = colour.stroke_width(2);
-    chart
-        .draw_series(LineSeries::new(pts.iter().copied(), style))?
-        .label(label)
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
-    if markers {
-        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
-    }
-    Ok(())
-}
-
-/// A legend entry for a guard with nothing to draw (e.g. no retries at
-/// any rate): the label beside a short stub instead of a line.
-pub(super) fn legend_only<'a, DB, X, Y>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    guard: &str,
-    label: &str,
-) -> Result<(), DrawError>
-where
-    DB: DrawingBackend + 'a,
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    let style = guard_colour(guard).stroke_width(2);
-    chart
-        .draw_series(LineSeries::new(std::iter::empty(), style))?
-        .label(label)
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 6, y)], style));
-    Ok(())
 }

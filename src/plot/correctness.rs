@@ -9,16 +9,14 @@
 
 use super::figure::{Body, Plan};
 use super::group::Index;
-use super::panels::{draw_bars, Bar};
+use super::panels::{bar_grid_size, draw_bar_grid, Bar, BarPanel};
 use super::DrawError;
 use crate::results::CellResult;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub(super) struct Correctness {
-    false_ooms: Vec<Bar>,
-    stale: Vec<Bar>,
-}
+/// Spurious OOMs, then stale zone visits.
+pub(super) struct Correctness([BarPanel; 2]);
 
 pub(super) fn plan(ix: &Index) -> Plan<Correctness> {
     let mut plan = Plan::per_setting(ix, "correctness");
@@ -42,23 +40,27 @@ pub(super) fn plan(ix: &Index) -> Plan<Correctness> {
                     Bar {
                         guard: guard.to_string(),
                         value: n as f64,
+                        ci: None,
                         text: n.to_string(),
                     }
                 })
                 .collect()
         };
         let name = format!("correctness-{}", ix.slug(s));
-        let body = Correctness {
-            false_ooms: bars(|c| c.stats.false_ooms),
-            stale: bars(|c| c.stats.stale_zone_visits),
-        };
+        let body = Correctness([
+            BarPanel {
+                title: "spurious OOMs".into(),
+                x_desc: "allocations failed".into(),
+                bars: bars(|c| c.stats.false_ooms),
+            },
+            BarPanel {
+                title: "stale zone visits".into(),
+                x_desc: "zone visits".into(),
+                bars: bars(|c| c.stats.stale_zone_visits),
+            },
+        ]);
         // A figure of zeros shows nothing a sentence cannot say.
-        if body
-            .false_ooms
-            .iter()
-            .chain(&body.stale)
-            .all(|b| b.value == 0.0)
-        {
+        if body.0.iter().flat_map(|p| &p.bars).all(|b| b.value == 0.0) {
             plan.skip(
                 &name,
                 format!("every count is 0 ({cells} cells: no spurious OOM, no stale zone visit)"),
@@ -78,14 +80,11 @@ pub(super) fn plan(ix: &Index) -> Plan<Correctness> {
 }
 
 impl Body for Correctness {
+    fn size(&self) -> (u32, u32) {
+        bar_grid_size(&self.0)
+    }
+
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let panes = area.split_evenly((1, 2));
-        draw_bars(
-            &panes[0],
-            "spurious OOMs",
-            "allocations failed",
-            &self.false_ooms,
-        )?;
-        draw_bars(&panes[1], "stale zone visits", "zone visits", &self.stale)
+        draw_bar_grid(area, &self.0)
     }
 }

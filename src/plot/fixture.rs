@@ -104,3 +104,24 @@ pub(super) fn sample() -> ResultsFile {
         .collect();
     file(cells, cost)
 }
+
+/// Every guard of this build at each of `readers` reader counts, with no
+/// writer and a rebuild writer at two rates, three repeats: figures of
+/// more than six guards (small multiples), or of one reader count (bars).
+pub(super) fn every_guard(readers: &[usize]) -> ResultsFile {
+    let mut cells = Vec::new();
+    for (writer, rate) in [
+        (WriterMode::None, 0.0),
+        (WriterMode::Rebuild, 100.0),
+        (WriterMode::Rebuild, 1000.0),
+    ] {
+        for g in crate::guard::ALL {
+            for &r in readers {
+                for repeat in 0..3 {
+                    cells.push(cell(g.name, Scope::Slowpath, r, writer, rate, repeat));
+                }
+            }
+        }
+    }
+    file(cells, Vec::new())
+}

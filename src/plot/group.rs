@@ -297,6 +297,7 @@ impl Part {
     fn words(self, s: &CellSpec) -> String {
         match self {
             Part::Pressure => format!(", {} pressure", s.pressure.name()),
+            Part::Nodes if s.nodes == 1 => ", 1 node".into(),
             Part::Nodes => format!(", {} nodes", s.nodes),
             Part::Rt if s.rt => ", PREEMPT_RT".into(),
             Part::Rt => ", non-RT".into(),

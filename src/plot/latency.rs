@@ -1,6 +1,7 @@
 //! Figure 2, read latency: the percentile distribution of allocation
 //! latency as the caller sees it (sampled, timer overhead subtracted; see
-//! `meta.timer`), one line per guard, on HdrHistogram's "nines" axis.
+//! `meta.timer`), one line per guard, on HdrHistogram's "nines" axis, one column per
+//! family of guards where there are more than six (`family.rs`).
 //!
 //! One file per setting, for one representative cell group: a writer
 //! running if the file has one, then the most readers that are not
@@ -9,14 +10,12 @@
 
 use super::figure::{Body, Plan};
 use super::group::Index;
-use super::panels::{draw_percentiles, Curve};
+use super::panels::{Curve, Percentiles, Row};
 use super::DrawError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub(super) struct Latency {
-    curves: Vec<Curve>,
-}
+pub(super) struct Latency(Percentiles);
 
 pub(super) fn plan(ix: &Index) -> Plan<Latency> {
     let mut plan = Plan::per_setting(ix, "latency");
@@ -46,14 +45,22 @@ pub(super) fn plan(ix: &Index) -> Plan<Latency> {
                 ix.describe(s),
                 pick.describe()
             ),
-            Latency { curves },
+            Latency(Percentiles::new(vec![Row {
+                title: String::new(),
+                y_desc: "allocation latency (ns)".into(),
+                curves,
+            }])),
         );
     }
     plan
 }
 
 impl Body for Latency {
+    fn size(&self) -> (u32, u32) {
+        self.0.size()
+    }
+
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        draw_percentiles(area, "", "allocation latency (ns)", &self.curves)
+        self.0.draw(area)
     }
 }

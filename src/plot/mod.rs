@@ -37,11 +37,14 @@ mod axis;
 mod caption;
 mod chart;
 mod curve;
+mod family;
 mod figure;
+mod grid;
 mod group;
 mod label;
 mod palette;
 mod panels;
+mod series;
 mod theme;
 
 /// A drawing failure inside plotters, in words.
@@ -126,13 +129,14 @@ pub(crate) fn render_all(results: &ResultsFile, dir: &Path) -> Result<PlotOutcom
 
 #[cfg(test)]
 mod tests {
-    use super::fixture::{cell, file, sample};
+    use super::fixture::{cell, every_guard, file, sample};
     use super::theme::FONT;
     use super::*;
     use crate::alloc::Scope;
     use crate::metrics::HistSummary;
     use crate::workload::floors::RebuildCost;
     use crate::workload::spec::WriterMode;
+    use plotters::prelude::{FontStyle, IntoDrawingArea, IntoFont};
 
     /// A fresh directory under the system temp dir, removed on drop
     /// unless `ZONEBENCH_KEEP_PLOTS` is set.
@@ -210,6 +214,114 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The value of attribute `name` in the tag `tag`.
+    fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[at..].split('"').next()
+    }
+
+    /// Every unrotated text of the SVG `svg`: it must lie inside the
+    /// picture, measured with the font the PNG is drawn with.
+    fn text_inside(path: &Path) {
+        let svg = std::fs::read_to_string(path).unwrap();
+        let width: i32 = attr(&svg[..svg.find('>').unwrap()], "width")
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut probe = String::new();
+        let area =
+            plotters::prelude::SVGBackend::with_string(&mut probe, (10, 10)).into_drawing_area();
+        let mut checked = 0;
+        for piece in svg.split("<text").skip(1) {
+            let (tag, rest) = piece.split_once('>').unwrap();
+            if tag.contains("transform") {
+                continue;
+            }
+            let text = rest.split("</text>").next().unwrap().trim();
+            let text = text
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&");
+            // plotters writes an SVG font size 1.24 times smaller than
+            // the pixel size it lays out with.
+            let size: f64 = attr(tag, "font-size").unwrap().parse().unwrap();
+            let style = if tag.contains("font-weight=\"bold\"") {
+                FontStyle::Bold
+            } else {
+                FontStyle::Normal
+            };
+            let font: plotters::style::TextStyle =
+                (FONT, (size * 1.24).round(), style).into_font().into();
+            let (w, _) = area.estimate_text_size(&text, &font).unwrap();
+            let (w, x) = (w as i32, attr(tag, "x").unwrap().parse::<i32>().unwrap());
+            let (left, right) = match attr(tag, "text-anchor") {
+                Some("middle") => (x - w / 2, x + w / 2),
+                Some("end") => (x - w, x),
+                _ => (x, x + w),
+            };
+            assert!(
+                left >= -1 && right <= width + 1,
+                "{}: {text:?} spans {left}..{right} of 0..{width}",
+                path.display()
+            );
+            checked += 1;
+        }
+        assert!(checked > 5, "{}: only {checked} texts", path.display());
+    }
+
+    #[test]
+    fn no_text_runs_off_any_figure() {
+        for (name, file) in [
+            ("sample", sample()),
+            ("families", every_guard(&[1, 2, 4])),
+            ("bars", every_guard(&[2])),
+        ] {
+            let dir = TempDir::new(&format!("inside-{name}"));
+            let out = render_all(&file, &dir.0).expect("renders");
+            let svgs: Vec<&PathBuf> = out
+                .written
+                .iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+                .collect();
+            assert!(svgs.len() >= 4, "{name}: {svgs:?}");
+            for svg in svgs {
+                text_inside(svg);
+            }
+        }
+    }
+
+    #[test]
+    fn more_than_six_guards_are_drawn_a_family_a_column_and_one_reader_count_as_bars() {
+        let dir = TempDir::new("families");
+        let out = render_all(&every_guard(&[1, 2, 4]), &dir.0).expect("renders");
+        let svg = std::fs::read_to_string(dir.0.join("latency-slowpath.svg")).unwrap();
+        for family in [
+            "sequence counts",
+            "RCU and epochs",
+            "the control and other designs",
+        ] {
+            assert!(svg.contains(family), "{family}");
+        }
+        assert_eq!(svg.matches("seqcount (reference)").count(), 2);
+        let svg = std::fs::read_to_string(dir.0.join("throughput-slowpath.svg")).unwrap();
+        assert!(
+            svg.contains("95% CI over 3 repeats"),
+            "whiskers say what they are"
+        );
+        assert!(stems(&out).contains(&"throughput-slowpath.png".to_string()));
+
+        let dir = TempDir::new("bars");
+        render_all(&every_guard(&[2]), &dir.0).expect("renders");
+        let svg = std::fs::read_to_string(dir.0.join("throughput-slowpath.svg")).unwrap();
+        assert!(svg.contains(
+            "Allocation throughput, slowpath scope, 2 readers (whiskers: 95% CI over 3 repeats)"
+        ));
+        // The guard on the axis: every guard's name once per panel.
+        assert_eq!(svg.matches("\nepoch\n").count(), 3, "one per writer panel");
     }
 
     #[test]

@@ -1,33 +1,155 @@
-//! One colour per guard, the same in every figure.
+//! How a guard's series looks: a colour from Okabe and Ito's palette for
+//! colour-vision deficiencies, a marker shape and a dash pattern, so that
+//! every series in a panel can be told apart by any one of the three,
+//! also in greyscale.
+//!
+//! Each guard has a fixed look ([`LOOKS`]), chosen so that the guards of
+//! one family (`family.rs`), with the reference guard beside them, differ
+//! in colour and in marker. A panel that mixes families can still hold two
+//! guards of one colour or marker: [`looks_in`] then gives the later one
+//! the first colour (or marker) the panel has not used.
 
 use plotters::style::RGBColor;
 
-/// One colour per guard, in `guard::ALL` order, fixed so that a guard looks
-/// the same in every figure (tab10, then four for the fourteen; the two
-/// kernel-RCU guards in the greens of the arc-swap ones, darker).
-pub(super) const PALETTE: [(&str, RGBColor); 14] = [
-    ("none", RGBColor(0, 0, 0)),
-    ("seqcount", RGBColor(31, 119, 180)),
-    ("seqlock", RGBColor(255, 127, 14)),
-    ("seqlock-excl", RGBColor(214, 39, 40)),
-    ("seqbegin-or-lock", RGBColor(148, 103, 189)),
-    ("seqcount-spinlock", RGBColor(23, 190, 207)),
-    ("rcu", RGBColor(44, 160, 44)),
-    ("rcu-recheck", RGBColor(123, 65, 115)),
-    ("rcu-qsbr", RGBColor(0, 100, 0)),
-    ("rcu-qsbr-recheck", RGBColor(82, 40, 75)),
-    ("latch", RGBColor(140, 86, 75)),
-    ("rwlock", RGBColor(227, 119, 194)),
-    ("seqlock-crate", RGBColor(188, 189, 34)),
-    ("epoch", RGBColor(127, 127, 127)),
+/// Okabe and Ito's colours, less their yellow (too light on white to
+/// carry a thin line).
+pub(super) const BLACK: RGBColor = RGBColor(0, 0, 0);
+pub(super) const ORANGE: RGBColor = RGBColor(230, 159, 0);
+pub(super) const SKY_BLUE: RGBColor = RGBColor(86, 180, 233);
+pub(super) const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub(super) const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub(super) const VERMILION: RGBColor = RGBColor(213, 94, 0);
+pub(super) const PURPLE: RGBColor = RGBColor(204, 121, 167);
+
+const COLOURS: [RGBColor; 7] = [BLUE, ORANGE, VERMILION, PURPLE, SKY_BLUE, GREEN, BLACK];
+
+/// A point marker's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Marker {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+    Cross,
+    TriangleDown,
+}
+
+const MARKERS: [Marker; 6] = [
+    Marker::Circle,
+    Marker::Square,
+    Marker::Triangle,
+    Marker::Diamond,
+    Marker::Cross,
+    Marker::TriangleDown,
 ];
 
-/// The guard's colour; a name this build does not know gets a grey.
+/// A line's dash pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Dash {
+    Solid,
+    /// 10 px on, 5 off.
+    Long,
+    /// 5 on, 4 off.
+    Short,
+    /// 2 on, 3 off.
+    Dot,
+}
+
+impl Dash {
+    /// (on, off) in pixels; `None` for a solid line.
+    pub(super) fn pattern(self) -> Option<(u32, u32)> {
+        match self {
+            Dash::Solid => None,
+            Dash::Long => Some((10, 5)),
+            Dash::Short => Some((5, 4)),
+            Dash::Dot => Some((2, 3)),
+        }
+    }
+}
+
+/// A series' colour, marker and dash.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Look {
+    pub(super) colour: RGBColor,
+    pub(super) marker: Marker,
+    pub(super) dash: Dash,
+}
+
+const fn look(colour: RGBColor, marker: Marker, dash: Dash) -> Look {
+    Look {
+        colour,
+        marker,
+        dash,
+    }
+}
+
+use Dash::{Dot, Long, Short, Solid};
+use Marker::{Circle, Cross, Diamond, Square, Triangle, TriangleDown};
+
+/// Every guard's own look, family by family (`family.rs`); `seqcount`,
+/// the reference drawn in every family's panel, is unlike every other
+/// guard in colour.
+pub(super) const LOOKS: [(&str, Look); 15] = [
+    // Sequence counts.
+    ("seqcount", look(BLUE, Circle, Solid)),
+    ("seqlock", look(ORANGE, Square, Long)),
+    ("seqlock-excl", look(VERMILION, Triangle, Short)),
+    ("seqbegin-or-lock", look(PURPLE, Diamond, Dot)),
+    ("seqcount-spinlock", look(SKY_BLUE, Cross, Solid)),
+    ("raw-seqcount", look(GREEN, TriangleDown, Short)),
+    // RCU and epochs.
+    ("rcu", look(GREEN, Square, Solid)),
+    ("rcu-recheck", look(ORANGE, Triangle, Long)),
+    ("rcu-qsbr", look(VERMILION, Diamond, Short)),
+    ("rcu-qsbr-recheck", look(PURPLE, Cross, Dot)),
+    ("epoch", look(BLACK, TriangleDown, Long)),
+    // The control and the other designs.
+    ("none", look(BLACK, Square, Short)),
+    ("latch", look(VERMILION, Triangle, Solid)),
+    ("rwlock", look(PURPLE, Diamond, Long)),
+    ("seqlock-crate", look(ORANGE, Cross, Dot)),
+];
+
+/// The guard's own look; a name this build does not know gets none.
+fn own(guard: &str) -> Option<Look> {
+    LOOKS.iter().find(|(n, _)| *n == guard).map(|&(_, l)| l)
+}
+
+/// The guard's colour (bars, whiskers): its own, or a grey for a name
+/// this build does not know.
 pub(super) fn guard_colour(guard: &str) -> RGBColor {
-    PALETTE
-        .iter()
-        .find(|(name, _)| *name == guard)
-        .map_or(RGBColor(170, 170, 170), |&(_, c)| c)
+    own(guard).map_or(RGBColor(120, 120, 120), |l| l.colour)
+}
+
+/// The looks of the guards drawn together in one panel, in their order:
+/// each guard's own, except that a colour or marker already taken in the
+/// panel (or a guard this build does not know) gets the first one free.
+/// With at most six guards every colour and every marker differs.
+pub(super) fn looks_in<S: AsRef<str>>(guards: &[S]) -> Vec<Look> {
+    let mut out: Vec<Look> = Vec::with_capacity(guards.len());
+    for (i, g) in guards.iter().enumerate() {
+        let mine = own(g.as_ref()).unwrap_or(Look {
+            colour: COLOURS[i % COLOURS.len()],
+            marker: MARKERS[i % MARKERS.len()],
+            dash: [Solid, Long, Short, Dot][i % 4],
+        });
+        let free_colour = |c: RGBColor| out.iter().all(|l| l.colour != c);
+        let free_marker = |m: Marker| out.iter().all(|l| l.marker != m);
+        let colour = Some(mine.colour)
+            .filter(|&c| free_colour(c))
+            .or_else(|| COLOURS.into_iter().find(|&c| free_colour(c)))
+            .unwrap_or(mine.colour);
+        let marker = Some(mine.marker)
+            .filter(|&m| free_marker(m))
+            .or_else(|| MARKERS.into_iter().find(|&m| free_marker(m)))
+            .unwrap_or(mine.marker);
+        out.push(Look {
+            colour,
+            marker,
+            dash: mine.dash,
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -35,16 +157,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_guard_has_its_own_colour() {
-        for g in crate::guard::ALL {
-            assert!(
-                PALETTE.iter().any(|(n, _)| *n == g.name),
-                "{} has no colour",
-                g.name
-            );
+    fn every_guard_has_a_look_from_the_palette() {
+        for g in crate::guard::ALL.iter().chain(crate::guard::EXAMPLES) {
+            let l = own(g.name).unwrap_or_else(|| panic!("{} has no look", g.name));
+            assert!(COLOURS.contains(&l.colour), "{}", g.name);
         }
-        for (i, (_, a)) in PALETTE.iter().enumerate() {
-            assert!(PALETTE[i + 1..].iter().all(|(_, b)| a != b));
+        for (i, (a, _)) in LOOKS.iter().enumerate() {
+            assert!(LOOKS[i + 1..].iter().all(|(b, _)| a != b), "{a} twice");
         }
+        // The reference's colour is its own.
+        let seqcount = own("seqcount").unwrap().colour;
+        assert_eq!(
+            LOOKS.iter().filter(|(_, l)| l.colour == seqcount).count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_panel_of_up_to_six_never_repeats_a_colour_or_a_marker() {
+        let all: Vec<&str> = LOOKS.iter().map(|(n, _)| *n).collect();
+        // Any six in a row of the list, families mixed, and unknown names.
+        for w in all
+            .windows(6)
+            .chain([&["a", "b", "seqlock", "c", "d", "e"][..]])
+        {
+            let looks = looks_in(w);
+            for (i, a) in looks.iter().enumerate() {
+                for b in &looks[i + 1..] {
+                    assert!(a.colour != b.colour && a.marker != b.marker, "{w:?}");
+                }
+            }
+        }
+        // Guards keep their own look where the panel allows.
+        assert_eq!(looks_in(&["seqlock"])[0], own("seqlock").unwrap());
     }
 }

@@ -1,45 +1,132 @@
 //! The two panel shapes several figures draw, each fed prepared data:
-//! percentile curves per guard on a "nines" axis, and a bar per guard.
+//! percentile curves per guard on a "nines" axis, in rows of small
+//! multiples by family; and a bar per guard, the guard on the axis, in a
+//! grid of panels.
 
 use super::axis::{at_least, category_label, category_range, linear_top, log_decades};
 use super::axis::{nines_label, nines_range};
-use super::chart::{chart, guard_line, legend, mesh};
+use super::chart::{chart, log_log, mesh};
+use super::family::{columns, Column};
+use super::grid::{self, Head};
 use super::label::short;
 use super::palette::guard_colour;
-use super::theme::{font, LABEL_PX, MUTED};
+use super::series::{line, Entry, Key, Marks};
+use super::theme::{font, LABEL_PX, MUTED, WIDTH};
 use super::DrawError;
-use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// One guard's line: its legend label and its points.
+/// One guard's curve: its legend label and its points.
 pub(super) struct Curve {
     pub(super) guard: String,
     pub(super) label: String,
     pub(super) pts: Vec<(f64, f64)>,
 }
 
-/// A percentile-curve panel: one line per guard, y in ns on a log axis.
-pub(super) fn draw_percentiles<DB: DrawingBackend>(
+/// A row of percentile panels: its title, its y axis, its curves.
+pub(super) struct Row {
+    pub(super) title: String,
+    pub(super) y_desc: String,
+    pub(super) curves: Vec<Curve>,
+}
+
+/// Rows of percentile panels (y in ns on a log axis), one column per
+/// family of the guards drawn.
+pub(super) struct Percentiles {
+    rows: Vec<Row>,
+    columns: Vec<Column>,
+}
+
+/// Each percentile panel's height.
+const CURVES_H: u32 = 440;
+
+impl Percentiles {
+    pub(super) fn new(rows: Vec<Row>) -> Self {
+        let mut guards: Vec<String> = Vec::new();
+        for c in rows.iter().flat_map(|r| &r.curves) {
+            if !guards.contains(&c.guard) {
+                guards.push(c.guard.clone());
+            }
+        }
+        Percentiles {
+            columns: columns(&guards),
+            rows,
+        }
+    }
+
+    fn heads(&self) -> Vec<Head> {
+        self.columns
+            .iter()
+            .map(|c| Head {
+                name: c.name.clone(),
+                entries: c
+                    .series()
+                    .into_iter()
+                    .map(|(guard, look, label)| {
+                        let mut curves = self.rows.iter().flat_map(|r| &r.curves);
+                        let label = match curves.find(|k| k.guard == guard) {
+                            Some(k) if !c.is_reference(guard) => k.label.clone(),
+                            _ => label,
+                        };
+                        Entry {
+                            key: Key::Series(look),
+                            label,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    pub(super) fn size(&self) -> (u32, u32) {
+        (
+            grid::width(self.columns.len()),
+            grid::head_height(&self.heads()) + CURVES_H * self.rows.len() as u32,
+        )
+    }
+
+    pub(super) fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawError> {
+        let cols = grid::columns(area, &self.heads())?;
+        for (col, column) in cols.iter().zip(&self.columns) {
+            for (row, pane) in self.rows.iter().zip(col.split_evenly((self.rows.len(), 1))) {
+                draw_percentiles(&pane, row, column)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One percentile panel: `column`'s guards' curves of `row`.
+fn draw_percentiles<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    title: &str,
-    y_desc: &str,
-    curves: &[Curve],
+    row: &Row,
+    column: &Column,
 ) -> Result<(), DrawError> {
-    let pts: Vec<Vec<(f64, f64)>> = curves
+    let series = column.series();
+    let mine: Vec<(&Curve, _)> = series
         .iter()
-        .map(|c| c.pts.iter().map(|&(x, y)| (x, at_least(y, 1.0))).collect())
+        .filter_map(|(g, look, _)| Some((row.curves.iter().find(|c| c.guard == *g)?, *look)))
         .collect();
-    let x = nines_range(&pts);
-    let y = log_decades(pts.iter().flatten().map(|p| p.1), 1.0);
-    let mut ch = chart(area, title, 80).build_cartesian_2d(x.clone(), y.clone().log_scale())?;
-    mesh(&mut ch, "percentile (%)", y_desc)
+    let pts: Vec<Vec<(f64, f64)>> = mine
+        .iter()
+        .map(|(c, _)| c.pts.iter().map(|&(x, y)| (x, at_least(y, 1.0))).collect())
+        .collect();
+    // Every column of a row on the same axes.
+    let everyone: Vec<Vec<(f64, f64)>> = row.curves.iter().map(|c| c.pts.clone()).collect();
+    let x = nines_range(&everyone);
+    let y = log_decades(everyone.iter().flatten().map(|p| at_least(p.1, 1.0)), 1.0);
+    let mut ch =
+        chart(area, &row.title, 80).build_cartesian_2d(x.clone(), y.clone().log_scale())?;
+    mesh(&mut ch, "percentile (%)", &row.y_desc)
         .x_labels(x.end as usize + 1)
         .x_label_formatter(&|v| nines_label(*v))
         .y_label_formatter(&|v| short(*v))
         .draw()?;
-    if curves.is_empty() {
+    if mine.is_empty() {
         let note = font(LABEL_PX)
             .color(&MUTED)
             .pos(Pos::new(HPos::Center, VPos::Center));
@@ -47,35 +134,160 @@ pub(super) fn draw_percentiles<DB: DrawingBackend>(
         ch.draw_series([Text::new("no samples", mid, note)])?;
         return Ok(());
     }
-    for (c, p) in curves.iter().zip(&pts) {
-        guard_line(&mut ch, &c.guard, &c.label, p, false)?;
+    // Markers half a nine apart, each series' set shifted a little.
+    let n = mine.len() as f64;
+    for (i, ((_, look), p)) in mine.iter().zip(&pts).enumerate() {
+        let offset = 0.25 + 0.5 * i as f64 / n;
+        line(&mut ch, *look, p, Marks::Spaced { offset, step: 0.5 })?;
     }
-    legend(&mut ch, SeriesLabelPosition::UpperLeft)
+    Ok(())
 }
 
-/// A horizontal bar per guard, top to bottom in guard order, coloured by
-/// guard, its value written at its end.
+/// Guard lines on log-log axes, one column per family: x ticked at the
+/// values measured, y at powers of ten, both floored at `floor`.
+pub(super) struct LogLines {
+    /// Per guard: its points (all positive) and its legend label; a
+    /// guard with no points is in the legend with its marker alone.
+    lines: Vec<Curve>,
+    columns: Vec<Column>,
+    floor: f64,
+    x_desc: &'static str,
+    y_desc: &'static str,
+}
+
+impl LogLines {
+    pub(super) fn new(
+        lines: Vec<Curve>,
+        floor: f64,
+        x_desc: &'static str,
+        y_desc: &'static str,
+    ) -> Self {
+        let guards: Vec<String> = lines.iter().map(|c| c.guard.clone()).collect();
+        LogLines {
+            columns: columns(&guards),
+            lines,
+            floor,
+            x_desc,
+            y_desc,
+        }
+    }
+
+    fn heads(&self) -> Vec<Head> {
+        self.columns
+            .iter()
+            .map(|c| Head {
+                name: c.name.clone(),
+                entries: c
+                    .series()
+                    .into_iter()
+                    .filter_map(|(guard, look, label)| {
+                        let l = self.lines.iter().find(|l| l.guard == guard)?;
+                        Some(Entry {
+                            key: match l.pts.is_empty() {
+                                true => Key::MarkerOnly(look),
+                                false => Key::Series(look),
+                            },
+                            label: match c.is_reference(guard) {
+                                true => label,
+                                false => l.label.clone(),
+                            },
+                        })
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    pub(super) fn size(&self) -> (u32, u32) {
+        (
+            grid::width(self.columns.len()),
+            grid::head_height(&self.heads()) + CURVES_H,
+        )
+    }
+
+    pub(super) fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawError> {
+        let all: Vec<(String, Vec<(f64, f64)>)> = self
+            .lines
+            .iter()
+            .map(|l| (l.guard.clone(), l.pts.clone()))
+            .collect();
+        let cols = grid::columns(area, &self.heads())?;
+        for (col, column) in cols.iter().zip(&self.columns) {
+            // Every column on the same axes.
+            let mut ch = log_log(col, &all, self.floor, self.x_desc, self.y_desc)?;
+            for (guard, look, _) in column.series() {
+                if let Some(l) = self.lines.iter().find(|l| l.guard == guard) {
+                    line(&mut ch, look, &l.pts, Marks::Every)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A bar: a guard's value, the interval its whisker spans (if any) and
+/// the text written at its end.
 pub(super) struct Bar {
     pub(super) guard: String,
     pub(super) value: f64,
+    pub(super) ci: Option<(f64, f64)>,
     pub(super) text: String,
 }
 
-pub(super) fn draw_bars<DB: DrawingBackend>(
+/// A panel of horizontal bars, one per guard, top to bottom in guard
+/// order, the guard named on the axis.
+pub(super) struct BarPanel {
+    pub(super) title: String,
+    pub(super) x_desc: String,
+    pub(super) bars: Vec<Bar>,
+}
+
+/// Panels side by side in pairs, as many rows as needed.
+fn grid_shape(panels: &[BarPanel]) -> (usize, usize) {
+    let cols = panels.len().clamp(1, 2);
+    (panels.len().div_ceil(cols).max(1), cols)
+}
+
+/// The size of [`draw_bar_grid`]'s figure: each row as tall as its most
+/// bars need.
+pub(super) fn bar_grid_size(panels: &[BarPanel]) -> (u32, u32) {
+    let (rows, _) = grid_shape(panels);
+    let most = panels.iter().map(|p| p.bars.len()).max().unwrap_or(1) as u32;
+    (WIDTH, rows as u32 * (150 + 30 * most).max(320))
+}
+
+pub(super) fn draw_bar_grid<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    title: &str,
-    x_desc: &str,
-    bars: &[Bar],
+    panels: &[BarPanel],
 ) -> Result<(), DrawError> {
+    for (p, pane) in panels.iter().zip(area.split_evenly(grid_shape(panels))) {
+        draw_bars(&pane, p)?;
+    }
+    Ok(())
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &BarPanel,
+) -> Result<(), DrawError> {
+    let bars = &panel.bars;
     // Category 0 is drawn at the bottom: list the guards bottom up.
     let names: Vec<String> = bars.iter().rev().map(|b| b.guard.clone()).collect();
-    let top = linear_top(bars.iter().map(|b| b.value)) * 1.15;
+    let ends = bars
+        .iter()
+        .flat_map(|b| [b.value, b.ci.map_or(f64::NAN, |c| c.1)]);
+    // Room at the right for the value written past the bar.
+    let top = linear_top(ends) * 1.2;
     let mut ch =
-        chart(area, title, 150).build_cartesian_2d(0.0..top, category_range(bars.len()))?;
+        chart(area, &panel.title, 150).build_cartesian_2d(0.0..top, category_range(bars.len()))?;
     // Counts get no fractional ticks.
     let counts = bars.iter().all(|b| b.value.fract() == 0.0);
-    mesh(&mut ch, x_desc, "")
+    mesh(&mut ch, &panel.x_desc, "")
         .disable_y_mesh()
+        .x_labels(6)
         .y_labels(bars.len().max(1))
         .y_label_formatter(&|v| category_label(&names, *v))
         .x_label_formatter(&|v| match counts && v.fract() != 0.0 {
@@ -85,26 +297,40 @@ pub(super) fn draw_bars<DB: DrawingBackend>(
         .draw()?;
     // Bar i (guard order) at category n - 1 - i; values clamped to the axis.
     let n = bars.len();
-    let at = |i: usize, b: &Bar| {
-        let v = if b.value.is_finite() {
-            b.value.clamp(0.0, top)
+    let clamp = |v: f64| {
+        if v.is_finite() {
+            v.clamp(0.0, top)
         } else {
             0.0
-        };
-        (v, (n - 1 - i) as f64)
+        }
     };
+    let y = |i: usize| (n - 1 - i) as f64;
     ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
-        let (v, y) = at(i, b);
         Rectangle::new(
-            [(0.0, y - 0.32), (v, y + 0.32)],
-            guard_colour(&b.guard).filled(),
+            [(0.0, y(i) - 0.32), (clamp(b.value), y(i) + 0.32)],
+            guard_colour(&b.guard).mix(0.85).filled(),
         )
     }))?;
-    let style = font(LABEL_PX).pos(Pos::new(HPos::Left, VPos::Center));
-    ch.draw_series(
-        bars.iter()
-            .enumerate()
-            .map(|(i, b)| Text::new(format!(" {}", b.text), at(i, b), style.clone())),
-    )?;
+    // Whiskers on a horizontal bar: the chart is (value, category), so
+    // draw them as segments directly.
+    let style = BLACK.stroke_width(1);
+    for (i, b) in bars.iter().enumerate() {
+        if let Some((lo, hi)) = b.ci {
+            let (lo, hi) = (clamp(lo), if hi.is_finite() { hi.min(top) } else { top });
+            let y = y(i);
+            for seg in [
+                [(lo, y), (hi, y)],
+                [(lo, y - 0.15), (lo, y + 0.15)],
+                [(hi, y - 0.15), (hi, y + 0.15)],
+            ] {
+                ch.draw_series([PathElement::new(seg, style)])?;
+            }
+        }
+    }
+    let text = font(LABEL_PX).pos(Pos::new(HPos::Left, VPos::Center));
+    ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
+        let end = b.ci.map_or(b.value, |c| c.1.min(top)).max(b.value);
+        Text::new(format!(" {}", b.text), (clamp(end), y(i)), text.clone())
+    }))?;
     Ok(())
 }

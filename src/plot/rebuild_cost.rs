@@ -1,6 +1,6 @@
 //! Figure 6, rebuild cost: one uncontended `build_all_zonelists` against
 //! the number of simulated NUMA nodes (1 to 1024), log-log, one line per
-//! guard. Each node's zonelist is ordered by `find_next_best_node`, a scan
+//! guard (one column per family of guards where there are more than six). Each node's zonelist is ordered by `find_next_best_node`, a scan
 //! of every node per pick, so the rebuild grows with nodes cubed at scale
 //! (and the zonelists' nodes x zones entries per node with nodes squared);
 //! what a guard adds shows as an offset.
@@ -8,19 +8,16 @@
 //! From the file's `rebuild_cost` entries, not its cells; entries repeated
 //! for one guard and node count: arithmetic mean of their medians.
 
-use super::chart::{guard_line, legend, log_log};
 use super::figure::{Body, Plan};
 use super::group::{by_guard, guard_rank};
+use super::panels::{Curve, LogLines};
 use super::DrawError;
 use crate::workload::floors::RebuildCost as Entry;
-use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub(super) struct RebuildCost {
-    /// Per guard: (nodes, median ns) by nodes.
-    lines: Vec<(String, Vec<(f64, f64)>)>,
-}
+/// Per guard: (nodes, median ns) by nodes.
+pub(super) struct RebuildCost(LogLines);
 
 pub(super) fn plan(entries: &[Entry]) -> Plan<RebuildCost> {
     let mut plan = Plan::default();
@@ -54,24 +51,29 @@ pub(super) fn plan(entries: &[Entry]) -> Plan<RebuildCost> {
     plan.push(
         "rebuild-cost".into(),
         "Zonelist rebuild cost vs simulated nodes (uncontended, median)".into(),
-        RebuildCost { lines },
+        RebuildCost(LogLines::new(
+            lines
+                .into_iter()
+                .map(|(guard, pts)| Curve {
+                    label: guard.clone(),
+                    guard,
+                    pts,
+                })
+                .collect(),
+            1.0,
+            "simulated NUMA nodes",
+            "one rebuild (ns)",
+        )),
     );
     plan
 }
 
 impl Body for RebuildCost {
+    fn size(&self) -> (u32, u32) {
+        self.0.size()
+    }
+
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        // Ticks at the node counts measured.
-        let mut ch = log_log(
-            area,
-            &self.lines,
-            1.0,
-            "simulated NUMA nodes",
-            "one rebuild (ns)",
-        )?;
-        for (guard, pts) in &self.lines {
-            guard_line(&mut ch, guard, guard, pts, true)?;
-        }
-        legend(&mut ch, SeriesLabelPosition::UpperLeft)
+        self.0.draw(area)
     }
 }

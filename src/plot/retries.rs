@@ -1,29 +1,45 @@
 //! Figure 3, retries: read-section restarts per million sections against
 //! the writer's rate, one line per guard, log-log (a zero cannot sit on a
-//! log axis: a guard that never retried is listed in the legend only).
+//! log axis: a guard that never retried is listed in the legend only),
+//! one column per family of guards where there are more than six.
 //!
 //! One file per setting and writer mode (rebuild, hotplug), at one reader
 //! count: the most readers that are not oversubscribed. With a single
 //! writer rate in the file there is no curve to draw: a bar per guard
-//! instead, the title says so. Repeats: arithmetic mean (retries per
+//! instead, the title says so. A figure in which no guard ever retried is
+//! not drawn; the skip says so. Repeats: arithmetic mean (retries per
 //! million is a ratio, and a harmonic mean would read 0 whenever one
 //! repeat saw no retry).
 
-use super::chart::{guard_line, legend, legend_only, log_log};
 use super::figure::{Body, Plan};
 use super::group::{by_guard, Index};
 use super::label::{readers_text, short, writer_text};
-use super::panels::{draw_bars, Bar};
+use super::panels::{bar_grid_size, draw_bar_grid, Bar, BarPanel, Curve, LogLines};
 use super::DrawError;
 use crate::workload::spec::WriterMode;
-use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub(super) enum Retries {
-    /// Per guard: (rate Hz, retries per million) at every rate.
-    Lines(Vec<(String, Vec<(f64, f64)>)>),
-    Bars(Vec<Bar>),
+    /// Per guard: (rate Hz, retries per million) at the rates it retried.
+    Lines(LogLines),
+    Bars([BarPanel; 1]),
+}
+
+/// A guard's line through the rates at which it retried, labelled with
+/// how many rates it did not.
+fn curve(guard: String, all: Vec<(f64, f64)>) -> Curve {
+    let pts: Vec<(f64, f64)> = all
+        .iter()
+        .copied()
+        .filter(|p| p.0.is_finite() && p.0 > 0.0 && p.1.is_finite() && p.1 > 0.0)
+        .collect();
+    let label = match all.len() - pts.len() {
+        _ if pts.is_empty() => format!("{guard} (no retries)"),
+        0 => guard.clone(),
+        n => format!("{guard} (none at {n} of {} rates)", all.len()),
+    };
+    Curve { guard, label, pts }
 }
 
 pub(super) fn plan(ix: &Index) -> Plan<Retries> {
@@ -47,6 +63,18 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
                     .iter()
                     .map(|g| (g.guard, (g.rate_hz, g.mean(|c| c.retries_per_million)))),
             );
+            // A figure of zeros shows nothing a sentence cannot say.
+            if lines.iter().flat_map(|(_, pts)| pts).all(|p| p.1 == 0.0) {
+                plan.skip(
+                    &name,
+                    format!(
+                        "no guard retried ({} groups, {})",
+                        groups.len(),
+                        readers_text(pick.readers)
+                    ),
+                );
+                continue;
+            }
             let readers = readers_text(pick.readers);
             let (title, body) = if rates.len() > 1 {
                 for (_, pts) in &mut lines {
@@ -58,7 +86,12 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
                         writer.name(),
                         ix.describe(s)
                     ),
-                    Retries::Lines(lines),
+                    Retries::Lines(LogLines::new(
+                        lines.into_iter().map(|(g, pts)| curve(g, pts)).collect(),
+                        1e-3,
+                        "writer rate (Hz)",
+                        "retries per million read sections",
+                    )),
                 )
             } else {
                 let bars = lines
@@ -68,6 +101,7 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
                         Bar {
                             guard,
                             value,
+                            ci: None,
                             text: short(value),
                         }
                     })
@@ -78,7 +112,11 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
                         ix.describe(s),
                         writer_text(writer, pick.rate_hz)
                     ),
-                    Retries::Bars(bars),
+                    Retries::Bars([BarPanel {
+                        title: String::new(),
+                        x_desc: "retries per million read sections".into(),
+                        bars,
+                    }]),
                 )
             };
             plan.push(name, title, body);
@@ -91,40 +129,17 @@ pub(super) fn plan(ix: &Index) -> Plan<Retries> {
 }
 
 impl Body for Retries {
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let lines = match self {
-            Retries::Bars(bars) => {
-                return draw_bars(area, "", "retries per million read sections", bars)
-            }
-            Retries::Lines(lines) => lines,
-        };
-        let positive = |pts: &[(f64, f64)]| -> Vec<(f64, f64)> {
-            pts.iter()
-                .copied()
-                .filter(|p| p.0.is_finite() && p.0 > 0.0 && p.1.is_finite() && p.1 > 0.0)
-                .collect()
-        };
-        // Ticks at the rates measured.
-        let mut ch = log_log(
-            area,
-            lines,
-            1e-3,
-            "writer rate (Hz)",
-            "retries per million read sections",
-        )?;
-        for (guard, all) in lines {
-            let pts = positive(all);
-            match all.len() - pts.len() {
-                _ if pts.is_empty() => {
-                    legend_only(&mut ch, guard, &format!("{guard} (no retries)"))?;
-                }
-                0 => guard_line(&mut ch, guard, guard, &pts, true)?,
-                n => {
-                    let label = format!("{guard} (none at {n} of {} rates)", all.len());
-                    guard_line(&mut ch, guard, &label, &pts, true)?;
-                }
-            }
+    fn size(&self) -> (u32, u32) {
+        match self {
+            Retries::Bars(p) => bar_grid_size(p),
+            Retries::Lines(l) => l.size(),
         }
-        legend(&mut ch, SeriesLabelPosition::UpperLeft)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+        match self {
+            Retries::Bars(p) => draw_bar_grid(area, p),
+            Retries::Lines(l) => l.draw(area),
+        }
     }
 }

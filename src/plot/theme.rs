@@ -113,7 +113,7 @@ mod tests {
         assert!(register_fonts());
         let mut svg = String::new();
         let area = SVGBackend::with_string(&mut svg, (WIDTH, 600)).into_drawing_area();
-        let title = "Correctness, every-alloc scope, low pressure, 1 nodes, PREEMPT_RT: totals over 34 cells (all readers, writers, repeats)";
+        let title = "Correctness, every-alloc scope, low pressure, 1 node, PREEMPT_RT: totals over 34 cells (all readers, writers, repeats)";
         let style = title_font();
         let lines = wrap_px(&area, title, &style, WIDTH - 20);
         assert!(lines.len() >= 2, "{lines:?}");

@@ -2,38 +2,56 @@
 //! against the number of reader threads, one line per guard.
 //!
 //! One file per setting (scope, and pressure, nodes or RT where the file
-//! varies them); in it one panel per writer mode and rate, stacked on a
-//! shared y axis so a writer's cost reads straight down the page. Repeats
-//! are combined by harmonic mean; whiskers span the repeats' lowest and
-//! highest. Reader counts above the machine's logical CPUs are shaded as
-//! oversubscribed (they measure preemption, not contention); a cross marks
-//! a point at which the watchdog declared a cell stalled. Two grey dashed
-//! lines start from the fastest guard's one-reader rate: "linear" (N times
-//! it) and, where the run measured it, "machine ceiling" (what N threads of
-//! private work reach over one on this machine, `workload::ceiling`): a
-//! guard's distance below the ceiling is what its sharing costs.
+//! varies them); in it one row of panels per writer mode and rate, on a
+//! shared y axis so a writer's cost reads straight down the page, and one
+//! column per family of guards where there are more than six
+//! (`family.rs`). Repeats are combined by harmonic mean; whiskers are the
+//! 95% confidence interval of that mean over the repeats (Student's t on
+//! the reciprocals, `Repeats::rate_ci95`), and the legend says so and how
+//! many repeats. Reader counts above the machine's logical CPUs are shaded
+//! as oversubscribed (they measure preemption, not contention); a ring
+//! marks a point at which the watchdog declared a cell stalled. Two grey
+//! dashed lines start from the fastest guard's one-reader rate: "linear"
+//! (N times it) and, where the run measured it, "machine ceiling" (what N
+//! threads of private work reach over one on this machine,
+//! `workload::ceiling`): a guard's distance below the ceiling is what its
+//! sharing costs.
+//!
+//! A file of one reader count (the claims' cells) has no line to draw:
+//! each writer's panel is then a bar per guard, the guard on the axis.
 
 use super::axis::{category_label, category_range, linear_top};
-use super::chart::{chart, guard_line, legend, mesh};
+use super::chart::{chart, mesh};
+use super::family::{columns, Column};
 use super::figure::{Body, Plan};
+use super::grid::{self, Head};
 use super::group::{by_guard, Group, Index};
-use super::label::{short, writer_text};
-use super::palette::guard_colour;
-use super::theme::{font, MUTED, NOTE_PX, SHADE, WIDTH};
+use super::label::{readers_text, short, writer_text};
+use super::palette::Dash;
+use super::panels::{bar_grid_size, draw_bar_grid, Bar, BarPanel};
+use super::series::{line, whiskers, Entry, Key, Marks};
+use super::theme::{font, MUTED, NOTE_PX, SHADE};
 use super::DrawError;
 use crate::workload::ceiling;
 use crate::workload::spec::WriterMode;
-use plotters::chart::SeriesLabelPosition;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-pub(super) struct Throughput {
+pub(super) enum Throughput {
+    Lines(Lines),
+    Bars(Vec<BarPanel>),
+}
+
+pub(super) struct Lines {
     readers: Vec<String>,
     /// Category index of the first oversubscribed reader count.
     oversubscribed_from: Option<usize>,
     logical_cpus: usize,
     top: f64,
+    columns: Vec<Column>,
+    /// What the whiskers are, for the legend.
+    whiskers: String,
     panels: Vec<Panel>,
 }
 
@@ -50,8 +68,8 @@ struct Panel {
 struct Point {
     x: f64,
     hmean: f64,
-    lo: f64,
-    hi: f64,
+    /// The 95% interval of `hmean`; `None` with one repeat.
+    ci: Option<(f64, f64)>,
     repeats: usize,
     stalled: bool,
 }
@@ -61,6 +79,16 @@ fn writer_rank(w: WriterMode) -> u8 {
         WriterMode::None => 0,
         WriterMode::Rebuild => 1,
         WriterMode::Hotplug => 2,
+    }
+}
+
+/// The legend's words for whiskers over `repeats` (per point).
+fn whisker_text(repeats: impl Iterator<Item = usize>) -> String {
+    let (lo, hi) = repeats.fold((usize::MAX, 0), |(lo, hi), n| (lo.min(n), hi.max(n)));
+    match (lo, hi) {
+        (_, 0 | 1) => "one repeat, no interval".into(),
+        (lo, hi) if lo == hi => format!("95% CI over {hi} repeats"),
+        (lo, hi) => format!("95% CI over {lo}-{hi} repeats"),
     }
 }
 
@@ -98,20 +126,22 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
                     .iter()
                     .filter(|g| g.writer == writer && g.rate_hz.to_bits() == rate_hz.to_bits())
                     .filter_map(|g| {
-                        let samples = g.cells.values(|c| c.allocs_per_sec);
                         let hmean = g.rate(|c| c.allocs_per_sec);
                         if !hmean.is_finite() {
                             return None;
                         }
+                        let ci = g.cells.rate_ci95(|c| c.allocs_per_sec);
                         let point = Point {
                             x: readers.iter().position(|&r| r == g.readers).unwrap_or(0) as f64,
                             hmean,
-                            lo: samples.iter().copied().fold(hmean, f64::min),
-                            hi: samples.iter().copied().fold(hmean, f64::max),
-                            repeats: samples.len(),
+                            ci,
+                            repeats: g.cells.values(|c| c.allocs_per_sec).len(),
                             stalled: g.stalled(),
                         };
-                        top = top.max(point.hi);
+                        top = top.max(hmean);
+                        if let Some((_, hi)) = ci.filter(|c| c.1.is_finite()) {
+                            top = top.max(hi);
+                        }
                         Some((g.guard, point))
                     });
                 let mut lines = by_guard(points);
@@ -120,7 +150,7 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
                 }
                 let mut title = writer_text(writer, rate_hz);
                 if lines.iter().flat_map(|(_, pts)| pts).any(|p| p.stalled) {
-                    title += " (× = a repeat stalled)";
+                    title += " (ringed: a repeat stalled)";
                 }
                 // From the fastest guard at one reader (x = 0 when the
                 // plan has one reader).
@@ -163,104 +193,204 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
             plan.skip(&name, "no finite allocs/s");
             continue;
         }
+        let title = format!(
+            "Allocation throughput vs reader threads, {}",
+            ix.describe(s)
+        );
+        let all = || panels.iter().flat_map(|p| &p.lines);
+        let whiskers = whisker_text(all().flat_map(|(_, pts)| pts).map(|p| p.repeats));
+        if readers.len() == 1 {
+            let x_desc = "allocations/s, all readers".to_string();
+            let panels = panels
+                .into_iter()
+                .map(|p| BarPanel {
+                    title: p.title,
+                    x_desc: x_desc.clone(),
+                    bars: p
+                        .lines
+                        .into_iter()
+                        .filter_map(|(guard, pts)| {
+                            let p = pts.into_iter().next()?;
+                            Some(Bar {
+                                guard,
+                                value: p.hmean,
+                                ci: p.ci,
+                                text: short(p.hmean),
+                            })
+                        })
+                        .collect(),
+                })
+                .collect();
+            plan.push(
+                name,
+                format!(
+                    "Allocation throughput, {}, {} (whiskers: {whiskers})",
+                    ix.describe(s),
+                    readers_text(readers[0])
+                ),
+                Throughput::Bars(panels),
+            );
+            continue;
+        }
+        let mut guards: Vec<String> = Vec::new();
+        for (g, _) in all() {
+            if !guards.contains(g) {
+                guards.push(g.clone());
+            }
+        }
         plan.push(
             name,
-            format!(
-                "Allocation throughput vs reader threads, {}",
-                ix.describe(s)
-            ),
-            Throughput {
+            title,
+            Throughput::Lines(Lines {
                 readers: readers.iter().map(|r| r.to_string()).collect(),
                 oversubscribed_from,
                 logical_cpus: ix.logical_cpus,
                 top: linear_top([top]),
+                columns: columns(&guards),
+                whiskers,
                 panels,
-            },
+            }),
         );
     }
     plan
 }
 
+/// Linear thin, short dashes, light; the ceiling thick, long dashes,
+/// dark: the two must not be mistaken for each other.
+const LINEAR: Key = Key::Line(SHADE, 1, Dash::Short);
+const CEILING: Key = Key::Line(MUTED, 3, Dash::Long);
+
+impl Lines {
+    fn heads(&self) -> Vec<Head> {
+        let has = |f: fn(&Panel) -> &Vec<(f64, f64)>| self.panels.iter().any(|p| f(p).len() > 1);
+        self.columns
+            .iter()
+            .map(|c| {
+                let mut entries: Vec<Entry> = c
+                    .series()
+                    .into_iter()
+                    .map(|(_, look, label)| Entry {
+                        key: Key::Series(look),
+                        label,
+                    })
+                    .collect();
+                entries.push(Entry {
+                    key: Key::Whisker(MUTED),
+                    label: self.whiskers.clone(),
+                });
+                for (key, label, shown) in [
+                    (LINEAR, "linear", has(|p| &p.linear)),
+                    (CEILING, "machine ceiling", has(|p| &p.ceiling)),
+                ] {
+                    if shown {
+                        entries.push(Entry {
+                            key,
+                            label: label.into(),
+                        });
+                    }
+                }
+                Head {
+                    name: c.name.clone(),
+                    entries,
+                }
+            })
+            .collect()
+    }
+
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        pane: &DrawingArea<DB, Shift>,
+        panel: &Panel,
+        column: &Column,
+    ) -> Result<(), DrawError> {
+        let n = self.readers.len();
+        let mut ch =
+            chart(pane, &panel.title, 80).build_cartesian_2d(category_range(n), 0.0..self.top)?;
+        mesh(&mut ch, "reader threads", "allocations/s, all readers")
+            .x_labels(n)
+            .x_label_formatter(&|v| category_label(&self.readers, *v))
+            .y_label_formatter(&|v| short(*v))
+            .draw()?;
+
+        if let Some(k) = self.oversubscribed_from {
+            let left = k as f64 - 0.5;
+            ch.draw_series([Rectangle::new(
+                [(left, 0.0), (n as f64 - 0.5, self.top)],
+                SHADE.mix(0.18).filled(),
+            )])?;
+            let note = font(NOTE_PX)
+                .color(&MUTED)
+                .pos(Pos::new(HPos::Left, VPos::Top));
+            ch.draw_series([Text::new(
+                format!(" oversubscribed: > {} CPUs", self.logical_cpus),
+                (left, self.top),
+                note,
+            )])?;
+        }
+
+        // Linear only as far as it stays on the chart.
+        let linear: Vec<(f64, f64)> = panel
+            .linear
+            .iter()
+            .copied()
+            .take_while(|p| p.1 <= self.top)
+            .collect();
+        for (pts, key) in [(&linear, LINEAR), (&panel.ceiling, CEILING)] {
+            if let (true, Key::Line(colour, width, dash)) = (pts.len() > 1, key) {
+                super::series::path(&mut ch, pts, colour, width, dash)?;
+            }
+        }
+
+        // Each guard's points a little apart from the next one's, so
+        // that whiskers at one reader count do not hide each other.
+        let series = column.series();
+        let dodge = |i: usize| (i as f64 - (series.len() as f64 - 1.0) / 2.0) * 0.035;
+        for (i, (guard, look, _)) in series.iter().enumerate() {
+            let Some((_, points)) = panel.lines.iter().find(|(g, _)| g == guard) else {
+                continue;
+            };
+            let x = |p: &Point| p.x + dodge(i);
+            let spans: Vec<(f64, f64, f64)> = points
+                .iter()
+                .filter_map(|p| p.ci.map(|(lo, hi)| (x(p), lo, hi.min(self.top))))
+                .collect();
+            whiskers(&mut ch, look.colour, &spans)?;
+            let pts: Vec<(f64, f64)> = points.iter().map(|p| (x(p), p.hmean)).collect();
+            line(&mut ch, *look, &pts, Marks::Every)?;
+            ch.draw_series(
+                points
+                    .iter()
+                    .filter(|p| p.stalled)
+                    .map(|p| Circle::new((x(p), p.hmean), 10, look.colour.stroke_width(2))),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Each panel's height.
+const PANEL_H: u32 = 400;
+
 impl Body for Throughput {
     fn size(&self) -> (u32, u32) {
-        (WIDTH, (60 + 430 * self.panels.len() as u32).max(560))
+        match self {
+            Throughput::Bars(panels) => bar_grid_size(panels),
+            Throughput::Lines(l) => (
+                grid::width(l.columns.len()),
+                grid::head_height(&l.heads()) + PANEL_H * l.panels.len() as u32,
+            ),
+        }
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let n = self.readers.len();
-        for (i, (panel, pane)) in self
-            .panels
-            .iter()
-            .zip(area.split_evenly((self.panels.len(), 1)))
-            .enumerate()
-        {
-            let mut ch = chart(&pane, &panel.title, 80)
-                .build_cartesian_2d(category_range(n), 0.0..self.top)?;
-            mesh(&mut ch, "reader threads", "allocations/s, all readers")
-                .x_labels(n)
-                .x_label_formatter(&|v| category_label(&self.readers, *v))
-                .y_label_formatter(&|v| short(*v))
-                .draw()?;
-
-            if let Some(k) = self.oversubscribed_from {
-                let left = k as f64 - 0.5;
-                ch.draw_series([Rectangle::new(
-                    [(left, 0.0), (n as f64 - 0.5, self.top)],
-                    SHADE.mix(0.18).filled(),
-                )])?;
-                let note = font(NOTE_PX)
-                    .color(&MUTED)
-                    .pos(Pos::new(HPos::Left, VPos::Top));
-                ch.draw_series([Text::new(
-                    format!(" oversubscribed: > {} logical CPUs", self.logical_cpus),
-                    (left, self.top),
-                    note,
-                )])?;
-            }
-
-            for (guard, points) in &panel.lines {
-                let colour = guard_colour(guard);
-                let pts: Vec<(f64, f64)> = points.iter().map(|p| (p.x, p.hmean)).collect();
-                guard_line(&mut ch, guard, guard, &pts, true)?;
-                // Whiskers: the repeats' range, capped.
-                const CAP: f64 = 0.05;
-                ch.draw_series(points.iter().filter(|p| p.repeats > 1).flat_map(|p| {
-                    [
-                        [(p.x, p.lo), (p.x, p.hi)],
-                        [(p.x - CAP, p.lo), (p.x + CAP, p.lo)],
-                        [(p.x - CAP, p.hi), (p.x + CAP, p.hi)],
-                    ]
-                    .map(|seg| PathElement::new(seg, colour.stroke_width(1)))
-                }))?;
-                ch.draw_series(
-                    points
-                        .iter()
-                        .filter(|p| p.stalled)
-                        .map(|p| Cross::new((p.x, p.hmean), 7, colour.stroke_width(2))),
-                )?;
-            }
-            // Linear only as far as it stays on the chart.
-            let linear: Vec<(f64, f64)> = panel
-                .linear
-                .iter()
-                .copied()
-                .take_while(|p| p.1 <= self.top)
-                .collect();
-            // Linear thin, short dashes, light; the ceiling thick, long
-            // dashes, dark: the two must not be mistaken for each other.
-            for (pts, label, colour, width, dash) in [
-                (&linear, "linear", SHADE, 1, 3),
-                (&panel.ceiling, "machine ceiling", MUTED, 3, 10),
-            ] {
-                if pts.len() > 1 {
-                    let style = colour.stroke_width(width);
-                    ch.draw_series(DashedLineSeries::new(pts.iter().copied(), dash, 4, style))?
-                        .label(label)
-                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
-                }
-            }
-            if i == 0 {
-                legend(&mut ch, SeriesLabelPosition::UpperLeft)?;
+        let l = match self {
+            Throughput::Bars(panels) => return draw_bar_grid(area, panels),
+            Throughput::Lines(l) => l,
+        };
+        let cols = grid::columns(area, &l.heads())?;
+        for (col, column) in cols.iter().zip(&l.columns) {
+            for (panel, pane) in l.panels.iter().zip(col.split_evenly((l.panels.len(), 1))) {
+                l.draw_panel(&pane, panel, column)?;
             }
         }
         Ok(())

@@ -1,7 +1,8 @@
 //! Figure 4, writer stall: per zonelist rebuild, how long the writer
 //! waited for the guard's write side (lock wait) and how long it then held
 //! it (critical section: readers retry or wait meanwhile), as percentile
-//! curves per guard, stacked in two panels.
+//! curves per guard, stacked in two rows of panels (one column per
+//! family of guards where there are more than six, `family.rs`).
 //!
 //! One file per setting, for one representative group among the writer
 //! cells (the most readers not oversubscribed, then the highest rate; the
@@ -10,17 +11,13 @@
 
 use super::figure::{Body, Plan};
 use super::group::Index;
-use super::panels::{draw_percentiles, Curve};
-use super::theme::WIDTH;
+use super::panels::{Curve, Percentiles, Row};
 use super::DrawError;
 use crate::workload::spec::WriterMode;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub(super) struct WriterStall {
-    lock_wait: Vec<Curve>,
-    critical: Vec<Curve>,
-}
+pub(super) struct WriterStall(Percentiles);
 
 pub(super) fn plan(ix: &Index) -> Plan<WriterStall> {
     let mut plan = Plan::per_setting(ix, "writer-stall");
@@ -59,10 +56,18 @@ pub(super) fn plan(ix: &Index) -> Plan<WriterStall> {
                 ix.describe(s),
                 pick.describe()
             ),
-            WriterStall {
-                lock_wait,
-                critical,
-            },
+            WriterStall(Percentiles::new(vec![
+                Row {
+                    title: "lock wait: before the write section begins".into(),
+                    y_desc: "lock wait (ns)".into(),
+                    curves: lock_wait,
+                },
+                Row {
+                    title: "critical section: readers retry or wait meanwhile".into(),
+                    y_desc: "critical section (ns)".into(),
+                    curves: critical,
+                },
+            ])),
         );
     }
     plan
@@ -70,22 +75,10 @@ pub(super) fn plan(ix: &Index) -> Plan<WriterStall> {
 
 impl Body for WriterStall {
     fn size(&self) -> (u32, u32) {
-        (WIDTH, 920)
+        self.0.size()
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let panes = area.split_evenly((2, 1));
-        draw_percentiles(
-            &panes[0],
-            "lock wait: before the write section begins",
-            "lock wait (ns)",
-            &self.lock_wait,
-        )?;
-        draw_percentiles(
-            &panes[1],
-            "critical section: readers retry or wait meanwhile",
-            "critical section (ns)",
-            &self.critical,
-        )
+        self.0.draw(area)
     }
 }

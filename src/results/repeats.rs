@@ -6,7 +6,7 @@
 //! of a cell that did not run; its counters still add up.
 
 use crate::metrics::paired::Sample;
-use crate::metrics::stats::{hmean, mean};
+use crate::metrics::stats::{ci95_half_width, hmean, mean};
 use crate::results::CellResult;
 use std::ops::{Deref, DerefMut};
 
@@ -62,6 +62,31 @@ impl Repeats<'_> {
         }
     }
 
+    /// The 95% confidence interval of [`Repeats::rate`]: Student's t on
+    /// the reciprocals (a rate's harmonic mean is the reciprocal of their
+    /// mean, so the interval is theirs turned back into rates). `None` with
+    /// fewer than two finite positive values; the upper end is infinite
+    /// where the reciprocals' interval reaches 0.
+    pub fn rate_ci95(&self, f: impl Fn(&CellResult) -> f64) -> Option<(f64, f64)> {
+        let inv: Vec<f64> = self
+            .values(f)
+            .into_iter()
+            .filter(|v| *v > 0.0)
+            .map(|v| 1.0 / v)
+            .collect();
+        let h = ci95_half_width(&inv);
+        if !h.is_finite() {
+            return None;
+        }
+        let m = mean(&inv);
+        let hi = if m - h > 0.0 {
+            1.0 / (m - h)
+        } else {
+            f64::INFINITY
+        };
+        Some((1.0 / (m + h), hi))
+    }
+
     /// Harmonic mean of the allocations per second.
     pub fn allocs_per_sec(&self) -> f64 {
         self.rate(|c| c.allocs_per_sec)
@@ -110,5 +135,25 @@ mod tests {
         assert_eq!(r.mean(|c| c.allocs_per_sec), 2e6);
         assert_eq!(r.sum(|c| c.pages_lost), 3);
         assert!(Repeats(vec![&stuck]).allocs_per_sec().is_nan());
+    }
+
+    #[test]
+    fn a_rate_interval_holds_its_harmonic_mean_and_needs_two_repeats() {
+        let cell = |rate: f64| CellResult {
+            allocs_per_sec: rate,
+            ..CellResult::default()
+        };
+        let (a, b, c) = (cell(1e6), cell(2e6), cell(4e6));
+        let r = Repeats(vec![&a, &b, &c]);
+        let (lo, hi) = r.rate_ci95(|c| c.allocs_per_sec).unwrap();
+        let h = r.allocs_per_sec();
+        assert!(lo < h && h < hi, "{lo} {h} {hi}");
+        // 1/x: mean 7/12 us, s = 0.382 us; t(2) = 4.303: 0.583 +- 0.949
+        // reaches below 0, so no finite upper end.
+        assert_eq!(hi, f64::INFINITY);
+        assert!((lo - 1e6 / (7.0 / 12.0 + 4.303 * 0.3819 / 3f64.sqrt())).abs() < 1e3);
+        let same = Repeats(vec![&b, &b]);
+        assert_eq!(same.rate_ci95(|c| c.allocs_per_sec), Some((2e6, 2e6)));
+        assert_eq!(Repeats(vec![&a]).rate_ci95(|c| c.allocs_per_sec), None);
     }
 }
