@@ -68,6 +68,11 @@ impl<B> Plan<B> {
     pub(super) fn is_empty(&self) -> bool {
         self.figures.is_empty()
     }
+
+    #[cfg(test)]
+    pub(super) fn figures(&self) -> &[Figure<B>] {
+        &self.figures
+    }
 }
 
 /// Write every figure of `plan` into `dir`, and note what it skipped.

@@ -396,3 +396,36 @@ impl Body for Throughput {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::every_guard;
+    use super::*;
+
+    #[test]
+    fn whiskers_are_the_confidence_interval_not_the_range_of_the_repeats() {
+        let file = every_guard(&[1, 2]);
+        let ix = Index::new(&file);
+        let plan = plan(&ix);
+        let Some(Throughput::Lines(l)) = plan.figures().first().map(|f| &f.body) else {
+            panic!("two reader counts draw lines");
+        };
+        assert_eq!(l.whiskers, "95% CI over 3 repeats");
+        let (guard, pts) = &l.panels[0].lines[0];
+        let p = &pts[1];
+        let cells: Vec<_> = file
+            .cells
+            .iter()
+            .filter(|c| {
+                c.spec.guard == *guard && c.spec.readers == 2 && c.spec.writer == WriterMode::None
+            })
+            .collect();
+        let rates: Vec<f64> = cells.iter().map(|c| c.allocs_per_sec).collect();
+        let (lo, hi) = p.ci.expect("three repeats give an interval");
+        let want = crate::results::repeats::Repeats(cells).rate_ci95(|c| c.allocs_per_sec);
+        assert_eq!(Some((lo, hi)), want);
+        // Wider than the repeats' own range with three of them (t(2) = 4.3).
+        let min = rates.iter().copied().fold(f64::MAX, f64::min);
+        assert!(lo < min && lo < p.hmean && p.hmean < hi, "{lo} {min} {hi}");
+    }
+}
