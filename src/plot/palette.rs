@@ -88,26 +88,26 @@ use Marker::{Circle, Cross, Diamond, Square, Triangle, TriangleDown};
 
 /// Every guard's own look, family by family (`family.rs`); `seqcount`,
 /// the reference drawn in every family's panel, is unlike every other
-/// guard in colour.
+/// guard in colour and the one solid line.
 pub(super) const LOOKS: [(&str, Look); 15] = [
     // Sequence counts.
     ("seqcount", look(BLUE, Circle, Solid)),
     ("seqlock", look(ORANGE, Square, Long)),
     ("seqlock-excl", look(VERMILION, Triangle, Short)),
     ("seqbegin-or-lock", look(PURPLE, Diamond, Dot)),
-    ("seqcount-spinlock", look(SKY_BLUE, Cross, Solid)),
+    ("seqcount-spinlock", look(SKY_BLUE, Cross, Long)),
     ("raw-seqcount", look(GREEN, TriangleDown, Short)),
     // RCU and epochs.
-    ("rcu", look(GREEN, Square, Solid)),
-    ("rcu-recheck", look(ORANGE, Triangle, Long)),
-    ("rcu-qsbr", look(VERMILION, Diamond, Short)),
-    ("rcu-qsbr-recheck", look(PURPLE, Cross, Dot)),
-    ("epoch", look(BLACK, TriangleDown, Long)),
+    ("rcu", look(GREEN, Square, Long)),
+    ("rcu-recheck", look(ORANGE, Triangle, Short)),
+    ("rcu-qsbr", look(VERMILION, Diamond, Dot)),
+    ("rcu-qsbr-recheck", look(PURPLE, Cross, Long)),
+    ("epoch", look(BLACK, TriangleDown, Short)),
     // The control and the other designs.
     ("none", look(BLACK, Square, Short)),
-    ("latch", look(VERMILION, Triangle, Solid)),
-    ("rwlock", look(PURPLE, Diamond, Long)),
-    ("seqlock-crate", look(ORANGE, Cross, Dot)),
+    ("latch", look(VERMILION, Triangle, Long)),
+    ("rwlock", look(PURPLE, Diamond, Dot)),
+    ("seqlock-crate", look(ORANGE, Cross, Long)),
 ];
 
 /// The guard's own look; a name this build does not know gets none.
@@ -165,12 +165,12 @@ mod tests {
         for (i, (a, _)) in LOOKS.iter().enumerate() {
             assert!(LOOKS[i + 1..].iter().all(|(b, _)| a != b), "{a} twice");
         }
-        // The reference's colour is its own.
-        let seqcount = own("seqcount").unwrap().colour;
-        assert_eq!(
-            LOOKS.iter().filter(|(_, l)| l.colour == seqcount).count(),
-            1
-        );
+        // The reference's colour, and its solid line, are its own.
+        let seqcount = own("seqcount").unwrap();
+        assert_eq!(seqcount.dash, Solid);
+        for (name, l) in &LOOKS[1..] {
+            assert!(l.colour != seqcount.colour && l.dash != Solid, "{name}");
+        }
     }
 
     #[test]
