@@ -91,7 +91,9 @@ fn facts(file: &ResultsFile, source: &str, review: Option<&Review>) -> Vec<(&'st
                 .to_string()
         }
         None if c.sweep => "the contention sweep (cargo bench, zonebench run --sweep)".to_string(),
-        None => "a run (zonebench run)".to_string(),
+        // `run`, `selfcheck`, or a `claims` or `review` interrupted before
+        // its verdicts: the command below says which.
+        None => "a results file".to_string(),
     };
     let guards = file
         .cells
