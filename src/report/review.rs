@@ -24,7 +24,7 @@ pub(crate) fn review_summary(
 ) -> String {
     let opts = ReportOpts {
         baseline: Some(review.baseline.clone()),
-        guards: review.guards().map(String::from).to_vec(),
+        guards: review.guards().map(String::from).into(),
         ..ReportOpts::default()
     };
     let table = report(file, source, &opts, Format::Text)

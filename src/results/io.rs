@@ -7,6 +7,9 @@
 //! refused unless `--force`: a regular file is then replaced, and what is
 //! not a regular file (`/dev/null`, a pipe) is written into, never
 //! replaced by a file. A symbolic link is followed. `-` is stdout.
+//!
+//! [`check_dir`] and [`write_atomic`] serve the plots' directory and the
+//! HTML page (`report::html`) as well.
 
 use crate::results::ResultsFile;
 use std::fs;
