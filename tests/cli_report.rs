@@ -197,3 +197,124 @@ fn saved_claims_print_again() {
     assert_eq!(none.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&none.stderr).contains("no saved claims"));
 }
+
+/// The names of the files in `dir` ending in `ext`, sorted.
+fn files(dir: &std::path::Path, ext: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(ext))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `report --html DIR` draws the figures into DIR and writes
+/// DIR/index.html: the header, the table `report` prints, and every PNG
+/// once as an image beside a link to its SVG; run again, it replaces its
+/// own page.
+#[test]
+fn report_writes_a_page_with_every_figure() {
+    let f = small_results();
+    let dir = tmp("html");
+    let args = [
+        "report",
+        f.to_str().unwrap(),
+        "--html",
+        dir.to_str().unwrap(),
+    ];
+    let out = run_ok(&args);
+    let table = String::from_utf8(out.stdout).unwrap();
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(page.contains("<meta name=\"generator\" content=\"zonebench "));
+    assert!(page.contains("<header id=\"about\">") && page.contains("<dt>machine</dt>"));
+    assert!(!page.contains("<script") && !page.contains("://"));
+    let pngs = files(&dir, ".png");
+    assert!(
+        pngs.len() >= 4 && pngs.len() == files(&dir, ".svg").len(),
+        "{pngs:?}"
+    );
+    assert_eq!(page.matches("<img ").count(), pngs.len());
+    for png in &pngs {
+        assert_eq!(
+            page.matches(&format!("<img src=\"{png}\"")).count(),
+            1,
+            "{png}"
+        );
+        let svg = png.replace(".png", ".svg");
+        assert!(page.contains(&format!("<a href=\"{svg}\">")), "{svg}");
+    }
+    // The text table, as `report` printed it (its lines hold no markup).
+    for line in table.lines().filter(|l| l.starts_with("Hmean")) {
+        assert!(page.contains(line), "{line}");
+    }
+    run_ok(&args);
+}
+
+/// A page for a file `zonebench review` wrote shows the review's summary.
+#[test]
+fn a_review_page_shows_the_summary() {
+    let f = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/results/reference-2cpu-epyc-review.json"
+    );
+    let dir = tmp("html-review");
+    run_ok(&[
+        "report",
+        f,
+        "--guards",
+        "seqlock,raw-seqcount",
+        "--html",
+        dir.to_str().unwrap(),
+    ]);
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    for part in [
+        "<pre>zonebench review: raw-seqcount against seqlock\n",
+        "Verdicts for raw-seqcount:",
+        "R4 &quot;an interrupt whose handler allocates",
+    ] {
+        assert!(page.contains(part), "no {part}");
+    }
+}
+
+/// An index.html zonebench did not write is refused with exit 2 and left
+/// as it was, nothing drawn; --force replaces it. --html and --plots do
+/// not go together, nor --force without --html.
+#[test]
+fn a_foreign_index_is_refused_unless_forced() {
+    let f = small_results();
+    let f = f.to_str().unwrap();
+    let dir = tmp("html-foreign");
+    std::fs::create_dir_all(&dir).unwrap();
+    let index = dir.join("index.html");
+    let mine = b"<!DOCTYPE html>\n<title>my notes</title>\n<p>keep me</p>\n";
+    std::fs::write(&index, mine).unwrap();
+    let d = dir.to_str().unwrap();
+    let out = common::zonebench(&["report", f, "--html", d]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines().count() == 1 && err.contains("not a page zonebench wrote"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&index).unwrap(), mine);
+    assert!(files(&dir, ".png").is_empty(), "drew before refusing");
+    run_ok(&["report", f, "--html", d, "--force"]);
+    let page = std::fs::read_to_string(&index).unwrap();
+    assert!(
+        page.contains("<meta name=\"generator\" content=\"zonebench ") && !page.contains("keep me")
+    );
+    for bad in [
+        vec!["report", f, "--html", d, "--plots", d],
+        vec!["report", f, "--force"],
+    ] {
+        let out = common::zonebench(&bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).lines().count(),
+            1,
+            "{bad:?}"
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! `zonebench review`: the README's example guard against seqlock, as a
 //! reviewer runs it: one summary within 80 columns naming the machine, the
 //! command, the table, the correctness lines and a verdict for each rule,
-//! and a results file that keeps the verdicts.
+//! and a results file that keeps the verdicts (and the summary: the page
+//! of `report --html` shows it again, the same text).
 
 mod common;
 
@@ -70,4 +71,30 @@ fn review_of_the_example_guard_is_an_email_ready_summary() {
     // The saved verdicts print again without measuring.
     let again = run_ok(&["claims", "--from", out_path.to_str().unwrap()]);
     assert!(String::from_utf8(again.stdout).unwrap().contains("R4"));
+    // So does the whole summary, on the page of the file.
+    let dir = tmp("review-html");
+    run_ok(&[
+        "report",
+        out_path.to_str().unwrap(),
+        "--html",
+        dir.to_str().unwrap(),
+    ]);
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let shown = page
+        .split("<section id=\"review\">")
+        .nth(1)
+        .and_then(|s| s.split("<pre>").nth(1))
+        .and_then(|s| s.split("</pre>").next())
+        .expect("a review section");
+    let unescaped = shown
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    assert_eq!(
+        unescaped,
+        summary.trim_end(),
+        "the page's summary is review's"
+    );
 }

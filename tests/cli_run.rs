@@ -1,6 +1,7 @@
 //! `zonebench run`: a short run writes a valid results file holding every
 //! metric, which the library's loader reads back unchanged; `--rt` and
-//! `--irq` are recorded and reported.
+//! `--irq` are recorded and reported; the sweep checks the page of its
+//! plots before measuring.
 
 mod common;
 
@@ -325,4 +326,40 @@ fn retries_and_reader_stalls_are_measured() {
     assert!(seq["retries_per_million"].as_f64().unwrap() > 0.0, "{seq}");
     let excl = cell("seqlock-excl");
     assert!(excl["reader_stall_ns"]["total"].as_u64().unwrap() > 0);
+}
+
+/// The sweep's own plots (`cargo bench`'s plots/latest) come with a page,
+/// plots/latest/index.html: one there that zonebench did not write is
+/// refused before anything is measured, and left as it was.
+#[test]
+fn the_sweep_refuses_a_foreign_page_before_measuring() {
+    let cwd = tmp("sweep-cwd");
+    let latest = cwd.join("plots/latest");
+    std::fs::create_dir_all(&latest).unwrap();
+    let index = latest.join("index.html");
+    std::fs::write(&index, "<p>my page</p>\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zonebench"))
+        .args([
+            "run",
+            "--sweep",
+            "--quick",
+            "--guards",
+            "seqcount",
+            "--readers",
+            "1",
+        ])
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("plots/latest/index.html") && err.contains("not a page zonebench wrote"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&index).unwrap(), "<p>my page</p>\n");
+    assert!(
+        !cwd.join("results/latest.json").exists(),
+        "measured before refusing"
+    );
 }

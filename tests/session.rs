@@ -1,6 +1,7 @@
 //! A measuring session keeps what it measured: every finished cell is on
 //! disk before the next one starts, so a reader that panics in the middle
-//! of a run loses only its own cell.
+//! of a run loses only its own cell. It ends with the file saved and its
+//! plots drawn, with their page when asked (`cargo bench`'s).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use zonebench::alloc::Scope;
@@ -134,5 +135,46 @@ fn a_disturbed_repeat_is_measured_again_and_the_first_try_kept() {
     assert!(saved.cells[0].disturbed && saved.cells[0].disturbed_why.is_some());
     let on_disk = load(&out).unwrap();
     assert_eq!((on_disk.meta.reruns, on_disk.discarded.len()), (2, 2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A session asked for a page writes it beside the plots it draws, every
+/// PNG on it once.
+#[test]
+fn the_plots_come_with_their_page() {
+    let dir = std::env::temp_dir().join(format!("zonebench-page-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let plots = dir.join("plots");
+    std::fs::create_dir_all(&plots).unwrap();
+    let specs = [cell("seqcount", 0), cell("none", 0)];
+    let file = ResultsFile::new(
+        Meta::collect("session test".into()),
+        RunConfig::describe(&specs),
+        Floors::default(),
+    );
+    let mut session = Session::new(
+        file,
+        Out::File(dir.join("page.json")),
+        Vec::new(),
+        Cancel::default(),
+    )
+    .with_page(Some(plots.join("index.html")));
+    session
+        .measure(&specs, Rounds::fixed(2), &mut Quiet)
+        .unwrap();
+    let status = session.finish("", None, Some(&plots), 4);
+    assert_eq!(status, std::process::ExitCode::SUCCESS);
+    let page = std::fs::read_to_string(plots.join("index.html")).unwrap();
+    let pngs: Vec<String> = std::fs::read_dir(&plots)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    assert!(!pngs.is_empty());
+    assert_eq!(page.matches("<img ").count(), pngs.len());
+    for png in &pngs {
+        assert!(page.contains(&format!("<img src=\"{png}\"")), "{png}");
+    }
+    assert!(page.contains("session test"), "the command in the header");
     let _ = std::fs::remove_dir_all(&dir);
 }

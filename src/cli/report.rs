@@ -1,10 +1,14 @@
 //! `zonebench report` and `zonebench compare`: tables from results files
-//! only, never from a live run.
+//! only, never from a live run; `report` also draws the file's plots
+//! (`--plots`), or draws them with a page that shows everything
+//! (`--html`, `report::html`).
 
+use super::env::FORCE_PAGE_HELP;
 use super::{emit, usage_error};
 use crate::metrics::family::Correction;
-use crate::report::{compare_files, report_file, CellFilter, Format, Marking, ReportOpts};
-use crate::results::io::load;
+use crate::report::html::{self, check_page};
+use crate::report::{compare_files, report as table, CellFilter, Format, Marking, ReportOpts};
+use crate::results::io::{check_dir, load};
 use crate::session::draw;
 use clap::Args;
 use std::path::PathBuf;
@@ -71,8 +75,18 @@ pub(super) struct ReportArgs {
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Also draw the plots of the file into DIR (PNG and SVG).
-    #[arg(long)]
+    #[arg(long, value_name = "DIR", conflicts_with = "html")]
     plots: Option<PathBuf>,
+    /// Also draw the plots into DIR and write DIR/index.html: one static
+    /// page (no scripts, nothing fetched; open it in a browser) with the
+    /// machine and command, the review summary or the saved verdicts of
+    /// the file, the text table of this --baseline/--guards/--cells, and
+    /// every figure. An index.html zonebench did not write is refused (see
+    /// --force). Not with --plots: --html draws the figures itself.
+    #[arg(long, value_name = "DIR")]
+    html: Option<PathBuf>,
+    #[arg(long, requires = "html", help = FORCE_PAGE_HELP)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -86,17 +100,30 @@ pub(super) struct CompareArgs {
 }
 
 pub(super) fn report(args: ReportArgs) -> ExitCode {
-    let text = match report_file(&args.file, &args.select.opts(), args.format) {
+    let file = match load(&args.file) {
+        Ok(f) => f,
+        Err(e) => return usage_error(&e),
+    };
+    let source = args.file.display().to_string();
+    let opts = args.select.opts();
+    let text = match table(&file, &source, &opts, args.format) {
         Ok(text) => text,
         Err(e) => return usage_error(&e.to_string()),
     };
-    if let Some(dir) = &args.plots {
-        // The file loaded above; loading it again cannot fail differently.
-        let file = match load(&args.file) {
-            Ok(f) => f,
+    // The page's place is checked before anything is drawn.
+    let page = match &args.html {
+        Some(dir) => match check_dir("--html", dir).and_then(|()| check_page(dir, args.force)) {
+            Ok(page) => Some(page),
             Err(e) => return usage_error(&e),
-        };
-        if let Err(e) = draw(&file, dir) {
+        },
+        None => None,
+    };
+    if let Some(dir) = args.html.as_ref().or(args.plots.as_ref()) {
+        let drawn = draw(&file, dir).and_then(|outcome| match &page {
+            Some(page) => html::write(&file, &source, &opts, dir, page, &outcome),
+            None => Ok(()),
+        });
+        if let Err(e) = drawn {
             return usage_error(&e);
         }
     }

@@ -10,7 +10,7 @@ use super::progress::Progress;
 use super::usage_error;
 use crate::experiments::review::Review;
 use crate::experiments::{Cells, Plan};
-use crate::report::{render_review, report, Format, ReportOpts};
+use crate::report::review_summary;
 use crate::results::schema::RepeatSummary;
 use crate::session::Session;
 use crate::workload::logical_cpus;
@@ -79,20 +79,7 @@ pub(super) fn review(args: ReviewArgs) -> ExitCode {
         "interrupted: no verdicts from a partial review\n".to_string()
     } else {
         file.claims = review.judge(&Cells(&file.cells), &plan);
-        let opts = ReportOpts {
-            baseline: Some(review.baseline.clone()),
-            guards: guards.clone(),
-            ..ReportOpts::default()
-        };
-        let table = report(file, &out.display(), &opts, Format::Text)
-            .unwrap_or_else(|e| format!("(no review table: {e})"));
-        render_review(
-            &review.mine,
-            &review.baseline,
-            &table,
-            &review.correctness(&file.cells, &plan),
-            &file.claims,
-        )
+        review_summary(file, &out.display(), &review, &plan)
     };
     session.finish(&summary, None, None, specs.len() * plan.rounds.min)
 }

@@ -254,6 +254,28 @@ pub(crate) mod testing {
     pub(crate) fn plan(cpus: usize) -> Plan {
         Plan::new(true, cpus, 1)
     }
+
+    /// A finished review of `mine` against `baseline` on 2 CPUs, as
+    /// `zonebench review --quick` saves it: every cell in 6 rounds at
+    /// the same rate, judged.
+    pub(crate) fn review_file(mine: &str, baseline: &str) -> crate::results::ResultsFile {
+        use super::review::Review;
+        let review = Review {
+            mine: mine.into(),
+            baseline: baseline.into(),
+        };
+        let plan = plan(2);
+        let specs = review.cells(&plan);
+        let all = specs
+            .iter()
+            .flat_map(|s| cells(s, 6, 1e6, |_| {}))
+            .collect();
+        let mut file = fixture::file(all);
+        file.config.guards = crate::results::schema::RunConfig::describe(&specs).guards;
+        file.config.quick = true;
+        file.claims = review.judge(&Cells(&file.cells), &plan);
+        file
+    }
 }
 
 #[cfg(test)]

@@ -29,7 +29,8 @@ use super::band::{describe, ns_cost, paired, side, Side};
 use super::c0_race::C0;
 use super::{per_million_ci, Cells, Finding, Plan, Verdict};
 use crate::alloc::Scope;
-use crate::results::CellResult;
+use crate::results::{CellResult, ResultsFile};
+use crate::workload::ceiling;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 /// The guard under review and the one it is measured against.
@@ -44,6 +45,34 @@ const AT_MOST_SLOWER: f64 = 0.95;
 const CLEARLY_SLOWER: f64 = 0.90;
 
 impl Review {
+    /// The review a results file holds, and the plan it was measured by;
+    /// `None` for a file `zonebench review` did not finish (a sweep, a
+    /// claims run, an interrupted review). Such a file has the verdicts
+    /// R1-R4, and its guards in the order [`Review::cells`] measured them,
+    /// the baseline first (`RunConfig::describe`); R1's claim, which names
+    /// both, must be this review's. The plan is the live one: `--quick`,
+    /// the seed, the machine's logical CPUs and its ceiling, from the
+    /// file.
+    pub(crate) fn of_file(file: &ResultsFile) -> Option<(Review, Plan)> {
+        let ids: Vec<&str> = file.claims.iter().map(|f| f.id.as_str()).collect();
+        if ids != ["R1", "R2", "R3", "R4"] {
+            return None;
+        }
+        let [baseline, mine, ..] = file.config.guards.as_slice() else {
+            return None;
+        };
+        let review = Review {
+            mine: mine.clone(),
+            baseline: baseline.clone(),
+        };
+        if file.claims[0].claim != review.read_claim(1) {
+            return None;
+        }
+        let mut plan = Plan::new(file.config.quick, file.meta.logical_cpus, file.config.seed);
+        plan.ceiling = ceiling::at(&file.ceiling, plan.cpus);
+        Some((review, plan))
+    }
+
     /// The guards compared: the baseline first.
     pub(crate) fn guards(&self) -> [&str; 2] {
         [&self.baseline, &self.mine]
@@ -278,5 +307,41 @@ impl Review {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiments::testing::review_file;
+
+    #[test]
+    fn a_review_is_found_again_in_its_file() {
+        for (mine, baseline) in [("raw-seqcount", "seqlock"), ("seqlock", "none")] {
+            let file = review_file(mine, baseline);
+            let (review, plan) = Review::of_file(&file).expect("a review file");
+            assert_eq!(
+                (review.mine.as_str(), review.baseline.as_str()),
+                (mine, baseline)
+            );
+            assert_eq!((plan.cpus, plan.quick), (2, true));
+            // The same verdicts from the cells again.
+            assert_eq!(review.judge(&Cells(&file.cells), &plan), file.claims);
+        }
+    }
+
+    #[test]
+    fn other_files_are_not_reviews() {
+        let mut file = review_file("raw-seqcount", "seqlock");
+        file.config.guards.swap(0, 1);
+        assert!(Review::of_file(&file).is_none(), "R1 names the guards");
+        let mut file = review_file("raw-seqcount", "seqlock");
+        file.claims.clear();
+        assert!(Review::of_file(&file).is_none(), "no verdicts: partial");
+        let mut file = review_file("raw-seqcount", "seqlock");
+        for (i, f) in file.claims.iter_mut().enumerate() {
+            f.id = format!("C{i}");
+        }
+        assert!(Review::of_file(&file).is_none(), "claims, not a review");
     }
 }

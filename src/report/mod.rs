@@ -26,7 +26,9 @@
 //!    and percentages are written; `error.rs`: [`ReportError`].
 //!
 //! `claims.rs` renders the findings of `zonebench claims` (the experiments
-//! of `src/experiments/`) as text or markdown.
+//! of `src/experiments/`) as text or markdown; `review.rs` the summary of
+//! `zonebench review`; `html/` the page of `report --html`, which shows
+//! them with the table and the figures.
 
 mod apart;
 mod claims;
@@ -35,6 +37,7 @@ mod csv;
 mod document;
 mod error;
 mod filter;
+pub(crate) mod html;
 mod markdown;
 mod metric;
 mod model;
@@ -50,12 +53,11 @@ pub(crate) use compare::compare_files;
 pub(crate) use error::ReportError;
 pub(crate) use filter::CellFilter;
 pub(crate) use metric::Marking;
-pub(crate) use review::render_review;
+pub(crate) use review::review_summary;
 
 use crate::results::ResultsFile;
 use clap::ValueEnum;
 use model::Report;
-use std::path::Path;
 
 /// What to report.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -123,14 +125,4 @@ pub(crate) fn marks(
         .map(|(.., c)| c.significant)
         .collect();
     Ok((tested.len(), tested.iter().filter(|m| **m).count()))
-}
-
-/// Load the results file at `path` and report it in `format`.
-pub(crate) fn report_file(
-    path: &Path,
-    opts: &ReportOpts,
-    format: Format,
-) -> Result<String, ReportError> {
-    let results = crate::results::io::load(path).map_err(ReportError::Load)?;
-    report(&results, &path.display().to_string(), opts, format)
 }

@@ -2,14 +2,44 @@
 //! 80 columns to paste under a patch. The review table (the machine, the
 //! command and the two guards' columns, as `report` prints it), then the
 //! correctness lines, then the verdicts that apply to the guard reviewed.
+//! Built from the results file alone, so `review` (live) and `report
+//! --html` (later, from the saved file) show the same text.
 
 use super::claims::render_text;
 use super::text::WIDTH;
 use super::wrap::wrap;
+use super::{report, Format, ReportOpts};
+use crate::experiments::review::Review;
+use crate::experiments::Plan;
 use crate::results::finding::Finding;
+use crate::results::ResultsFile;
+
+/// The summary of `review`, measured by `plan` into `file` (named
+/// `source` in the table's header) and judged (`file.claims`).
+pub(crate) fn review_summary(
+    file: &ResultsFile,
+    source: &str,
+    review: &Review,
+    plan: &Plan,
+) -> String {
+    let opts = ReportOpts {
+        baseline: Some(review.baseline.clone()),
+        guards: review.guards().map(String::from).into(),
+        ..ReportOpts::default()
+    };
+    let table = report(file, source, &opts, Format::Text)
+        .unwrap_or_else(|e| format!("(no review table: {e})"));
+    render_review(
+        &review.mine,
+        &review.baseline,
+        &table,
+        &review.correctness(&file.cells, plan),
+        &file.claims,
+    )
+}
 
 /// The summary of a review of `mine` against `baseline`.
-pub(crate) fn render_review(
+fn render_review(
     mine: &str,
     baseline: &str,
     table: &str,

@@ -7,6 +7,9 @@
 //! refused unless `--force`: a regular file is then replaced, and what is
 //! not a regular file (`/dev/null`, a pipe) is written into, never
 //! replaced by a file. A symbolic link is followed. `-` is stdout.
+//!
+//! [`check_dir`] and [`write_atomic`] serve the plots' directory and the
+//! HTML page (`report::html`) as well.
 
 use crate::results::ResultsFile;
 use std::fs;
@@ -136,11 +139,18 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
 /// Check, before anything is measured, that plots can be drawn into `dir`:
 /// it is made if missing, and a file is created in it and removed.
 pub fn check_plot_dir(dir: &Path) -> Result<(), String> {
+    check_dir("--plots", dir)
+}
+
+/// Check that files can be written into `dir`, which `flag` named (for
+/// messages): it is made if missing, and a file is created in it and
+/// removed.
+pub fn check_dir(flag: &str, dir: &Path) -> Result<(), String> {
     if dir.exists() && !dir.is_dir() {
-        return Err(format!("--plots {}: not a directory", dir.display()));
+        return Err(format!("{flag} {}: not a directory", dir.display()));
     }
     fs::create_dir_all(dir)
-        .map_err(|e| format!("--plots {}: cannot create it: {}", dir.display(), e.kind()))?;
+        .map_err(|e| format!("{flag} {}: cannot create it: {}", dir.display(), e.kind()))?;
     let probe = dir.join(format!(".zonebench-probe.{}", std::process::id()));
     match fs::File::create(&probe) {
         Ok(_) => {
@@ -148,7 +158,7 @@ pub fn check_plot_dir(dir: &Path) -> Result<(), String> {
             Ok(())
         }
         Err(e) => Err(format!(
-            "--plots {}: cannot write: {}",
+            "{flag} {}: cannot write: {}",
             dir.display(),
             e.kind()
         )),
@@ -178,40 +188,41 @@ pub fn save(path: &Path, results: &ResultsFile) -> Result<(), String> {
 /// Write `results` to `out`: a file atomically, a non-file in place,
 /// stdout once.
 pub fn save_to(out: &Out, results: &ResultsFile) -> Result<(), String> {
-    let json =
+    let mut json =
         serde_json::to_string_pretty(results).map_err(|e| format!("serialising results: {e}"))?;
+    json.push('\n');
     match out {
-        Out::File(path) => {
-            let tmp = temp_name(path, "tmp");
-            let write = || -> std::io::Result<()> {
-                let mut f = fs::File::create(&tmp)?;
-                f.write_all(json.as_bytes())?;
-                f.write_all(b"\n")?;
-                f.sync_all()?;
-                fs::rename(&tmp, path)
-            };
-            write().map_err(|e| {
-                let _ = fs::remove_file(&tmp);
-                format!("{}: cannot write results: {e}", path.display())
-            })
-        }
+        Out::File(path) => write_atomic(path, json.as_bytes())
+            .map_err(|e| format!("{}: cannot write results: {e}", path.display())),
         Out::Into(path) => fs::OpenOptions::new()
             .write(true)
             .truncate(true)
             .open(path)
-            .and_then(|mut f| {
-                f.write_all(json.as_bytes())
-                    .and_then(|()| f.write_all(b"\n"))
-            })
+            .and_then(|mut f| f.write_all(json.as_bytes()))
             .map_err(|e| format!("{}: cannot write results: {e}", path.display())),
         Out::Stdout => {
             let mut o = std::io::stdout().lock();
             o.write_all(json.as_bytes())
-                .and_then(|()| o.write_all(b"\n"))
                 .and_then(|()| o.flush())
                 .map_err(|e| format!("stdout: cannot write results: {e}"))
         }
     }
+}
+
+/// Replace (or create) the regular file `path` with `bytes` atomically:
+/// a temporary file beside it, synced, then renamed over it, so a failed
+/// write leaves the old file whole (and no temporary file behind).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = temp_name(path, "tmp");
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    };
+    write().inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })
 }
 
 /// Read a results file. Errors are one line naming the file and the problem.

@@ -1,7 +1,11 @@
 //! How a session ends: the file saved (and copied), the table printed, the
-//! plots drawn, and the exit status that says whether anything broke.
+//! plots drawn (and their page written, `cargo bench`'s
+//! `plots/latest/index.html`), and the exit status that says whether
+//! anything broke.
 
 use super::Session;
+use crate::plot::PlotOutcome;
+use crate::report::{html, ReportOpts};
 use crate::results::io::{save, save_to, Out};
 use crate::results::ResultsFile;
 use std::path::Path;
@@ -9,7 +13,8 @@ use std::process::ExitCode;
 
 impl Session {
     /// Save the file (and `copy`), then print `table`, draw the plots into
-    /// `plots`, and say how it ended: 130 if cancelled, 1 if a cell broke
+    /// `plots` (and the page of [`Session::with_page`] beside them), and
+    /// say how it ended: 130 if cancelled, 1 if a cell broke
     /// an invariant or something could not be written, else 0. Nothing
     /// measured is lost to a later step's failure.
     pub fn finish(
@@ -51,7 +56,18 @@ impl Session {
             }
         }
         if let Some(dir) = plots {
-            if let Err(e) = draw(file, dir) {
+            let drawn = draw(file, dir).and_then(|outcome| match &self.page {
+                Some(page) => html::write(
+                    file,
+                    &self.out.display(),
+                    &ReportOpts::default(),
+                    dir,
+                    page,
+                    &outcome,
+                ),
+                None => Ok(()),
+            });
+            if let Err(e) = drawn {
                 eprintln!("zonebench: error: {e}");
                 return ExitCode::from(1);
             }
@@ -73,8 +89,9 @@ impl Session {
     }
 }
 
-/// Draw `file`'s plots into `dir`, saying on stderr what was written.
-pub fn draw(file: &ResultsFile, dir: &Path) -> Result<(), String> {
+/// Draw `file`'s plots into `dir`, saying on stderr what was written;
+/// what was drawn and skipped, for a page of them.
+pub(crate) fn draw(file: &ResultsFile, dir: &Path) -> Result<PlotOutcome, String> {
     let outcome = crate::plot::render_all(file, dir).map_err(|e| e.to_string())?;
     eprintln!(
         "plots: {} files in {}",
@@ -84,7 +101,7 @@ pub fn draw(file: &ResultsFile, dir: &Path) -> Result<(), String> {
     for s in &outcome.skipped {
         eprintln!("plots: skipped {s}");
     }
-    Ok(())
+    Ok(outcome)
 }
 
 /// Write `text` to stdout, ignoring a closed pipe (`zonebench ... | head`

@@ -2,7 +2,8 @@
 //! file, and finish it. `zonebench run` and `zonebench claims` share it.
 //! The pieces: `rounds.rs` (which cells run together, in what order, how
 //! many rounds), `cell.rs` (one cell, measured again while disturbed),
-//! `observer.rs` (progress), `finish.rs` (saving, printing, plotting).
+//! `observer.rs` (progress), `finish.rs` (saving, printing, plotting, the
+//! plots' page).
 //!
 //! Every finished cell is appended to the file on disk (the file is
 //! rewritten atomically, marked partial until the session finishes), as
@@ -23,7 +24,8 @@ mod observer;
 mod rounds;
 
 pub use crate::workload::rounds::Rounds;
-pub use finish::{draw, emit};
+pub(crate) use finish::draw;
+pub use finish::emit;
 pub use observer::{Observer, Quiet};
 
 use crate::results::io::{save_to, Out};
@@ -31,6 +33,7 @@ use crate::results::ResultsFile;
 use crate::workload::cancel::Cancel;
 use crate::workload::pingpong::round_trip_ns;
 use crate::workload::spec::CellSpec;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// A rewrite waits until this many times its last cost has passed.
@@ -48,6 +51,9 @@ pub struct Session {
     started: Instant,
     /// When the file was last rewritten, and what that took.
     last_save: Option<(Instant, Duration)>,
+    /// Where the page of the plots goes (checked before measuring), if
+    /// one is written.
+    page: Option<PathBuf>,
 }
 
 impl Session {
@@ -68,7 +74,16 @@ impl Session {
             max_reruns: 0,
             started: Instant::now(),
             last_save: None,
+            page: None,
         }
+    }
+
+    /// With the plots, write their page (`report --html`'s, of every cell)
+    /// to `page`, a path `report::html::check_page` returned before
+    /// measuring; `None`: no page.
+    pub fn with_page(mut self, page: Option<PathBuf>) -> Self {
+        self.page = page;
+        self
     }
 
     /// Measure a disturbed repeat again, up to `n` times (the last try is

@@ -157,7 +157,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub(super) quick: bool,
     /// Draw the plots into DIR (PNG and SVG) after the run [default with
-    /// --sweep and the default --out: plots/latest].
+    /// --sweep and the default --out: plots/latest, with a page of them
+    /// all, plots/latest/index.html, as `report --html` writes it; an
+    /// index.html there that zonebench did not write is refused unless
+    /// --force].
     #[arg(long)]
     pub(super) plots: Option<PathBuf>,
     /// The command line recorded in the results (default: this process's).

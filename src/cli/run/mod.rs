@@ -13,6 +13,7 @@ use super::usage_error;
 use crate::alloc::Scope;
 use crate::guard;
 use crate::mm::MmConfig;
+use crate::report::html::check_page;
 use crate::report::{report, CellFilter, Format, ReportOpts};
 use crate::results::schema::{PlanInfo, RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile};
@@ -167,6 +168,14 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     if let Err(e) = plots_out(plots.as_deref()) {
         return usage_error(&e);
     }
+    // The sweep's own plots (`cargo bench`'s) come with their page.
+    let page = match (&plots, args.plots.is_none()) {
+        (Some(dir), true) => match check_page(dir, args.force) {
+            Ok(page) => Some(page),
+            Err(e) => return usage_error(&e),
+        },
+        _ => None,
+    };
     for line in &config.plan.trimmed {
         eprintln!("note: --budget: {line}");
     }
@@ -181,7 +190,9 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     let ceiling = ceiling::measure(&config.readers, &cores, ceiling_slice(args.quick));
     let mut file = ResultsFile::new(Meta::collect(command), config, floors);
     file.ceiling = ceiling;
-    let mut session = Session::new(file, out, cores, cancel).with_reruns(args.max_reruns as usize);
+    let mut session = Session::new(file, out, cores, cancel)
+        .with_reruns(args.max_reruns as usize)
+        .with_page(page);
     let mut progress = Progress::new(specs.len() * rounds.max);
     if let Err(e) = session.measure(&specs, rounds, &mut progress) {
         return usage_error(&e);
