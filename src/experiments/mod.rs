@@ -169,8 +169,38 @@ pub(crate) struct Cells<'a>(pub &'a [CellResult]);
 impl<'a> Cells<'a> {
     /// Every repeat of the cell `spec` describes.
     pub(crate) fn of(&self, spec: &CellSpec) -> Repeats<'a> {
-        let want = spec.key();
-        Repeats(self.0.iter().filter(|c| c.spec.key() == want).collect())
+        // The specs asked for carry the default pinning, and one run pins
+        // all its cells alike (`--no-pin` unpins them all): pinning does
+        // not pick a cell here.
+        let want = |pin: bool| CellSpec { pin, ..spec.clone() }.key();
+        Repeats(
+            self.0
+                .iter()
+                .filter(|c| c.spec.key() == want(c.spec.pin))
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod cells_tests {
+    use super::*;
+
+    #[test]
+    fn cells_run_unpinned_are_found_by_the_specs_that_asked_for_them() {
+        let spec = CellSpec::default();
+        let mut c = crate::results::fixture::cell(&spec.guard, spec.readers, 0, 1e6, 0);
+        c.spec = CellSpec {
+            pin: false,
+            ..spec.clone()
+        };
+        let cells = [c];
+        assert_eq!(Cells(&cells).of(&spec).len(), 1);
+        let other = CellSpec {
+            readers: spec.readers + 1,
+            ..spec.clone()
+        };
+        assert_eq!(Cells(&cells).of(&other).len(), 0);
     }
 }
 
