@@ -172,7 +172,13 @@ impl<'a> Cells<'a> {
         // The specs asked for carry the default pinning, and one run pins
         // all its cells alike (`--no-pin` unpins them all): pinning does
         // not pick a cell here.
-        let want = |pin: bool| CellSpec { pin, ..spec.clone() }.key();
+        let want = |pin: bool| {
+            CellSpec {
+                pin,
+                ..spec.clone()
+            }
+            .key()
+        };
         Repeats(
             self.0
                 .iter()

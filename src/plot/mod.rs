@@ -225,6 +225,7 @@ mod tests {
     /// Every unrotated text of the SVG `svg`: it must lie inside the
     /// picture, measured with the font the PNG is drawn with.
     fn text_inside(path: &Path) {
+        assert!(register_fonts());
         let svg = std::fs::read_to_string(path).unwrap();
         let width: i32 = attr(&svg[..svg.find('>').unwrap()], "width")
             .unwrap()
@@ -245,6 +246,7 @@ mod tests {
                 .replace("&gt;", ">")
                 .replace("&quot;", "\"")
                 .replace("&#39;", "'")
+                .replace("&apos;", "'")
                 .replace("&amp;", "&");
             // plotters writes an SVG font size 1.24 times smaller than
             // the pixel size it lays out with.
@@ -292,6 +294,26 @@ mod tests {
                 text_inside(svg);
             }
         }
+    }
+
+    #[test]
+    fn no_text_runs_off_a_committed_reference_figure() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("plots");
+        let mut checked = 0;
+        for dir in [
+            "reference-2cpu-epyc",
+            "claims/reference-2cpu-epyc",
+            "review/reference-2cpu-epyc",
+        ] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("committed") {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "svg") {
+                    text_inside(&path);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 40, "{checked} figures");
     }
 
     #[test]
