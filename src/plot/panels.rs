@@ -31,6 +31,35 @@ pub(super) struct Row {
     pub(super) curves: Vec<Curve>,
 }
 
+/// The columns' headings and legends: per guard, its curve's label (the
+/// reference's own where it is drawn beside another family), with its
+/// marker alone where the curve has no point.
+fn heads<'c>(columns: &[Column], curve_of: impl Fn(&str) -> Option<&'c Curve>) -> Vec<Head> {
+    columns
+        .iter()
+        .map(|c| Head {
+            name: c.name.clone(),
+            entries: c
+                .series()
+                .into_iter()
+                .filter_map(|(guard, look, label)| {
+                    let curve = curve_of(guard)?;
+                    Some(Entry {
+                        key: match curve.pts.is_empty() {
+                            true => Key::MarkerOnly(look),
+                            false => Key::Series(look),
+                        },
+                        label: match c.is_reference(guard) {
+                            true => label,
+                            false => curve.label.clone(),
+                        },
+                    })
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// Rows of percentile panels (y in ns on a log axis), one column per
 /// family of the guards drawn.
 pub(super) struct Percentiles {
@@ -56,27 +85,12 @@ impl Percentiles {
     }
 
     fn heads(&self) -> Vec<Head> {
-        self.columns
-            .iter()
-            .map(|c| Head {
-                name: c.name.clone(),
-                entries: c
-                    .series()
-                    .into_iter()
-                    .map(|(guard, look, label)| {
-                        let mut curves = self.rows.iter().flat_map(|r| &r.curves);
-                        let label = match curves.find(|k| k.guard == guard) {
-                            Some(k) if !c.is_reference(guard) => k.label.clone(),
-                            _ => label,
-                        };
-                        Entry {
-                            key: Key::Series(look),
-                            label,
-                        }
-                    })
-                    .collect(),
-            })
-            .collect()
+        heads(&self.columns, |g| {
+            self.rows
+                .iter()
+                .flat_map(|r| &r.curves)
+                .find(|k| k.guard == g)
+        })
     }
 
     pub(super) fn size(&self) -> (u32, u32) {
@@ -173,29 +187,7 @@ impl LogLines {
     }
 
     fn heads(&self) -> Vec<Head> {
-        self.columns
-            .iter()
-            .map(|c| Head {
-                name: c.name.clone(),
-                entries: c
-                    .series()
-                    .into_iter()
-                    .filter_map(|(guard, look, label)| {
-                        let l = self.lines.iter().find(|l| l.guard == guard)?;
-                        Some(Entry {
-                            key: match l.pts.is_empty() {
-                                true => Key::MarkerOnly(look),
-                                false => Key::Series(look),
-                            },
-                            label: match c.is_reference(guard) {
-                                true => label,
-                                false => l.label.clone(),
-                            },
-                        })
-                    })
-                    .collect(),
-            })
-            .collect()
+        heads(&self.columns, |g| self.lines.iter().find(|l| l.guard == g))
     }
 
     pub(super) fn size(&self) -> (u32, u32) {
