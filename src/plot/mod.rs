@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(svg.matches("seqcount (reference)").count(), 2);
         let svg = std::fs::read_to_string(dir.0.join("throughput-slowpath.svg")).unwrap();
         assert!(
-            svg.contains("95% CI over 3 repeats"),
+            svg.contains("95% CI of each rate, 3 repeats"),
             "whiskers say what they are"
         );
         assert!(stems(&out).contains(&"throughput-slowpath.png".to_string()));
@@ -339,9 +339,20 @@ mod tests {
         let dir = TempDir::new("bars");
         render_all(&every_guard(&[2]), &dir.0).expect("renders");
         let svg = std::fs::read_to_string(dir.0.join("throughput-slowpath.svg")).unwrap();
-        assert!(svg.contains(
-            "Allocation throughput, slowpath scope, 2 readers (whiskers: 95% CI over 3 repeats)"
-        ));
+        // The title, wrapped onto lines of its own.
+        let lines: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>')?.1.split("</text>").next())
+            .map(str::trim)
+            .collect();
+        assert!(
+            lines.join(" ").contains(
+                "Allocation throughput, slowpath scope, 2 readers (whiskers: 95% CI of each \
+                 rate, 3 repeats; guards compare by their paired ratios, in the report table)"
+            ),
+            "{lines:?}"
+        );
         // The guard on the axis: every guard's name once per panel.
         assert_eq!(svg.matches("\nepoch\n").count(), 3, "one per writer panel");
     }

@@ -115,12 +115,6 @@ fn own(guard: &str) -> Option<Look> {
     LOOKS.iter().find(|(n, _)| *n == guard).map(|&(_, l)| l)
 }
 
-/// The guard's colour (bars, whiskers): its own, or a grey for a name
-/// this build does not know.
-pub(super) fn guard_colour(guard: &str) -> RGBColor {
-    own(guard).map_or(RGBColor(120, 120, 120), |l| l.colour)
-}
-
 /// The looks of the guards drawn together in one panel, in their order:
 /// each guard's own, except that a colour or marker already taken in the
 /// panel (or a guard this build does not know) gets the first one free.

@@ -9,7 +9,7 @@ use super::chart::{chart, log_log, mesh};
 use super::family::{columns, Column};
 use super::grid::{self, Head};
 use super::label::short;
-use super::palette::guard_colour;
+use super::palette::looks_in;
 use super::series::{line, Entry, Key, Marks};
 use super::theme::{font, LABEL_PX, MUTED, WIDTH};
 use super::DrawError;
@@ -297,10 +297,13 @@ fn draw_bars<DB: DrawingBackend>(
         }
     };
     let y = |i: usize| (n - 1 - i) as f64;
+    // Neighbouring bars in different colours (the guard is named on the
+    // axis; colour only separates them).
+    let looks = looks_in(&bars.iter().map(|b| b.guard.as_str()).collect::<Vec<_>>());
     ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
         Rectangle::new(
             [(0.0, y(i) - 0.32), (clamp(b.value), y(i) + 0.32)],
-            guard_colour(&b.guard).mix(0.85).filled(),
+            looks[i].colour.mix(0.85).filled(),
         )
     }))?;
     // Whiskers on a horizontal bar: the chart is (value, category), so

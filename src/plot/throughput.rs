@@ -8,7 +8,10 @@
 //! (`family.rs`). Repeats are combined by harmonic mean; whiskers are the
 //! 95% confidence interval of that mean over the repeats (Student's t on
 //! the reciprocals, `Repeats::rate_ci95`), and the legend says so and how
-//! many repeats. Reader counts above the machine's logical CPUs are shaded
+//! many repeats. They show how much each guard's own rate moved over the
+//! rounds (on a machine that changes speed, much more than the paired
+//! ratios by which `report` compares guards measured in the same round):
+//! overlapping whiskers do not mean "no difference". Reader counts above the machine's logical CPUs are shaded
 //! as oversubscribed (they measure preemption, not contention); a ring
 //! marks a point at which the watchdog declared a cell stalled. Two grey
 //! dashed lines start from the fastest guard's one-reader rate: "linear"
@@ -87,8 +90,8 @@ fn whisker_text(repeats: impl Iterator<Item = usize>) -> String {
     let (lo, hi) = repeats.fold((usize::MAX, 0), |(lo, hi), n| (lo.min(n), hi.max(n)));
     match (lo, hi) {
         (_, 0 | 1) => "one repeat, no interval".into(),
-        (lo, hi) if lo == hi => format!("95% CI over {hi} repeats"),
-        (lo, hi) => format!("95% CI over {lo}-{hi} repeats"),
+        (lo, hi) if lo == hi => format!("95% CI of each rate, {hi} repeats"),
+        (lo, hi) => format!("95% CI of each rate, {lo}-{hi} repeats"),
     }
 }
 
@@ -224,7 +227,8 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
             plan.push(
                 name,
                 format!(
-                    "Allocation throughput, {}, {} (whiskers: {whiskers})",
+                    "Allocation throughput, {}, {} (whiskers: {whiskers}; guards compare by \
+                     their paired ratios, in the report table)",
                     ix.describe(s),
                     readers_text(readers[0])
                 ),
@@ -410,7 +414,7 @@ mod tests {
         let Some(Throughput::Lines(l)) = plan.figures().first().map(|f| &f.body) else {
             panic!("two reader counts draw lines");
         };
-        assert_eq!(l.whiskers, "95% CI over 3 repeats");
+        assert_eq!(l.whiskers, "95% CI of each rate, 3 repeats");
         let (guard, pts) = &l.panels[0].lines[0];
         let p = &pts[1];
         let cells: Vec<_> = file
