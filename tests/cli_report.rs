@@ -97,7 +97,9 @@ fn report_draws_plots() {
         .collect();
     let png = names.iter().filter(|n| n.ends_with(".png")).count();
     let svg = names.iter().filter(|n| n.ends_with(".svg")).count();
-    assert!(png >= 4 && png == svg, "{names:?}");
+    // Throughput, latency and writer stall; no retries figure, as no
+    // walk failed at low pressure (every count 0), nor correctness.
+    assert!(png >= 3 && png == svg, "{names:?}");
 }
 
 /// Any finite value a file may hold draws: the largest doubles once made
@@ -111,7 +113,14 @@ fn the_largest_finite_values_still_draw() {
     cell["allocs_per_sec"] = 1.7e308.into();
     cell["read_latency_ns"]["mean"] = 1.7e308.into();
     cell["read_latency_ns"]["p99"] = u64::MAX.into();
-    cell["retries_per_million"] = 1.7e308.into();
+    // And a cell the retries figure shows (the most readers).
+    let shown = v["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["readers"] == 2)
+        .unwrap();
+    v["cells"][shown]["retries_per_million"] = 1.7e308.into();
     let f = tmp("huge.json");
     std::fs::write(&f, serde_json::to_string(&v).unwrap()).unwrap();
     let dir = tmp("huge-plots");
@@ -232,7 +241,7 @@ fn report_writes_a_page_with_every_figure() {
     assert!(!page.contains("<script") && !page.contains("://"));
     let pngs = files(&dir, ".png");
     assert!(
-        pngs.len() >= 4 && pngs.len() == files(&dir, ".svg").len(),
+        pngs.len() >= 3 && pngs.len() == files(&dir, ".svg").len(),
         "{pngs:?}"
     );
     assert_eq!(page.matches("<img ").count(), pngs.len());

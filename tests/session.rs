@@ -158,7 +158,8 @@ fn the_plots_come_with_their_page() {
         Vec::new(),
         Cancel::default(),
     )
-    .with_page(Some(plots.join("index.html")));
+    .with_page(&plots, false)
+    .unwrap();
     session
         .measure(&specs, Rounds::fixed(2), &mut Quiet)
         .unwrap();

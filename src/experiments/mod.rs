@@ -172,17 +172,17 @@ impl<'a> Cells<'a> {
         // The specs asked for carry the default pinning, and one run pins
         // all its cells alike (`--no-pin` unpins them all): pinning does
         // not pick a cell here.
-        let want = |pin: bool| {
+        let want = [false, true].map(|pin| {
             CellSpec {
                 pin,
                 ..spec.clone()
             }
             .key()
-        };
+        });
         Repeats(
             self.0
                 .iter()
-                .filter(|c| c.spec.key() == want(c.spec.pin))
+                .filter(|c| c.spec.key() == want[usize::from(c.spec.pin)])
                 .collect(),
         )
     }

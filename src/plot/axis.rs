@@ -41,7 +41,7 @@ pub(super) fn log_decades(values: impl IntoIterator<Item = f64>, floor: f64) -> 
 
 /// `v`, or the largest finite value if it overflowed: every value a file
 /// may hold must still give an axis with ends.
-fn finite(v: f64) -> f64 {
+pub(super) fn finite(v: f64) -> f64 {
     v.min(f64::MAX)
 }
 

@@ -76,6 +76,17 @@ impl Column {
     }
 }
 
+/// The guards of `names`, each once, in the order first seen.
+pub(super) fn first_seen<'a>(names: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+    }
+    out
+}
+
 /// The columns that draw `guards` (in the order given, which is kept in
 /// each column).
 pub(super) fn columns(guards: &[String]) -> Vec<Column> {

@@ -106,9 +106,9 @@ pub(super) fn sample() -> ResultsFile {
 }
 
 /// Every guard of this build at each of `readers` reader counts, with no
-/// writer and a rebuild writer at two rates, three repeats: figures of
+/// writer and a rebuild writer at two rates, `repeats` repeats: figures of
 /// more than six guards (small multiples), or of one reader count (bars).
-pub(super) fn every_guard(readers: &[usize]) -> ResultsFile {
+pub(super) fn every_guard(readers: &[usize], repeats: usize) -> ResultsFile {
     let mut cells = Vec::new();
     for (writer, rate) in [
         (WriterMode::None, 0.0),
@@ -117,7 +117,7 @@ pub(super) fn every_guard(readers: &[usize]) -> ResultsFile {
     ] {
         for g in crate::guard::ALL {
             for &r in readers {
-                for repeat in 0..3 {
+                for repeat in 0..repeats {
                     cells.push(cell(g.name, Scope::Slowpath, r, writer, rate, repeat));
                 }
             }

@@ -3,7 +3,7 @@
 //! panels rather than on the data; below them, the column's panels.
 
 use super::series::{draw_key, Entry, KEY_W};
-use super::theme::{font, LABEL_PX, PANEL_TITLE_PX, WIDTH};
+use super::theme::{fit, font, LABEL_PX, PANEL_TITLE_PX, WIDTH};
 use super::DrawError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -41,7 +41,7 @@ fn rows(entries: &[Entry], width: u32, text_w: impl Fn(&str) -> u32) -> Vec<Vec<
     let mut rows: Vec<Vec<(usize, i32)>> = Vec::new();
     let mut x = LEFT;
     for (i, e) in entries.iter().enumerate() {
-        let w = KEY_W + KEY_GAP + text_w(&e.label) as i32;
+        let w = KEY_W + KEY_GAP + (text_w(&e.label).min(label_room(width))) as i32;
         match rows.last_mut() {
             Some(row) if x + w <= width as i32 - 8 => row.push((i, x)),
             _ => {
@@ -52,6 +52,12 @@ fn rows(entries: &[Entry], width: u32, text_w: impl Fn(&str) -> u32) -> Vec<Vec<
         x += w + ENTRY_GAP;
     }
     rows
+}
+
+/// The widest a label may be in a column `width` px wide: a longer one
+/// (a long name of a guard this build does not know) is cut.
+fn label_room(width: u32) -> u32 {
+    width.saturating_sub((LEFT + KEY_W + KEY_GAP + 8) as u32)
 }
 
 /// Height of the headings and legends over the panels, for a figure's
@@ -82,15 +88,30 @@ pub(super) fn columns<DB: DrawingBackend>(
     let measure = |col: &DrawingArea<DB, Shift>, s: &str| {
         col.estimate_text_size(s, &label).map_or(0, |(w, _)| w)
     };
-    let laid: Vec<Vec<Vec<(usize, i32)>>> = heads
+    // Labels cut to fit their column.
+    let entries: Vec<Vec<Entry>> = heads
         .iter()
         .zip(&cols)
-        .map(|(h, col)| rows(&h.entries, col.dim_in_pixel().0, |s| measure(col, s)))
+        .map(|(h, col)| {
+            let room = label_room(col.dim_in_pixel().0);
+            h.entries
+                .iter()
+                .map(|e| Entry {
+                    key: e.key,
+                    label: fit(col, &e.label, &label, room),
+                })
+                .collect()
+        })
+        .collect();
+    let laid: Vec<Vec<Vec<(usize, i32)>>> = entries
+        .iter()
+        .zip(&cols)
+        .map(|(e, col)| rows(e, col.dim_in_pixel().0, |s| measure(col, s)))
         .collect();
     let top = height(heads, laid.iter().map(Vec::len).max().unwrap_or(0));
     let named = heads.iter().any(|h| h.name.is_some());
     let mut out = Vec::with_capacity(cols.len());
-    for ((head, col), rows) in heads.iter().zip(cols).zip(&laid) {
+    for (((head, entries), col), rows) in heads.iter().zip(&entries).zip(cols).zip(&laid) {
         let w = col.dim_in_pixel().0 as i32;
         if let Some(name) = &head.name {
             let style = font(PANEL_TITLE_PX).pos(Pos::new(HPos::Center, VPos::Top));
@@ -101,7 +122,7 @@ pub(super) fn columns<DB: DrawingBackend>(
         for (r, row) in rows.iter().enumerate() {
             let y = y0 + r as i32 * ROW_H as i32;
             for &(i, x) in row {
-                let e = &head.entries[i];
+                let e = &entries[i];
                 draw_key(&col, e.key, (x, y))?;
                 col.draw_text(&e.label, &text, (x + KEY_W + KEY_GAP, y))?;
             }

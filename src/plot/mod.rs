@@ -16,7 +16,9 @@
 //!
 //! Every figure ends with a caption: the machine (CPU model, logical CPUs,
 //! kernel) and the command that produced the file (`caption.rs`). A guard
-//! has the same colour in every figure (`palette.rs`).
+//! keeps its own colour, marker and dash wherever a panel allows
+//! (`palette.rs`); more than six guards are drawn as a column per family
+//! (`family.rs`, `grid.rs`).
 //!
 //! The figures, one file each, plan what to draw from the grouped cells
 //! and draw it through the shared pieces: `figure.rs` writes the files,
@@ -275,12 +277,35 @@ mod tests {
         assert!(checked > 5, "{}: only {checked} texts", path.display());
     }
 
+    /// Every guard and one of a long name this build does not know, two
+    /// repeats far apart: intervals with no upper bound (t(1) = 12.7).
+    fn two_repeats(readers: &[usize]) -> ResultsFile {
+        let mut f = every_guard(readers, 2);
+        let long = "a-guard-of-another-build-with-a-long-descriptive-name";
+        let mut extra: Vec<_> = f
+            .cells
+            .iter()
+            .filter(|c| c.spec.guard == "rcu")
+            .cloned()
+            .collect();
+        for c in &mut extra {
+            c.spec.guard = long.into();
+        }
+        f.cells.extend(extra);
+        for c in f.cells.iter_mut().filter(|c| c.spec.repeat == 1) {
+            c.allocs_per_sec *= 3.0;
+        }
+        f
+    }
+
     #[test]
     fn no_text_runs_off_any_figure() {
         for (name, file) in [
             ("sample", sample()),
-            ("families", every_guard(&[1, 2, 4])),
-            ("bars", every_guard(&[2])),
+            ("families", every_guard(&[1, 2, 4], 3)),
+            ("bars", every_guard(&[2], 3)),
+            ("two repeats", two_repeats(&[1, 2])),
+            ("two repeats, bars", two_repeats(&[2])),
         ] {
             let dir = TempDir::new(&format!("inside-{name}"));
             let out = render_all(&file, &dir.0).expect("renders");
@@ -319,7 +344,7 @@ mod tests {
     #[test]
     fn more_than_six_guards_are_drawn_a_family_a_column_and_one_reader_count_as_bars() {
         let dir = TempDir::new("families");
-        let out = render_all(&every_guard(&[1, 2, 4]), &dir.0).expect("renders");
+        let out = render_all(&every_guard(&[1, 2, 4], 3), &dir.0).expect("renders");
         let svg = std::fs::read_to_string(dir.0.join("latency-slowpath.svg")).unwrap();
         for family in [
             "sequence counts",
@@ -331,13 +356,13 @@ mod tests {
         assert_eq!(svg.matches("seqcount (reference)").count(), 2);
         let svg = std::fs::read_to_string(dir.0.join("throughput-slowpath.svg")).unwrap();
         assert!(
-            svg.contains("95% CI of each rate, 3 repeats"),
+            svg.contains("95% CI, 3 repeats"),
             "whiskers say what they are"
         );
         assert!(stems(&out).contains(&"throughput-slowpath.png".to_string()));
 
         let dir = TempDir::new("bars");
-        render_all(&every_guard(&[2]), &dir.0).expect("renders");
+        render_all(&every_guard(&[2], 3), &dir.0).expect("renders");
         let svg = std::fs::read_to_string(dir.0.join("throughput-slowpath.svg")).unwrap();
         // The title, wrapped onto lines of its own.
         let lines: Vec<&str> = svg
@@ -347,9 +372,9 @@ mod tests {
             .map(str::trim)
             .collect();
         assert!(
-            lines.join(" ").contains(
-                "Allocation throughput, slowpath scope, 2 readers (whiskers: 95% CI of each \
-                 rate, 3 repeats; guards compare by their paired ratios, in the report table)"
+            lines.join(" ").replace("&apos;", "'").contains(
+                "Allocation throughput, slowpath scope, 2 readers (whiskers: each rate's own 95% \
+                 CI, 3 repeats; guards compare by their paired ratios, in the report table)"
             ),
             "{lines:?}"
         );

@@ -3,11 +3,15 @@
 //! every series in a panel can be told apart by any one of the three,
 //! also in greyscale.
 //!
-//! Each guard has a fixed look ([`LOOKS`]), chosen so that the guards of
+//! Each guard has its own look ([`LOOKS`]), chosen so that the guards of
 //! one family (`family.rs`), with the reference guard beside them, differ
-//! in colour and in marker. A panel that mixes families can still hold two
-//! guards of one colour or marker: [`looks_in`] then gives the later one
-//! the first colour (or marker) the panel has not used.
+//! in colour and in marker; `seqcount`, the reference, alone is blue and
+//! solid. A guard keeps its look wherever the panel allows: a panel that
+//! mixes families can hold two guards of one colour or marker, and
+//! [`looks_in`] then gives the later one the first colour (or marker) the
+//! panel has not used, never the reference's blue. Bars, which name their
+//! guard on the axis, only need neighbours of different colours
+//! ([`bar_colours`]).
 
 use plotters::style::RGBColor;
 
@@ -21,7 +25,9 @@ pub(super) const BLUE: RGBColor = RGBColor(0, 114, 178);
 pub(super) const VERMILION: RGBColor = RGBColor(213, 94, 0);
 pub(super) const PURPLE: RGBColor = RGBColor(204, 121, 167);
 
-const COLOURS: [RGBColor; 7] = [BLUE, ORANGE, VERMILION, PURPLE, SKY_BLUE, GREEN, BLACK];
+/// The colours a guard may be given in place of its own: all but the
+/// reference's blue.
+const SPARE: [RGBColor; 6] = [ORANGE, VERMILION, PURPLE, SKY_BLUE, GREEN, BLACK];
 
 /// A point marker's shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,21 +123,22 @@ fn own(guard: &str) -> Option<Look> {
 
 /// The looks of the guards drawn together in one panel, in their order:
 /// each guard's own, except that a colour or marker already taken in the
-/// panel (or a guard this build does not know) gets the first one free.
-/// With at most six guards every colour and every marker differs.
+/// panel (or a guard this build does not know) gets the first one free,
+/// never the reference's blue or solid line. With at most six guards
+/// every colour and every marker differs.
 pub(super) fn looks_in<S: AsRef<str>>(guards: &[S]) -> Vec<Look> {
     let mut out: Vec<Look> = Vec::with_capacity(guards.len());
     for (i, g) in guards.iter().enumerate() {
         let mine = own(g.as_ref()).unwrap_or(Look {
-            colour: COLOURS[i % COLOURS.len()],
+            colour: SPARE[i % SPARE.len()],
             marker: MARKERS[i % MARKERS.len()],
-            dash: [Solid, Long, Short, Dot][i % 4],
+            dash: [Long, Short, Dot][i % 3],
         });
         let free_colour = |c: RGBColor| out.iter().all(|l| l.colour != c);
         let free_marker = |m: Marker| out.iter().all(|l| l.marker != m);
         let colour = Some(mine.colour)
             .filter(|&c| free_colour(c))
-            .or_else(|| COLOURS.into_iter().find(|&c| free_colour(c)))
+            .or_else(|| SPARE.into_iter().find(|&c| free_colour(c)))
             .unwrap_or(mine.colour);
         let marker = Some(mine.marker)
             .filter(|&m| free_marker(m))
@@ -146,6 +153,26 @@ pub(super) fn looks_in<S: AsRef<str>>(guards: &[S]) -> Vec<Look> {
     out
 }
 
+/// Bar colours for `guards`, top to bottom: each guard's own colour, or
+/// where that is its upper neighbour's, the first spare colour that is
+/// not.
+pub(super) fn bar_colours<S: AsRef<str>>(guards: &[S]) -> Vec<RGBColor> {
+    let mut out: Vec<RGBColor> = Vec::with_capacity(guards.len());
+    for g in guards {
+        let mine = own(g.as_ref()).map_or(SPARE[0], |l| l.colour);
+        let above = out.last().copied();
+        let colour = match above == Some(mine) {
+            true => SPARE
+                .into_iter()
+                .find(|&c| Some(c) != above)
+                .unwrap_or(mine),
+            false => mine,
+        };
+        out.push(colour);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,7 +181,7 @@ mod tests {
     fn every_guard_has_a_look_from_the_palette() {
         for g in crate::guard::ALL.iter().chain(crate::guard::EXAMPLES) {
             let l = own(g.name).unwrap_or_else(|| panic!("{} has no look", g.name));
-            assert!(COLOURS.contains(&l.colour), "{}", g.name);
+            assert!(l.colour == BLUE || SPARE.contains(&l.colour), "{}", g.name);
         }
         for (i, (a, _)) in LOOKS.iter().enumerate() {
             assert!(LOOKS[i + 1..].iter().all(|(b, _)| a != b), "{a} twice");
@@ -182,7 +209,21 @@ mod tests {
                 }
             }
         }
-        // Guards keep their own look where the panel allows.
+        // Guards keep their own look where the panel allows; only the
+        // reference is blue or solid.
         assert_eq!(looks_in(&["seqlock"])[0], own("seqlock").unwrap());
+        let mixed = looks_in(&["mine", "yours", "theirs", "seqlock", "rcu-recheck", "x"]);
+        assert!(mixed
+            .iter()
+            .all(|l| l.colour != BLUE && l.dash != Dash::Solid));
+    }
+
+    #[test]
+    fn neighbouring_bars_differ_in_colour() {
+        let all: Vec<&str> = crate::guard::ALL.iter().map(|g| g.name).collect();
+        for guards in [&all[..], &["rcu-qsbr", "latch", "mine", "yours"][..]] {
+            let c = bar_colours(guards);
+            assert!(c.windows(2).all(|w| w[0] != w[1]), "{guards:?}");
+        }
     }
 }

@@ -3,15 +3,15 @@
 //! multiples by family; and a bar per guard, the guard on the axis, in a
 //! grid of panels.
 
-use super::axis::{at_least, category_label, category_range, linear_top, log_decades};
+use super::axis::{at_least, category_label, category_range, finite, linear_top, log_decades};
 use super::axis::{nines_label, nines_range};
 use super::chart::{chart, log_log, mesh};
-use super::family::{columns, Column};
+use super::family::{columns, first_seen, Column};
 use super::grid::{self, Head};
 use super::label::short;
-use super::palette::looks_in;
-use super::series::{line, Entry, Key, Marks};
-use super::theme::{font, LABEL_PX, MUTED, WIDTH};
+use super::palette::bar_colours;
+use super::series::{line, whiskers, Along, Entry, Key, Marks, Whisker};
+use super::theme::{fit, font, LABEL_PX, MUTED, WIDTH};
 use super::DrawError;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -72,12 +72,7 @@ const CURVES_H: u32 = 440;
 
 impl Percentiles {
     pub(super) fn new(rows: Vec<Row>) -> Self {
-        let mut guards: Vec<String> = Vec::new();
-        for c in rows.iter().flat_map(|r| &r.curves) {
-            if !guards.contains(&c.guard) {
-                guards.push(c.guard.clone());
-            }
-        }
+        let guards = first_seen(rows.iter().flat_map(|r| &r.curves).map(|c| &c.guard));
         Percentiles {
             columns: columns(&guards),
             rows,
@@ -176,7 +171,7 @@ impl LogLines {
         x_desc: &'static str,
         y_desc: &'static str,
     ) -> Self {
-        let guards: Vec<String> = lines.iter().map(|c| c.guard.clone()).collect();
+        let guards = first_seen(lines.iter().map(|c| &c.guard));
         LogLines {
             columns: columns(&guards),
             lines,
@@ -261,20 +256,31 @@ pub(super) fn draw_bar_grid<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Width of the guard names left of the bars.
+const NAMES_W: u32 = 150;
+
 fn draw_bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     panel: &BarPanel,
 ) -> Result<(), DrawError> {
     let bars = &panel.bars;
     // Category 0 is drawn at the bottom: list the guards bottom up.
-    let names: Vec<String> = bars.iter().rev().map(|b| b.guard.clone()).collect();
-    let ends = bars
+    // A name too long for the label area (a guard of another build) cut.
+    let label = font(LABEL_PX);
+    let names: Vec<String> = bars
         .iter()
-        .flat_map(|b| [b.value, b.ci.map_or(f64::NAN, |c| c.1)]);
-    // Room at the right for the value written past the bar.
-    let top = linear_top(ends) * 1.2;
-    let mut ch =
-        chart(area, &panel.title, 150).build_cartesian_2d(0.0..top, category_range(bars.len()))?;
+        .rev()
+        .map(|b| fit(area, &b.guard, &label, NAMES_W - 12))
+        .collect();
+    // The values' reach; past it, room for the value written beside
+    // each bar. A whisker with no upper bound is cut at the reach.
+    let reach = linear_top(
+        bars.iter()
+            .flat_map(|b| [b.value, b.ci.map_or(f64::NAN, |c| c.1)]),
+    );
+    let top = finite(reach * 1.2);
+    let mut ch = chart(area, &panel.title, NAMES_W)
+        .build_cartesian_2d(0.0..top, category_range(bars.len()))?;
     // Counts get no fractional ticks.
     let counts = bars.iter().all(|b| b.value.fract() == 0.0);
     mesh(&mut ch, &panel.x_desc, "")
@@ -291,41 +297,34 @@ fn draw_bars<DB: DrawingBackend>(
     let n = bars.len();
     let clamp = |v: f64| {
         if v.is_finite() {
-            v.clamp(0.0, top)
+            v.clamp(0.0, reach)
         } else {
             0.0
         }
     };
     let y = |i: usize| (n - 1 - i) as f64;
-    // Neighbouring bars in different colours (the guard is named on the
-    // axis; colour only separates them).
-    let looks = looks_in(&bars.iter().map(|b| b.guard.as_str()).collect::<Vec<_>>());
+    let colours = bar_colours(&bars.iter().map(|b| b.guard.as_str()).collect::<Vec<_>>());
     ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
         Rectangle::new(
             [(0.0, y(i) - 0.32), (clamp(b.value), y(i) + 0.32)],
-            looks[i].colour.mix(0.85).filled(),
+            colours[i].mix(0.85).filled(),
         )
     }))?;
-    // Whiskers on a horizontal bar: the chart is (value, category), so
-    // draw them as segments directly.
-    let style = BLACK.stroke_width(1);
-    for (i, b) in bars.iter().enumerate() {
-        if let Some((lo, hi)) = b.ci {
-            let (lo, hi) = (clamp(lo), if hi.is_finite() { hi.min(top) } else { top });
-            let y = y(i);
-            for seg in [
-                [(lo, y), (hi, y)],
-                [(lo, y - 0.15), (lo, y + 0.15)],
-                [(hi, y - 0.15), (hi, y + 0.15)],
-            ] {
-                ch.draw_series([PathElement::new(seg, style)])?;
-            }
-        }
-    }
+    let spans: Vec<(usize, Whisker)> = bars
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| b.ci.map(|(lo, hi)| (i, Whisker { at: y(i), lo, hi })))
+        .collect();
+    let only: Vec<Whisker> = spans.iter().map(|s| s.1).collect();
+    whiskers(&mut ch, BLACK, &only, Along::X, reach)?;
     let text = font(LABEL_PX).pos(Pos::new(HPos::Left, VPos::Center));
     ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
-        let end = b.ci.map_or(b.value, |c| c.1.min(top)).max(b.value);
-        Text::new(format!(" {}", b.text), (clamp(end), y(i)), text.clone())
+        let whisker = spans
+            .iter()
+            .find(|s| s.0 == i)
+            .map_or(0.0, |s| s.1.end(reach));
+        let end = clamp(b.value).max(whisker);
+        Text::new(format!(" {}", b.text), (end, y(i)), text.clone())
     }))?;
     Ok(())
 }

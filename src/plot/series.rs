@@ -167,28 +167,89 @@ where
     Ok(())
 }
 
-/// Capped vertical whiskers from `lo` to `hi` at each `x` (a category
-/// axis: caps 0.05 wide either side).
+/// A confidence interval drawn as a whisker: `lo` to `hi` along the value
+/// axis, at `at` on the category axis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct Whisker {
+    pub(super) at: f64,
+    pub(super) lo: f64,
+    pub(super) hi: f64,
+}
+
+impl Whisker {
+    /// Whether the interval reaches past `limit` (or has no upper bound:
+    /// `Repeats::rate_ci95` with a spread that reaches a rate of 0's
+    /// reciprocal).
+    pub(super) fn open(&self, limit: f64) -> bool {
+        !(self.hi.is_finite() && self.hi <= limit)
+    }
+
+    /// Where the drawn whisker ends: `hi`, or `limit` where it is open.
+    pub(super) fn end(&self, limit: f64) -> f64 {
+        match self.open(limit) {
+            true => limit,
+            false => self.hi,
+        }
+    }
+}
+
+/// Which way the value axis runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Along {
+    /// Values on y (category on x): lines over reader counts.
+    Y,
+    /// Values on x (category on y): horizontal bars.
+    X,
+}
+
+/// Capped whiskers, cut at `limit` on the value axis: a whisker that is
+/// open there (see [`Whisker::open`]) gets an arrow head instead of its
+/// upper cap. Caps are 0.05 categories wide either side of the whisker
+/// (0.15 for bars).
 pub(super) fn whiskers<'a, DB, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     colour: RGBColor,
-    spans: &[(f64, f64, f64)],
+    spans: &[Whisker],
+    along: Along,
+    limit: f64,
 ) -> Result<(), DrawError>
 where
     DB: DrawingBackend + 'a,
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
-    const CAP: f64 = 0.05;
+    let (cap, arrow) = match along {
+        Along::Y => (0.05, vec![(0, -5), (4, 2), (-4, 2)]),
+        Along::X => (0.15, vec![(5, 0), (-2, 4), (-2, -4)]),
+    };
+    // (value, category) to chart coordinates.
+    let pt = |v: f64, c: f64| match along {
+        Along::Y => (c, v),
+        Along::X => (v, c),
+    };
     let style = colour.stroke_width(1);
-    chart.draw_series(spans.iter().flat_map(|&(x, lo, hi)| {
-        [
-            [(x, lo), (x, hi)],
-            [(x - CAP, lo), (x + CAP, lo)],
-            [(x - CAP, hi), (x + CAP, hi)],
-        ]
-        .map(|seg| PathElement::new(seg, style))
-    }))?;
+    for w in spans {
+        let lo = if w.lo.is_finite() {
+            w.lo.clamp(0.0, limit)
+        } else {
+            0.0
+        };
+        let hi = w.end(limit);
+        let mut segs = vec![
+            [pt(lo, w.at), pt(hi, w.at)],
+            [pt(lo, w.at - cap), pt(lo, w.at + cap)],
+        ];
+        if w.open(limit) {
+            chart.draw_series([MarkerAt {
+                at: pt(hi, w.at),
+                shape: arrow.clone(),
+                style: colour.filled(),
+            }])?;
+        } else {
+            segs.push([pt(hi, w.at - cap), pt(hi, w.at + cap)]);
+        }
+        chart.draw_series(segs.into_iter().map(|seg| PathElement::new(seg, style)))?;
+    }
     Ok(())
 }
 

@@ -7,13 +7,15 @@
 //! column per family of guards where there are more than six
 //! (`family.rs`). Repeats are combined by harmonic mean; whiskers are the
 //! 95% confidence interval of that mean over the repeats (Student's t on
-//! the reciprocals, `Repeats::rate_ci95`), and the legend says so and how
-//! many repeats. They show how much each guard's own rate moved over the
+//! the reciprocals, `Repeats::rate_ci95`; an arrow where the interval has
+//! no upper bound), and the title and legend say so and over how many
+//! repeats. They show how much each guard's own rate moved over the
 //! rounds (on a machine that changes speed, much more than the paired
 //! ratios by which `report` compares guards measured in the same round):
-//! overlapping whiskers do not mean "no difference". Reader counts above the machine's logical CPUs are shaded
-//! as oversubscribed (they measure preemption, not contention); a ring
-//! marks a point at which the watchdog declared a cell stalled. Two grey
+//! overlapping whiskers do not mean "no difference", and the title says
+//! that too. Reader counts above the machine's logical CPUs are shaded as
+//! oversubscribed (they measure preemption, not contention); a ring marks
+//! a point at which the watchdog declared a cell stalled. Two grey
 //! dashed lines start from the fastest guard's one-reader rate: "linear"
 //! (N times it) and, where the run measured it, "machine ceiling" (what N
 //! threads of private work reach over one on this machine,
@@ -25,14 +27,14 @@
 
 use super::axis::{category_label, category_range, linear_top};
 use super::chart::{chart, mesh};
-use super::family::{columns, Column};
+use super::family::{columns, first_seen, Column};
 use super::figure::{Body, Plan};
 use super::grid::{self, Head};
 use super::group::{by_guard, Group, Index};
 use super::label::{readers_text, short, writer_text};
 use super::palette::Dash;
 use super::panels::{bar_grid_size, draw_bar_grid, Bar, BarPanel};
-use super::series::{line, whiskers, Entry, Key, Marks};
+use super::series::{line, whiskers, Along, Entry, Key, Marks, Whisker};
 use super::theme::{font, MUTED, NOTE_PX, SHADE};
 use super::DrawError;
 use crate::workload::ceiling;
@@ -60,6 +62,8 @@ pub(super) struct Lines {
 
 struct Panel {
     title: String,
+    /// A repeat of some point stalled.
+    stalled: bool,
     /// Per guard, its points by reader count.
     lines: Vec<(String, Vec<Point>)>,
     /// "linear" and "machine ceiling" from the fastest one-reader rate:
@@ -85,14 +89,25 @@ fn writer_rank(w: WriterMode) -> u8 {
     }
 }
 
-/// The legend's words for whiskers over `repeats` (per point).
-fn whisker_text(repeats: impl Iterator<Item = usize>) -> String {
+/// What the whiskers are, over `repeats` (per point; `open`: some
+/// interval has no upper bound), for the legend: "95% CI, 6-7 repeats".
+fn whisker_text(repeats: impl Iterator<Item = usize>, open: bool) -> String {
     let (lo, hi) = repeats.fold((usize::MAX, 0), |(lo, hi), n| (lo.min(n), hi.max(n)));
+    let arrow = if open { "; arrow: no upper bound" } else { "" };
     match (lo, hi) {
         (_, 0 | 1) => "one repeat, no interval".into(),
-        (lo, hi) if lo == hi => format!("95% CI of each rate, {hi} repeats"),
-        (lo, hi) => format!("95% CI of each rate, {lo}-{hi} repeats"),
+        (lo, hi) if lo == hi => format!("95% CI, {hi} repeats{arrow}"),
+        (lo, hi) => format!("95% CI, {lo}-{hi} repeats{arrow}"),
     }
+}
+
+/// What every throughput title ends with: what the whiskers are and are
+/// not.
+fn whisker_caveat(whiskers: &str) -> String {
+    format!(
+        "(whiskers: each rate's own {whiskers}; guards compare by their paired ratios, \
+         in the report table)"
+    )
 }
 
 pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
@@ -138,7 +153,12 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
                             x: readers.iter().position(|&r| r == g.readers).unwrap_or(0) as f64,
                             hmean,
                             ci,
-                            repeats: g.cells.values(|c| c.allocs_per_sec).len(),
+                            repeats: g
+                                .cells
+                                .values(|c| c.allocs_per_sec)
+                                .iter()
+                                .filter(|v| **v > 0.0)
+                                .count(),
                             stalled: g.stalled(),
                         };
                         top = top.max(hmean);
@@ -151,10 +171,8 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
                 for (_, pts) in &mut lines {
                     pts.sort_by(|a, b| a.x.total_cmp(&b.x));
                 }
-                let mut title = writer_text(writer, rate_hz);
-                if lines.iter().flat_map(|(_, pts)| pts).any(|p| p.stalled) {
-                    title += " (ringed: a repeat stalled)";
-                }
+                let title = writer_text(writer, rate_hz);
+                let stalled = lines.iter().flat_map(|(_, pts)| pts).any(|p| p.stalled);
                 // From the fastest guard at one reader (x = 0 when the
                 // plan has one reader).
                 let one = (readers.first() == Some(&1))
@@ -183,6 +201,7 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
                 }
                 Panel {
                     title,
+                    stalled,
                     lines,
                     linear,
                     ceiling,
@@ -196,18 +215,19 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
             plan.skip(&name, "no finite allocs/s");
             continue;
         }
-        let title = format!(
-            "Allocation throughput vs reader threads, {}",
-            ix.describe(s)
-        );
         let all = || panels.iter().flat_map(|p| &p.lines);
-        let whiskers = whisker_text(all().flat_map(|(_, pts)| pts).map(|p| p.repeats));
+        let points = || all().flat_map(|(_, pts)| pts);
+        let open = points().any(|p| p.ci.is_some_and(|c| !c.1.is_finite()));
+        let whiskers = whisker_text(points().map(|p| p.repeats), open);
         if readers.len() == 1 {
             let x_desc = "allocations/s, all readers".to_string();
             let panels = panels
                 .into_iter()
                 .map(|p| BarPanel {
-                    title: p.title,
+                    title: match p.stalled {
+                        true => format!("{} (a repeat stalled: see its bar)", p.title),
+                        false => p.title,
+                    },
                     x_desc: x_desc.clone(),
                     bars: p
                         .lines
@@ -218,7 +238,10 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
                                 guard,
                                 value: p.hmean,
                                 ci: p.ci,
-                                text: short(p.hmean),
+                                text: match p.stalled {
+                                    true => format!("{} (stalled)", short(p.hmean)),
+                                    false => short(p.hmean),
+                                },
                             })
                         })
                         .collect(),
@@ -227,24 +250,23 @@ pub(super) fn plan(ix: &Index) -> Plan<Throughput> {
             plan.push(
                 name,
                 format!(
-                    "Allocation throughput, {}, {} (whiskers: {whiskers}; guards compare by \
-                     their paired ratios, in the report table)",
+                    "Allocation throughput, {}, {} {}",
                     ix.describe(s),
-                    readers_text(readers[0])
+                    readers_text(readers[0]),
+                    whisker_caveat(&whiskers)
                 ),
                 Throughput::Bars(panels),
             );
             continue;
         }
-        let mut guards: Vec<String> = Vec::new();
-        for (g, _) in all() {
-            if !guards.contains(g) {
-                guards.push(g.clone());
-            }
-        }
+        let guards = first_seen(all().map(|(g, _)| g));
         plan.push(
             name,
-            title,
+            format!(
+                "Allocation throughput vs reader threads, {} {}",
+                ix.describe(s),
+                whisker_caveat(&whiskers)
+            ),
             Throughput::Lines(Lines {
                 readers: readers.iter().map(|r| r.to_string()).collect(),
                 oversubscribed_from,
@@ -308,8 +330,12 @@ impl Lines {
         column: &Column,
     ) -> Result<(), DrawError> {
         let n = self.readers.len();
+        let title = match panel.stalled {
+            true => format!("{} (ringed: a repeat stalled)", panel.title),
+            false => panel.title.clone(),
+        };
         let mut ch =
-            chart(pane, &panel.title, 80).build_cartesian_2d(category_range(n), 0.0..self.top)?;
+            chart(pane, &title, 80).build_cartesian_2d(category_range(n), 0.0..self.top)?;
         mesh(&mut ch, "reader threads", "allocations/s, all readers")
             .x_labels(n)
             .x_label_formatter(&|v| category_label(&self.readers, *v))
@@ -354,11 +380,11 @@ impl Lines {
                 continue;
             };
             let x = |p: &Point| p.x + dodge(i);
-            let spans: Vec<(f64, f64, f64)> = points
+            let spans: Vec<Whisker> = points
                 .iter()
-                .filter_map(|p| p.ci.map(|(lo, hi)| (x(p), lo, hi.min(self.top))))
+                .filter_map(|p| p.ci.map(|(lo, hi)| Whisker { at: x(p), lo, hi }))
                 .collect();
-            whiskers(&mut ch, look.colour, &spans)?;
+            whiskers(&mut ch, look.colour, &spans, Along::Y, self.top)?;
             let pts: Vec<(f64, f64)> = points.iter().map(|p| (x(p), p.hmean)).collect();
             line(&mut ch, *look, &pts, Marks::Every)?;
             ch.draw_series(
@@ -408,13 +434,13 @@ mod tests {
 
     #[test]
     fn whiskers_are_the_confidence_interval_not_the_range_of_the_repeats() {
-        let file = every_guard(&[1, 2]);
+        let file = every_guard(&[1, 2], 3);
         let ix = Index::new(&file);
         let plan = plan(&ix);
         let Some(Throughput::Lines(l)) = plan.figures().first().map(|f| &f.body) else {
             panic!("two reader counts draw lines");
         };
-        assert_eq!(l.whiskers, "95% CI of each rate, 3 repeats");
+        assert_eq!(l.whiskers, "95% CI, 3 repeats");
         let (guard, pts) = &l.panels[0].lines[0];
         let p = &pts[1];
         let cells: Vec<_> = file

@@ -215,7 +215,12 @@ pub fn save_to(out: &Out, results: &ResultsFile) -> Result<(), String> {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = temp_name(path, "tmp");
     let write = || -> std::io::Result<()> {
-        let mut f = fs::File::create(&tmp)?;
+        // A new file only: never through a link or over a file someone
+        // left at the temporary name.
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)

@@ -33,7 +33,7 @@ use crate::results::ResultsFile;
 use crate::workload::cancel::Cancel;
 use crate::workload::pingpong::round_trip_ns;
 use crate::workload::spec::CellSpec;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// A rewrite waits until this many times its last cost has passed.
@@ -53,7 +53,7 @@ pub struct Session {
     last_save: Option<(Instant, Duration)>,
     /// Where the page of the plots goes (checked before measuring), if
     /// one is written.
-    page: Option<PathBuf>,
+    page: Option<crate::report::html::PageTarget>,
 }
 
 impl Session {
@@ -79,11 +79,12 @@ impl Session {
     }
 
     /// With the plots, write their page (`report --html`'s, of every cell)
-    /// to `page`, a path `report::html::check_page` returned before
-    /// measuring; `None`: no page.
-    pub fn with_page(mut self, page: Option<PathBuf>) -> Self {
-        self.page = page;
-        self
+    /// as `dir/index.html`: checked now, as `report --html` checks it
+    /// (`--force` as `force`), and again just before it is written. The
+    /// error is one line naming the page.
+    pub fn with_page(mut self, dir: &Path, force: bool) -> Result<Self, String> {
+        self.page = Some(crate::report::html::check_page(dir, force)?);
+        Ok(self)
     }
 
     /// Measure a disturbed repeat again, up to `n` times (the last try is

@@ -171,7 +171,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     // The sweep's own plots (`cargo bench`'s) come with their page.
     let page = match (&plots, args.plots.is_none()) {
         (Some(dir), true) => match check_page(dir, args.force) {
-            Ok(page) => Some(page),
+            Ok(_) => Some(dir),
             Err(e) => return usage_error(&e),
         },
         _ => None,
@@ -190,9 +190,14 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     let ceiling = ceiling::measure(&config.readers, &cores, ceiling_slice(args.quick));
     let mut file = ResultsFile::new(Meta::collect(command), config, floors);
     file.ceiling = ceiling;
-    let mut session = Session::new(file, out, cores, cancel)
-        .with_reruns(args.max_reruns as usize)
-        .with_page(page);
+    let mut session = Session::new(file, out, cores, cancel).with_reruns(args.max_reruns as usize);
+    if let Some(dir) = page {
+        // Checked above; checked again here and before it is written.
+        session = match session.with_page(dir, args.force) {
+            Ok(s) => s,
+            Err(e) => return usage_error(&e),
+        };
+    }
     let mut progress = Progress::new(specs.len() * rounds.max);
     if let Err(e) = session.measure(&specs, rounds, &mut progress) {
         return usage_error(&e);

@@ -22,7 +22,7 @@ mod figures;
 mod render;
 mod target;
 
-pub(crate) use target::check_page;
+pub(crate) use target::{check_page, PageTarget};
 
 use super::claims::render_text as render_claims;
 use super::{report, review_summary, Format, ReportError, ReportOpts};
@@ -136,12 +136,12 @@ pub(crate) fn write(
     source: &str,
     opts: &ReportOpts,
     dir: &Path,
-    target: &Path,
+    target: &PageTarget,
     plots: &PlotOutcome,
 ) -> Result<(), String> {
     let html = page(file, source, opts, dir, plots).map_err(|e| e.to_string())?;
     target::write_page(target, &html)?;
-    eprintln!("page: {}", target.display());
+    eprintln!("page: {}", target.path.display());
     Ok(())
 }
 

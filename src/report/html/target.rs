@@ -6,9 +6,11 @@
 //! zonebench wrote, known by the generator mark in its head
 //! (`<meta name="generator" content="zonebench ...">`). Any other regular
 //! file is refused unless `--force`, which replaces it. A directory, a
-//! link to nothing or anything else that is not a regular file is refused
-//! even with `--force`: a page is a file. A symbolic link to a file is
-//! followed (the file it names is checked and written).
+//! symbolic link or anything else that is not a regular file is refused
+//! even with `--force`: a page is a file in DIR, beside its figures, and a
+//! link would put it (and what `--force` replaces) anywhere on disk. The
+//! check runs again just before the page is written, so a file put there
+//! while the figures were drawn (or the sweep measured) is not replaced.
 
 use crate::results::io::write_atomic;
 use std::fs;
@@ -44,23 +46,34 @@ pub(super) fn mark() -> String {
 
 /// Check, before anything is drawn, that the page may be written as
 /// `dir/index.html` (see the module docs); `dir` itself is checked by
-/// the caller (`results::io::check_dir`). Returns the path to write: the
-/// page, or the file a link there names. Errors are one line naming the
-/// path and the problem.
-pub(crate) fn check_page(dir: &Path, force: bool) -> Result<PathBuf, String> {
-    check(&dir.join(INDEX), force)
+/// the caller (`results::io::check_dir`). Returns the path to write.
+/// Errors are one line naming the path and the problem.
+pub(crate) fn check_page(dir: &Path, force: bool) -> Result<PageTarget, String> {
+    let path = dir.join(INDEX);
+    check(&path, force)?;
+    Ok(PageTarget { path, force })
 }
 
-fn check(path: &Path, force: bool) -> Result<PathBuf, String> {
+/// Where a page may go, as [`check_page`] found it, and whether `--force`
+/// was given (the check runs again, alike, before writing).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct PageTarget {
+    pub(crate) path: PathBuf,
+    force: bool,
+}
+
+fn check(path: &Path, force: bool) -> Result<(), String> {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(path.to_path_buf()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(format!("{}: {}", path.display(), e.kind())),
     };
     if meta.file_type().is_symlink() {
-        let target = fs::canonicalize(path)
-            .map_err(|e| format!("{}: a link to nothing ({})", path.display(), e.kind()))?;
-        return check(&target, force);
+        return Err(format!(
+            "{}: a symbolic link; refusing to follow it (not even --force does): remove it or \
+             name another directory",
+            path.display()
+        ));
     }
     if !meta.is_file() {
         return Err(format!(
@@ -74,7 +87,7 @@ fn check(path: &Path, force: bool) -> Result<PathBuf, String> {
             path.display()
         ));
     }
-    Ok(path.to_path_buf())
+    Ok(())
 }
 
 /// Whether the file at `path` carries the generator mark near its start.
@@ -84,8 +97,11 @@ fn is_page(path: &Path) -> bool {
     read.is_ok() && String::from_utf8_lossy(&head).contains(MARK)
 }
 
-/// Write the page `html` to `path` (as [`check_page`] returned it).
-pub(super) fn write_page(path: &Path, html: &str) -> Result<(), String> {
+/// Write the page `html` where [`check_page`] said it may go, once it has
+/// passed the same check again.
+pub(super) fn write_page(target: &PageTarget, html: &str) -> Result<(), String> {
+    let path = &target.path;
+    check(path, target.force)?;
     write_atomic(path, html.as_bytes())
         .map_err(|e| format!("{}: cannot write the page: {e}", path.display()))
 }
@@ -104,13 +120,13 @@ mod tests {
     #[test]
     fn a_new_page_or_one_of_ours_is_written() {
         let d = dir("ours");
-        assert_eq!(check_page(&d, false), Ok(d.join(INDEX)));
+        assert_eq!(check_page(&d, false).map(|t| t.path), Ok(d.join(INDEX)));
         let page = format!(
             "<!DOCTYPE html>\n<html>\n<head>\n{}\n</head></html>\n",
             mark()
         );
-        write_page(&d.join(INDEX), &page).unwrap();
-        assert_eq!(check_page(&d, false), Ok(d.join(INDEX)));
+        write_page(&check_page(&d, false).unwrap(), &page).unwrap();
+        assert_eq!(check_page(&d, false).map(|t| t.path), Ok(d.join(INDEX)));
         let _ = fs::remove_dir_all(&d);
     }
 
@@ -128,7 +144,7 @@ mod tests {
             fs::read_to_string(&index).unwrap(),
             "<html><body>my own page</body></html>"
         );
-        assert_eq!(check_page(&d, true), Ok(index.clone()));
+        assert_eq!(check_page(&d, true).map(|t| t.path), Ok(index.clone()));
         fs::remove_file(&index).unwrap();
         fs::create_dir(&index).unwrap();
         for force in [false, true] {
@@ -139,16 +155,32 @@ mod tests {
     }
 
     #[test]
-    fn a_link_is_followed() {
+    fn a_link_is_refused_even_to_one_of_ours() {
         let d = dir("link");
         let real = d.join("real.html");
-        fs::write(&real, format!("{}\n", mark())).unwrap();
+        let ours = format!("{}\n", mark());
+        fs::write(&real, &ours).unwrap();
         std::os::unix::fs::symlink(&real, d.join(INDEX)).unwrap();
-        assert_eq!(check_page(&d, false), Ok(fs::canonicalize(&real).unwrap()));
-        fs::remove_file(&real).unwrap();
-        assert!(check_page(&d, true)
-            .unwrap_err()
-            .contains("a link to nothing"));
+        for force in [false, true] {
+            let e = check_page(&d, force).unwrap_err();
+            assert!(e.contains("a symbolic link") && !e.contains('\n'), "{e}");
+        }
+        assert_eq!(fs::read_to_string(&real).unwrap(), ours);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn a_file_put_there_after_the_check_is_not_replaced() {
+        let d = dir("late");
+        let target = check_page(&d, false).unwrap();
+        let index = target.path.clone();
+        fs::write(&index, "mine, written while the figures were drawn").unwrap();
+        let e = write_page(&target, "<html></html>").unwrap_err();
+        assert!(e.contains("not a page zonebench wrote"), "{e}");
+        assert_eq!(
+            fs::read_to_string(&index).unwrap(),
+            "mine, written while the figures were drawn"
+        );
         let _ = fs::remove_dir_all(&d);
     }
 }
