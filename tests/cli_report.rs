@@ -91,15 +91,10 @@ fn report_draws_plots() {
         "--plots",
         dir.to_str().unwrap(),
     ]);
-    let names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    let png = names.iter().filter(|n| n.ends_with(".png")).count();
-    let svg = names.iter().filter(|n| n.ends_with(".svg")).count();
+    let (png, svg) = (files(&dir, ".png"), files(&dir, ".svg"));
     // Throughput, latency and writer stall; no retries figure, as no
     // walk failed at low pressure (every count 0), nor correctness.
-    assert!(png >= 3 && png == svg, "{names:?}");
+    assert!(png.len() >= 3 && png.len() == svg.len(), "{png:?} {svg:?}");
 }
 
 /// Any finite value a file may hold draws: the largest doubles once made
@@ -130,17 +125,8 @@ fn the_largest_finite_values_still_draw() {
         "--plots",
         dir.to_str().unwrap(),
     ]);
-    let png = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .ends_with(".png")
-        })
-        .count();
-    assert!(png >= 4, "{png} figures");
+    let png = files(&dir, ".png");
+    assert!(png.len() >= 4, "{png:?}");
 }
 
 /// `--guards` keeps the listed guards' columns, in the listed order, the

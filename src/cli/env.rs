@@ -41,7 +41,7 @@ pub(super) fn cores(pin: bool) -> Vec<core_affinity::CoreId> {
 pub(super) const FORCE_HELP: &str = "Write --out even over a file that is not a zonebench results file (a regular file is replaced; anything else, such as /dev/null, is written into); without it such a target is refused and left untouched";
 
 /// `report --force`'s help: the page of `--html`.
-pub(super) const FORCE_PAGE_HELP: &str = "Write DIR/index.html (--html) even over a file that is not a page zonebench wrote (a regular file only: a directory or special file there is refused even so); without it such a file is refused and left untouched";
+pub(super) const FORCE_PAGE_HELP: &str = "Write DIR/index.html (--html) even over a file that is not a page zonebench wrote (a regular file only: a directory, special file or symbolic link there is refused even so); without it such a file is refused and left untouched";
 
 /// Check before measuring that results may go to `out` (nothing is
 /// written yet; see `results::io::check_out`). The command's default,

@@ -310,20 +310,17 @@ fn draw_bars<DB: DrawingBackend>(
             colours[i].mix(0.85).filled(),
         )
     }))?;
-    let spans: Vec<(usize, Whisker)> = bars
+    // Per bar, its whisker if it has an interval.
+    let spans: Vec<Option<Whisker>> = bars
         .iter()
         .enumerate()
-        .filter_map(|(i, b)| b.ci.map(|(lo, hi)| (i, Whisker { at: y(i), lo, hi })))
+        .map(|(i, b)| b.ci.map(|(lo, hi)| Whisker { at: y(i), lo, hi }))
         .collect();
-    let only: Vec<Whisker> = spans.iter().map(|s| s.1).collect();
-    whiskers(&mut ch, BLACK, &only, Along::X, reach)?;
+    let drawn: Vec<Whisker> = spans.iter().flatten().copied().collect();
+    whiskers(&mut ch, BLACK, &drawn, Along::X, reach)?;
     let text = font(LABEL_PX).pos(Pos::new(HPos::Left, VPos::Center));
-    ch.draw_series(bars.iter().enumerate().map(|(i, b)| {
-        let whisker = spans
-            .iter()
-            .find(|s| s.0 == i)
-            .map_or(0.0, |s| s.1.end(reach));
-        let end = clamp(b.value).max(whisker);
+    ch.draw_series(bars.iter().zip(&spans).enumerate().map(|(i, (b, w))| {
+        let end = clamp(b.value).max(w.map_or(0.0, |w| w.end(reach)));
         Text::new(format!(" {}", b.text), (end, y(i)), text.clone())
     }))?;
     Ok(())
