@@ -25,9 +25,10 @@ use std::time::{Duration, Instant};
 use zonebench::alloc::{Allocator, Scope};
 use zonebench::guard::{GuardVisitor, ZonelistGuard, ALL};
 use zonebench::sync::SpinLock;
+use zonebench::workload::conductor::{Baton, Stage};
 use zonebench::workload::floors::order0_round_trip;
 use zonebench::workload::spec::{CellSpec, WriterMode};
-use zonebench::workload::writer::{run_writer, Shared};
+use zonebench::workload::writer::run_writer;
 
 /// Rate of the background writer, rebuilds per second.
 const WRITER_HZ: f64 = 1000.0;
@@ -80,14 +81,13 @@ impl GuardVisitor for RoundTrip<'_> {
                 self.scope.name()
             ),
         };
-        let shared = Shared::default();
+        let baton = Baton::new(0);
         std::thread::scope(|s| {
             // With WriterMode::None the writer returns at once.
-            shared.begin_measuring();
-            let writer = s.spawn(|| run_writer(&alloc, &spec, &shared, None));
+            let writer = s.spawn(|| run_writer(&alloc, &spec, &baton));
             self.c
                 .bench_function(&name, |b| b.iter(|| order0_round_trip(&alloc, &mut ctx)));
-            shared.stop();
+            baton.set_stage(Stage::Stop);
             writer.join().expect("the writer does not panic");
         });
         assert_eq!(ctx.stats.bad_pages + ctx.stats.isolated_allocs, 0);

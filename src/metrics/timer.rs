@@ -22,6 +22,14 @@ use std::time::Instant;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Stamp(u64);
 
+impl Stamp {
+    /// Clock ticks from `earlier` to this stamp (0 if it is not earlier).
+    #[inline]
+    pub(crate) fn ticks_since(self, earlier: Stamp) -> u64 {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
 struct Clock {
     tsc: bool,
     ns_per_tick: f64,
@@ -133,6 +141,12 @@ pub(crate) fn now() -> Stamp {
 pub(crate) fn elapsed_ns(t: Stamp) -> u64 {
     let c = clock();
     c.since(t).saturating_sub(c.overhead_ns)
+}
+
+/// Nanoseconds in `ticks` of the clock (TSC ticks, or nanoseconds where
+/// the clock is `Instant`).
+pub(crate) fn ticks_to_ns(ticks: u64) -> f64 {
+    ticks as f64 * clock().ns_per_tick
 }
 
 /// The calibrated cost of a clock-read pair, ns (subtracted from samples).

@@ -87,12 +87,39 @@ pub struct CellResult {
     pub disturbed: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disturbed_why: Option<String>,
+    /// How the cell shared its round with the other guards of its group
+    /// (`workload/conductor.rs`); absent for a cell that ran alone, and in
+    /// files from before guards were interleaved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interleave: Option<InterleaveRecord>,
+}
+
+/// A cell measured interleaved with the other guards of its group: every
+/// guard resident at once, the active one switched every phase.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct InterleaveRecord {
+    /// Guards (arms) in the group, this one included.
+    pub arms: usize,
+    /// The phase length, milliseconds.
+    pub phase_ms: f64,
+    /// This guard's measured phases, summed over its readers.
+    pub phases: u64,
+    /// How much slower the first allocations of a phase ran than the rest
+    /// (the guard's working set coming back into the caches), percent;
+    /// they are counted in the rate.
+    pub refill_slowdown_pct: Option<f64>,
 }
 
 impl CellResult {
     /// The machine probes around the cell, before and after (see
-    /// [`crate::metrics::paired::same_mode`]).
+    /// [`crate::metrics::paired::same_mode`]). An interleaved cell has
+    /// none to pair by: its group's guards shared every state of the
+    /// machine phase by phase, so a mode change during its round is not a
+    /// reason to leave the round out (the probes stay in the file).
     pub fn probes(&self) -> Option<(f64, f64)> {
+        if self.interleave.is_some() {
+            return None;
+        }
         self.probe_rtt_ns.zip(self.probe_end_ns)
     }
 
@@ -232,6 +259,12 @@ impl From<Measurement> for CellResult {
             probe_end_ns: None,
             disturbed: m.interference.disturbed.is_some(),
             disturbed_why: m.interference.disturbed,
+            interleave: m.interleave.map(|i| InterleaveRecord {
+                arms: i.arms,
+                phase_ms: i.phase_ms,
+                phases: i.phases,
+                refill_slowdown_pct: i.refill_slowdown.map(|x| x * 100.0),
+            }),
         }
     }
 }

@@ -1,67 +1,95 @@
-//! One cell of a session: measured, measured again while it comes out
-//! disturbed or stalled (up to the session's re-runs), and what the user
-//! is told about it.
+//! One round of a session: its cells measured (together, or one alone),
+//! measured again while they come out disturbed or stalled (up to the
+//! session's re-runs), and what the user is told about them.
 
 use super::{Observer, Session};
 use crate::results::CellResult;
 use crate::workload::irq::IRQ_DEADLOCK_BOUND;
-use crate::workload::runner::run_cell;
+use crate::workload::runner::{run_cell, run_group};
 use crate::workload::spec::CellSpec;
 
 impl Session {
-    /// Measure `spec`: a repeat judged disturbed (`workload/interference.rs`)
-    /// or stalled is measured again, up to the session's re-runs; the tries
-    /// it replaced go to the file's `discarded` and are counted in
-    /// `meta.reruns`. `Ok(None)` when cancelled (the cell measured less
-    /// than asked and is dropped); errors are bad configuration.
-    pub(super) fn measure_cell(
+    /// Measure `specs`, one round of a group's guards: together,
+    /// interleaved phase by phase (`workload/runner.rs`), or, with one
+    /// spec or the session's phase unset, alone. A round with a cell
+    /// judged disturbed (`workload/interference.rs`) or stalled is
+    /// measured again, whole, up to the session's re-runs; the tries it
+    /// replaced go to the file's `discarded` and are counted in
+    /// `meta.reruns`. `Ok(None)` when cancelled (the cells measured less
+    /// than asked and are dropped); errors are bad configuration.
+    pub(super) fn measure_round(
         &mut self,
-        spec: &CellSpec,
+        specs: &[CellSpec],
         observer: &mut dyn Observer,
-    ) -> Result<Option<CellResult>, String> {
+    ) -> Result<Option<Vec<CellResult>>, String> {
         let mut tries = 0;
-        let cell = loop {
+        let cells = loop {
             let before = self.probe();
-            let mut cell = CellResult::from(run_cell(spec, &self.cores, &self.cancel)?);
-            cell.probe_rtt_ns = before;
-            cell.probe_end_ns = self.probe();
+            let measured = match (self.phase, specs) {
+                (_, [one]) => vec![run_cell(one, &self.cores, &self.cancel)?],
+                (Some(phase), _) => run_group(specs, phase, &self.cores, &self.cancel)?,
+                (None, _) => unreachable!("a round without a phase runs one cell at a time"),
+            };
+            let after = self.probe();
+            let mut cells: Vec<CellResult> = measured.into_iter().map(CellResult::from).collect();
+            for c in &mut cells {
+                c.probe_rtt_ns = before;
+                c.probe_end_ns = after;
+            }
             if self.cancel.is_cancelled() {
                 return Ok(None);
             }
-            let why = cell.disturbed_why.clone().or_else(|| {
-                cell.stalled
-                    .then(|| format!("stalled: {}", cell.stall_report.join("; ")))
+            let why = cells.iter().find_map(|cell| {
+                cell.disturbed_why.clone().or_else(|| {
+                    cell.stalled
+                        .then(|| format!("stalled: {}", cell.stall_report.join("; ")))
+                })
             });
             match why {
                 Some(why) if tries < self.max_reruns => {
                     tries += 1;
                     observer.note(&format!(
                         "zonebench: {} readers={}: {why}; measuring it again ({tries} of {})",
-                        spec.guard, spec.readers, self.max_reruns
+                        guards(specs),
+                        specs[0].readers,
+                        self.max_reruns
                     ));
                     self.file.meta.reruns += 1;
-                    self.file.discarded.push(cell);
+                    self.file.discarded.extend(cells);
                 }
-                _ => break cell,
+                _ => break cells,
             }
         };
-        if let Some(why) = &cell.disturbed_why {
+        // A disturbance is the round's: said once.
+        if let Some(why) = cells.iter().find_map(|c| c.disturbed_why.as_ref()) {
             observer.note(&format!(
                 "zonebench: disturbed {} readers={}: {why} (kept, marked)",
-                spec.guard, spec.readers
+                guards(specs),
+                specs[0].readers
             ));
         }
-        for line in &cell.stall_report {
-            observer.note(&format!(
-                "zonebench: STALLED {} readers={}: {line}",
-                spec.guard, spec.readers
-            ));
+        for cell in &cells {
+            for line in &cell.stall_report {
+                observer.note(&format!(
+                    "zonebench: STALLED {} readers={}: {line}",
+                    cell.spec.guard, cell.spec.readers
+                ));
+            }
+            if let Some(line) = deadlock_line(cell) {
+                observer.note(&line);
+            }
         }
-        if let Some(line) = deadlock_line(&cell) {
-            observer.note(&line);
-        }
-        Ok(Some(cell))
+        Ok(Some(cells))
     }
+}
+
+/// The guards of a round, comma-separated.
+fn guards(specs: &[CellSpec]) -> String {
+    specs
+        .iter()
+        .map(|s| s.guard.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The stderr line of a cell whose interrupt handlers deadlocked.

@@ -31,6 +31,7 @@ pub use observer::{Observer, Quiet};
 use crate::results::io::{save_to, Out};
 use crate::results::ResultsFile;
 use crate::workload::cancel::Cancel;
+pub use crate::workload::conductor::DEFAULT_PHASE;
 use crate::workload::pingpong::round_trip_ns;
 use crate::workload::spec::CellSpec;
 use std::path::Path;
@@ -54,6 +55,9 @@ pub struct Session {
     /// Where the page of the plots goes (checked before measuring), if
     /// one is written.
     page: Option<crate::report::html::PageTarget>,
+    /// The phase length of a round's interleaved guards (`None`: each
+    /// guard's cell runs alone, one after another, as before 0.9).
+    phase: Option<Duration>,
 }
 
 impl Session {
@@ -75,7 +79,15 @@ impl Session {
             started: Instant::now(),
             last_save: None,
             page: None,
+            phase: Some(DEFAULT_PHASE),
         }
+    }
+
+    /// Interleave a round's guards with phases of `phase`, or (`None`) run
+    /// each guard's cell alone, one after another (`--solo`).
+    pub fn with_phase(mut self, phase: Option<Duration>) -> Self {
+        self.phase = phase;
+        self
     }
 
     /// With the plots, write their page (`report --html`'s, of every cell)
@@ -129,17 +141,26 @@ impl Session {
                     break why;
                 }
                 let round_start = Instant::now();
-                for spec in group.round(index, done) {
+                let specs = group.round(index, done);
+                // Interleaved, the round is one run of every guard; alone,
+                // one run per guard.
+                let runs: Vec<Vec<CellSpec>> = match self.phase {
+                    Some(_) => vec![specs],
+                    None => specs.into_iter().map(|s| vec![s]).collect(),
+                };
+                for run in runs {
                     if self.cancel.is_cancelled() {
                         self.file.meta.partial = true;
                         break 'groups;
                     }
-                    observer.start(&spec);
+                    for spec in &run {
+                        observer.start(spec);
+                    }
                     // A panic inside a cell (a reader's, re-raised at its
                     // join) first saves what the throttle held back.
                     let measured =
                         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            self.measure_cell(&spec, observer)
+                            self.measure_round(&run, observer)
                         })) {
                             Ok(m) => m,
                             Err(payload) => {
@@ -147,8 +168,8 @@ impl Session {
                                 std::panic::resume_unwind(payload);
                             }
                         };
-                    let cell = match measured {
-                        Ok(Some(cell)) => cell,
+                    let cells = match measured {
+                        Ok(Some(cells)) => cells,
                         Ok(None) => {
                             self.file.meta.partial = true;
                             break 'groups;
@@ -160,14 +181,17 @@ impl Session {
                             return Err(e);
                         }
                     };
-                    self.file.cells.push(cell);
+                    let n = cells.len();
+                    self.file.cells.extend(cells);
                     if let Err(e) = self.append() {
                         if !std::mem::replace(&mut warned, true) {
                             observer
                                 .note(&format!("zonebench: warning: {e} (will retry at the end)"));
                         }
                     }
-                    observer.finished();
+                    for _ in 0..n {
+                        observer.finished();
+                    }
                 }
                 done += 1;
                 round_time = round_start.elapsed();

@@ -3,8 +3,10 @@
 //! the harness that starts them together, stops them, and checks the model's
 //! invariants afterwards.
 
+pub mod arm;
 pub mod cancel;
 pub mod ceiling;
+pub mod conductor;
 pub mod floors;
 pub mod interference;
 pub mod irq;

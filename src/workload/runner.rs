@@ -1,24 +1,40 @@
-//! One cell: build the allocator for the guard, start the readers and the
-//! writer together on a barrier (readers pinned one per core where the
-//! machine allows), warm up, measure, stop, join, and check the invariants.
+//! A group of cells, one per guard, measured together: build every guard's
+//! allocator (its *arm*, `workload/arm.rs`) and keep them all resident,
+//! start one set of readers and one writer together on a barrier (readers
+//! pinned one per core where the machine allows), warm up, measure, stop,
+//! join, and check every arm's invariants. The writer thread also
+//! conducts (`workload/conductor.rs`): between two of its operations it
+//! passes the baton to the next arm every phase, so readers and writer
+//! switch together and a phase holds whole writer operations (a hotplug
+//! offline waiting for migration lengthens its phase rather than leaving
+//! the readers elsewhere). A single cell is a group of one arm, which never
+//! switches.
+//!
+//! Each arm's results are what a cell of its own would report, gathered
+//! over its phases: rates are each reader's allocations over its own clock
+//! ticks in the arm's measured phases (a reader that sees a switch late
+//! counts the late allocations with their time), counters and histograms
+//! are the arm's own, the writer's statistics are its operations on the
+//! arm, and the interference readings (taken around the whole measured
+//! interval) are shared by all arms, which shared the machine in
+//! alternation.
 
+use crate::alloc::AllocStats;
 use crate::alloc::RETRY_BUCKETS;
-use crate::alloc::{AllocStats, Allocator};
 use crate::guard::ReaderProbe;
-use crate::guard::{dispatch, GuardVisitor, ZonelistGuard};
-use crate::metrics::timer::{self, Sample, Sampler};
 use crate::metrics::Hist;
 use crate::mm::check::PageAccount;
 use crate::primitive::sync::atomic::{AtomicU64, Ordering};
+use crate::workload::arm::{self, Arm, ArmReader, PhaseCounts, ReaderOut};
 use crate::workload::cancel::Cancel;
+use crate::workload::conductor::{Baton, Conductor, Stage};
 use crate::workload::interference::{current_tid, Interference, Snapshot};
-use crate::workload::irq::Irq;
 use crate::workload::logical_cpus;
-use crate::workload::reader::{Mix, Ring};
-use crate::workload::spec::CellSpec;
-use crate::workload::writer::{run_writer, Phase, Shared, WriterStats};
+use crate::workload::reader::Mix;
+use crate::workload::spec::{CellSpec, WriterMode};
+use crate::workload::writer::{sleep_until, Pace, WriterArm, WriterStats};
 use crossbeam_utils::CachePadded;
-use std::sync::{Arc, Barrier, OnceLock};
+use std::sync::{Barrier, OnceLock};
 use std::time::{Duration, Instant};
 
 /// What one cell measured, as the runner gathered it: per-reader rates,
@@ -52,6 +68,22 @@ pub struct Measurement {
     pub pages: PageAccount,
     /// What else ran on the machine during the measured interval.
     pub interference: Interference,
+    /// How the arm shared the run with others (`None`: it ran alone).
+    pub interleave: Option<Interleave>,
+}
+
+/// How an arm shared its run with the group's other arms.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Interleave {
+    /// Arms in the group (this one included).
+    pub arms: usize,
+    /// The phase length asked for, milliseconds.
+    pub phase_ms: f64,
+    /// Measured phases of this arm (per reader, summed over readers).
+    pub phases: u64,
+    /// How much slower the first [`arm::REFILL_ALLOCS`] allocations of a
+    /// phase ran than the rest (a fraction; `None` if not measured).
+    pub refill_slowdown: Option<f64>,
 }
 
 /// Sleep for `d` in short steps, returning early if `cancel` is set or
@@ -78,9 +110,9 @@ struct Watchdog {
 }
 
 impl Watchdog {
-    fn new(spec: &CellSpec, readers: Vec<u64>, rebuilds: u64) -> Self {
+    fn new(watchdog_s: f64, readers: Vec<u64>, rebuilds: u64) -> Self {
         Watchdog {
-            timeout: Duration::from_secs_f64(spec.watchdog_s),
+            timeout: Duration::from_secs_f64(watchdog_s),
             last: (readers, rebuilds),
             last_progress: Instant::now(),
             stalled: false,
@@ -98,15 +130,20 @@ impl Watchdog {
         self.stalled
     }
 
-    /// What was stuck, in words (empty when the cell did not stall).
-    fn report<G: ZonelistGuard>(&self, readers: &[u64], alloc: &Allocator<G>) -> Vec<String> {
+    /// What was stuck, in words (empty when the cell did not stall):
+    /// `arm` the one running when it stalled.
+    fn report(&self, readers: &[u64], arm: &dyn Arm, arms: usize) -> Vec<String> {
         if !self.stalled {
             return Vec::new();
         }
-        // Relaxed: a diagnostic snapshot.
-        let writer_in = alloc.writer_in_section.load(Ordering::Relaxed);
+        let writer_in = arm.writer_in_section();
+        let within = if arms > 1 {
+            format!(" (in arm {} of {arms})", arm.spec().guard)
+        } else {
+            String::new()
+        };
         let mut out = vec![format!(
-            "no allocation and no rebuild for {:.1} s; writer {}",
+            "no allocation and no rebuild for {:.1} s{within}; writer {}",
             self.timeout.as_secs_f64(),
             if writer_in {
                 "inside its write section"
@@ -126,63 +163,39 @@ impl Watchdog {
     }
 }
 
-/// Run one cell; `cancel` cuts it short (its result must then be dropped).
-/// Errors are configuration problems (unknown guard).
+/// Run one cell alone; `cancel` cuts it short (its result must then be
+/// dropped). Errors are configuration problems (unknown guard).
 pub fn run_cell(
     spec: &CellSpec,
     cores: &[core_affinity::CoreId],
     cancel: &Cancel,
 ) -> Result<Measurement, String> {
-    dispatch(
-        &spec.guard,
-        Run {
-            spec,
-            cores,
-            cancel,
-        },
-    )
-    .ok_or_else(|| format!("unknown guard '{}'", spec.guard))
+    let mut m = run_group(std::slice::from_ref(spec), Duration::ZERO, cores, cancel)?;
+    Ok(m.pop().expect("one arm, one measurement"))
 }
 
-struct Run<'a> {
-    spec: &'a CellSpec,
-    cores: &'a [core_affinity::CoreId],
-    cancel: &'a Cancel,
-}
-
-impl GuardVisitor for Run<'_> {
-    type Output = Measurement;
-    fn visit<G: ZonelistGuard>(self) -> Measurement {
-        run_generic::<G>(self.spec, self.cores, self.cancel)
-    }
-}
-
-struct ReaderOut {
-    stats: AllocStats,
-    held: Vec<(u32, u32)>,
-    latency: Hist,
-    section: Hist,
-    retry_hist: [u64; RETRY_BUCKETS],
-    probe: ReaderProbe,
-}
-
-fn run_generic<G: ZonelistGuard>(
-    spec: &CellSpec,
+/// Run `specs` together, one arm each, the active arm switched every
+/// `phase` (see the module docs): one measurement per spec, in order. The
+/// specs differ in guard (or arm label) only; the group's readers, writer,
+/// timing and seed are the first's, and each arm is warmed up and measured
+/// for its `warmup_s` and `duration_s` of active time (the group runs
+/// `arms` times as long). `cancel` cuts the run short (the results must
+/// then be dropped). Errors are configuration problems (unknown guard).
+pub fn run_group(
+    specs: &[CellSpec],
+    phase: Duration,
     cores: &[core_affinity::CoreId],
     cancel: &Cancel,
-) -> Measurement {
+) -> Result<Vec<Measurement>, String> {
     // Calibrate the clock before any reader starts.
-    timer::overhead_ns();
-    let mut alloc = Allocator::<G>::new(spec.mm_config(), spec.alloc_config());
-    let irq = spec
-        .irq
-        .then(|| Arc::new(Irq::new(alloc.ctx(spec.writer_cpu()))));
-    if let Some(irq) = &irq {
-        alloc.set_irq(irq.clone());
-    }
-    let alloc = alloc;
-    let shared = Shared::default();
-    let total_pages = alloc.mm.mem_map.len() as f64;
+    crate::metrics::timer::overhead_ns();
+    let arms = specs
+        .iter()
+        .map(|s| arm::build(s).ok_or_else(|| format!("unknown guard '{}'", s.guard)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let spec = &specs[0];
+    let n = arms.len();
+    let total_pages = spec.mm_config().total_pages() as f64;
     let ring_len =
         (spec.pressure.demand() * total_pages / Mix::MEAN_PAGES / spec.readers as f64) as usize;
     let progress: Vec<CachePadded<AtomicU64>> = (0..spec.readers)
@@ -193,153 +206,191 @@ fn run_generic<G: ZonelistGuard>(
     // Each reader's kernel task id, set before the start barrier.
     let tids: Vec<OnceLock<i32>> = (0..spec.readers).map(|_| OnceLock::new()).collect();
     let writer_tid = OnceLock::new();
+    let conductor = Conductor::new(n, phase, spec.seed);
+    let baton = Baton::new(conductor.first());
+    let arms = &arms;
 
-    let (outs, mut writer, measured_s, per_reader, stall_report, interference) =
-        std::thread::scope(|s| {
-            let readers: Vec<_> = (0..spec.readers)
-                .map(|i| {
-                    let (alloc, shared, progress, barrier) =
-                        (&alloc, &shared, &progress[i], &barrier);
-                    let tid = &tids[i];
-                    let core = pin.then(|| cores[i % cores.len()]);
-                    s.spawn(move || {
-                        if let Some(c) = core {
-                            core_affinity::set_for_current(c);
-                        }
-                        let mut ctx = alloc.ctx(i);
-                        let mut ring = Ring::new(ring_len);
-                        let mut mix = Mix::new(spec.seed ^ (i as u64 + 1));
-                        let mut seen_epoch = 0;
-                        let mut sampler = Sampler::new(i as u32 * 7);
-                        let mut latency = Hist::default();
-                        let mut warming = true;
-                        // Allocations of the warm-up, so that the progress
-                        // counter (successful allocations, as before the
-                        // context's counters restart) never runs back.
-                        let mut warmup_allocs = 0;
-                        let _ = tid.set(current_tid());
-                        barrier.wait();
-                        // One read of the phase per allocation.
-                        loop {
-                            let phase = shared.phase();
-                            if phase == Phase::Stop {
-                                break;
-                            }
-                            if warming && phase == Phase::Measure {
-                                warming = false;
-                                warmup_allocs = ctx.stats.allocs;
-                                ctx.begin_measuring();
-                                latency = Hist::default();
-                            }
-                            // Acquire: pairs with the writer's Release bump, so
-                            // the isolated pageblocks are visible.
-                            let epoch = shared.migrate_epoch.load(Ordering::Acquire);
-                            if epoch != seen_epoch {
-                                seen_epoch = epoch;
-                                ring.release_where(alloc, &mut ctx, |pfn| {
-                                    alloc.mm.pageblock_isolated(pfn)
-                                });
-                            }
-                            if let Some((pfn, order)) = ring.take_current() {
-                                alloc.free_pages(&mut ctx, pfn, order);
-                            }
-                            let (gfp, order) = mix.next_request();
-                            let sample = sampler.due();
-                            ctx.sample = sample == Sample::Section;
-                            let got = if sample == Sample::Latency {
-                                let t = timer::now();
-                                let got = alloc.alloc_pages(&mut ctx, gfp, order, &mut ring);
-                                latency.record(timer::elapsed_ns(t));
-                                got
-                            } else {
-                                alloc.alloc_pages(&mut ctx, gfp, order, &mut ring)
-                            };
-                            ring.put_and_advance(got.map(|p| (p, order)));
-                            // Relaxed: a progress counter sampled by the main
-                            // thread; on this thread's own cache line.
-                            progress.store(warmup_allocs + ctx.stats.allocs, Ordering::Relaxed);
-                        }
-                        ReaderOut {
-                            stats: ctx.stats,
-                            held: ring.held(),
-                            latency,
-                            section: ctx.section_ns,
-                            retry_hist: ctx.retry_hist,
-                            probe: ctx.probe,
-                        }
-                    })
-                })
-                .collect();
-            let writer = {
-                let (alloc, shared, barrier, tid) = (&alloc, &shared, &barrier, &writer_tid);
-                let irq = irq.as_deref();
+    let (outs, writer, stall_report, interference) = std::thread::scope(|s| {
+        let readers: Vec<_> = (0..spec.readers)
+            .map(|i| {
+                let (baton, progress, barrier, tid) = (&baton, &progress[i], &barrier, &tids[i]);
+                let core = pin.then(|| cores[i % cores.len()]);
                 s.spawn(move || {
+                    if let Some(c) = core {
+                        core_affinity::set_for_current(c);
+                    }
+                    let mut states: Vec<Box<dyn ArmReader + '_>> =
+                        arms.iter().map(|a| a.reader(i, ring_len)).collect();
                     let _ = tid.set(current_tid());
                     barrier.wait();
-                    run_writer(alloc, spec, shared, irq)
+                    let mut word = baton.load();
+                    let mut done = 0;
+                    while word.stage() != Stage::Stop {
+                        word = states[word.arm()].run_phase(baton, word, &mut done, progress);
+                    }
+                    states
+                        .into_iter()
+                        .map(|st| st.finish())
+                        .collect::<Vec<ReaderOut>>()
                 })
-            };
-            barrier.wait();
-            let tids: Vec<i32> = tids.iter().filter_map(|t| t.get().copied()).collect();
-            let snap = || {
-                progress
-                    .iter()
-                    .map(|p| p.load(Ordering::Relaxed))
-                    .collect::<Vec<_>>()
-            };
-            let mut watch = Watchdog::new(spec, snap(), alloc.rebuilds());
-            let mut watched = |d| {
-                watch_for(d, cancel, |now| watch.check(now, &snap(), alloc.rebuilds()));
-            };
-            watched(spec.warmup());
-            // The /proc reads of the interference snapshots stay outside
-            // the measured interval: before its start, after its end (but
-            // before the stop: a thread's /proc entry goes when it exits).
-            // The threads' counters start at the start and stop at the stop
-            // (each sees the phase change within one operation), a fraction
-            // of a millisecond after the interval's end.
-            let i0 = Snapshot::take(&tids, writer_tid.get().copied());
-            shared.begin_measuring();
-            let (c0, t0) = (snap(), Instant::now());
-            watched(spec.duration());
-            let (c1, t1) = (snap(), Instant::now());
-            let i1 = Snapshot::take(&tids, writer_tid.get().copied());
-            shared.stop();
-            // Relaxed: see Allocator::abort_hold.
-            alloc.abort_hold.store(true, Ordering::Relaxed);
-            let mut stall_report = watch.report(&c1, &alloc);
-            let secs = (t1 - t0).as_secs_f64();
-            let per_reader: Vec<f64> = c0
+            })
+            .collect();
+        let writer = {
+            let (baton, barrier, tid) = (&baton, &barrier, &writer_tid);
+            s.spawn(move || {
+                let _ = tid.set(current_tid());
+                barrier.wait();
+                conduct(arms, spec, conductor, baton)
+            })
+        };
+        barrier.wait();
+        let tids: Vec<i32> = tids.iter().filter_map(|t| t.get().copied()).collect();
+        let snap = || {
+            progress
                 .iter()
-                .zip(&c1)
-                .map(|(a, b)| (b - a) as f64 / secs)
-                .collect();
-            // A reader that made no progress while the writer did is as
-            // stalled as a cell where nothing moved (the watchdog counts
-            // rebuilds as progress): its rate would read as 0 and sink
-            // any mean it joined.
-            if stall_report.is_empty() && !cancel.is_cancelled() {
-                for (i, _) in c0.iter().zip(&c1).enumerate().filter(|(_, (a, b))| a == b) {
-                    stall_report.push(format!(
-                        "reader {i}: no allocation in the {secs:.2} s measured"
-                    ));
-                }
+                .map(|p| p.load(Ordering::Relaxed))
+                .collect::<Vec<_>>()
+        };
+        let rebuilds = || arms.iter().map(|a| a.rebuilds()).sum::<u64>();
+        let mut watch = Watchdog::new(spec.watchdog_s, snap(), rebuilds());
+        let mut watched = |d: Duration| {
+            watch_for(d, cancel, |now| watch.check(now, &snap(), rebuilds()));
+        };
+        watched(spec.warmup() * n as u32);
+        // The /proc reads of the interference snapshots stay outside
+        // the measured interval: before its start, after its end (but
+        // before the stop: a thread's /proc entry goes when it exits).
+        let i0 = Snapshot::take(&tids, writer_tid.get().copied());
+        baton.set_stage(Stage::Measure);
+        let t0 = Instant::now();
+        watched(spec.duration() * n as u32);
+        let (c1, t1) = (snap(), Instant::now());
+        let i1 = Snapshot::take(&tids, writer_tid.get().copied());
+        let stuck_in = baton.load().arm();
+        baton.set_stage(Stage::Stop);
+        for a in arms {
+            a.abort_hold();
+        }
+        let stall_report = watch.report(&c1, &*arms[stuck_in], n);
+        let outs: Vec<Vec<ReaderOut>> = readers
+            .into_iter()
+            .map(|h| h.join().expect("reader thread"))
+            .collect();
+        let writer = writer.join().expect("writer thread");
+        let interference = Interference::between(&i0, &i1, t1 - t0, spec.readers, logical_cpus());
+        (outs, writer, stall_report, interference)
+    });
+    let (writers, active) = writer;
+    // Reader-major to arm-major.
+    let mut by_arm: Vec<Vec<ReaderOut>> = (0..n).map(|_| Vec::new()).collect();
+    for reader in outs {
+        for (k, o) in reader.into_iter().enumerate() {
+            by_arm[k].push(o);
+        }
+    }
+    let phase_ms = phase.as_secs_f64() * 1e3;
+    Ok(by_arm
+        .into_iter()
+        .zip(writers)
+        .zip(active)
+        .enumerate()
+        .map(|(k, ((outs, w), active))| {
+            let active_s = active.as_secs_f64();
+            let (mut m, counts) = gather(&*arms[k], outs, w, active_s, &stall_report, pin, cancel);
+            m.interference = interference.clone();
+            m.interleave = (n > 1).then(|| Interleave {
+                arms: n,
+                phase_ms,
+                phases: counts.phases,
+                refill_slowdown: counts.refill_slowdown(),
+            });
+            m
+        })
+        .collect())
+}
+
+/// The writer's thread: the writer's operations at its rate on whichever
+/// arm is active, and the conductor's switches between them. Returns each
+/// arm's writer counters and its active time while measuring.
+fn conduct(
+    arms: &[Box<dyn Arm>],
+    spec: &CellSpec,
+    mut conductor: Conductor,
+    baton: &Baton,
+) -> (Vec<WriterArm>, Vec<Duration>) {
+    let n = arms.len();
+    let mut w: Vec<WriterArm> = (0..n).map(|_| WriterArm::default()).collect();
+    let mut active = vec![Duration::ZERO; n];
+    let start = Instant::now();
+    conductor.restart(start);
+    let mut pace = (spec.writer != WriterMode::None).then(|| Pace::new(spec.writer_rate_hz, start));
+    let mut measuring = false;
+    let mut phase_start = start;
+    loop {
+        let word = baton.load();
+        let now = Instant::now();
+        if word.stage() == Stage::Stop {
+            if measuring {
+                active[word.arm()] += now - phase_start;
             }
-            let outs: Vec<ReaderOut> = readers
-                .into_iter()
-                .map(|h| h.join().expect("reader thread"))
-                .collect();
-            let writer = writer.join().expect("writer thread");
-            let interference =
-                Interference::between(&i0, &i1, t1 - t0, spec.readers, logical_cpus());
-            (outs, writer, secs, per_reader, stall_report, interference)
-        });
+            break;
+        }
+        if word.stage() == Stage::Measure && !measuring {
+            measuring = true;
+            for (a, w) in arms.iter().zip(&mut w) {
+                a.writer_begin_measuring(w);
+            }
+            phase_start = now;
+        }
+        let arm = word.arm();
+        if conductor.tick(now, baton) {
+            if measuring {
+                active[arm] += now - phase_start;
+            }
+            phase_start = now;
+            continue;
+        }
+        if let Some(p) = &mut pace {
+            if now >= p.due() {
+                arms[arm].writer_op(&mut w[arm], baton);
+                p.next(Instant::now());
+                continue;
+            }
+        }
+        let wake = [pace.as_ref().map(Pace::due), conductor.phase_end()]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(now + Duration::from_millis(10));
+        sleep_until(wake, baton);
+    }
+    (w, active)
+}
+
+/// Merge one arm's readers, finish its writer's counters and check its
+/// pages. `stall_report` is the group's (a stall stops every arm); a
+/// reader that ran the arm's measured phases without completing an
+/// allocation stalls this arm alone.
+fn gather(
+    arm: &dyn Arm,
+    outs: Vec<ReaderOut>,
+    w: WriterArm,
+    active_s: f64,
+    stall_report: &[String],
+    pinned: bool,
+    cancel: &Cancel,
+) -> (Measurement, PhaseCounts) {
+    let spec = arm.spec();
     let mut stats = AllocStats::default();
     let mut held = Vec::new();
     let (mut latency, mut section) = (Hist::default(), Hist::default());
     let mut retry_hist = [0; RETRY_BUCKETS];
     let mut probe = ReaderProbe::default();
-    for o in &outs {
+    let mut counts = PhaseCounts::default();
+    let mut per_reader = Vec::new();
+    let mut stall_report = stall_report.to_vec();
+    let quiet = stall_report.is_empty() && !cancel.is_cancelled();
+    for (i, o) in outs.iter().enumerate() {
         stats.add(&o.stats);
         held.extend_from_slice(&o.held);
         latency.merge(&o.latency);
@@ -348,29 +399,37 @@ fn run_generic<G: ZonelistGuard>(
             *a += b;
         }
         probe.add(&o.probe);
+        counts.add(&o.counts);
+        per_reader.push(o.counts.rate());
+        // A reader that made no progress while the writer did is as
+        // stalled as a cell where nothing moved (the watchdog counts
+        // rebuilds as progress): its rate would read as 0 and sink any
+        // mean it joined.
+        if quiet && o.counts.allocs == 0 {
+            stall_report.push(format!(
+                "reader {i}: no allocation in the {active_s:.2} s measured"
+            ));
+        }
     }
-    stats.isolated_allocs += alloc.mm.buddy_isolated_allocs();
-    // Pages a refill or a drain found bad (`check_new_page`).
-    stats.bad_pages += alloc.mm.bad_pages();
-    if let Some(irq) = &irq {
-        writer.irq = irq.stats();
-        stats.bad_pages += irq.bad_pages();
-    }
-    let pages = alloc.mm.check(&held);
-    Measurement {
-        spec: spec.clone(),
-        oversubscribed: spec.readers > logical_cpus(),
-        pinned: pin,
-        measured_s,
-        per_reader,
-        stats,
-        latency,
-        section,
-        retry_hist,
-        probe,
-        writer,
-        stall_report,
-        pages,
-        interference,
-    }
+    let (writer, pages) = arm.finish(w, active_s, &mut stats, &held);
+    (
+        Measurement {
+            spec: spec.clone(),
+            oversubscribed: spec.readers > logical_cpus(),
+            pinned,
+            measured_s: active_s,
+            per_reader,
+            stats,
+            latency,
+            section,
+            retry_hist,
+            probe,
+            writer,
+            stall_report,
+            pages,
+            interference: Interference::default(),
+            interleave: None,
+        },
+        counts,
+    )
 }

@@ -8,77 +8,16 @@ use crate::alloc::HotplugError;
 use crate::guard::ZonelistGuard;
 use crate::metrics::HistSummary;
 use crate::mm::zone::ZoneType;
-use crate::primitive::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use crate::workload::irq::{Irq, IrqStats};
+use crate::primitive::sync::atomic::{AtomicU64, Ordering};
+use crate::workload::conductor::Baton;
+use crate::workload::irq::IrqStats;
 use crate::workload::spec::{CellSpec, WriterMode};
-use crossbeam_utils::CachePadded;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
 /// How long an offline waits for readers to free the range before it gives
 /// up with EBUSY (and the run reports it).
 pub const MIGRATE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// The phases of a cell, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Phase {
-    Warmup = 0,
-    /// The measured interval: counters and histograms start from zero when
-    /// a thread first sees it (see [`crate::alloc::AllocCtx::begin_measuring`]).
-    Measure = 1,
-    Stop = 2,
-}
-
-/// State shared by the readers and the writer of one cell.
-#[derive(Debug)]
-pub struct Shared {
-    /// A [`Phase`], in order: set by the main thread, read by the others
-    /// once per operation.
-    phase: CachePadded<AtomicU8>,
-    /// Bumped by an offline once its range is isolated: readers then free
-    /// whatever they hold in isolated pageblocks (the migration stand-in).
-    pub migrate_epoch: CachePadded<AtomicU64>,
-}
-
-impl Default for Shared {
-    fn default() -> Self {
-        Shared {
-            phase: CachePadded::new(AtomicU8::new(Phase::Warmup as u8)),
-            migrate_epoch: CachePadded::new(AtomicU64::new(0)),
-        }
-    }
-}
-
-impl Shared {
-    /// The phase now. Relaxed: a flag polled in a loop; nothing is
-    /// published through it (results are handed over by joining the
-    /// threads), and a thread that sees a change one operation late counts
-    /// one operation on the wrong side of it.
-    #[inline]
-    pub fn phase(&self) -> Phase {
-        match self.phase.load(Ordering::Relaxed) {
-            0 => Phase::Warmup,
-            1 => Phase::Measure,
-            _ => Phase::Stop,
-        }
-    }
-
-    #[inline]
-    pub fn stopped(&self) -> bool {
-        self.phase() == Phase::Stop
-    }
-
-    /// Warm-up is over. Relaxed: see [`Shared::phase`].
-    pub fn begin_measuring(&self) {
-        self.phase.store(Phase::Measure as u8, Ordering::Relaxed);
-    }
-
-    /// Every thread of the cell is to stop. Relaxed: see [`Shared::phase`].
-    pub fn stop(&self) {
-        self.phase.store(Phase::Stop as u8, Ordering::Relaxed);
-    }
-}
 
 #[derive(Default, Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WriterStats {
@@ -103,70 +42,124 @@ pub struct WriterStats {
     pub irq: IrqStats,
 }
 
-/// The writer's loop. Its counters and times cover the measured interval
-/// only: when the warm-up ends it starts them again from zero, between two
-/// operations (and `irq`'s, the interrupt model's, with them).
+/// The writer's counters of one arm: its operations over the measured
+/// interval (started again from zero when the warm-up ends, between two
+/// operations).
+#[derive(Debug, Default)]
+pub struct WriterArm {
+    stats: WriterStats,
+    rebuilds0: u64,
+    ops: u64,
+}
+
+impl WriterArm {
+    /// The measuring begins: everything counted so far was warm-up.
+    pub fn begin_measuring<G: ZonelistGuard>(&mut self, alloc: &Allocator<G>) {
+        self.rebuilds0 = alloc.rebuilds();
+        self.ops = 0;
+        self.stats = WriterStats::default();
+        *alloc.writer_times.lock() = Default::default();
+    }
+
+    /// The statistics, `active_s` being the seconds the arm was the
+    /// active one while measuring (what the achieved rate is over).
+    pub fn finish<G: ZonelistGuard>(self, alloc: &Allocator<G>, active_s: f64) -> WriterStats {
+        let mut stats = self.stats;
+        stats.rebuilds = alloc.rebuilds() - self.rebuilds0;
+        stats.achieved_rate_hz = if active_s > 0.0 {
+            self.ops as f64 / active_s
+        } else {
+            0.0
+        };
+        let times = alloc.writer_times.lock();
+        stats.lock_wait_ns = times.lock_wait_ns.summary();
+        stats.critical_ns = times.critical_ns.summary();
+        stats.publish_ns = times.publish_ns.summary();
+        stats.writer_stalls = times.stalls;
+        stats
+    }
+}
+
+/// One writer operation of `spec`'s mode on `alloc`: a rebuild, or the
+/// next hotplug step (offline if the movable zone is populated, else
+/// online). `migrate_epoch` is the arm's (see `workload/arm.rs`).
+pub fn op<G: ZonelistGuard>(
+    alloc: &Allocator<G>,
+    spec: &CellSpec,
+    migrate_epoch: &AtomicU64,
+    baton: &Baton,
+    w: &mut WriterArm,
+) {
+    match spec.writer {
+        WriterMode::Rebuild => alloc.build_all_zonelists(),
+        WriterMode::Hotplug => {
+            let movable = alloc.mm.zone(0, ZoneType::Movable).id;
+            hotplug_step(alloc, movable, migrate_epoch, baton, &mut w.stats)
+        }
+        WriterMode::None => return,
+    }
+    w.ops += 1;
+}
+
+/// A writer alone on one allocator (the criterion benches): operations at
+/// `spec`'s rate until `baton` stops, counted from the start.
 pub fn run_writer<G: ZonelistGuard>(
     alloc: &Allocator<G>,
     spec: &CellSpec,
-    shared: &Shared,
-    irq: Option<&Irq>,
+    baton: &Baton,
 ) -> WriterStats {
-    let mut stats = WriterStats::default();
+    let mut w = WriterArm::default();
     if spec.writer == WriterMode::None {
-        return stats;
+        return w.stats;
     }
-    let mut rebuilds0 = alloc.rebuilds();
-    let period = Duration::from_secs_f64(1.0 / spec.writer_rate_hz);
-    let movable = alloc.mm.zone(0, ZoneType::Movable).id;
-    let mut start = Instant::now();
-    let mut next = start;
-    let mut ops = 0u64;
-    let mut warming = true;
-    loop {
-        let phase = shared.phase();
-        if phase == Phase::Stop {
-            break;
-        }
-        if warming && phase == Phase::Measure {
-            warming = false;
-            rebuilds0 = alloc.rebuilds();
-            start = Instant::now();
-            ops = 0;
-            stats = WriterStats::default();
-            *alloc.writer_times.lock() = Default::default();
-            if let Some(irq) = irq {
-                irq.begin_measuring();
-            }
-        }
-        match spec.writer {
-            WriterMode::Rebuild => alloc.build_all_zonelists(),
-            WriterMode::Hotplug => hotplug_step(alloc, movable, shared, &mut stats),
-            WriterMode::None => unreachable!(),
-        }
-        ops += 1;
-        next += period;
-        let now = Instant::now();
-        if next > now {
-            sleep_until(next, shared);
-        } else {
-            next = now;
+    let epoch = AtomicU64::new(0);
+    let start = Instant::now();
+    let mut pace = Pace::new(spec.writer_rate_hz, start);
+    while !baton.stopped() {
+        op(alloc, spec, &epoch, baton, &mut w);
+        let next = pace.next(Instant::now());
+        sleep_until(next, baton);
+    }
+    w.finish(alloc, start.elapsed().as_secs_f64())
+}
+
+/// The writer's schedule: one operation every period, never bursting to
+/// catch up (an operation longer than the period lowers the achieved
+/// rate, which is reported).
+#[derive(Debug)]
+pub struct Pace {
+    period: Duration,
+    next: Instant,
+}
+
+impl Pace {
+    pub fn new(rate_hz: f64, start: Instant) -> Pace {
+        Pace {
+            period: Duration::from_secs_f64(1.0 / rate_hz),
+            next: start,
         }
     }
-    stats.rebuilds = alloc.rebuilds() - rebuilds0;
-    stats.achieved_rate_hz = ops as f64 / start.elapsed().as_secs_f64();
-    let times = alloc.writer_times.lock();
-    stats.lock_wait_ns = times.lock_wait_ns.summary();
-    stats.critical_ns = times.critical_ns.summary();
-    stats.publish_ns = times.publish_ns.summary();
-    stats.writer_stalls = times.stalls;
-    stats
+
+    /// When the operation after one that finished at `now` is due.
+    pub fn next(&mut self, now: Instant) -> Instant {
+        self.next += self.period;
+        if self.next < now {
+            self.next = now;
+        }
+        self.next
+    }
+
+    /// When the next operation is due.
+    pub fn due(&self) -> Instant {
+        self.next
+    }
 }
 
 fn hotplug_step<G: ZonelistGuard>(
     alloc: &Allocator<G>,
     zone_id: usize,
-    shared: &Shared,
+    migrate_epoch: &AtomicU64,
+    baton: &Baton,
     stats: &mut WriterStats,
 ) {
     if alloc.mm.zones[zone_id].populated() {
@@ -176,10 +169,10 @@ fn hotplug_step<G: ZonelistGuard>(
             if !requested {
                 // Release: readers that see the new epoch see the isolated
                 // pageblocks set before it.
-                shared.migrate_epoch.fetch_add(1, Ordering::Release);
+                migrate_epoch.fetch_add(1, Ordering::Release);
                 requested = true;
             }
-            if shared.stopped() || Instant::now() > deadline {
+            if baton.stopped() || Instant::now() > deadline {
                 return false;
             }
             std::thread::sleep(Duration::from_micros(20));
@@ -198,10 +191,11 @@ fn hotplug_step<G: ZonelistGuard>(
     }
 }
 
-fn sleep_until(t: Instant, shared: &Shared) {
+/// Sleep until `t` or until `baton` stops.
+pub fn sleep_until(t: Instant, baton: &Baton) {
     loop {
         let now = Instant::now();
-        if now >= t || shared.stopped() {
+        if now >= t || baton.stopped() {
             return;
         }
         std::thread::sleep((t - now).min(Duration::from_millis(10)));
