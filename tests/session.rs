@@ -42,8 +42,10 @@ impl Observer for Recorder {
     }
     fn note(&mut self, _: &str) {}
     fn finished(&mut self) {
-        let last = self.started.last().cloned().unwrap_or_default();
-        self.finished.push(last);
+        // Cells finish in the order they started (an interleaved round
+        // starts all its guards, then finishes them).
+        let next = self.started[self.finished.len()].clone();
+        self.finished.push(next);
     }
     fn clear(&mut self) {}
 }

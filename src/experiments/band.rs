@@ -32,6 +32,17 @@ pub(crate) fn per_round(a: &Repeats<'_>, b: &Repeats<'_>, f: impl Fn(&CellResult
     pair(&a.samples(&f), &b.samples(&f))
 }
 
+/// `a`'s allocations per second over `b`'s, as [`paired`], each round of
+/// interleaved guards taken block by block (`metrics/paired.rs`).
+pub(crate) fn rate_paired(a: &Repeats<'_>, b: &Repeats<'_>) -> Option<Paired> {
+    Paired::of_ratios(&rate_per_round(a, b).ratios)
+}
+
+/// The rounds behind [`rate_paired`].
+pub(crate) fn rate_per_round(a: &Repeats<'_>, b: &Repeats<'_>) -> Pairs {
+    pair(&a.rate_samples(), &b.rate_samples())
+}
+
 /// Where a ratio's interval lies against a band `[low, high]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Side {

@@ -5,7 +5,7 @@
 //! show) with one reader per CPU and a 1 kHz rebuild writer: the readers'
 //! throughput, and the writer's lock wait + critical section per rebuild.
 
-use super::band::{describe, ns_cost, paired, side, Side};
+use super::band::{describe, ns_cost, paired, rate_paired, side, Side};
 use super::{per_sec, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
@@ -38,7 +38,7 @@ impl Experiment for C1 {
         );
         let write_ns = |c: &CellResult| c.writer.lock_wait_ns.mean + c.writer.critical_ns.mean;
         let write = |g: &Repeats<'_>| g.mean(write_ns);
-        let read = paired(&lock, &count, |c| c.allocs_per_sec);
+        let read = rate_paired(&lock, &count);
         let wr = paired(&lock, &count, write_ns);
         let numbers = vec![
             format!(

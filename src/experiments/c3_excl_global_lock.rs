@@ -5,7 +5,7 @@
 //! readers and a 1 kHz rebuild writer: throughput as readers grow, and how
 //! long the writer waits for the lock behind the readers.
 
-use super::band::{describe, ns_cost, paired, side, Side};
+use super::band::{describe, ns_cost, rate_paired, side, Side};
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, WriterMode};
@@ -52,7 +52,7 @@ impl Experiment for C3 {
             cells.of(&spec(plan, "seqcount", n)),
             cells.of(&spec(plan, "seqlock-excl", n)),
         );
-        let share = paired(&x, &c, |c| c.allocs_per_sec);
+        let share = rate_paired(&x, &c);
         numbers.push(format!(
             "{n} readers, what excl costs: {}",
             ns_cost(c.allocs_per_sec(), n, share.as_ref())

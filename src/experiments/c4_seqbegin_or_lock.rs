@@ -6,7 +6,7 @@
 //! took the lock, and throughput against `seqcount` (which retries
 //! locklessly).
 
-use super::band::{describe, ns_cost, paired, side, Side};
+use super::band::{describe, ns_cost, rate_paired, side, Side};
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::workload::spec::{CellSpec, Pressure, WriterMode};
@@ -52,7 +52,7 @@ impl Experiment for C4 {
             );
             let locked = s.sum(|c| c.locked_passes);
             let sections = s.sum(|c| c.stats.sections);
-            let share = paired(&s, &c, |c| c.allocs_per_sec);
+            let share = rate_paired(&s, &c);
             let where_ = side(share.as_ref(), HEAVY, LIGHT);
             let often = ratio(locked as f64 * 1e6, sections as f64) >= OFTEN_PER_MILLION;
             locked_any |= often;

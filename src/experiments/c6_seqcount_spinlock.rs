@@ -8,7 +8,7 @@
 //! the readers' time waiting in the guard (spinning burns that CPU time;
 //! blocking gives it to another reader).
 
-use super::band::{describe, ns_cost, paired, side, Side};
+use super::band::{describe, ns_cost, rate_paired, side, Side};
 use super::{per_sec, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
@@ -53,8 +53,8 @@ impl Experiment for C6 {
             cells.of(&rt(plan, "seqcount")),
             cells.of(&rt(plan, "seqcount-spinlock")),
         );
-        let share = paired(&s, &c, |c| c.allocs_per_sec);
-        let rt_share = paired(&rs, &rc, |c| c.allocs_per_sec);
+        let share = rate_paired(&s, &c);
+        let rt_share = rate_paired(&rs, &rc);
         let stall_per_s = |g: &Repeats<'_>| {
             g.mean(|c| c.reader_stall_ns.total as f64 / c.measured_s.max(1e-9) / 1e6)
         };

@@ -8,12 +8,11 @@
 //! 80% of it. The thread's "RCU" is judged by `rcu-qsbr`, the kernel's
 //! read side; `rcu` (arc-swap) is reported beside it.
 
-use super::band::{describe, per_round, side, Side};
+use super::band::{describe, rate_per_round, side, Side};
 use super::{ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::guard::ALL;
 use crate::metrics::paired::Paired;
-use crate::results::CellResult;
 use crate::workload::spec::{CellSpec, WriterMode};
 
 pub(crate) struct C7;
@@ -53,7 +52,6 @@ impl Experiment for C7 {
 
     fn judge(&self, cells: &Cells<'_>, plan: &Plan) -> Finding {
         let n = plan.cpus;
-        let rate = |c: &CellResult| c.allocs_per_sec;
         let (none_1, none_n) = (
             cells.of(&spec(plan, "none", 1)),
             cells.of(&spec(plan, "none", n)),
@@ -70,8 +68,8 @@ impl Experiment for C7 {
                 );
                 let figure = ratio(many.allocs_per_sec(), n as f64 * one.allocs_per_sec());
                 let (at_n, at_1) = (
-                    per_round(&many, &none_n, rate),
-                    per_round(&one, &none_1, rate),
+                    rate_per_round(&many, &none_n),
+                    rate_per_round(&one, &none_1),
                 );
                 let rel: Vec<f64> = at_n
                     .rounds

@@ -6,7 +6,7 @@
 //! every-alloc scope, one reader per CPU, a 1 kHz rebuild writer (the C1
 //! cells), against `seqcount`.
 
-use super::band::{ns_cost, paired};
+use super::band::{ns_cost, rate_paired};
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
 use crate::alloc::Scope;
 use crate::results::repeats::Repeats;
@@ -59,7 +59,7 @@ impl Experiment for C8 {
                 ns_cost(
                     c.allocs_per_sec(),
                     plan.cpus,
-                    paired(&l, &c, |c| c.allocs_per_sec).as_ref()
+                    rate_paired(&l, &c).as_ref()
                 )
             ),
         ];

@@ -25,7 +25,7 @@
 //! correctness lines, not judged: what a reader should do under RT depends
 //! on the patch.
 
-use super::band::{describe, ns_cost, paired, side, Side};
+use super::band::{describe, ns_cost, rate_paired, side, Side};
 use super::c0_race::C0;
 use super::{per_million_ci, Cells, Finding, Plan, Verdict};
 use crate::alloc::Scope;
@@ -177,7 +177,7 @@ impl Review {
     fn read_side(&self, cells: &Cells<'_>, plan: &Plan, readers: usize, id: &str) -> Finding {
         let mine = cells.of(&self.fast(plan, &self.mine, readers));
         let base = cells.of(&self.fast(plan, &self.baseline, readers));
-        let p = paired(&mine, &base, |c| c.allocs_per_sec);
+        let p = rate_paired(&mine, &base);
         let base_rate = base.allocs_per_sec();
         let numbers = vec![
             format!(

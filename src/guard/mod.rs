@@ -53,6 +53,7 @@
 //! ```
 
 pub mod broken;
+pub mod delay;
 pub mod epoch;
 pub mod latch;
 pub mod none;
@@ -77,7 +78,7 @@ mod seq_family;
 pub use probe::{GuardOpts, IrqSave, ReaderProbe, WriterCtx};
 pub use registry::{
     default_baseline, dispatch, find, find_any, guard_of, GuardInfo, GuardVisitor, ALL, ARM,
-    EXAMPLES, HARNESS, HIDDEN,
+    CALIBRATION, EXAMPLES, HARNESS, HIDDEN,
 };
 pub use section::{rt_read_begin, ExclSection, LockedSection, SeqSection};
 pub use seq_family::{SeqFamily, SeqWriteSide, SeqZonelists};

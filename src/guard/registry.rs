@@ -2,8 +2,8 @@
 //! `zonebench list` read. Adding a guard is one line in `guards!` below.
 
 use super::{
-    broken, epoch, latch, none, raw_seqcount, rcu, rcu_qsbr, rcu_qsbr_recheck, rcu_recheck, rwlock,
-    seqbegin_or_lock, seqcount, seqcount_spinlock, seqlock, seqlock_crate, seqlock_excl,
+    broken, delay, epoch, latch, none, raw_seqcount, rcu, rcu_qsbr, rcu_qsbr_recheck, rcu_recheck,
+    rwlock, seqbegin_or_lock, seqcount, seqcount_spinlock, seqlock, seqlock_crate, seqlock_excl,
     ZonelistGuard,
 };
 
@@ -62,6 +62,7 @@ macro_rules! guards {
         $($ty:ty),* $(,)?;
         hidden: $($hidden:ty),* $(,)?;
         harness: $($harness:ty),* $(,)?;
+        calibration: $($calibration:ty),* $(,)?;
         examples: $($example:ty),* $(,)?
     ) => {
         /// Every guard, in the order `zonebench list` prints them.
@@ -74,6 +75,11 @@ macro_rules! guards {
         /// Guards that test the harness, not a protocol: only a caller that
         /// names them runs them (see [`broken::ReaderPanics`]).
         pub const HARNESS: &[GuardInfo] = &[$(info::<$harness>()),*];
+
+        /// Guards with a known effect, to calibrate the measuring (see
+        /// [`delay`]): not listed, not in `all`; `run` and `selfcheck
+        /// --known` take them by name.
+        pub const CALIBRATION: &[GuardInfo] = &[$(info::<$calibration>()),*];
 
         /// Example guards for the README's guide: run by name, not part of
         /// `all` or the sweep (see [`raw_seqcount`]). `zonebench list`
@@ -92,6 +98,9 @@ macro_rules! guards {
             })*
             $(if name == <$harness as ZonelistGuard>::NAME {
                 return Some(visitor.visit::<$harness>());
+            })*
+            $(if name == <$calibration as ZonelistGuard>::NAME {
+                return Some(visitor.visit::<$calibration>());
             })*
             $(if name == <$example as ZonelistGuard>::NAME {
                 return Some(visitor.visit::<$example>());
@@ -118,13 +127,18 @@ guards!(
     epoch::Epoch;
     hidden: broken::SeqcountNoRetry;
     harness: broken::ReaderPanics;
+    calibration: delay::Delay2Pct;
     examples: raw_seqcount::RawSeqcount,
 );
 
-/// The guard info for `name`: a guard of [`ALL`], or an example guard
-/// ([`EXAMPLES`]), which runs when named although `all` leaves it out.
+/// The guard info for `name`: a guard of [`ALL`], an example guard
+/// ([`EXAMPLES`]) or a calibration guard ([`CALIBRATION`]), which run when
+/// named although `all` leaves them out.
 pub fn find(name: &str) -> Option<&'static GuardInfo> {
-    ALL.iter().chain(EXAMPLES).find(|g| g.name == name)
+    ALL.iter()
+        .chain(EXAMPLES)
+        .chain(CALIBRATION)
+        .find(|g| g.name == name)
 }
 
 /// The guard info for `name`, hidden guards included (and example ones,

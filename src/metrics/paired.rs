@@ -12,14 +12,26 @@
 //!    in the same mode of the machine ([`same_mode`], from the probes
 //!    taken around every cell). A round whose two cells did not (a host
 //!    that moved the vCPUs between them, or during one) is left out: its
-//!    ratio would measure the move.
-//! 2. The effect is the geometric mean ratio, `exp(mean(d))`.
-//! 3. Its 95% interval is a percentile bootstrap of `mean(d)`
-//!    ([`RESAMPLES`] resamples of the rounds with replacement, from a fixed
-//!    seed so that a file always gives the same table). With few rounds a
-//!    percentile interval is narrower than its nominal 95% (it knows
-//!    nothing of small-sample t); it is reported, and the tables say how
-//!    many rounds it rests on.
+//!    ratio would measure the move. Where the round interleaved its guards
+//!    (`workload/conductor.rs`) and both cells carry their rate in each of
+//!    its blocks, the round's ratio is instead the median over the blocks
+//!    of the two rates' ratio in the same block ([`block_ratio`]); such a
+//!    round is never left out (its guards shared every state the machine
+//!    passed through, phase by phase).
+//! 2. The effect is the Hodges-Lehmann estimate of the rounds' ratio:
+//!    `exp` of the median of the Walsh averages `(d_i + d_j) / 2, i <= j`,
+//!    the estimator that goes with the signed-rank test of step 4 (with
+//!    no outlying round it is the geometric mean ratio, near enough; a
+//!    round in which one guard's memory sat in a slower state of the host
+//!    for its whole length, which the interleaving cannot cancel, moves it
+//!    little).
+//! 3. Its 95% interval is the signed-rank test inverted (Moses): the
+//!    Walsh averages between the `c+1`th smallest and the `c+1`th largest,
+//!    `c` the test's lower 2.5% critical value, exact up to
+//!    [`EXACT_MAX`] rounds and by the normal approximation beyond. With
+//!    five rounds or fewer no `c` exists and the interval is the range of
+//!    the averages (wider than 95%); the tables say how many rounds it
+//!    rests on.
 //! 4. The p-value is Wilcoxon's signed-rank test of `d` against 0, exact
 //!    (ties by mid-ranks, zeros dropped) up to [`EXACT_MAX`] rounds, the
 //!    normal approximation with continuity and tie correction beyond. It
@@ -28,21 +40,18 @@
 //!    by marking nothing.
 //! 5. The minimum detectable effect: the change a paired t-test on `d`
 //!    would find with 80% power at the 5% level, given the rounds' spread,
-//!    `(t(0.975, n-1) + t(0.8, n-1)) * sd(d) / sqrt(n)`, as a fraction. A
-//!    comparison that finds nothing finds "no difference larger than this".
+//!    `(t(0.975, n-1) + t(0.8, n-1)) * s / sqrt(n)`, as a fraction, with
+//!    `s` the spread of the bulk of the rounds, `1.4826 * MAD(d)` (the
+//!    standard deviation where `d` is normal): the rank test's power rests
+//!    on the bulk, so one outlying round must not make it claim it could
+//!    find nothing. A comparison that finds nothing finds "no difference
+//!    larger than this".
 
-use super::stats::{mean, t_quantile, variance};
-use rand::rngs::SmallRng;
-use rand::{RngExt, SeedableRng};
-
-/// Bootstrap resamples per interval.
-pub(crate) const RESAMPLES: usize = 4000;
+use super::stats::t_quantile;
+use std::sync::Arc;
 
 /// Rounds up to which the signed-rank distribution is enumerated exactly.
 pub(crate) const EXACT_MAX: usize = 50;
-
-/// The seed of every bootstrap: the same rounds give the same interval.
-const SEED: u64 = 0x7a6f_6e65_6265_6e63;
 
 /// How far apart two probes of the machine may be and still show one mode:
 /// on the development machine the two modes differ about sixfold (a
@@ -67,12 +76,44 @@ pub(crate) fn same_mode(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> bool {
     }
 }
 
-/// One arm's value in one round, with the machine probes around its cell.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One arm's value in one round, with the machine probes around its cell
+/// and, for a rate measured interleaved, its value in each of the round's
+/// blocks.
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Sample {
     pub round: usize,
     pub value: f64,
     pub probes: Option<(f64, f64)>,
+    pub blocks: Option<Arc<[f64]>>,
+}
+
+/// Blocks a round's ratio must rest on to be taken block by block.
+pub(crate) const MIN_BLOCKS: usize = 5;
+
+/// The median over the blocks of `new`'s value over `base`'s in the same
+/// block (blocks where either is missing, zero or not finite are left
+/// out): a guard's effect in one interleaved round. Why the median: the
+/// machine's speed changes within a round, sometimes threefold for a few
+/// milliseconds, and such a burst falls on one phase of a block, the
+/// first or the second at random (the order within every block is
+/// shuffled), so it makes a block's ratio an outlier, as often up as down;
+/// the mean of the logarithms would carry it, the median does not. `None`
+/// with fewer than [`MIN_BLOCKS`] usable blocks.
+pub(crate) fn block_ratio(new: &[f64], base: &[f64]) -> Option<f64> {
+    if new.len() != base.len() {
+        return None;
+    }
+    let mut d: Vec<f64> = new
+        .iter()
+        .zip(base)
+        .filter(|(n, b)| n.is_finite() && b.is_finite() && **n > 0.0 && **b > 0.0)
+        .map(|(n, b)| (n / b).ln())
+        .collect();
+    if d.len() < MIN_BLOCKS {
+        return None;
+    }
+    d.sort_by(f64::total_cmp);
+    Some(quantile(&d, 0.5).exp())
 }
 
 /// The rounds of two arms, paired.
@@ -94,7 +135,13 @@ pub(crate) fn pair(new: &[Sample], base: &[Sample]) -> Pairs {
         let Some(b) = base.iter().find(|b| b.round == n.round) else {
             continue;
         };
-        if same_mode(n.probes, b.probes) {
+        let blocks = match (&n.blocks, &b.blocks) {
+            (Some(nb), Some(bb)) => block_ratio(nb, bb),
+            _ => None,
+        };
+        if let Some(r) = blocks {
+            matched.push((n.round, r));
+        } else if same_mode(n.probes, b.probes) {
             matched.push((n.round, n.value / b.value));
         } else {
             split += 1;
@@ -113,9 +160,9 @@ pub(crate) fn pair(new: &[Sample], base: &[Sample]) -> Pairs {
 pub(crate) struct Paired {
     /// Rounds with both arms (pairs used).
     pub rounds: usize,
-    /// Geometric mean of the per-round ratios `new / base`.
+    /// The per-round ratios' Hodges-Lehmann estimate (step 2 above).
     pub ratio: f64,
-    /// Bootstrap 95% interval of `ratio`.
+    /// Its 95% interval, the signed-rank test inverted (step 3).
     pub ci: (f64, f64),
     /// Two-sided p of the signed-rank test that the ratio is 1.
     pub p: f64,
@@ -135,15 +182,14 @@ impl Paired {
         }
         let d: Vec<f64> = ratios.iter().map(|r| r.ln()).collect();
         let n = d.len();
-        let (lo, hi) = bootstrap_mean_ci(&d);
+        let (centre, (lo, hi)) = hodges_lehmann(&d);
         let t = t_quantile(0.975, (n - 1) as f64) + t_quantile(0.8, (n - 1) as f64);
-        let sd = variance(&d).sqrt();
         Some(Paired {
             rounds: n,
-            ratio: mean(&d).exp(),
+            ratio: centre.exp(),
             ci: (lo.exp(), hi.exp()),
             p: signed_rank_p(&d),
-            mde: (t * sd / (n as f64).sqrt()).exp_m1(),
+            mde: (t * robust_sd(&d) / (n as f64).sqrt()).exp_m1(),
         })
     }
 
@@ -164,15 +210,60 @@ impl Paired {
     }
 }
 
-/// Percentile bootstrap 95% interval of the mean of `d` (n >= 1).
-fn bootstrap_mean_ci(d: &[f64]) -> (f64, f64) {
+/// The Hodges-Lehmann estimate of `d`'s centre (the median of its Walsh
+/// averages) and the signed-rank test's 95% interval for it (n >= 1).
+fn hodges_lehmann(d: &[f64]) -> (f64, (f64, f64)) {
     let n = d.len();
-    let mut rng = SmallRng::seed_from_u64(SEED);
-    let mut means: Vec<f64> = (0..RESAMPLES)
-        .map(|_| (0..n).map(|_| d[rng.random_range(0..n)]).sum::<f64>() / n as f64)
+    let mut walsh: Vec<f64> = (0..n)
+        .flat_map(|i| (i..n).map(move |j| (i, j)))
+        .map(|(i, j)| (d[i] + d[j]) / 2.0)
         .collect();
-    means.sort_by(f64::total_cmp);
-    (quantile(&means, 0.025), quantile(&means, 0.975))
+    walsh.sort_by(f64::total_cmp);
+    let m = walsh.len();
+    let c = signed_rank_critical(n).min((m - 1) / 2);
+    (quantile(&walsh, 0.5), (walsh[c], walsh[m - 1 - c]))
+}
+
+/// The largest `c` with `P(W+ < c) <= 2.5%` for `n` untied ranks (0 where
+/// none is that rare): the Walsh averages below the `c+1`th smallest lie
+/// outside the 95% interval. Exact up to [`EXACT_MAX`], normal beyond.
+fn signed_rank_critical(n: usize) -> usize {
+    let total = n * (n + 1) / 2;
+    if n > EXACT_MAX {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let z = Normal::standard().inverse_cdf(0.975);
+        let sd = ((n * (n + 1) * (2 * n + 1)) as f64 / 24.0).sqrt();
+        return (total as f64 / 2.0 - z * sd).floor().max(0.0) as usize;
+    }
+    let mut count = vec![0.0f64; total + 1];
+    count[0] = 1.0;
+    for r in 1..=n {
+        for s in (r..=total).rev() {
+            count[s] += count[s - r];
+        }
+    }
+    let all = 2f64.powi(n as i32);
+    let mut below = 0.0;
+    let mut c = 0;
+    for (s, k) in count.iter().enumerate() {
+        if (below + k) / all > 0.025 {
+            break;
+        }
+        below += k;
+        c = s + 1;
+    }
+    c
+}
+
+/// `1.4826 * MAD`: the spread of the bulk of `d`, the standard deviation
+/// where `d` is normal.
+fn robust_sd(d: &[f64]) -> f64 {
+    let mut x = d.to_vec();
+    x.sort_by(f64::total_cmp);
+    let med = quantile(&x, 0.5);
+    let mut dev: Vec<f64> = x.iter().map(|v| (v - med).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    1.4826 * quantile(&dev, 0.5)
 }
 
 /// The `q` quantile of sorted `xs`, interpolated between neighbours.
@@ -258,6 +349,9 @@ fn normal_tails(rank2: &[usize], w: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::stats::mean;
+    use rand::rngs::SmallRng;
+    use rand::{RngExt, SeedableRng};
     use statrs::distribution::{ContinuousCDF, Normal};
 
     /// `n` log ratios drawn from Normal(mu, sd) by inversion.
@@ -282,6 +376,7 @@ mod tests {
             round,
             value,
             probes,
+            blocks: None,
         };
         let fast = Some((80.0, 82.0));
         let slow = Some((400.0, 410.0));
@@ -298,6 +393,29 @@ mod tests {
     }
 
     #[test]
+    fn interleaved_rounds_pair_by_the_median_block_ratio_whatever_the_modes() {
+        let s = |round, value, probes, blocks: &[f64]| Sample {
+            round,
+            value,
+            probes,
+            blocks: Some(blocks.into()),
+        };
+        let (fast, slow) = (Some((80.0, 82.0)), Some((400.0, 410.0)));
+        // Round 0: the new arm is 2% slower in every block but one, where
+        // a burst of speed fell on its phase; the totals say +50%.
+        let base = [s(0, 100.0, fast, &[10.0, 10.0, 10.0, 10.0, 10.0, 10.0])];
+        let new = [s(0, 150.0, slow, &[9.8, 9.8, 30.0, 9.8, 9.8, f64::NAN])];
+        let p = pair(&new, &base);
+        assert_eq!(p.split, 0);
+        assert!((p.ratios[0] - 0.98).abs() < 1e-12, "{:?}", p.ratios);
+        // Too few blocks: the totals, and the modes decide.
+        let base = [s(0, 100.0, fast, &[10.0, 10.0])];
+        let new = [s(0, 150.0, fast, &[9.8, 9.8])];
+        assert_eq!(pair(&new, &base).ratios, [1.5]);
+        assert_eq!(block_ratio(&[1.0; 5], &[1.0; 4]), None);
+    }
+
+    #[test]
     fn modes_from_the_probes() {
         assert!(same_mode(Some((80.0, 85.0)), Some((75.0, 90.0))));
         assert!(same_mode(Some((30.0, 75.0)), Some((110.0, 90.0))));
@@ -309,7 +427,27 @@ mod tests {
     }
 
     #[test]
-    fn the_effect_is_the_geometric_mean_ratio() {
+    fn the_interval_is_the_signed_rank_test_inverted() {
+        // n = 10: P(W+ <= 8) = 0.0244, P(W+ <= 9) = 0.0322 (tables).
+        assert_eq!(signed_rank_critical(10), 9);
+        // n = 6: P(W+ = 0) = 1/64 <= 2.5%, P(W+ <= 1) = 2/64 is not.
+        assert_eq!(signed_rank_critical(6), 1);
+        assert_eq!(signed_rank_critical(5), 0);
+        // The normal approximation continues the exact values.
+        let exact = signed_rank_critical(EXACT_MAX) as f64;
+        let total = (EXACT_MAX * (EXACT_MAX + 1) / 2) as f64;
+        let sd = ((EXACT_MAX * (EXACT_MAX + 1) * (2 * EXACT_MAX + 1)) as f64 / 24.0).sqrt();
+        assert!((exact - (total / 2.0 - 1.96 * sd)).abs() <= 2.0);
+        // One wild round moves the estimate and the spread little.
+        let mut r = vec![1.02, 1.01, 1.03, 1.02, 1.015, 1.025, 1.02, 1.01, 1.03];
+        r.push(0.7);
+        let p = Paired::of_ratios(&r).unwrap();
+        assert!((p.ratio - 1.02).abs() < 0.005, "{}", p.ratio);
+        assert!(p.mde < 0.03, "{}", p.mde);
+    }
+
+    #[test]
+    fn the_effect_is_the_centre_of_the_log_ratios() {
         let p = Paired::of_ratios(&[2.0, 0.5, 1.0]).unwrap();
         assert!((p.ratio - 1.0).abs() < 1e-12);
         let p = Paired::of_ratios(&[1.1, 1.1, 1.1, 1.1]).unwrap();

@@ -28,6 +28,18 @@ impl Stamp {
     pub(crate) fn ticks_since(self, earlier: Stamp) -> u64 {
         self.0.saturating_sub(earlier.0)
     }
+
+    /// The stamp as a count of ticks (to keep it in an atomic).
+    #[inline]
+    pub(crate) fn ticks(self) -> u64 {
+        self.0
+    }
+
+    /// A stamp kept by [`Stamp::ticks`].
+    #[inline]
+    pub(crate) fn from_ticks(ticks: u64) -> Stamp {
+        Stamp(ticks)
+    }
 }
 
 struct Clock {

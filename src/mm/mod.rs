@@ -14,6 +14,7 @@ pub mod mempolicy;
 pub mod page;
 pub mod pcp;
 pub mod sparse;
+pub mod vmemmap;
 pub mod vmstat;
 pub mod zone;
 pub mod zonelist;

@@ -27,6 +27,7 @@
 //! compiles to plain loads/stores). The one read-modify-write is
 //! `_refcount`'s decrement in `put_page_testzero`, atomic as in the kernel.
 
+use crate::mm::vmemmap::Vmemmap;
 use crate::primitive::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 /// Page frame number. u32: 16 TiB of 4 KiB pages is more than any run needs.
@@ -261,14 +262,15 @@ impl Page {
 /// The page descriptor array, indexed by pfn.
 #[derive(Debug)]
 pub struct MemMap {
-    pages: Box<[Page]>,
+    /// Mapped with 2 MiB pages, as the kernel's vmemmap.
+    pages: Vmemmap<Page>,
 }
 
 impl MemMap {
     /// `zone_of[pfn]` gives each page's zone id; `offline[pfn]` its state.
-    pub fn new(zone_of: impl Iterator<Item = (u16, bool)>) -> Self {
+    pub fn new(zone_of: impl ExactSizeIterator<Item = (u16, bool)>) -> Self {
         MemMap {
-            pages: zone_of.map(|(z, off)| Page::new(z, off)).collect(),
+            pages: Vmemmap::new(zone_of.map(|(z, off)| Page::new(z, off))),
         }
     }
 

@@ -157,6 +157,7 @@ mod tests {
             samples: v.to_vec(),
             rounds: (0..v.len()).collect(),
             probes: vec![Some((probe, probe)); v.len()],
+            blocks: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@ use crate::metrics::paired::{pair, Paired, Sample};
 use crate::metrics::stats::{hmean, mean};
 use crate::results::CellResult;
 use crate::workload::spec::WriterMode;
+use std::sync::Arc;
 
 /// How one cell group's repeats are combined into the value shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,6 +141,22 @@ impl Metric {
         }
     }
 
+    /// The value in each block of an interleaved repeat, for the metrics
+    /// that have one (the rate and its reciprocal).
+    pub(super) fn blocks(self, c: &CellResult) -> Option<Arc<[f64]>> {
+        let rates = c.block_rates()?;
+        match self {
+            Metric::AllocsPerSec => Some(rates.into()),
+            Metric::NsPerAlloc => Some(
+                rates
+                    .iter()
+                    .map(|r| c.spec.readers as f64 * 1e9 / r)
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     /// The value of one repeat.
     pub(super) fn sample(self, c: &CellResult) -> f64 {
         match self {
@@ -176,6 +193,9 @@ pub(super) struct Summary {
     /// `probes[i]` the machine probes around its cell.
     pub rounds: Vec<usize>,
     pub probes: Vec<Option<(f64, f64)>>,
+    /// `blocks[i]`: the metric in each block of an interleaved round
+    /// (rates and their reciprocals only; missing or `None` otherwise).
+    pub blocks: Vec<Option<Arc<[f64]>>>,
 }
 
 impl Summary {
@@ -190,6 +210,7 @@ impl Summary {
             samples,
             rounds: kept.iter().map(|c| c.spec.repeat).collect(),
             probes: kept.iter().map(|c| c.probes()).collect(),
+            blocks: kept.iter().map(|c| metric.blocks(c)).collect(),
         }
     }
 
@@ -202,6 +223,10 @@ impl Summary {
             samples,
             rounds: idx.iter().map(|&i| self.rounds[i]).collect(),
             probes: idx.iter().map(|&i| self.probes[i]).collect(),
+            blocks: idx
+                .iter()
+                .map(|&i| self.blocks.get(i).cloned().flatten())
+                .collect(),
         }
     }
 
@@ -212,6 +237,7 @@ impl Summary {
                 round: self.rounds[i],
                 value: self.samples[i],
                 probes: self.probes.get(i).copied().flatten(),
+                blocks: self.blocks.get(i).cloned().flatten(),
             })
             .collect()
     }
@@ -360,6 +386,7 @@ mod tests {
             samples: v.to_vec(),
             rounds: (0..v.len()).collect(),
             probes: vec![None; v.len()],
+            blocks: Vec::new(),
         }
     }
 
@@ -385,12 +412,14 @@ mod tests {
             samples: vec![100.0, 100.0, 50.0, 50.0, 100.0, 50.0],
             rounds: vec![0, 1, 2, 3, 4, 5],
             probes: vec![None; 6],
+            blocks: Vec::new(),
         };
         let new = Summary {
             value: 0.0,
             samples: vec![55.0, 110.0, 110.0, 55.0, 110.0, 55.0],
             rounds: vec![5, 4, 0, 2, 1, 3],
             probes: vec![None; 6],
+            blocks: Vec::new(),
         };
         let c = Change::paired(Metric::AllocsPerSec, &base, &new);
         assert!((c.pct.unwrap() - 10.0).abs() < 1e-9, "{c:?}");

@@ -96,7 +96,7 @@ pub struct CellResult {
 
 /// A cell measured interleaved with the other guards of its group: every
 /// guard resident at once, the active one switched every phase.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct InterleaveRecord {
     /// Guards (arms) in the group, this one included.
     pub arms: usize,
@@ -108,6 +108,12 @@ pub struct InterleaveRecord {
     /// (the guard's working set coming back into the caches), percent;
     /// they are counted in the rate.
     pub refill_slowdown_pct: Option<f64>,
+    /// Allocations per second (all readers) in each complete block of the
+    /// round, in order; the same index is the same block for every guard
+    /// of the round (null: a reader missed the guard's phase of it). What
+    /// `metrics/paired.rs` compares guards by.
+    #[serde(default)]
+    pub block_rates: Vec<Option<f64>>,
 }
 
 impl CellResult {
@@ -121,6 +127,17 @@ impl CellResult {
             return None;
         }
         self.probe_rtt_ns.zip(self.probe_end_ns)
+    }
+
+    /// Allocations per second in each block of an interleaved round
+    /// (NaN where missing); `None` for a cell that ran alone.
+    pub fn block_rates(&self) -> Option<Vec<f64>> {
+        self.interleave.as_ref().map(|i| {
+            i.block_rates
+                .iter()
+                .map(|r| r.unwrap_or(f64::NAN))
+                .collect()
+        })
     }
 
     /// The invariants every run must keep, whatever the guard.
@@ -264,6 +281,11 @@ impl From<Measurement> for CellResult {
                 phase_ms: i.phase_ms,
                 phases: i.phases,
                 refill_slowdown_pct: i.refill_slowdown.map(|x| x * 100.0),
+                block_rates: i
+                    .block_rates
+                    .iter()
+                    .map(|&r| r.is_finite().then_some(r))
+                    .collect(),
             }),
         }
     }

@@ -48,8 +48,20 @@ impl Repeats<'_> {
                 round: c.spec.repeat,
                 value: f(c),
                 probes: c.probes(),
+                blocks: None,
             })
             .collect()
+    }
+
+    /// Allocations per second of every repeat that did not stall, as
+    /// [`Repeats::samples`], with the rate in each block of an interleaved
+    /// round: guards' rates pair block by block (`metrics/paired.rs`).
+    pub(crate) fn rate_samples(&self) -> Vec<Sample> {
+        let mut out = self.samples(|c| c.allocs_per_sec);
+        for (s, c) in out.iter_mut().zip(self.0.iter().filter(|c| !c.stalled)) {
+            s.blocks = c.block_rates().map(Into::into);
+        }
+        out
     }
 
     /// Harmonic mean of a rate over the repeats (NaN if none is finite).

@@ -4,11 +4,12 @@ use crate::workload::spec::CellSpec;
 
 /// What the session tells its user while it runs (the CLI's progress bar).
 pub trait Observer {
-    /// Cell `spec` is about to run.
+    /// Cell `spec` is about to run (the guards of an interleaved round all
+    /// start before the first finishes).
     fn start(&mut self, spec: &CellSpec);
     /// A line for the user, now (stalls, deadlocks, warnings).
     fn note(&mut self, line: &str);
-    /// The cell started last is done.
+    /// The earliest started cell not yet finished is done.
     fn finished(&mut self);
     /// The session is over: tidy the display.
     fn clear(&mut self);

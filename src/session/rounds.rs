@@ -163,7 +163,7 @@ impl Group {
                     .filter(|c| self.holds(c) && c.spec.guard == guard)
                     .collect(),
             )
-            .samples(|c| c.allocs_per_sec)
+            .rate_samples()
         };
         let base = mine(&self.baseline);
         self.cells

@@ -86,6 +86,8 @@ pub struct ReaderOut {
     pub retry_hist: [u64; RETRY_BUCKETS],
     pub probe: ReaderProbe,
     pub counts: PhaseCounts,
+    /// Every measured phase: its number, allocations and clock ticks.
+    pub log: Vec<(u32, u64, u64)>,
 }
 
 /// A reader's state in one arm.
@@ -189,6 +191,7 @@ impl<G: ZonelistGuard> Arm for ArmOf<G> {
             latency: Hist::default(),
             measuring: false,
             counts: PhaseCounts::default(),
+            log: Vec::new(),
         })
     }
 
@@ -250,6 +253,7 @@ struct ReaderArm<'a, G: ZonelistGuard> {
     /// were started again from zero).
     measuring: bool,
     counts: PhaseCounts,
+    log: Vec<(u32, u64, u64)>,
 }
 
 impl<G: ZonelistGuard> ArmReader for ReaderArm<'_, G> {
@@ -309,6 +313,11 @@ impl<G: ZonelistGuard> ArmReader for ReaderArm<'_, G> {
         };
         if measure {
             let end = timer::now();
+            self.log.push((
+                word.seq(),
+                ctx.stats.allocs - allocs0,
+                end.ticks_since(start),
+            ));
             let c = &mut self.counts;
             c.phases += 1;
             c.allocs += ctx.stats.allocs - allocs0;
@@ -330,6 +339,7 @@ impl<G: ZonelistGuard> ArmReader for ReaderArm<'_, G> {
             retry_hist: self.ctx.retry_hist,
             probe: self.ctx.probe,
             counts: self.counts,
+            log: self.log,
         }
     }
 }

@@ -75,8 +75,10 @@ impl Word {
         }
     }
 
-    fn seq(self) -> u64 {
-        self.0 >> Self::SEQ_SHIFT
+    /// The phase's number (wraps at 2^32).
+    #[inline]
+    pub fn seq(self) -> u32 {
+        (self.0 >> Self::SEQ_SHIFT) as u32
     }
 }
 
@@ -125,19 +127,23 @@ impl Baton {
             .0
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
                 let w = Word(w);
-                Some(Word::new(w.arm(), stage, w.seq() + 1).0)
+                Some(Word::new(w.arm(), stage, w.seq() as u64 + 1).0)
             });
     }
 
-    /// Make `arm` the active one (the conductor), keeping the stage.
-    /// Relaxed: as [`Baton::set_stage`].
-    fn pass_to(&self, arm: usize) {
-        let _ = self
+    /// Make `arm` the active one (the conductor), keeping the stage; the
+    /// new reading. Relaxed: as [`Baton::set_stage`].
+    fn pass_to(&self, arm: usize) -> Word {
+        let next = |w: u64| {
+            let w = Word(w);
+            Word::new(arm, w.stage(), w.seq() as u64 + 1)
+        };
+        match self
             .0
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
-                let w = Word(w);
-                Some(Word::new(arm, w.stage(), w.seq() + 1).0)
-            });
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| Some(next(w).0))
+        {
+            Ok(prev) | Err(prev) => next(prev),
+        }
     }
 }
 
@@ -152,6 +158,10 @@ pub struct Conductor {
     phase_end: Instant,
     /// Phases begun per arm (all stages).
     pub phases: Vec<u64>,
+    /// Blocks begun.
+    block: u32,
+    /// The phases begun while measuring: each one's number, arm and block.
+    pub measured: Vec<(u32, usize, u32)>,
 }
 
 impl Conductor {
@@ -172,6 +182,8 @@ impl Conductor {
             rng,
             phase_end: Instant::now() + phase,
             phases,
+            block: 0,
+            measured: Vec::new(),
         }
     }
 
@@ -200,13 +212,39 @@ impl Conductor {
         self.pos += 1;
         if self.pos == self.order.len() {
             self.pos = 0;
+            self.block += 1;
             self.order.shuffle(&mut self.rng);
         }
         let arm = self.order[self.pos];
         self.phases[arm] += 1;
-        baton.pass_to(arm);
+        let word = baton.pass_to(arm);
+        if word.stage() == Stage::Measure {
+            self.measured.push((word.seq(), arm, self.block));
+        }
         self.phase_end = now + self.phase;
         true
+    }
+
+    /// The measured blocks in which every arm ran a phase: for each, the
+    /// phase number of every arm (indexed by arm), in order. A block
+    /// begun during the warm-up, or cut by the stop, is left out.
+    pub fn complete_blocks(&self) -> Vec<Vec<u32>> {
+        let n = self.order.len();
+        let mut out: Vec<Vec<u32>> = Vec::new();
+        let mut i = 0;
+        while i < self.measured.len() {
+            let block = self.measured[i].2;
+            let mut seqs = vec![None; n];
+            while i < self.measured.len() && self.measured[i].2 == block {
+                let (seq, arm, _) = self.measured[i];
+                seqs[arm] = Some(seq);
+                i += 1;
+            }
+            if let Some(all) = seqs.into_iter().collect::<Option<Vec<u32>>>() {
+                out.push(all);
+            }
+        }
+        out
     }
 }
 
@@ -252,9 +290,35 @@ mod tests {
             assert_eq!(b, [0, 1, 2, 3]);
         }
         assert_eq!(phases, [10, 10, 10, 10]);
+        // Nothing was measured: no blocks.
         assert!(seen.chunks(4).any(|b| b != &seen[..4]), "{seen:?}");
         assert_eq!(run(7).0, seen);
         assert_ne!(run(8).0, seen);
+    }
+
+    #[test]
+    fn complete_blocks_are_those_begun_and_ended_while_measuring() {
+        let mut c = Conductor::new(3, Duration::ZERO, 3);
+        let b = Baton::new(c.first());
+        let later = || Instant::now() + Duration::from_millis(1);
+        // Two phases of the first block in the warm-up, then measuring.
+        c.tick(later(), &b);
+        b.set_stage(Stage::Measure);
+        for _ in 0..7 {
+            c.tick(later(), &b);
+        }
+        // Block 0 had its third phase measured only; blocks 1 and 2 are
+        // whole; block 3 has one phase.
+        let blocks = c.complete_blocks();
+        assert_eq!(blocks.len(), 2);
+        let seqs: Vec<u32> = c.measured.iter().map(|m| m.0).collect();
+        for blk in &blocks {
+            let mut arms_seen: Vec<u32> = blk.clone();
+            arms_seen.sort();
+            assert!(arms_seen.iter().all(|s| seqs.contains(s)));
+            assert_eq!(arms_seen.len(), 3);
+        }
+        assert!(blocks[0].iter().all(|s| blocks[1].iter().all(|t| s < t)));
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub struct Measurement {
 }
 
 /// How an arm shared its run with the group's other arms.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Interleave {
     /// Arms in the group (this one included).
     pub arms: usize,
@@ -84,6 +84,12 @@ pub struct Interleave {
     /// How much slower the first [`arm::REFILL_ALLOCS`] allocations of a
     /// phase ran than the rest (a fraction; `None` if not measured).
     pub refill_slowdown: Option<f64>,
+    /// The arm's allocations per second (all readers) in each complete
+    /// block of the run, in order: the same index is the same block in
+    /// every arm of the group, so two arms compare block by block. NaN
+    /// where a reader did not run the arm's phase of that block (it was
+    /// descheduled through the whole phase).
+    pub block_rates: Vec<f64>,
 }
 
 /// Sleep for `d` in short steps, returning early if `cancel` is set or
@@ -280,7 +286,7 @@ pub fn run_group(
         let interference = Interference::between(&i0, &i1, t1 - t0, spec.readers, logical_cpus());
         (outs, writer, stall_report, interference)
     });
-    let (writers, active) = writer;
+    let (writers, active, blocks) = writer;
     // Reader-major to arm-major.
     let mut by_arm: Vec<Vec<ReaderOut>> = (0..n).map(|_| Vec::new()).collect();
     for reader in outs {
@@ -296,6 +302,7 @@ pub fn run_group(
         .enumerate()
         .map(|(k, ((outs, w), active))| {
             let active_s = active.as_secs_f64();
+            let rates = block_rates(&outs, &blocks, k);
             let (mut m, counts) = gather(&*arms[k], outs, w, active_s, &stall_report, pin, cancel);
             m.interference = interference.clone();
             m.interleave = (n > 1).then(|| Interleave {
@@ -303,6 +310,7 @@ pub fn run_group(
                 phase_ms,
                 phases: counts.phases,
                 refill_slowdown: counts.refill_slowdown(),
+                block_rates: rates,
             });
             m
         })
@@ -311,13 +319,14 @@ pub fn run_group(
 
 /// The writer's thread: the writer's operations at its rate on whichever
 /// arm is active, and the conductor's switches between them. Returns each
-/// arm's writer counters and its active time while measuring.
+/// arm's writer counters, its active time while measuring, and the
+/// complete measured blocks ([`Conductor::complete_blocks`]).
 fn conduct(
     arms: &[Box<dyn Arm>],
     spec: &CellSpec,
     mut conductor: Conductor,
     baton: &Baton,
-) -> (Vec<WriterArm>, Vec<Duration>) {
+) -> (Vec<WriterArm>, Vec<Duration>, Vec<Vec<u32>>) {
     let n = arms.len();
     let mut w: Vec<WriterArm> = (0..n).map(|_| WriterArm::default()).collect();
     let mut active = vec![Duration::ZERO; n];
@@ -364,7 +373,29 @@ fn conduct(
             .unwrap_or(now + Duration::from_millis(10));
         sleep_until(wake, baton);
     }
-    (w, active)
+    (w, active, conductor.complete_blocks())
+}
+
+/// Arm `arm`'s rate in each of `blocks` (phase numbers per arm): its
+/// readers' allocations over their own clock in its phase of the block,
+/// summed over readers; NaN where a reader has no record of that phase.
+fn block_rates(outs: &[ReaderOut], blocks: &[Vec<u32>], arm: usize) -> Vec<f64> {
+    let ns_per_tick = crate::metrics::timer::ticks_to_ns(1_000_000) / 1e6;
+    blocks
+        .iter()
+        .map(|b| {
+            let seq = b[arm];
+            outs.iter()
+                // A reader's log is in phase order.
+                .map(|o| match o.log.binary_search_by_key(&seq, |e| e.0) {
+                    Ok(i) if o.log[i].2 > 0 => {
+                        o.log[i].1 as f64 * 1e9 / (o.log[i].2 as f64 * ns_per_tick)
+                    }
+                    _ => f64::NAN,
+                })
+                .sum()
+        })
+        .collect()
 }
 
 /// Merge one arm's readers, finish its writer's counters and check its

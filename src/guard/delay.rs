@@ -1,0 +1,142 @@
+//! `delay-2pct`: a known effect, to calibrate the harness. It is `none`
+//! (the same zonelists, the same unprotected reads, the same writer) whose
+//! read side also waits, busy, for 2% of the reader's time, so its
+//! throughput is 98% of `none`'s by construction: a comparison of the two
+//! must find a change of -2%, and estimate it within its interval
+//! (`zonebench selfcheck --known`, and the tests).
+//!
+//! How the 2% is made, whatever the machine's speed: a wait measured in
+//! fixed nanoseconds would be 2% of a fast allocation and 0.5% of one
+//! four times slower (this machine's two modes differ so), so the wait is
+//! a share of the reader's own time instead. Every [`EVERY`]th zonelist
+//! view of a CPU (a fast-path view or a read section) reads the clock and
+//! spins until the time it has spent spinning since its account started
+//! is `SHARE / (1 - SHARE)` of the time it has spent on anything else:
+//! the waits then take `SHARE` of the reader's time (their clock reads
+//! and overshoot included, made up at the next wait), and its rate is
+//! `1 - SHARE` of what it would be. Two looks further apart than [`AWAY`]
+//! mean the reader ran something else between them (another arm's
+//! phases, or it was descheduled): the account starts again there, and
+//! the allocations before that look go unpaid (at most [`EVERY`] of the
+//! tens of thousands in a phase: a relative error under 1%, towards a
+//! smaller effect).
+//!
+//! Not listed and not in `all`; `run --guards delay-2pct,none` and
+//! `selfcheck --known` take it by name.
+
+use crate::guard::none::{NoGuard, Unprotected};
+use crate::guard::{GuardOpts, ReaderProbe, WriterCtx, ZonelistGuard};
+use crate::metrics::timer;
+use crate::mm::zonelist::Zonelists;
+use crate::primitive::sync::atomic::{AtomicU64, Ordering};
+use crossbeam_utils::CachePadded;
+
+/// The share of a reader's time spent waiting.
+pub const SHARE: f64 = 0.02;
+
+/// Views between two looks at the clock (each look costs a clock read,
+/// uncompensated: a few nanoseconds in the tens of microseconds that 256
+/// allocations take, under 0.2% of the effect).
+const EVERY: u64 = 256;
+
+/// Two looks further apart than this (ns) mean the reader ran something
+/// else between them (see the module docs): the account starts again.
+const AWAY: f64 = 1_000_000.0;
+
+/// One CPU's account. Only the thread of that CPU touches it (one thread
+/// per simulated CPU at a time, see [`ReaderProbe::cpu`]), so every access
+/// is Relaxed.
+#[derive(Debug, Default)]
+struct Account {
+    views: AtomicU64,
+    /// Clock ticks: when the account started (0: not yet), the last look,
+    /// and the time spent waiting since the start.
+    start: AtomicU64,
+    last: AtomicU64,
+    waited: AtomicU64,
+}
+
+#[derive(Debug)]
+pub struct Delay2Pct {
+    inner: NoGuard,
+    cpus: Box<[CachePadded<Account>]>,
+}
+
+impl Delay2Pct {
+    #[inline]
+    fn delay(&self, cpu: usize) {
+        let a = &self.cpus[cpu];
+        // Relaxed: this CPU's thread alone touches its account.
+        let n = a.views.load(Ordering::Relaxed) + 1;
+        a.views.store(n, Ordering::Relaxed);
+        if n % EVERY == 0 {
+            self.wait(a);
+        }
+    }
+
+    /// Wait until the waits since the account started, their own clock
+    /// reads and overshoot included, make up `SHARE` of the time.
+    #[cold]
+    #[inline(never)]
+    fn wait(&self, a: &Account) {
+        let now = timer::now();
+        let (start, last) = (
+            a.start.load(Ordering::Relaxed),
+            a.last.load(Ordering::Relaxed),
+        );
+        let gap = now.ticks_since(timer::Stamp::from_ticks(last));
+        a.last.store(now.ticks(), Ordering::Relaxed);
+        if start == 0 || timer::ticks_to_ns(gap) > AWAY {
+            a.start.store(now.ticks(), Ordering::Relaxed);
+            a.waited.store(0, Ordering::Relaxed);
+            return;
+        }
+        let waited = a.waited.load(Ordering::Relaxed);
+        let worked = now.ticks_since(timer::Stamp::from_ticks(start)) - waited;
+        let owed = (worked as f64 * SHARE / (1.0 - SHARE)) as u64;
+        let mut end = now;
+        if owed > waited {
+            // No PAUSE in the loop: under KVM a run of PAUSEs makes the
+            // vCPU exit to the host (pause-loop exiting), a cost `none`
+            // never pays.
+            while end.ticks_since(now) < owed - waited {
+                end = timer::now();
+            }
+        }
+        a.waited
+            .store(waited + end.ticks_since(now), Ordering::Relaxed);
+        a.last.store(end.ticks(), Ordering::Relaxed);
+    }
+}
+
+impl ZonelistGuard for Delay2Pct {
+    const NAME: &'static str = "delay-2pct";
+    const MODELS: &'static str =
+        "none plus a busy wait of 2% of the reader's time (the harness's known effect)";
+    const PREVENTS_FALSE_OOM: bool = false;
+    type Fast<'a> = &'a Zonelists;
+    type Section<'a> = Unprotected<'a>;
+
+    fn new(nodes: usize, opts: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
+        Delay2Pct {
+            inner: NoGuard::new(nodes, opts, build),
+            cpus: (0..opts.cpus.max(1)).map(|_| Default::default()).collect(),
+        }
+    }
+
+    #[inline]
+    fn fast_view(&self, probe: &mut ReaderProbe) -> &Zonelists {
+        self.delay(probe.cpu);
+        self.inner.fast_view(probe)
+    }
+
+    #[inline]
+    fn read_begin(&self, probe: &mut ReaderProbe, retry: bool) -> Unprotected<'_> {
+        self.delay(probe.cpu);
+        self.inner.read_begin(probe, retry)
+    }
+
+    fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {
+        self.inner.rebuild(writer, build)
+    }
+}
