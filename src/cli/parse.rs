@@ -49,6 +49,15 @@ pub(super) fn parse_duration(s: &str) -> Result<f64, String> {
     )
 }
 
+pub(super) fn parse_phase(s: &str) -> Result<f64, String> {
+    checked(
+        s,
+        "phase",
+        |v| (0.1..=1000.0).contains(&v),
+        "[0.1, 1000] ms",
+    )
+}
+
 pub(super) fn parse_ci_target(s: &str) -> Result<f64, String> {
     checked(
         s,

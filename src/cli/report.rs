@@ -31,7 +31,7 @@ pub(super) struct SelectArgs {
     guards: Vec<String>,
     /// The practical threshold, percent: a change is marked only beyond it
     /// (and only where its interval excludes 0 and its corrected p < 0.05).
-    #[arg(long, default_value = "2", value_parser = parse_threshold, allow_hyphen_values = true)]
+    #[arg(long, default_value = "1", value_parser = parse_threshold, allow_hyphen_values = true)]
     threshold: f64,
     /// How the p-values of one table are corrected for each other: bh
     /// (Benjamini-Hochberg, false discoveries) or holm (family-wise error).

@@ -1,12 +1,18 @@
 //! `zonebench selfcheck`: the A/A test. One guard runs as two arms, `A`
 //! and `B` (`seqcount#a`, `seqcount#b`: the same code, told apart only by
-//! name), through the same machinery as any comparison: rounds, shuffled
-//! order, re-runs, the paired test, the practical threshold and the
-//! family correction. Every difference between the arms is noise, so
-//! every mark is a false one. The command prints the review table, how
+//! name), through the same machinery as any comparison: rounds of
+//! interleaved blocks, re-runs, the paired test, the practical threshold
+//! and the family correction. Every difference between the arms is noise,
+//! so every mark is a false one. The command prints the review table, how
 //! many comparisons were marked against how many were made and the
 //! nominal rate (5%), and exits 1 when the count is clearly above it: a
 //! binomial test at 1% says more marks than a 5% rate would give.
+//!
+//! `--known`: the other half, a known effect. `delay-2pct` (`none` whose
+//! readers spend 2% of their time waiting, `guard/delay.rs`) against
+//! `none`, at 1 reader and at the CPUs: the machinery must mark the change
+//! and estimate it within 2 +- 0.5%; the command exits 1 where it does
+//! not.
 
 use super::env::{cancel_on_ctrl_c, cores, results_out};
 use super::progress::Progress;
@@ -39,6 +45,11 @@ pub(super) struct SelfcheckArgs {
     /// Fewer, shorter rounds: about 20 s on 2 CPUs.
     #[arg(long)]
     quick: bool,
+    /// Measure a known effect instead of none: delay-2pct (2% slower by
+    /// construction) against none; it must be marked and estimated within
+    /// 2 +- 0.5%.
+    #[arg(long, conflicts_with = "guard")]
+    known: bool,
     /// Results file to write; - writes the results to stdout, once, at the
     /// end (the report then goes to stderr).
     #[arg(long, default_value = DEFAULT_OUT)]
@@ -65,14 +76,23 @@ pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
         true => (args.repeats.unwrap_or(8), args.duration.unwrap_or(0.1)),
         false => (args.repeats.unwrap_or(10), args.duration.unwrap_or(0.2)),
     };
-    let arms = [
-        format!("{}{ARM}a", args.guard),
-        format!("{}{ARM}b", args.guard),
-    ];
+    let arms = if args.known {
+        [NONE.to_string(), KNOWN.to_string()]
+    } else {
+        [
+            format!("{}{ARM}a", args.guard),
+            format!("{}{ARM}b", args.guard),
+        ]
+    };
     let mut readers = vec![1, cpus];
     readers.dedup();
     let mut specs = Vec::new();
-    for scope in [Scope::Slowpath, Scope::EveryAlloc] {
+    let scopes: &[Scope] = if args.known {
+        &[Scope::Slowpath]
+    } else {
+        &[Scope::Slowpath, Scope::EveryAlloc]
+    };
+    for &scope in scopes {
         for &r in &readers {
             for arm in &arms {
                 specs.push(CellSpec {
@@ -106,7 +126,19 @@ pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
     let source = args.out.display().to_string();
     let mut o = String::new();
     let mut failed = false;
-    if !file.meta.partial {
+    if !file.meta.partial && args.known {
+        match report(file, &source, &opts, Format::Text) {
+            Ok(table) => o.push_str(&table),
+            Err(e) => {
+                outln!(o, "(no table: {e})");
+            }
+        }
+        let (lines, ok) = known_effect(file, &readers);
+        for l in lines {
+            outln!(o, "{l}");
+        }
+        failed = !ok;
+    } else if !file.meta.partial {
         match (
             report(file, &source, &opts, Format::Text),
             marks(file, &opts),
@@ -128,6 +160,67 @@ pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     code
+}
+
+/// The guards of `--known`: the baseline, and the one with the effect.
+const NONE: &str = "none";
+const KNOWN: &str = "delay-2pct";
+
+/// How far from the known effect an estimate may fall, percentage points.
+const KNOWN_TOLERANCE: f64 = 0.5;
+
+/// The known effect's lines, one per reader count, and whether every one
+/// was marked (interval clear of 0, corrected p < 0.05, beyond the
+/// practical threshold) and estimated within [`KNOWN_TOLERANCE`].
+fn known_effect(file: &ResultsFile, readers: &[usize]) -> (Vec<String>, bool) {
+    use crate::experiments::band::rate_paired;
+    use crate::metrics::family::Correction;
+    use crate::results::repeats::Repeats;
+    let expected = -crate::guard::delay::SHARE * 100.0;
+    let found: Vec<_> = readers
+        .iter()
+        .map(|&r| {
+            let of = |g: &str| {
+                Repeats(
+                    file.cells
+                        .iter()
+                        .filter(|c| c.spec.guard == g && c.spec.readers == r)
+                        .collect(),
+                )
+            };
+            rate_paired(&of(KNOWN), &of(NONE))
+        })
+        .collect();
+    let p: Vec<f64> = found.iter().map(|f| f.map_or(f64::NAN, |f| f.p)).collect();
+    let adjusted = Correction::default().adjust(&p);
+    let threshold = crate::report::Marking::default().threshold_pct;
+    let mut ok = true;
+    let lines = readers
+        .iter()
+        .zip(&found)
+        .zip(adjusted)
+        .map(|((r, f), adj)| match f {
+            Some(f) => {
+                let (lo, hi) = f.ci_pct();
+                let marked = adj < 0.05 && (hi < 0.0 || lo > 0.0) && f.pct().abs() > threshold;
+                let close = (f.pct() - expected).abs() <= KNOWN_TOLERANCE;
+                ok &= marked && close;
+                format!(
+                    "known effect, {r} reader{}: {KNOWN} vs {NONE} {:+.2}% [{lo:+.2}, {hi:+.2}] over {} rounds, {}; expected {expected:+.2}% +- {KNOWN_TOLERANCE}: {}",
+                    if *r == 1 { "" } else { "s" },
+                    f.pct(),
+                    f.rounds,
+                    if marked { "marked" } else { "NOT MARKED" },
+                    if close { "ok" } else { "OUTSIDE" },
+                )
+            }
+            None => {
+                ok = false;
+                format!("known effect, {r} readers: NO ESTIMATE (fewer than two rounds)")
+            }
+        })
+        .collect();
+    (lines, ok)
 }
 
 /// The A/A line, and whether `marked` of `tested` is clearly above the

@@ -331,7 +331,7 @@ pub(crate) struct Marking {
 impl Default for Marking {
     fn default() -> Self {
         Marking {
-            threshold_pct: 2.0,
+            threshold_pct: 1.0,
             correction: Correction::default(),
         }
     }
@@ -463,8 +463,8 @@ mod tests {
             significant: false,
         };
         let marking = Marking {
+            threshold_pct: 2.0,
             correction: Correction::Holm,
-            ..Marking::default()
         };
         let mut a = change(5.0, (3.0, 7.0), 0.001);
         // Under the 2% threshold, however certain.

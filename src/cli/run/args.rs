@@ -128,6 +128,17 @@ pub struct RunArgs {
     /// 2025: check_retry_zonelist also at retry:) (6.1, current).
     #[arg(long, default_value = "6.1", value_parser = parse_kernel)]
     pub(super) kernel: Kernel,
+    /// Milliseconds each guard of a round runs before the next takes over:
+    /// every guard of a cell is resident at once and they alternate in
+    /// shuffled blocks, compared block by block [default: 5].
+    #[arg(long, value_parser = parse_phase, allow_hyphen_values = true, conflicts_with = "solo")]
+    pub(super) phase: Option<f64>,
+    /// Run each guard's cell alone, one after another in every round (the
+    /// method before 0.9): a guard's absolute figures without others
+    /// sharing its caches, at the price of ratios that move with the
+    /// machine by tens of percent on a shared host.
+    #[arg(long)]
+    pub(super) solo: bool,
     /// Measure a disturbed or stalled repeat again up to N times (see the
     /// results' `disturbed`; the discarded tries stay in the file).
     #[arg(long, default_value = "2", value_parser = clap::value_parser!(u32).range(0..=10))]

@@ -190,7 +190,9 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     let ceiling = ceiling::measure(&config.readers, &cores, ceiling_slice(args.quick));
     let mut file = ResultsFile::new(Meta::collect(command), config, floors);
     file.ceiling = ceiling;
-    let mut session = Session::new(file, out, cores, cancel).with_reruns(args.max_reruns as usize);
+    let mut session = Session::new(file, out, cores, cancel)
+        .with_reruns(args.max_reruns as usize)
+        .with_phase(phase_of(&args));
     if let Some(dir) = page {
         // Checked above; checked again here and before it is written.
         session = match session.with_page(dir, args.force) {
@@ -264,9 +266,19 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
 
 const DEFAULT_OUT: &str = "results/latest.json";
 
-/// The simulated machine's `mem_map` (64 bytes a page) must fit in half
-/// of this machine's available memory: `--nodes 1024` with the default
-/// 1 GiB NORMAL zones would simulate over a terabyte.
+/// The phase of a round's interleaved guards (`None`: `--solo`).
+fn phase_of(args: &RunArgs) -> Option<std::time::Duration> {
+    match (args.solo, args.phase) {
+        (true, _) => None,
+        (false, Some(ms)) => Some(std::time::Duration::from_secs_f64(ms / 1e3)),
+        (false, None) => Some(crate::session::DEFAULT_PHASE),
+    }
+}
+
+/// The simulated machines' `mem_map`s (64 bytes a page, one per guard of
+/// a round: they are all resident at once unless `--solo`) must fit in
+/// half of this machine's available memory: `--nodes 1024` with the
+/// default 1 GiB NORMAL zones would simulate over a terabyte.
 fn fits_in_memory(args: &RunArgs) -> Result<(), String> {
     MmConfig {
         nodes: args.nodes as usize,
@@ -278,7 +290,12 @@ fn fits_in_memory(args: &RunArgs) -> Result<(), String> {
     .validate()?;
     let mib = (args.dma32_mib as u64)
         + args.nodes as u64 * (args.normal_mib as u64 + args.movable_mib as u64);
-    let need = mib * 256 * 64;
+    let arms = if args.solo {
+        1
+    } else {
+        args.guards.0.len() as u64
+    };
+    let need = arms * mib * 256 * 64;
     let available = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|m| {
@@ -289,11 +306,14 @@ fn fits_in_memory(args: &RunArgs) -> Result<(), String> {
         .map(|kib| kib * 1024);
     match available {
         Some(avail) if need > avail / 2 => Err(format!(
-            "--nodes {} with {} MiB NORMAL and {} MiB MOVABLE per node simulates {:.0} GiB: its mem_map needs {:.1} GiB, more than half of the {:.1} GiB available (use smaller zones, e.g. --normal-mib 4 --movable-mib 4)",
+            "--nodes {} with {} MiB NORMAL and {} MiB MOVABLE per node simulates {:.0} GiB: {} mem_map{} resident at once need{} {:.1} GiB, more than half of the {:.1} GiB available (use smaller zones, e.g. --normal-mib 4 --movable-mib 4, fewer guards, or --solo)",
             args.nodes,
             args.normal_mib,
             args.movable_mib,
             mib as f64 / 1024.0,
+            arms,
+            if arms == 1 { "" } else { "s" },
+            if arms == 1 { "s" } else { "" },
             need as f64 / (1u64 << 30) as f64,
             avail as f64 / (1u64 << 30) as f64
         )),
