@@ -147,3 +147,43 @@ impl ZonelistGuard for Delay2Pct {
         self.inner.rebuild(writer, build)
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_waits_make_up_their_share_of_the_time() {
+        let g = Delay2Pct::new(
+            1,
+            &GuardOpts {
+                cpus: 1,
+                ..GuardOpts::default()
+            },
+            &|_| {},
+        );
+        let mut probe = ReaderProbe::default();
+        let mut x = 1u64;
+        for _ in 0..200 * EVERY {
+            let _ = g.fast_view(&mut probe);
+            // Some work between views.
+            for _ in 0..20 {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            }
+        }
+        std::hint::black_box(x);
+        let a = &g.cpus[0];
+        let (start, last, waited) = (
+            a.start.load(Ordering::Relaxed),
+            a.last.load(Ordering::Relaxed),
+            a.waited.load(Ordering::Relaxed) as f64,
+        );
+        let total = (last - start) as f64;
+        // Owed at the last look, which paid it (a descheduled thread
+        // restarts the account, so the span may be shorter than the loop).
+        let owed = (total - waited) * SHARE / (1.0 - SHARE);
+        assert!(total > 0.0);
+        assert!(waited >= owed * 0.999, "waited {waited} of {owed} owed");
+        assert!(waited / total < 0.1, "waited {waited} of {total}");
+    }
+}
