@@ -9,7 +9,9 @@ use super::model::Report;
 use super::number::{fmt_pct, fmt_value};
 use super::Marking;
 use crate::metrics::paired::MODE_SPREAD;
+use crate::results::cell::InterleaveRecord;
 use crate::results::Meta;
+use crate::workload::arm::REFILL_ALLOCS;
 use crate::workload::ceiling;
 
 /// A report or comparison laid out, independent of the output format.
@@ -149,6 +151,7 @@ impl Report {
             }
         }
         header.extend(modes_line(&self.probes).map(|l| ("machine state".to_string(), l)));
+        header.extend(method_line(&self.interleave).map(|l| ("method".to_string(), l)));
         if !self.ceiling.is_empty() {
             header.push((
                 "machine ceiling".into(),
@@ -199,6 +202,26 @@ pub(super) fn modes_line(probes: &[f64]) -> Option<String> {
     Some(format!(
         "{range}: TWO MODES, {slow} of {} cells in the slow one; the paired changes hold across them, the absolute values mix them",
         probes.len()
+    ))
+}
+
+/// How the guards shared their rounds (`None` when no cell was
+/// interleaved): the phase, the blocks a round's ratio rests on, and what
+/// a switch costs the first allocations of a phase.
+pub(super) fn method_line(cells: &[InterleaveRecord]) -> Option<String> {
+    let median = |mut v: Vec<f64>| -> Option<f64> {
+        v.retain(|x| x.is_finite());
+        v.sort_by(f64::total_cmp);
+        (!v.is_empty()).then(|| v[v.len() / 2])
+    };
+    let phase = median(cells.iter().map(|c| c.phase_ms).collect())?;
+    let blocks = median(cells.iter().map(|c| c.block_rates.len() as f64).collect())?;
+    let refill = median(cells.iter().filter_map(|c| c.refill_slowdown_pct).collect());
+    Some(format!(
+        "every guard of a cell at once, switched every {phase} ms in shuffled blocks; a round's change is the median of its {blocks:.0} blocks' (median){}",
+        refill.map_or(String::new(), |r| format!(
+            "; a phase's first {REFILL_ALLOCS} allocations ran {r:+.0}% slower than the rest (median; counted in the rates)"
+        ))
     ))
 }
 

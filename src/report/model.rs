@@ -355,6 +355,8 @@ pub(super) struct Report {
     /// The machine's scaling ceiling (`workload::ceiling`; empty in older
     /// files).
     pub ceiling: Vec<CeilingPoint>,
+    /// How the cells shared their rounds (interleaved cells only).
+    pub interleave: Vec<crate::results::cell::InterleaveRecord>,
 }
 
 impl Report {
@@ -400,6 +402,17 @@ impl Report {
                 guards.push(c.spec.guard.clone());
             }
         }
+        // The columns in the order the run was asked for (its cells come
+        // in each round's shuffled order), so the default baseline is the
+        // first guard the command named.
+        guards.sort_by_key(|g| {
+            results
+                .config
+                .guards
+                .iter()
+                .position(|x| x == g)
+                .unwrap_or(usize::MAX)
+        });
         if !opts.guards.is_empty() {
             // The columns in the order `--guards` lists them.
             guards.sort_by_key(|g| opts.guards.iter().position(|x| x == g));
@@ -465,6 +478,12 @@ impl Report {
                 .filter_map(|c| c.probe_rtt_ns)
                 .collect(),
             ceiling: results.ceiling.clone(),
+            interleave: results
+                .cells
+                .iter()
+                .filter(|c| opts.filter.matches(&c.spec))
+                .filter_map(|c| c.interleave.clone())
+                .collect(),
         })
     }
 

@@ -2,15 +2,22 @@
 //!
 //! The cells of a session that differ only in their guard form a *group*:
 //! the guards one table compares. A group is measured in rounds. In each
-//! round every guard of the group runs once, back to back, in an order
+//! round every guard of the group runs at once, on allocators built fresh
+//! for the round, the active one switched every phase in shuffled blocks
+//! (`workload/runner.rs`, `workload/conductor.rs`); the round's cells
+//! share its `repeat` number and its blocks, and the report compares
+//! guards by the median of their per-block ratios in each round
+//! (`metrics/paired.rs`): whatever the machine does, even for a few
+//! milliseconds, hits every guard of a block alike. Fresh allocators each
+//! round matter too: a guard's memory can sit in a slower state of the
+//! host than another's for a whole round (measured: one arm of an A/A
+//! pair 20-30% slower through a round, now and then), which no
+//! interleaving cancels, so rounds are the unit the intervals rest on.
+//! `--solo` runs each guard's cell alone instead, back to back in an order
 //! shuffled afresh for the round (seeded by the cells' seed, the group and
-//! the round, so a plan replays), in short slices; the round's cells share
-//! its `repeat` number, and each records the machine probes taken around
-//! it (`workload/pingpong.rs`). Whatever the machine does slowly hits every
-//! guard of a round alike, and the report compares guards by their
-//! per-round ratios, leaving out a round whose two cells ran in different
-//! modes (`metrics/paired.rs`). Groups run one after another,
-//! each with all its rounds.
+//! the round, so a plan replays), comparing per-round ratios and leaving
+//! out a round whose two cells ran in different modes of the machine.
+//! Groups run one after another, each with all its rounds.
 //!
 //! How many rounds: a fixed number ([`Rounds::fixed`]), or adaptively: at
 //! least `min`, then more until every guard's paired ratio of allocations

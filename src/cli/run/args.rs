@@ -34,18 +34,20 @@ pub struct RunArgs {
     /// of its own for every writer but none.
     #[arg(long, default_value = "1000", value_parser = parse_rates, allow_hyphen_values = true)]
     pub(super) writer_rate: RateList,
-    /// Measured seconds per cell and round: a slice [default: 0.25;
-    /// --sweep: 0.15; --quick: 0.05].
+    /// Measured seconds of each guard per round (a round of N guards,
+    /// interleaved, runs N times as long) [default: 0.25; --sweep: 0.15;
+    /// --quick: 0.05].
     #[arg(long, value_parser = parse_duration, allow_hyphen_values = true)]
     pub(super) duration: Option<f64>,
     /// Warm-up seconds before each measured interval [default: 0.05;
     /// --sweep: 0.03; --quick: 0.02].
     #[arg(long, value_parser = parse_warmup, allow_hyphen_values = true)]
     pub(super) warmup: Option<f64>,
-    /// Rounds: in each, every guard runs the cell once, in a shuffled
-    /// order, and guards are compared by their per-round ratios; with
-    /// --ci-target, the least number of rounds [default: 10; --sweep: 6;
-    /// --quick: 2].
+    /// Rounds: in each, every guard of a cell runs at once, the active one
+    /// switched every --phase in shuffled blocks, on fresh allocators;
+    /// guards are compared block by block, a round's ratio the median of
+    /// its blocks'; with --ci-target, the least number of rounds
+    /// [default: 10; --sweep: 6; --quick: 2].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000), allow_hyphen_values = true)]
     pub(super) repeats: Option<u32>,
     /// Add rounds until every guard's ratio to the baseline is known to
