@@ -52,12 +52,13 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// `--quick`: 6 rounds of short cells (about a minute on 2 CPUs);
+    /// `--quick`: 6 rounds of short cells (about 75 s on 2 CPUs);
     /// otherwise at least 8 rounds, more until every compared ratio is
-    /// known to +-2% or 5 minutes of measuring are spent.
+    /// known to +-2% or 250 s of measuring are spent (the whole run,
+    /// extras included, within 5 minutes).
     pub(crate) fn new(quick: bool, cpus: usize, seed: u64) -> Plan {
         let (duration_s, warmup_s, rounds) = if quick {
-            (0.07, 0.02, Rounds::fixed(6))
+            (0.06, 0.015, Rounds::fixed(6))
         } else {
             (
                 0.2,
@@ -66,7 +67,7 @@ impl Plan {
                     min: 8,
                     max: 40,
                     ci_target_pct: Some(2.0),
-                    budget: Some(Duration::from_secs(300)),
+                    budget: Some(Duration::from_secs(250)),
                 },
             )
         };
