@@ -80,9 +80,10 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
             args.nodes, g.name, g.max_nodes
         ));
     }
-    if let Err(e) = fits_in_memory(&args) {
-        return usage_error(&e);
-    }
+    let memory = match fits_in_memory(&args) {
+        Ok(line) => line,
+        Err(e) => return usage_error(&e),
+    };
     if args.normal_mib == 0 {
         return usage_error("--normal-mib must not be 0");
     }
@@ -153,7 +154,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     config.plan.estimate_s = Some(estimate.total_s());
     let config = config.with_rounds(&rounds);
     if args.dry_run {
-        emit(&dry_run(&config, &specs, &rounds, &estimate, cpus));
+        emit(&dry_run(&config, &specs, &rounds, &estimate, cpus, &memory));
         return ExitCode::SUCCESS;
     }
     let (out, default_out) = match results_out(&args.out, DEFAULT_OUT, args.force) {
@@ -180,7 +181,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         eprintln!("note: --budget: {line}");
     }
     eprintln!(
-        "plan: {} cells, at least {} rounds each; estimated {}",
+        "plan: {} cells, at least {} rounds each; estimated {}; {memory}",
         estimate.cells,
         rounds.min,
         minutes(estimate.total_s())
@@ -278,8 +279,9 @@ fn phase_of(args: &RunArgs) -> Option<std::time::Duration> {
 /// The simulated machines' `mem_map`s (64 bytes a page, one per guard of
 /// a round: they are all resident at once unless `--solo`) must fit in
 /// half of this machine's available memory: `--nodes 1024` with the
-/// default 1 GiB NORMAL zones would simulate over a terabyte.
-fn fits_in_memory(args: &RunArgs) -> Result<(), String> {
+/// default 1 GiB NORMAL zones would simulate over a terabyte. The plan's
+/// words for what it needs, or why it does not fit.
+fn fits_in_memory(args: &RunArgs) -> Result<String, String> {
     MmConfig {
         nodes: args.nodes as usize,
         dma32_mib: args.dma32_mib,
@@ -317,7 +319,16 @@ fn fits_in_memory(args: &RunArgs) -> Result<(), String> {
             need as f64 / (1u64 << 30) as f64,
             avail as f64 / (1u64 << 30) as f64
         )),
-        _ => Ok(()),
+        _ => Ok(format!(
+            "{arms} mem_map{} of {:.0} MiB resident at once{}",
+            if arms == 1 { "" } else { "s" },
+            (mib * 256 * 64) as f64 / (1u64 << 20) as f64,
+            if arms == 1 {
+                String::new()
+            } else {
+                format!(", {:.0} MiB", need as f64 / (1u64 << 20) as f64)
+            }
+        )),
     }
 }
 
@@ -349,6 +360,7 @@ fn dry_run(
     rounds: &Rounds,
     e: &Estimate,
     cpus: usize,
+    memory: &str,
 ) -> String {
     let mut o = String::new();
     let mut seen: Vec<String> = Vec::new();
@@ -398,6 +410,7 @@ fn dry_run(
         None => String::new(),
     };
     outln!(o, "rounds: at least {} per cell{adaptive}", rounds.min);
+    outln!(o, "memory: {memory} (at most half of what is available)");
     outln!(
         o,
         "estimated time: {} = least rounds {} + adaptive rounds up to {} + floors, rebuild curve, plots {}",
