@@ -3,7 +3,7 @@
 //! same blocks, each keeping its own invariants, under both writers.
 
 use std::time::Duration;
-use zonebench::alloc::{Kernel, Printk, Scope};
+use zonebench::alloc::Scope;
 use zonebench::results::CellResult;
 use zonebench::workload::cancel::Cancel;
 use zonebench::workload::runner::run_group;
@@ -17,23 +17,23 @@ fn cell(guard: &str, writer: WriterMode, pressure: Pressure) -> CellSpec {
         writer,
         writer_rate_hz: 1000.0,
         pressure,
-        nodes: 1,
-        dma32_mib: 0,
         normal_mib: 32,
         movable_mib: 16,
-        reclaim_us: 2.0,
-        writer_hold_us: 0.0,
-        watchdog_s: 2.0,
         duration_s: 0.1,
         warmup_s: 0.02,
         pin: false,
-        rt: false,
-        irq: false,
-        printk: Printk::None,
-        kernel: Kernel::V6_1,
         seed: 3,
-        repeat: 0,
+        ..CellSpec::default()
     }
+}
+
+/// The invariants every arm keeps, and that it ran.
+fn assert_kept(c: &CellResult) {
+    let g = &c.spec.guard;
+    assert!(c.violations().is_empty(), "{g}: {:?}", c.violations());
+    assert!(!c.stalled, "{g}: {:?}", c.stall_report);
+    assert_eq!(c.stats.isolated_allocs, 0, "{g}");
+    assert!(c.allocs_per_sec > 0.0 && c.stats.allocs > 0, "{g}");
 }
 
 fn group(guards: &[&str], writer: WriterMode, pressure: Pressure) -> Vec<CellResult> {
@@ -56,18 +56,7 @@ fn every_arm_is_measured_in_the_same_blocks_and_keeps_its_invariants() {
     // the warm-up's edge and the stop, and a slow machine starts late.
     assert!(blocks >= 10, "{blocks} complete blocks");
     for c in &cells {
-        assert!(
-            c.violations().is_empty(),
-            "{}: {:?}",
-            c.spec.guard,
-            c.violations()
-        );
-        assert!(!c.stalled, "{}: {:?}", c.spec.guard, c.stall_report);
-        assert!(
-            c.allocs_per_sec > 0.0 && c.stats.allocs > 0,
-            "{}",
-            c.spec.guard
-        );
+        assert_kept(c);
         let i = c.interleave.as_ref().expect("interleaved");
         assert_eq!(i.arms, 3);
         assert_eq!(i.block_rates.len(), blocks, "{}", c.spec.guard);
@@ -91,13 +80,7 @@ fn every_arm_is_measured_in_the_same_blocks_and_keeps_its_invariants() {
 fn hotplug_keeps_every_arms_pages_and_moves_whole_operations() {
     let cells = group(&["seqcount", "none"], WriterMode::Hotplug, Pressure::High);
     for c in &cells {
-        assert!(
-            c.violations().is_empty(),
-            "{}: {:?}",
-            c.spec.guard,
-            c.violations()
-        );
-        assert_eq!(c.stats.isolated_allocs, 0, "{}", c.spec.guard);
+        assert_kept(c);
         assert!(
             c.writer.offlines + c.writer.onlines > 0,
             "{}: {:?}",
@@ -112,6 +95,5 @@ fn one_arm_runs_alone_and_never_switches() {
     let cells = group(&["seqcount"], WriterMode::Rebuild, Pressure::Low);
     assert_eq!(cells.len(), 1);
     assert!(cells[0].interleave.is_none());
-    assert!(cells[0].violations().is_empty());
-    assert!(cells[0].allocs_per_sec > 0.0);
+    assert_kept(&cells[0]);
 }
