@@ -49,13 +49,10 @@ pub(super) fn parse_duration(s: &str) -> Result<f64, String> {
     )
 }
 
+/// At least 1 ms: delay-2pct tells another arm's phase from its own
+/// reader's work by a gap of a millisecond (`guard/delay.rs`).
 pub(super) fn parse_phase(s: &str) -> Result<f64, String> {
-    checked(
-        s,
-        "phase",
-        |v| (0.1..=1000.0).contains(&v),
-        "[0.1, 1000] ms",
-    )
+    checked(s, "phase", |v| (1.0..=1000.0).contains(&v), "[1, 1000] ms")
 }
 
 pub(super) fn parse_ci_target(s: &str) -> Result<f64, String> {

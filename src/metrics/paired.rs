@@ -26,12 +26,11 @@
 //!    for its whole length, which the interleaving cannot cancel, moves it
 //!    little).
 //! 3. Its 95% interval is the signed-rank test inverted (Moses): the
-//!    Walsh averages between the `c+1`th smallest and the `c+1`th largest,
-//!    `c` the test's lower 2.5% critical value, exact up to
+//!    Walsh averages between the `T+1`th smallest and the `T+1`th largest,
+//!    `T` the largest count with `P(W+ <= T) <= 2.5%`, exact up to
 //!    [`EXACT_MAX`] rounds and by the normal approximation beyond. With
-//!    five rounds or fewer no `c` exists and the interval is the range of
-//!    the averages (wider than 95%); the tables say how many rounds it
-//!    rests on.
+//!    six rounds or fewer the interval is the range of the averages (wider
+//!    than 95%); the tables say how many rounds it rests on.
 //! 4. The p-value is Wilcoxon's signed-rank test of `d` against 0, exact
 //!    (ties by mid-ranks, zeros dropped) up to [`EXACT_MAX`] rounds, the
 //!    normal approximation with continuity and tie correction beyond. It
@@ -84,7 +83,19 @@ pub(crate) struct Sample {
     pub round: usize,
     pub value: f64,
     pub probes: Option<(f64, f64)>,
-    pub blocks: Option<Arc<[f64]>>,
+    pub blocks: Option<Blocks>,
+}
+
+/// A metric in each block of an interleaved round (NaN where missing),
+/// and how a round's blocks combine into its ratio.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Blocks {
+    pub values: Arc<[f64]>,
+    /// The writer ran in fewer phases than not (its rate times the phase
+    /// under 1): what it costs the readers shows in a minority of blocks,
+    /// which the median would discard, so such rounds take the mean of
+    /// the blocks' log ratios instead.
+    pub sparse: bool,
 }
 
 /// Blocks a round's ratio must rest on to be taken block by block.
@@ -97,9 +108,11 @@ pub(crate) const MIN_BLOCKS: usize = 5;
 /// milliseconds, and such a burst falls on one phase of a block, the
 /// first or the second at random (the order within every block is
 /// shuffled), so it makes a block's ratio an outlier, as often up as down;
-/// the mean of the logarithms would carry it, the median does not. `None`
-/// with fewer than [`MIN_BLOCKS`] usable blocks.
-pub(crate) fn block_ratio(new: &[f64], base: &[f64]) -> Option<f64> {
+/// the mean of the logarithms would carry it, the median does not. With
+/// `sparse` (see [`Blocks::sparse`]) the mean of the logarithms all the
+/// same: there the rare blocks are the effect. `None` with fewer than
+/// [`MIN_BLOCKS`] usable blocks.
+pub(crate) fn block_ratio(new: &[f64], base: &[f64], sparse: bool) -> Option<f64> {
     if new.len() != base.len() {
         return None;
     }
@@ -111,6 +124,9 @@ pub(crate) fn block_ratio(new: &[f64], base: &[f64]) -> Option<f64> {
         .collect();
     if d.len() < MIN_BLOCKS {
         return None;
+    }
+    if sparse {
+        return Some((d.iter().sum::<f64>() / d.len() as f64).exp());
     }
     d.sort_by(f64::total_cmp);
     Some(quantile(&d, 0.5).exp())
@@ -136,7 +152,7 @@ pub(crate) fn pair(new: &[Sample], base: &[Sample]) -> Pairs {
             continue;
         };
         let blocks = match (&n.blocks, &b.blocks) {
-            (Some(nb), Some(bb)) => block_ratio(nb, bb),
+            (Some(nb), Some(bb)) => block_ratio(&nb.values, &bb.values, nb.sparse || bb.sparse),
             _ => None,
         };
         if let Some(r) = blocks {
@@ -224,16 +240,19 @@ fn hodges_lehmann(d: &[f64]) -> (f64, (f64, f64)) {
     (quantile(&walsh, 0.5), (walsh[c], walsh[m - 1 - c]))
 }
 
-/// The largest `c` with `P(W+ < c) <= 2.5%` for `n` untied ranks (0 where
-/// none is that rare): the Walsh averages below the `c+1`th smallest lie
-/// outside the 95% interval. Exact up to [`EXACT_MAX`], normal beyond.
+/// The index of the interval's lower end among the sorted Walsh averages
+/// for `n` untied ranks: the largest `T` with `P(W+ <= T) <= 2.5%`, the
+/// interval running from the `T+1`th smallest average to the `T+1`th
+/// largest (as R's `wilcox.test(conf.int = TRUE)` has it); 0 where no `T`
+/// is that rare (then the interval is the range, wider than 95%). Exact up
+/// to [`EXACT_MAX`], normal with continuity correction beyond.
 fn signed_rank_critical(n: usize) -> usize {
     let total = n * (n + 1) / 2;
     if n > EXACT_MAX {
         use statrs::distribution::{ContinuousCDF, Normal};
         let z = Normal::standard().inverse_cdf(0.975);
         let sd = ((n * (n + 1) * (2 * n + 1)) as f64 / 24.0).sqrt();
-        return (total as f64 / 2.0 - z * sd).floor().max(0.0) as usize;
+        return (total as f64 / 2.0 - z * sd - 0.5).floor().max(0.0) as usize;
     }
     let mut count = vec![0.0f64; total + 1];
     count[0] = 1.0;
@@ -244,15 +263,15 @@ fn signed_rank_critical(n: usize) -> usize {
     }
     let all = 2f64.powi(n as i32);
     let mut below = 0.0;
-    let mut c = 0;
+    let mut t = 0;
     for (s, k) in count.iter().enumerate() {
-        if (below + k) / all > 0.025 {
+        below += k;
+        if below / all > 0.025 {
             break;
         }
-        below += k;
-        c = s + 1;
+        t = s;
     }
-    c
+    t
 }
 
 /// `1.4826 * MAD`: the spread of the bulk of `d`, the standard deviation
@@ -398,7 +417,10 @@ mod tests {
             round,
             value,
             probes,
-            blocks: Some(blocks.into()),
+            blocks: Some(Blocks {
+                values: blocks.into(),
+                sparse: false,
+            }),
         };
         let (fast, slow) = (Some((80.0, 82.0)), Some((400.0, 410.0)));
         // Round 0: the new arm is 2% slower in every block but one, where
@@ -412,7 +434,15 @@ mod tests {
         let base = [s(0, 100.0, fast, &[10.0, 10.0])];
         let new = [s(0, 150.0, fast, &[9.8, 9.8])];
         assert_eq!(pair(&new, &base).ratios, [1.5]);
-        assert_eq!(block_ratio(&[1.0; 5], &[1.0; 4]), None);
+        assert_eq!(block_ratio(&[1.0; 5], &[1.0; 4], false), None);
+        // A sparse writer's cost shows in a minority of blocks: the mean
+        // keeps it, the median would not.
+        let base = [10.0; 10];
+        let mut new = [10.0; 10];
+        new[3] = 5.0;
+        assert_eq!(block_ratio(&new, &base, false), Some(1.0));
+        let mean = block_ratio(&new, &base, true).unwrap();
+        assert!((mean - 0.5f64.powf(0.1)).abs() < 1e-12, "{mean}");
     }
 
     #[test]
@@ -428,16 +458,19 @@ mod tests {
 
     #[test]
     fn the_interval_is_the_signed_rank_test_inverted() {
-        // n = 10: P(W+ <= 8) = 0.0244, P(W+ <= 9) = 0.0322 (tables).
-        assert_eq!(signed_rank_critical(10), 9);
+        // n = 10: P(W+ <= 8) = 0.0244, P(W+ <= 9) = 0.0322 (tables): the
+        // interval runs from the 9th smallest Walsh average (R's too).
+        assert_eq!(signed_rank_critical(10), 8);
         // n = 6: P(W+ = 0) = 1/64 <= 2.5%, P(W+ <= 1) = 2/64 is not.
-        assert_eq!(signed_rank_critical(6), 1);
+        assert_eq!(signed_rank_critical(6), 0);
+        // n = 5: not even W+ = 0 (1/32) is that rare: the range.
         assert_eq!(signed_rank_critical(5), 0);
+        assert_eq!(signed_rank_critical(20), 52);
         // The normal approximation continues the exact values.
         let exact = signed_rank_critical(EXACT_MAX) as f64;
         let total = (EXACT_MAX * (EXACT_MAX + 1) / 2) as f64;
         let sd = ((EXACT_MAX * (EXACT_MAX + 1) * (2 * EXACT_MAX + 1)) as f64 / 24.0).sqrt();
-        assert!((exact - (total / 2.0 - 1.96 * sd)).abs() <= 2.0);
+        assert!((exact - (total / 2.0 - 1.96 * sd - 0.5)).abs() <= 1.0);
         // One wild round moves the estimate and the spread little.
         let mut r = vec![1.02, 1.01, 1.03, 1.02, 1.015, 1.025, 1.02, 1.01, 1.03];
         r.push(0.7);

@@ -40,11 +40,17 @@ unsafe impl<T: Sync> Sync for Vmemmap<T> {}
 impl<T> Vmemmap<T> {
     /// The elements of `items`, in order.
     pub fn new(items: impl ExactSizeIterator<Item = T>) -> Self {
+        assert!(std::mem::size_of::<T>() > 0, "no zero-sized elements");
         let len = items.len();
-        let bytes = (len.max(1) * std::mem::size_of::<T>()).next_multiple_of(HUGE);
+        let bytes = len
+            .max(1)
+            .checked_mul(std::mem::size_of::<T>())
+            .and_then(|b| b.checked_next_multiple_of(HUGE))
+            .expect("a mem_map within the address space");
         let layout = Layout::from_size_align(bytes, HUGE.max(std::mem::align_of::<T>()))
             .expect("a mem_map within the address space");
-        // SAFETY: `layout` has a non-zero size (at least one huge page).
+        // SAFETY: `layout` has a non-zero size (at least one huge page:
+        // `len.max(1)` elements of a non-zero size, rounded up).
         let raw = unsafe { alloc(layout) };
         let Some(base) = NonNull::new(raw.cast::<T>()) else {
             handle_alloc_error(layout)

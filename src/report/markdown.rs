@@ -155,7 +155,7 @@ mod tests {
         let row = md.lines().find(|l| l.starts_with("| Hmean")).unwrap();
         assert_eq!(
             row,
-            "| Hmean allocs/s-1 | 1003 (0.00%) | 2010 \\*100.3%\\* \\[+100.1, +100.5\\] |"
+            "| Hmean allocs/s-1 | 1003 (0.00%) | 2010 \\*100.3%\\* \\[+100.1, +100.6\\] |"
         );
     }
 }

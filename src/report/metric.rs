@@ -4,11 +4,10 @@
 //! its baseline with its significance.
 
 use crate::metrics::family::Correction;
-use crate::metrics::paired::{pair, Paired, Sample};
+use crate::metrics::paired::{pair, Blocks, Paired, Sample};
 use crate::metrics::stats::{hmean, mean};
 use crate::results::CellResult;
 use crate::workload::spec::WriterMode;
-use std::sync::Arc;
 
 /// How one cell group's repeats are combined into the value shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,16 +142,18 @@ impl Metric {
 
     /// The value in each block of an interleaved repeat, for the metrics
     /// that have one (the rate and its reciprocal).
-    pub(super) fn blocks(self, c: &CellResult) -> Option<Arc<[f64]>> {
+    pub(super) fn blocks(self, c: &CellResult) -> Option<Blocks> {
         let rates = c.block_rates()?;
         match self {
-            Metric::AllocsPerSec => Some(rates.into()),
-            Metric::NsPerAlloc => Some(
-                rates
+            Metric::AllocsPerSec => Some(rates),
+            Metric::NsPerAlloc => Some(Blocks {
+                values: rates
+                    .values
                     .iter()
                     .map(|r| c.spec.readers as f64 * 1e9 / r)
                     .collect(),
-            ),
+                ..rates
+            }),
             _ => None,
         }
     }
@@ -195,7 +196,7 @@ pub(super) struct Summary {
     pub probes: Vec<Option<(f64, f64)>>,
     /// `blocks[i]`: the metric in each block of an interleaved round
     /// (rates and their reciprocals only; missing or `None` otherwise).
-    pub blocks: Vec<Option<Arc<[f64]>>>,
+    pub blocks: Vec<Option<Blocks>>,
 }
 
 impl Summary {

@@ -7,10 +7,11 @@
 
 use crate::alloc::AllocStats;
 use crate::alloc::RETRY_BUCKETS;
+use crate::metrics::paired::Blocks;
 use crate::metrics::HistSummary;
 use crate::mm::check::PageAccount;
 use crate::workload::runner::Measurement;
-use crate::workload::spec::CellSpec;
+use crate::workload::spec::{CellSpec, WriterMode};
 use crate::workload::writer::WriterStats;
 use serde::{Deserialize, Serialize};
 
@@ -131,12 +132,15 @@ impl CellResult {
 
     /// Allocations per second in each block of an interleaved round
     /// (NaN where missing); `None` for a cell that ran alone.
-    pub fn block_rates(&self) -> Option<Vec<f64>> {
-        self.interleave.as_ref().map(|i| {
-            i.block_rates
+    pub(crate) fn block_rates(&self) -> Option<Blocks> {
+        self.interleave.as_ref().map(|i| Blocks {
+            values: i
+                .block_rates
                 .iter()
                 .map(|r| r.unwrap_or(f64::NAN))
-                .collect()
+                .collect(),
+            sparse: self.spec.writer != WriterMode::None
+                && self.spec.writer_rate_hz * i.phase_ms / 1e3 < 1.0,
         })
     }
 

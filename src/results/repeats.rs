@@ -59,7 +59,7 @@ impl Repeats<'_> {
     pub(crate) fn rate_samples(&self) -> Vec<Sample> {
         let mut out = self.samples(|c| c.allocs_per_sec);
         for (s, c) in out.iter_mut().zip(self.0.iter().filter(|c| !c.stalled)) {
-            s.blocks = c.block_rates().map(Into::into);
+            s.blocks = c.block_rates();
         }
         out
     }

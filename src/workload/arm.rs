@@ -87,7 +87,7 @@ pub struct ReaderOut {
     pub probe: ReaderProbe,
     pub counts: PhaseCounts,
     /// Every measured phase: its number, allocations and clock ticks.
-    pub log: Vec<(u32, u64, u64)>,
+    pub log: Vec<(u64, u64, u64)>,
 }
 
 /// A reader's state in one arm.
@@ -253,7 +253,7 @@ struct ReaderArm<'a, G: ZonelistGuard> {
     /// were started again from zero).
     measuring: bool,
     counts: PhaseCounts,
-    log: Vec<(u32, u64, u64)>,
+    log: Vec<(u64, u64, u64)>,
 }
 
 impl<G: ZonelistGuard> ArmReader for ReaderArm<'_, G> {

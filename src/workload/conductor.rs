@@ -50,14 +50,11 @@ pub struct Word(u64);
 impl Word {
     const ARM_BITS: u32 = 16;
     const STAGE_SHIFT: u32 = 16;
-    const SEQ_SHIFT: u32 = 32;
+    /// 46 bits of phase number: 11 000 years of 0.1 ms phases.
+    const SEQ_SHIFT: u32 = 18;
 
     fn new(arm: usize, stage: Stage, seq: u64) -> Word {
-        Word(
-            arm as u64
-                | (stage as u64) << Self::STAGE_SHIFT
-                | (seq & u32::MAX as u64) << Self::SEQ_SHIFT,
-        )
+        Word(arm as u64 | (stage as u64) << Self::STAGE_SHIFT | seq << Self::SEQ_SHIFT)
     }
 
     /// The arm that runs now (an index into the group's arms).
@@ -75,10 +72,10 @@ impl Word {
         }
     }
 
-    /// The phase's number (wraps at 2^32).
+    /// The phase's number (46 bits: it never wraps).
     #[inline]
-    pub fn seq(self) -> u32 {
-        (self.0 >> Self::SEQ_SHIFT) as u32
+    pub fn seq(self) -> u64 {
+        self.0 >> Self::SEQ_SHIFT
     }
 }
 
@@ -127,7 +124,7 @@ impl Baton {
             .0
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |w| {
                 let w = Word(w);
-                Some(Word::new(w.arm(), stage, w.seq() as u64 + 1).0)
+                Some(Word::new(w.arm(), stage, w.seq() + 1).0)
             });
     }
 
@@ -136,7 +133,7 @@ impl Baton {
     fn pass_to(&self, arm: usize) -> Word {
         let next = |w: u64| {
             let w = Word(w);
-            Word::new(arm, w.stage(), w.seq() as u64 + 1)
+            Word::new(arm, w.stage(), w.seq() + 1)
         };
         match self
             .0
@@ -161,7 +158,7 @@ pub struct Conductor {
     /// Blocks begun.
     block: u32,
     /// The phases begun while measuring: each one's number, arm and block.
-    pub measured: Vec<(u32, usize, u32)>,
+    pub measured: Vec<(u64, usize, u32)>,
 }
 
 impl Conductor {
@@ -225,12 +222,20 @@ impl Conductor {
         true
     }
 
+    /// The run stops: the block running now is cut short, and its last
+    /// phase (stopped early, most of it the refill of a switch) must not
+    /// count, even where every arm has begun one.
+    pub fn cut(&mut self) {
+        let block = self.block;
+        self.measured.retain(|m| m.2 != block);
+    }
+
     /// The measured blocks in which every arm ran a phase: for each, the
     /// phase number of every arm (indexed by arm), in order. A block
     /// begun during the warm-up, or cut by the stop, is left out.
-    pub fn complete_blocks(&self) -> Vec<Vec<u32>> {
+    pub fn complete_blocks(&self) -> Vec<Vec<u64>> {
         let n = self.order.len();
-        let mut out: Vec<Vec<u32>> = Vec::new();
+        let mut out: Vec<Vec<u64>> = Vec::new();
         let mut i = 0;
         while i < self.measured.len() {
             let block = self.measured[i].2;
@@ -240,7 +245,7 @@ impl Conductor {
                 seqs[arm] = Some(seq);
                 i += 1;
             }
-            if let Some(all) = seqs.into_iter().collect::<Option<Vec<u32>>>() {
+            if let Some(all) = seqs.into_iter().collect::<Option<Vec<u64>>>() {
                 out.push(all);
             }
         }
@@ -308,17 +313,25 @@ mod tests {
             c.tick(later(), &b);
         }
         // Block 0 had its third phase measured only; blocks 1 and 2 are
-        // whole; block 3 has one phase.
+        // whole.
         let blocks = c.complete_blocks();
         assert_eq!(blocks.len(), 2);
-        let seqs: Vec<u32> = c.measured.iter().map(|m| m.0).collect();
+        let seqs: Vec<u64> = c.measured.iter().map(|m| m.0).collect();
         for blk in &blocks {
-            let mut arms_seen: Vec<u32> = blk.clone();
+            let mut arms_seen: Vec<u64> = blk.clone();
             arms_seen.sort();
             assert!(arms_seen.iter().all(|s| seqs.contains(s)));
             assert_eq!(arms_seen.len(), 3);
         }
         assert!(blocks[0].iter().all(|s| blocks[1].iter().all(|t| s < t)));
+        // Block 3 begins all its phases; the stop, during its last, cuts it
+        // all the same.
+        for _ in 0..3 {
+            c.tick(later(), &b);
+        }
+        assert_eq!(c.complete_blocks().len(), 3);
+        c.cut();
+        assert_eq!(c.complete_blocks().len(), 2);
     }
 
     #[test]

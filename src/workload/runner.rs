@@ -326,7 +326,7 @@ fn conduct(
     spec: &CellSpec,
     mut conductor: Conductor,
     baton: &Baton,
-) -> (Vec<WriterArm>, Vec<Duration>, Vec<Vec<u32>>) {
+) -> (Vec<WriterArm>, Vec<Duration>, Vec<Vec<u64>>) {
     let n = arms.len();
     let mut w: Vec<WriterArm> = (0..n).map(|_| WriterArm::default()).collect();
     let mut active = vec![Duration::ZERO; n];
@@ -342,6 +342,7 @@ fn conduct(
             if measuring {
                 active[word.arm()] += now - phase_start;
             }
+            conductor.cut();
             break;
         }
         if word.stage() == Stage::Measure && !measuring {
@@ -379,7 +380,7 @@ fn conduct(
 /// Arm `arm`'s rate in each of `blocks` (phase numbers per arm): its
 /// readers' allocations over their own clock in its phase of the block,
 /// summed over readers; NaN where a reader has no record of that phase.
-fn block_rates(outs: &[ReaderOut], blocks: &[Vec<u32>], arm: usize) -> Vec<f64> {
+fn block_rates(outs: &[ReaderOut], blocks: &[Vec<u64>], arm: usize) -> Vec<f64> {
     let ns_per_tick = crate::metrics::timer::ticks_to_ns(1_000_000) / 1e6;
     blocks
         .iter()
