@@ -131,15 +131,15 @@ fn shared_mode(metric: Metric, a: &Summary, b: &Summary) -> Option<(Summary, Sum
         p.filter(|(x, y)| x.max(*y) <= MODE_SPREAD * x.min(*y))
             .map(|(x, y)| (x * y).sqrt())
     };
-    if a.probes.iter().all(Option::is_none) || b.probes.iter().all(Option::is_none) {
+    if a.modes.iter().all(Option::is_none) || b.modes.iter().all(Option::is_none) {
         return Some((a.clone(), b.clone()));
     }
-    let levels: Vec<f64> = a.probes.iter().chain(&b.probes).filter_map(level).collect();
+    let levels: Vec<f64> = a.modes.iter().chain(&b.modes).filter_map(level).collect();
     let lo = levels.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = levels.iter().copied().fold(0.0, f64::max);
     let split = (hi > MODE_SPREAD * lo).then(|| (lo * hi).sqrt());
     let mode = |p: &Option<(f64, f64)>| level(p).map(|l| split.is_some_and(|s| l > s));
-    let keep = |s: &Summary, m: bool| s.only(metric, |i| mode(&s.probes[i]) == Some(m));
+    let keep = |s: &Summary, m: bool| s.only(metric, |i| mode(&s.modes[i]) == Some(m));
     [false, true]
         .into_iter()
         .map(|m| (keep(a, m), keep(b, m)))
@@ -157,6 +157,7 @@ mod tests {
             samples: v.to_vec(),
             rounds: (0..v.len()).collect(),
             probes: vec![Some((probe, probe)); v.len()],
+            modes: vec![Some((probe, probe)); v.len()],
             blocks: Vec::new(),
         }
     }
@@ -195,6 +196,7 @@ mod tests {
         mixed.samples.extend([50.0, 50.0]);
         mixed.rounds.extend([3, 4]);
         mixed.probes.extend([Some((400.0, 400.0)); 2]);
+        mixed.modes.extend([Some((400.0, 400.0)); 2]);
         let c = absolute(Metric::AllocsPerSec, &fast, &mixed);
         assert!(c.pct.unwrap().abs() < 1e-9 && c.p > 0.5, "{c:?}");
     }

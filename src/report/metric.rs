@@ -191,9 +191,13 @@ pub(super) struct Summary {
     pub value: f64,
     pub samples: Vec<f64>,
     /// `rounds[i]` is the round (`repeat`) `samples[i]` was measured in,
-    /// `probes[i]` the machine probes around its cell.
+    /// `probes[i]` the machine probes around its cell that pairing heeds
+    /// (none for an interleaved cell: its round's guards shared every
+    /// state), `modes[i]` those probes whatever the cell (what `compare`
+    /// tells modes apart by; may be empty: unknown).
     pub rounds: Vec<usize>,
     pub probes: Vec<Option<(f64, f64)>>,
+    pub modes: Vec<Option<(f64, f64)>>,
     /// `blocks[i]`: the metric in each block of an interleaved round
     /// (rates and their reciprocals only; missing or `None` otherwise).
     pub blocks: Vec<Option<Blocks>>,
@@ -211,6 +215,10 @@ impl Summary {
             samples,
             rounds: kept.iter().map(|c| c.spec.repeat).collect(),
             probes: kept.iter().map(|c| c.probes()).collect(),
+            modes: kept
+                .iter()
+                .map(|c| c.probe_rtt_ns.zip(c.probe_end_ns))
+                .collect(),
             blocks: kept.iter().map(|c| metric.blocks(c)).collect(),
         }
     }
@@ -224,6 +232,10 @@ impl Summary {
             samples,
             rounds: idx.iter().map(|&i| self.rounds[i]).collect(),
             probes: idx.iter().map(|&i| self.probes[i]).collect(),
+            modes: idx
+                .iter()
+                .map(|&i| self.modes.get(i).copied().flatten())
+                .collect(),
             blocks: idx
                 .iter()
                 .map(|&i| self.blocks.get(i).cloned().flatten())
@@ -387,6 +399,7 @@ mod tests {
             samples: v.to_vec(),
             rounds: (0..v.len()).collect(),
             probes: vec![None; v.len()],
+            modes: Vec::new(),
             blocks: Vec::new(),
         }
     }
@@ -405,6 +418,26 @@ mod tests {
     }
 
     #[test]
+    fn an_interleaved_cell_pairs_by_blocks_but_keeps_its_modes_for_compare() {
+        let mut c = cell("seqcount", 1, 0, 100.0, 10);
+        c.probe_rtt_ns = Some(80.0);
+        c.probe_end_ns = Some(400.0);
+        c.interleave = Some(crate::results::cell::InterleaveRecord {
+            arms: 2,
+            phase_ms: 5.0,
+            phases: 40,
+            refill_slowdown_pct: None,
+            block_rates: vec![Some(100.0); 8],
+        });
+        let s = Summary::of(Metric::AllocsPerSec, &[&c]);
+        assert_eq!(s.probes, [None]);
+        assert_eq!(s.modes, [Some((80.0, 400.0))]);
+        assert_eq!(s.blocks[0].as_ref().map(|b| b.values.len()), Some(8));
+        // A latency has no blocks; it pairs by the round's value.
+        assert!(Summary::of(Metric::LatP50, &[&c]).blocks[0].is_none());
+    }
+
+    #[test]
     fn paired_changes_are_the_per_round_ratios_matched_by_round() {
         // The machine halves its speed in rounds 2 and 3; the guard is 10%
         // faster in every round. Samples arrive out of order.
@@ -413,6 +446,7 @@ mod tests {
             samples: vec![100.0, 100.0, 50.0, 50.0, 100.0, 50.0],
             rounds: vec![0, 1, 2, 3, 4, 5],
             probes: vec![None; 6],
+            modes: Vec::new(),
             blocks: Vec::new(),
         };
         let new = Summary {
@@ -420,6 +454,7 @@ mod tests {
             samples: vec![55.0, 110.0, 110.0, 55.0, 110.0, 55.0],
             rounds: vec![5, 4, 0, 2, 1, 3],
             probes: vec![None; 6],
+            modes: Vec::new(),
             blocks: Vec::new(),
         };
         let c = Change::paired(Metric::AllocsPerSec, &base, &new);
