@@ -293,7 +293,6 @@ impl<G: ZonelistGuard> ArmReader for ReaderArm<'_, G> {
             let (gfp, order) = self.mix.next_request();
             let sample = self.sampler.due();
             ctx.sample = sample == Sample::Section;
-            let before = ctx.stats.allocs;
             let got = if sample == Sample::Latency {
                 let t = timer::now();
                 let got = alloc.alloc_pages(ctx, gfp, order, &mut self.ring);
@@ -303,25 +302,23 @@ impl<G: ZonelistGuard> ArmReader for ReaderArm<'_, G> {
                 alloc.alloc_pages(ctx, gfp, order, &mut self.ring)
             };
             self.ring.put_and_advance(got.map(|p| (p, order)));
-            *done += ctx.stats.allocs - before;
-            if refill_at.is_none() && ctx.stats.allocs - allocs0 >= REFILL_ALLOCS {
-                refill_at = Some((timer::now(), ctx.stats.allocs - allocs0));
+            let in_phase = ctx.stats.allocs - allocs0;
+            if refill_at.is_none() && in_phase >= REFILL_ALLOCS {
+                refill_at = Some((timer::now(), in_phase));
             }
             // Relaxed: a progress counter sampled by the main thread; on
             // this thread's own cache line.
-            progress.store(*done, Ordering::Relaxed);
+            progress.store(*done + in_phase, Ordering::Relaxed);
         };
+        let ticks = timer::now().ticks_since(start);
+        let n = ctx.stats.allocs - allocs0;
+        *done += n;
         if measure {
-            let end = timer::now();
-            self.log.push((
-                word.seq(),
-                ctx.stats.allocs - allocs0,
-                end.ticks_since(start),
-            ));
+            self.log.push((word.seq(), n, ticks));
             let c = &mut self.counts;
             c.phases += 1;
-            c.allocs += ctx.stats.allocs - allocs0;
-            c.ticks += end.ticks_since(start);
+            c.allocs += n;
+            c.ticks += ticks;
             if let Some((t, n)) = refill_at {
                 c.refill_allocs += n;
                 c.refill_ticks += t.ticks_since(start);
