@@ -11,9 +11,14 @@
 //! `--known`: the other half, a known effect. `delay-2pct` (`none` whose
 //! readers spend 2% of their time waiting, `guard/delay.rs`) against
 //! `none`: at one reader the machinery must mark the change and estimate
-//! it within 2 +- 0.5%, and the command exits 1 where it does not; at the
-//! CPUs the change is shown but not judged (a busy wait also slows a
-//! reader on the SMT sibling, so the effect there is not known).
+//! it within 2 +- 0.5%, and the command exits 1 where it does not. It
+//! measures one reader only, with twice the rounds: a busy wait also slows
+//! a reader on its SMT sibling, so with more readers than cores the effect
+//! is not known and could not be judged (measured on the development
+//! machine: about -3% at two readers). The rounds are doubled because an
+//! estimate within +-0.5 needs a standard error near 0.25%: with 10
+//! rounds of 0.2 s the estimates there spread from -2.3% to -3.1%, with 30
+//! from -2.0% to -2.1%.
 
 use super::env::{cancel_on_ctrl_c, cores, results_out};
 use super::progress::Progress;
@@ -37,7 +42,7 @@ pub(super) struct SelfcheckArgs {
     /// The guard both arms run.
     #[arg(long, default_value = "seqcount", value_parser = super::parse::parse_guard)]
     guard: String,
-    /// Rounds of every cell [default: 10; --quick: 8].
+    /// Rounds of every cell [default: 10; --quick: 8; --known: 20].
     #[arg(long, value_parser = clap::value_parser!(u32).range(2..=1000), allow_hyphen_values = true)]
     repeats: Option<u32>,
     /// Measured seconds per cell and round [default: 0.2; --quick: 0.1].
@@ -47,8 +52,8 @@ pub(super) struct SelfcheckArgs {
     #[arg(long)]
     quick: bool,
     /// Measure a known effect instead of none: delay-2pct (2% slower by
-    /// construction) against none; it must be marked and estimated within
-    /// 2 +- 0.5%.
+    /// construction) against none at one reader; it must be marked and
+    /// estimated within 2 +- 0.5%.
     #[arg(long, conflicts_with = "guard")]
     known: bool,
     /// Results file to write; - writes the results to stdout, once, at the
@@ -73,9 +78,10 @@ pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
         Err(e) => return usage_error(&e),
     };
     let cpus = logical_cpus();
-    let (rounds, duration_s) = match args.quick {
-        true => (args.repeats.unwrap_or(8), args.duration.unwrap_or(0.1)),
-        false => (args.repeats.unwrap_or(10), args.duration.unwrap_or(0.2)),
+    let (rounds, duration_s) = match (args.quick, args.known) {
+        (true, _) => (args.repeats.unwrap_or(8), args.duration.unwrap_or(0.1)),
+        (false, true) => (args.repeats.unwrap_or(20), args.duration.unwrap_or(0.2)),
+        (false, false) => (args.repeats.unwrap_or(10), args.duration.unwrap_or(0.2)),
     };
     let arms = if args.known {
         [NONE.to_string(), KNOWN.to_string()]
@@ -85,7 +91,10 @@ pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
             format!("{}{ARM}b", args.guard),
         ]
     };
-    let mut readers = vec![1, cpus];
+    let mut readers = match args.known {
+        true => vec![1],
+        false => vec![1, cpus],
+    };
     readers.dedup();
     let mut specs = Vec::new();
     let scopes: &[Scope] = if args.known {
@@ -134,10 +143,8 @@ pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
                 outln!(o, "(no table: {e})");
             }
         }
-        let (lines, ok) = known_effect(file, &readers);
-        for l in lines {
-            outln!(o, "{l}");
-        }
+        let (line, ok) = known_effect(file);
+        outln!(o, "{line}");
         failed = !ok;
     } else if !file.meta.partial {
         match (
@@ -170,68 +177,40 @@ const KNOWN: &str = "delay-2pct";
 /// How far from the known effect an estimate may fall, percentage points.
 const KNOWN_TOLERANCE: f64 = 0.5;
 
-/// The known effect's lines, one per reader count, and whether every one
-/// was marked (interval clear of 0, corrected p < 0.05, beyond the
-/// practical threshold) and estimated within [`KNOWN_TOLERANCE`].
-fn known_effect(file: &ResultsFile, readers: &[usize]) -> (Vec<String>, bool) {
+/// The known effect's line at one reader, and whether the change was
+/// marked (interval clear of 0, p < 0.05, beyond the practical threshold;
+/// one comparison, so no family correction) and estimated within
+/// [`KNOWN_TOLERANCE`].
+fn known_effect(file: &ResultsFile) -> (String, bool) {
     use crate::experiments::band::rate_paired;
-    use crate::metrics::family::Correction;
     use crate::results::repeats::Repeats;
     let expected = -crate::guard::delay::SHARE * 100.0;
-    let found: Vec<_> = readers
-        .iter()
-        .map(|&r| {
-            let of = |g: &str| {
-                Repeats(
-                    file.cells
-                        .iter()
-                        .filter(|c| c.spec.guard == g && c.spec.readers == r)
-                        .collect(),
-                )
-            };
-            rate_paired(&of(KNOWN), &of(NONE))
-        })
-        .collect();
-    let p: Vec<f64> = found.iter().map(|f| f.map_or(f64::NAN, |f| f.p)).collect();
-    let adjusted = Correction::default().adjust(&p);
+    let of = |g: &str| {
+        Repeats(
+            file.cells
+                .iter()
+                .filter(|c| c.spec.guard == g && c.spec.readers == 1)
+                .collect(),
+        )
+    };
+    let Some(f) = rate_paired(&of(KNOWN), &of(NONE)) else {
+        return (
+            "known effect, 1 reader: NO ESTIMATE (fewer than two rounds)".into(),
+            false,
+        );
+    };
     let threshold = crate::report::Marking::default().threshold_pct;
-    let mut ok = true;
-    let lines = readers
-        .iter()
-        .zip(&found)
-        .zip(adjusted)
-        .map(|((&r, f), adj)| {
-            let judged = r == 1;
-            match f {
-                Some(f) => {
-                    let (lo, hi) = f.ci_pct();
-                    let marked =
-                        adj < 0.05 && (hi < 0.0 || lo > 0.0) && f.pct().abs() > threshold;
-                    let close = (f.pct() - expected).abs() <= KNOWN_TOLERANCE;
-                    let verdict = match (judged, close) {
-                        (false, _) => "not judged: readers share cores".to_string(),
-                        (true, true) => format!("expected {expected:+.2}% +- {KNOWN_TOLERANCE}: ok"),
-                        (true, false) => {
-                            format!("expected {expected:+.2}% +- {KNOWN_TOLERANCE}: OUTSIDE")
-                        }
-                    };
-                    ok &= !judged || (marked && close);
-                    format!(
-                        "known effect, {r} reader{}: {KNOWN} vs {NONE} {:+.2}% [{lo:+.2}, {hi:+.2}] over {} rounds, {}; {verdict}",
-                        if r == 1 { "" } else { "s" },
-                        f.pct(),
-                        f.rounds,
-                        if marked { "marked" } else { "NOT MARKED" },
-                    )
-                }
-                None => {
-                    ok &= !judged;
-                    format!("known effect, {r} readers: NO ESTIMATE (fewer than two rounds)")
-                }
-            }
-        })
-        .collect();
-    (lines, ok)
+    let (lo, hi) = f.ci_pct();
+    let marked = f.p < 0.05 && (hi < 0.0 || lo > 0.0) && f.pct().abs() > threshold;
+    let close = (f.pct() - expected).abs() <= KNOWN_TOLERANCE;
+    let line = format!(
+        "known effect, 1 reader: {KNOWN} vs {NONE} {:+.2}% [{lo:+.2}, {hi:+.2}] over {} rounds, {}; expected {expected:+.2}% +- {KNOWN_TOLERANCE}: {}",
+        f.pct(),
+        f.rounds,
+        if marked { "marked" } else { "NOT MARKED" },
+        if close { "ok" } else { "OUTSIDE" },
+    );
+    (line, marked && close)
 }
 
 /// The A/A line, and whether `marked` of `tested` is clearly above the
