@@ -375,12 +375,19 @@ fn race_atomic_recomputes_preferred_zoneref_at_retry() {
 
 #[test]
 fn the_current_kernel_restarts_at_retry_before_reclaiming() {
-    // v6.1: the walk from the stale index fails, reclaim runs (and makes
-    // no progress), and the check before OOM restarts. Since e05741fb10c3
-    // the check at retry: restarts before any reclaim.
+    // v6.1: the walk from the stale index fails, reclaim runs without
+    // progress while should_reclaim_retry (walking from the zonelist's
+    // first entry) sees NORMAL above MIN, until MAX_RECLAIM_RETRIES rounds
+    // without progress (the 17th gives up), and the check before OOM
+    // restarts. Since e05741fb10c3 the check at retry: restarts before
+    // any reclaim.
     let (page, old) = race_on::<Seqcount>(Gfp::KERNEL, Kernel::V6_1);
     assert!(page.is_some());
-    assert_eq!((old.retries, old.reclaim_rounds), (1, 1), "{old:?}");
+    assert_eq!(
+        (old.retries, old.reclaim_rounds),
+        (1, zonebench::alloc::MAX_RECLAIM_RETRIES as u64 + 1),
+        "{old:?}"
+    );
     let (page, new) = race_on::<Seqcount>(Gfp::KERNEL, Kernel::Current);
     assert!(page.is_some());
     assert_eq!((new.retries, new.reclaim_rounds), (1, 0), "{new:?}");
@@ -579,6 +586,10 @@ impl Reclaim for RebuildingReclaim {
         }
         0
     }
+
+    fn reclaimable<G: ZonelistGuard>(&self, _: &Allocator<G>, _: usize) -> u64 {
+        0
+    }
 }
 
 #[test]
@@ -699,4 +710,206 @@ fn every_pin_of_the_per_cpu_lock_is_undone() {
     let acc = a.mm.check(&[]);
     assert!(!acc.ok());
     assert!(acc.notes.iter().any(|n| n.contains("preempt_count 1")));
+}
+
+/// Reclaim that always makes progress, as with swap or a page cache other
+/// tasks refill (the page it reports is taken again at once, so it frees
+/// nothing here); after `limit` rounds it tears the run down.
+struct EndlessReclaim {
+    rounds: u64,
+    limit: u64,
+}
+
+impl Reclaim for EndlessReclaim {
+    fn reclaim<G: ZonelistGuard>(
+        &mut self,
+        alloc: &Allocator<G>,
+        _: &mut zonebench::alloc::AllocCtx,
+        _: u32,
+    ) -> u32 {
+        self.rounds += 1;
+        if self.rounds >= self.limit {
+            alloc.abort_hold.store(true, Ordering::Relaxed);
+        }
+        1
+    }
+
+    fn reclaimable<G: ZonelistGuard>(&self, _: &Allocator<G>, _: usize) -> u64 {
+        1
+    }
+}
+
+#[test]
+fn v6_1_retries_endlessly_behind_a_stale_preferred_zoneref_and_current_does_not() {
+    // The 2022 race's layout: MOVABLE offlined between preferred_zoneref
+    // and the walk leaves GFP_KERNEL's index on the terminator. Reclaim
+    // keeps making progress, so should_reclaim_retry (which walks from the
+    // zonelist's first entry and finds NORMAL above MIN) says retry every
+    // time and 6.1 never reaches the check before OOM: the allocation
+    // loops until the run is torn down, counting nothing. Since
+    // e05741fb10c3 the check at retry: restarts at once.
+    for (kernel, limit) in [(Kernel::V6_1, 500), (Kernel::Current, 500)] {
+        let mut a: Allocator<Seqcount> = Allocator::new(
+            small(0, 8, 4, 2),
+            AllocConfig {
+                scope: Scope::Slowpath,
+                reclaim_ns: 0,
+                kernel,
+                ..AllocConfig::default()
+            },
+        );
+        let movable = a.mm.zone(0, ZoneType::Movable).id;
+        let fired = AtomicBool::new(false);
+        a.set_slowpath_hook(Box::new(move |a, point| {
+            if point == SlowpathPoint::Preferred && !fired.swap(true, Ordering::Relaxed) {
+                a.offline_pages(movable, &mut || false)
+                    .expect("movable is all free");
+            }
+        }));
+        let _held = squeeze(&a, ZoneType::Normal);
+        let mut ctx = a.ctx(0);
+        let mut reclaim = EndlessReclaim { rounds: 0, limit };
+        let page = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut reclaim);
+        let s = &ctx.stats;
+        match kernel {
+            Kernel::V6_1 => {
+                assert_eq!(page, None, "{s:?}");
+                assert_eq!(s.reclaim_rounds, limit, "looped until torn down: {s:?}");
+                assert_eq!(
+                    (s.false_ooms, s.true_ooms, s.oom_checks, s.retries),
+                    (0, 0, 0, 0),
+                    "{s:?}"
+                );
+            }
+            Kernel::Current => {
+                assert!(page.is_some(), "{s:?}");
+                assert_eq!((s.reclaim_rounds, s.retries), (0, 1), "{s:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_oom_kill_with_a_missed_zone_between_min_and_high_is_not_false() {
+    // NORMAL at MIN, nothing to reclaim: a GFP_KERNEL allocation reaches
+    // __alloc_pages_may_oom. Between the check before OOM and its walk,
+    // some of NORMAL's pages come back (NORMAL now between MIN and HIGH)
+    // and MOVABLE goes offline, so the walk from the stale index misses
+    // NORMAL. That walk is at HIGH: NORMAL would have failed it anyway,
+    // so the kernel kills with or without the race, and the kill is not
+    // false. (Judged at MIN, as before, it was.)
+    for (back_to, want_false) in [(WMARK_HIGH, 1), (WMARK_MIN, 0)] {
+        let mut a = alloc::<NoGuard>(small(0, 8, 4, 2), Scope::Slowpath);
+        let movable = a.mm.zone(0, ZoneType::Movable).id;
+        let normal = a.mm.zone(0, ZoneType::Normal).id;
+        let mut other = a.ctx(1);
+        let zone = &a.mm.zones[normal];
+        let held = a.take_pages(
+            &mut other,
+            normal,
+            (zone.free_pages() - zone.wmark(WMARK_MIN)) as usize,
+        );
+        let held = std::sync::Mutex::new(held);
+        let fired = AtomicBool::new(false);
+        a.set_slowpath_hook(Box::new(move |a, point| {
+            if point != SlowpathPoint::MayOom || fired.swap(true, Ordering::Relaxed) {
+                return;
+            }
+            // Give back enough to stand just above `back_to`'s mark...
+            let zone = &a.mm.zones[normal];
+            let mut other = a.ctx(1);
+            let mut held = held.lock().unwrap();
+            while zone.free_pages() <= zone.wmark(back_to) + 1 {
+                let pfn = held.pop().expect("pages to give back");
+                a.free_pages(&mut other, pfn, 0);
+                a.mm.drain_all_pages(None);
+            }
+            // ...but (for MIN) still below HIGH.
+            assert!(back_to == WMARK_HIGH || zone.free_pages() < zone.wmark(WMARK_HIGH));
+            a.offline_pages(movable, &mut || false)
+                .expect("movable is free");
+        }));
+        let mut ctx = a.ctx(0);
+        let _ = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim);
+        let s = &ctx.stats;
+        assert_eq!(s.oom_kills, 1, "{s:?}");
+        assert_eq!(s.false_oom_kills, want_false, "back to {back_to}: {s:?}");
+    }
+}
+
+#[test]
+fn two_allocations_failing_together_make_one_kill() {
+    // NORMAL exhausted, nothing to reclaim: two GFP_KERNEL allocations
+    // reach __alloc_pages_may_oom together. One takes oom_lock and kills;
+    // the other either fails the trylock (a jiffy's sleep, progress) or
+    // finds the victim still exiting (progress, no kill). Both fail in the
+    // end, and only one task is killed.
+    let mut a: Allocator<NoGuard> = Allocator::new(
+        small(0, 8, 4, 2),
+        AllocConfig {
+            scope: Scope::Slowpath,
+            reclaim_ns: 0,
+            // Long enough that the loser's jiffy of sleep cannot outlast it
+            // on a loaded machine.
+            oom_victim_exit_ns: 300_000_000,
+            ..AllocConfig::default()
+        },
+    );
+    let normal = a.mm.zone(0, ZoneType::Normal).id;
+    let meet = std::sync::Barrier::new(2);
+    let arrived = std::sync::atomic::AtomicUsize::new(0);
+    a.set_slowpath_hook(Box::new(move |_, point| {
+        if point == SlowpathPoint::MayOom && arrived.fetch_add(1, Ordering::Relaxed) < 2 {
+            meet.wait();
+        }
+    }));
+    let mut other = a.ctx(1);
+    let free = a.mm.zones[normal].free_pages() as usize;
+    let _held = a.take_pages(&mut other, normal, free);
+    let a = &a;
+    let stats: Vec<_> = std::thread::scope(|s| {
+        let t: Vec<_> = (0..2)
+            .map(|cpu| {
+                s.spawn(move || {
+                    let mut ctx = a.ctx(cpu);
+                    let page = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim);
+                    (page, ctx.stats)
+                })
+            })
+            .collect();
+        t.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let kills: u64 = stats.iter().map(|(_, s)| s.oom_kills).sum();
+    assert_eq!(kills, 1, "{stats:?}");
+    for (page, s) in &stats {
+        assert_eq!(*page, None, "{s:?}");
+        assert_eq!(s.true_ooms, 1, "{s:?}");
+    }
+}
+
+#[test]
+fn the_preferred_slot_is_walked_unfiltered_and_can_hand_out_movable() {
+    // MOVABLE offline: node 0's zonelist is [NORMAL]; a GFP_KERNEL
+    // allocation caches index 0. Between preferred_zoneref and the walk,
+    // MOVABLE comes online: the list is [MOVABLE, NORMAL]. The kernel's
+    // walk starts with `z->zone` as it reads now, unfiltered, and takes
+    // MOVABLE for a request that may not use it; even seqcount's check
+    // does not see it (a walk that succeeds is not checked).
+    let mut a = alloc::<Seqcount>(small(0, 8, 4, 2), Scope::Slowpath);
+    let movable = a.mm.zone(0, ZoneType::Movable).id;
+    a.offline_pages(movable, &mut || false)
+        .expect("movable is free");
+    let fired = AtomicBool::new(false);
+    a.set_slowpath_hook(Box::new(move |a, point| {
+        if point == SlowpathPoint::Preferred && !fired.swap(true, Ordering::Relaxed) {
+            a.online_pages(movable).expect("movable is offline");
+        }
+    }));
+    let _held = squeeze(&a, ZoneType::Normal);
+    let mut ctx = a.ctx(0);
+    let page = a
+        .alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut NoReclaim)
+        .expect("a page");
+    assert_eq!(a.mm.page_zone(page).id, movable);
+    assert_eq!(ctx.stats.ineligible_allocs, 1, "{:?}", ctx.stats);
 }

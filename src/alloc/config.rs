@@ -147,6 +147,9 @@ pub struct AllocConfig {
     pub kernel: Kernel,
     /// A rebuild whose lock wait exceeds this is a writer stall.
     pub writer_stall_ns: u64,
+    /// How long an OOM victim stays in flight after its kill, nanoseconds
+    /// (`oom.rs`; default [`super::oom::VICTIM_EXIT`]).
+    pub oom_victim_exit_ns: u64,
 }
 
 impl Default for AllocConfig {
@@ -159,6 +162,7 @@ impl Default for AllocConfig {
             printk: Printk::None,
             kernel: Kernel::V6_1,
             writer_stall_ns: 10_000_000,
+            oom_victim_exit_ns: super::oom::VICTIM_EXIT.as_nanos() as u64,
         }
     }
 }

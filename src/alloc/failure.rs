@@ -1,12 +1,15 @@
 //! Failure classification: was a failed allocation a spurious OOM?
 //!
 //! * An OOM kill (`__alloc_pages_may_oom`'s walk at the HIGH watermark
-//!   failed, `out_of_memory` called) is classified the same way at the
-//!   kill, by that walk alone: a *false kill* if an eligible zone the walk
-//!   did not visit, in the zonelists current when it ended, had free pages
-//!   above MIN. Such a zone was missed because the zonelists changed under
-//!   the walk, after `check_retry_zonelist` had passed: the window the
-//!   2022 fix leaves open.
+//!   failed, `out_of_memory` called) is classified at the kill, by that
+//!   walk alone and at the watermark it used: a *false kill* if an
+//!   eligible zone the walk did not visit, in the zonelists current when
+//!   it ended, would have passed that walk's check (HIGH, without
+//!   ALLOC_HARDER). Such a zone was missed because the zonelists changed
+//!   under the walk, after `check_retry_zonelist` had passed: the window
+//!   the 2022 fix leaves open. A missed zone between MIN and HIGH would
+//!   have failed the walk anyway, so that kill is not false: the kernel
+//!   kills there with no race at all.
 //! * A failed allocation is classified after its section ended, without
 //!   taking any lock: it is a *false OOM* if an eligible zone that one of the
 //!   final pass's walks did not visit, and that was in the zonelists current
@@ -21,7 +24,7 @@ use super::{AllocCtx, Allocator};
 use crate::guard::ZonelistGuard;
 use crate::mm::gfp::Gfp;
 use crate::mm::pcp::PCP_MAX_ORDER;
-use crate::mm::zone::WMARK_MIN;
+use crate::mm::zone::WMARK_HIGH;
 use crate::primitive::sync::atomic::Ordering;
 
 impl<G: ZonelistGuard> Allocator<G> {
@@ -37,7 +40,7 @@ impl<G: ZonelistGuard> Allocator<G> {
         ok: &ZoneMask,
         gen: u64,
     ) {
-        if self.missed_free_zone(gfp, visited, ok, gen) {
+        if self.missed_free_zone(gfp.highest_zoneidx(), visited, ok, gen) {
             ctx.stats.false_ooms += 1;
         } else if order > PCP_MAX_ORDER {
             ctx.stats.costly_failures += 1;
@@ -49,29 +52,23 @@ impl<G: ZonelistGuard> Allocator<G> {
     /// Count an OOM kill made after a walk that visited `seen`, and
     /// whether it was a false one (see the module docs).
     #[cold]
-    pub(super) fn account_kill(
-        &self,
-        ctx: &mut AllocCtx,
-        gfp: Gfp,
-        ac: &AllocContext,
-        seen: &ZoneMask,
-    ) {
+    pub(super) fn account_kill(&self, ctx: &mut AllocCtx, ac: &AllocContext, seen: &ZoneMask) {
         // Acquire: as the failure's `gen_check` in `slowpath.rs`; read
         // after the walk, so a rebuild that ended during it counts.
         let gen = self.zonelist_gen.load(Ordering::Acquire);
-        let ok = self.zones_above_min(ac);
+        let ok = self.zones_passing(ac, WMARK_HIGH);
         ctx.stats.oom_kills += 1;
-        if self.missed_free_zone(gfp, seen, &ok, gen) {
+        if self.missed_free_zone(ac.highest_zoneidx, seen, &ok, gen) {
             ctx.stats.false_oom_kills += 1;
         }
     }
 
-    /// The zones that could serve `ac`'s request at the MIN watermark now
+    /// The zones that could serve `ac`'s request at watermark `wmark` now
     /// (a snapshot, judged afterwards).
-    pub(super) fn zones_above_min(&self, ac: &AllocContext) -> ZoneMask {
+    pub(super) fn zones_passing(&self, ac: &AllocContext, wmark: usize) -> ZoneMask {
         let mut ok = ZoneMask::default();
         for z in self.mm.zones.iter() {
-            if z.watermark_ok(ac.order, z.wmark(WMARK_MIN), ac.highest_zoneidx, ac.harder) {
+            if z.watermark_ok(ac.order, z.wmark(wmark), ac.highest_zoneidx, ac.harder) {
                 ok.visit(z.id);
             }
         }
@@ -84,12 +81,11 @@ impl<G: ZonelistGuard> Allocator<G> {
     /// would otherwise stall the failing reader inside its measured time).
     fn missed_free_zone(
         &self,
-        gfp: Gfp,
+        highest: usize,
         visited: &ZoneMask,
         ok_at_fail: &ZoneMask,
         gen: u64,
     ) -> bool {
-        let highest = gfp.highest_zoneidx();
         self.mm.zones.iter().any(|zone| {
             // Relaxed: written under zonelist_update before the Release
             // store of the generation `gen` was read from (Acquire); a later

@@ -6,7 +6,7 @@ use super::{AllocCtx, Allocator};
 use crate::guard::ZonelistGuard;
 use crate::mm::page::{Pfn, PG_ALLOCATED};
 use crate::mm::zone::{MAX_NR_ZONES, NOT_POPULATED};
-use crate::mm::zonelist::ZonelistView;
+use crate::mm::zonelist::{next_zones_zonelist, ZonelistView};
 use crate::mm::MAX_NUMNODES;
 use crate::primitive::sync::atomic::Ordering;
 
@@ -16,9 +16,9 @@ use crate::primitive::sync::atomic::Ordering;
 pub(super) struct AllocContext {
     /// Index of `preferred_zoneref` in the walked zonelist.
     pub(super) preferred: usize,
-    /// The zone `first_zones_zonelist` found there, for `zone_statistics`
-    /// (the kernel reads `ac->preferred_zoneref->zone` again at rmqueue;
-    /// the model keeps what it read first: it decides only statistics).
+    /// The zone `first_zones_zonelist` found there. The walk reads the
+    /// slot again wherever the kernel does (NOFRAGMENT, rmqueue); this is
+    /// the stand-in where that read finds NULL (`walk_zonelist`).
     pub(super) preferred_zone: usize,
     pub(super) highest_zoneidx: usize,
     pub(super) order: u32,
@@ -104,8 +104,15 @@ impl<G: ZonelistGuard> Allocator<G> {
         }
     }
 
-    /// One pass of `get_page_from_freelist`'s walk; with `no_fallback` it
-    /// ends (None) at the first zone of another node.
+    /// One pass of `get_page_from_freelist`'s walk
+    /// (`for_next_zone_zonelist_nodemask`); with `no_fallback` it ends
+    /// (None) at the first zone of another node. As in the kernel, the
+    /// first zone is `preferred_zoneref->zone` read again now and not
+    /// filtered by `highest_zoneidx` (`first_zones_zonelist` filtered the
+    /// entry when it chose the index; a rebuild since may have put another
+    /// zone there, MOVABLE for a GFP_KERNEL request, and the walk takes it:
+    /// `ineligible_allocs`); the later ones come from `next_zones_zonelist`,
+    /// which skips by index alone.
     #[inline]
     fn walk_zonelist<V: ZonelistView, Rec: VisitRecord>(
         &self,
@@ -116,46 +123,72 @@ impl<G: ZonelistGuard> Allocator<G> {
         no_fallback: bool,
         rec: &mut Rec,
     ) -> Option<Pfn> {
+        let nid = ctx.preferred_nid;
         let mut idx = ac.preferred;
+        let mut zref = view.zoneref(nid, idx);
         loop {
-            let zref = view.zoneref(ctx.preferred_nid, idx);
             let zone_id = zref.zone_id()?;
-            idx += 1;
-            if zref.zone_idx() > ac.highest_zoneidx {
-                continue;
+            if let Some(found) = self.try_zone(ctx, view, ac, zone_id, wmark, no_fallback, rec) {
+                return found;
             }
-            let zone = &self.mm.zones[zone_id];
-            if no_fallback
-                && self.mm.nr_online_nodes() > 1
-                && zone_id != ac.preferred_zone
-                && zone.nid != self.mm.zones[ac.preferred_zone].nid
-            {
+            (idx, zref) = next_zones_zonelist(view, nid, idx + 1, ac.highest_zoneidx);
+        }
+    }
+
+    /// The body of the walk for one zone: `Some(Some(page))` taken,
+    /// `Some(None)` the NOFRAGMENT pass ends here, `None` on to the next.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn try_zone<V: ZonelistView, Rec: VisitRecord>(
+        &self,
+        ctx: &mut AllocCtx,
+        view: &V,
+        ac: &AllocContext,
+        zone_id: usize,
+        wmark: usize,
+        no_fallback: bool,
+        rec: &mut Rec,
+    ) -> Option<Option<Pfn>> {
+        let zone = &self.mm.zones[zone_id];
+        // The kernel reads `ac->preferred_zoneref->zone` again wherever it
+        // uses it (here and at rmqueue); a NULL there (a rebuild mid-way)
+        // would be a NULL dereference in `zone_to_nid`, which the model
+        // replaces by the zone read when the index was chosen.
+        let preferred = || {
+            let id = view
+                .zoneref(ctx.preferred_nid, ac.preferred)
+                .zone_id()
+                .unwrap_or(ac.preferred_zone);
+            &self.mm.zones[id]
+        };
+        if no_fallback && self.mm.nr_online_nodes() > 1 {
+            let preferred = preferred();
+            if zone_id != preferred.id && zone.nid != preferred.nid {
                 // The first pass ends at the preferred node's last zone;
                 // the caller walks again from the start without it.
-                return None;
-            }
-            rec.visit(zone_id); // Relaxed: a statistic; populated_since is read only when the
-                                // zone is empty, which is rare.
-            if !zone.populated() && zone.populated_since.load(Ordering::Relaxed) == NOT_POPULATED {
-                // A zone the current zonelists no longer list (the rebuild
-                // that dropped it has begun): the walk is over an old list,
-                // an RCU snapshot or an in-place list mid-rewrite.
-                ctx.stats.stale_zone_visits += 1;
-            }
-            if !zone.watermark_ok(ac.order, zone.wmark(wmark), ac.highest_zoneidx, ac.harder) {
-                continue;
-            }
-            let preferred = &self.mm.zones[ac.preferred_zone];
-            if let Some(pfn) = self.mm.rmqueue(ctx.cpu, preferred, zone, ac.order) {
-                self.prep_new_page(ctx, pfn, ac.order);
-                // Ground truth: the index the walk filtered on may not be
-                // this zone's (a torn zoneref).
-                if zone.zone_type as usize > ac.highest_zoneidx {
-                    ctx.stats.ineligible_allocs += 1;
-                }
-                return Some(pfn);
+                return Some(None);
             }
         }
+        rec.visit(zone_id);
+        // Relaxed: a statistic; populated_since is read only when the
+        // zone is empty, which is rare.
+        if !zone.populated() && zone.populated_since.load(Ordering::Relaxed) == NOT_POPULATED {
+            // A zone the current zonelists no longer list (the rebuild
+            // that dropped it has begun): the walk is over an old list,
+            // an RCU snapshot or an in-place list mid-rewrite.
+            ctx.stats.stale_zone_visits += 1;
+        }
+        if !zone.watermark_ok(ac.order, zone.wmark(wmark), ac.highest_zoneidx, ac.harder) {
+            return None;
+        }
+        let pfn = self.mm.rmqueue(ctx.cpu, preferred(), zone, ac.order)?;
+        self.prep_new_page(ctx, pfn, ac.order);
+        // Ground truth: a zone above the request's highest index, taken
+        // from the unfiltered preferred slot or through a torn zoneref.
+        if zone.zone_type as usize > ac.highest_zoneidx {
+            ctx.stats.ineligible_allocs += 1;
+        }
+        Some(Some(pfn))
     }
 
     /// `prep_new_page` (`post_alloc_hook`'s page writes) + the model's

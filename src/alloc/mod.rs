@@ -12,24 +12,26 @@
 //!   (the workload's LRU), not a scan of global LRUs.
 //! * No compaction, kswapd, cpusets, nodemasks, node reclaim or dirty limits:
 //!   none of them touches the zonelist cookie.
-//! * The slowpath's loop (`slowpath.rs`) follows the kernel's labels; an
-//!   OOM kill is counted and judged, not carried out (no tasks), and
-//!   `should_reclaim_retry` stops on a round of reclaim without progress;
-//!   costly orders (> 3) give up after one round, as without
-//!   __GFP_RETRY_MAYFAIL.
+//! * The slowpath's loop (`slowpath.rs`) follows the kernel's labels and
+//!   its `should_reclaim_retry`; an OOM kill is counted and judged, not
+//!   carried out (no tasks), under one `oom_lock` with one victim in
+//!   flight (`oom.rs`); costly orders (> 3) give up after one round, as
+//!   without __GFP_RETRY_MAYFAIL.
 //! * A failed allocation is classified after its section ended, without
 //!   taking any lock (`failure.rs`).
 //!
 //! One idea per file: `config` (scope and times), `stats` (per-CPU
 //! counters), `freelist` (`get_page_from_freelist`), `fast_path`
 //! (`__alloc_pages`, `free_pages`), `slowpath`, `failure` (spurious or true
-//! OOM), `rebuild` (`build_all_zonelists`), `hotplug` (offline/online).
+//! OOM), `oom` (`oom_lock`, the victim in flight), `rebuild`
+//! (`build_all_zonelists`), `hotplug` (offline/online).
 
 mod config;
 mod failure;
 mod fast_path;
 mod freelist;
 mod hotplug;
+mod oom;
 mod rebuild;
 mod slowpath;
 mod stats;
@@ -37,6 +39,7 @@ mod stats;
 pub use crate::mm::gfp::Gfp;
 pub use config::{AllocConfig, Kernel, Printk, Scope};
 pub use hotplug::HotplugError;
+pub use oom::{JIFFY, VICTIM_EXIT};
 pub use rebuild::{build_all_into, RebuildIrq, WriterTimes};
 pub use slowpath::{busy_wait, NoReclaim, Reclaim, MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX};
 pub use stats::{AllocCtx, AllocStats, RETRY_BUCKETS};
@@ -84,8 +87,11 @@ pub struct Allocator<G: ZonelistGuard> {
     /// The writer is inside `rebuild` (for the watchdog's report).
     pub writer_in_section: AtomicBool,
     /// Set when a run is torn down: a writer holding its section (`--writer-
-    /// hold`) lets go.
+    /// hold`) lets go, and an allocation looping in the slowpath (the 6.1
+    /// endless retry) gives up, counting nothing.
     pub abort_hold: AtomicBool,
+    /// `oom_lock` and the OOM victim in flight (`oom.rs`).
+    pub(crate) oom: oom::OomKiller,
     slowpath_hook: Option<SlowpathHook<G>>,
 }
 
@@ -112,6 +118,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             // Relaxed: single-threaded construction.
             z.populated_since.store(since, Ordering::Relaxed);
         }
+        let oom = oom::OomKiller::new(std::time::Duration::from_nanos(cfg.oom_victim_exit_ns));
         Allocator {
             mm,
             guard,
@@ -123,6 +130,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             writer_times: parking_lot::Mutex::new(WriterTimes::default()),
             writer_in_section: AtomicBool::new(false),
             abort_hold: AtomicBool::new(false),
+            oom,
             irq: None,
             slowpath_hook: None,
         }

@@ -11,9 +11,10 @@
 //!           __alloc_pages_direct_reclaim (walk, drain_all_pages, walk)
 //!           costly order -> nopage; should_reclaim_retry -> retry
 //!           check_retry_zonelist -> restart
-//!           __alloc_pages_may_oom: walk (HIGH) from the same
-//!           preferred_zoneref; failed: out_of_memory kills a task,
-//!           did_some_progress -> retry
+//!           __alloc_pages_may_oom: trylock(oom_lock) failed: sleep a
+//!           jiffy, progress -> retry; walk (HIGH) from the same
+//!           preferred_zoneref; failed: out_of_memory kills a task (or
+//!           a victim is still exiting), did_some_progress -> retry
 //! nopage:   check_retry_zonelist -> restart; fail
 //! ```
 //!
@@ -23,23 +24,37 @@
 //! `false_oom_kills`; `failure.rs` judges them). The 2022 fix narrows the
 //! window to that stretch; it does not close it.
 //!
+//! `should_reclaim_retry` is the kernel's: progress resets its count of
+//! rounds without progress, more than MAX_RECLAIM_RETRIES of those in a
+//! row give up, and it retries only while a zone of the zonelist, walked
+//! from its first entry (not from `preferred_zoneref`), would pass MIN
+//! counting its free and reclaimable pages. So in 6.1 a stale
+//! `preferred_zoneref` whose walks reach nothing, with reclaim that keeps
+//! making progress, retries for ever: the endless retry e05741fb10c3
+//! fixed. The model loops too, until the run is torn down
+//! (`Allocator::abort_hold`), and then gives the allocation up counting
+//! nothing.
+//!
+//! `__alloc_pages_may_oom` takes `oom_lock` with a trylock (a caller that
+//! fails sleeps a jiffy and retries with progress) and walks with exactly
+//! ALLOC_WMARK_HIGH|ALLOC_CPUSET; `out_of_memory` kills unless a victim
+//! is still exiting (`oom.rs`).
+//!
 //! Simplifications, and why they do not change what is measured:
 //! * `out_of_memory` is counted and classified, not carried out: the
-//!   model has no tasks to kill. Its victim is taken to be exiting, so a
-//!   second trip to OOM by the same allocation finds no progress and goes
-//!   to `nopage` (the kernel would wait in the loop for the victim's
-//!   memory); the allocation then fails and is counted as before. A kill
-//!   that the race caused is followed by a walk of the rebuilt zonelists,
-//!   which is what the kernel does too.
-//! * `should_reclaim_retry` is bounded by MAX_RECLAIM_RETRIES rounds of
-//!   reclaim and stops on a round without progress (the kernel resets its
-//!   count on progress and also weighs reclaimable pages; no progress here
-//!   means no reclaimable pages).
-//! * No compaction, cpusets or nodemasks: none of them touches the
-//!   zonelist cookie. No `__GFP_NORETRY`, `__GFP_NOFAIL` or PF_MEMALLOC
-//!   callers in the workload.
+//!   model has no tasks to kill, and a victim frees nothing the model
+//!   tracks. An allocation that has killed, or waited out a victim, and
+//!   finds none in flight goes to `nopage` instead of killing a second
+//!   task (`oom.rs`); the allocation then fails and is counted as before.
+//!   A kill that the race caused is followed by a walk of the rebuilt
+//!   zonelists, which is what the kernel does too.
+//! * No compaction (`should_compact_retry`), no high-atomic reserve to
+//!   give back before OOM, no cpusets or nodemasks: none of them touches
+//!   the zonelist cookie. No `__GFP_NORETRY`, `__GFP_NOFAIL` or
+//!   PF_MEMALLOC callers in the workload.
 
 use super::freelist::{AllocContext, ZoneMask};
+use super::oom::{OomOutcome, JIFFY};
 use super::{AllocCtx, Allocator, SlowpathPoint};
 use crate::guard::{ReadSection, ZonelistGuard};
 use crate::metrics::timer;
@@ -47,11 +62,13 @@ use crate::mm::gfp::Gfp;
 use crate::mm::page::Pfn;
 use crate::mm::pcp::PCP_MAX_ORDER;
 use crate::mm::zone::{ZoneType, WMARK_HIGH, WMARK_MIN};
-use crate::mm::zonelist::first_zones_zonelist;
+use crate::mm::zonelist::{first_zones_zonelist, next_zones_zonelist, ZonelistView};
 use crate::primitive::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 pub const SWAP_CLUSTER_MAX: u32 = 32;
+/// `MAX_RECLAIM_RETRIES`: rounds of reclaim in a row without progress
+/// before `should_reclaim_retry` gives up.
 pub const MAX_RECLAIM_RETRIES: u32 = 16;
 
 /// The pages direct reclaim can free: the caller's LRU.
@@ -63,6 +80,10 @@ pub trait Reclaim {
         ctx: &mut AllocCtx,
         nr_pages: u32,
     ) -> u32;
+
+    /// `zone_reclaimable_pages`: the pages of zone `zone_id` reclaim could
+    /// free (`should_reclaim_retry` counts them as available).
+    fn reclaimable<G: ZonelistGuard>(&self, alloc: &Allocator<G>, zone_id: usize) -> u64;
 }
 
 /// Nothing to reclaim.
@@ -71,6 +92,10 @@ pub struct NoReclaim;
 
 impl Reclaim for NoReclaim {
     fn reclaim<G: ZonelistGuard>(&mut self, _: &Allocator<G>, _: &mut AllocCtx, _: u32) -> u32 {
+        0
+    }
+
+    fn reclaimable<G: ZonelistGuard>(&self, _: &Allocator<G>, _: usize) -> u64 {
         0
     }
 }
@@ -111,9 +136,6 @@ impl<G: ZonelistGuard> Allocator<G> {
     ) -> Option<Pfn> {
         // restart:
         let mut retries = 0u64;
-        // An OOM kill already made by this allocation: its victim is taken
-        // to be exiting (see the module docs).
-        let mut killed = false;
         loop {
             ctx.stats.sections += 1;
             let section = self.guard.read_begin(&mut ctx.probe, retries > 0);
@@ -151,13 +173,22 @@ impl<G: ZonelistGuard> Allocator<G> {
                 if let (Some(pfn), _) = walk(ctx, &ac, WMARK_MIN) {
                     break 'nopage Pass::Got(pfn);
                 }
-                let mut rounds = 0;
+                let mut no_progress_loops = 0;
+                // This allocation has killed, or has waited out another's
+                // victim (`oom.rs`): it kills no more.
+                let (mut killed, mut waited) = (false, false);
                 // retry:
                 loop {
                     // --kernel current (e05741fb10c3): check_retry_zonelist
                     // at retry: too.
                     if self.cfg.kernel.checks_at_retry() && section.need_retry() {
                         break 'nopage Pass::Restart;
+                    }
+                    // A run torn down while this allocation loops (the 6.1
+                    // endless retry): let go, counting nothing.
+                    // Relaxed: a flag polled once per round.
+                    if self.abort_hold.load(Ordering::Relaxed) {
+                        break 'nopage Pass::Abandoned;
                     }
                     if !gfp.alloc_cpuset() {
                         // Without ALLOC_CPUSET `retry:` starts the walk
@@ -201,9 +232,14 @@ impl<G: ZonelistGuard> Allocator<G> {
                     if costly {
                         break 'nopage Pass::NoPage;
                     }
-                    // should_reclaim_retry.
-                    rounds += 1;
-                    if progress > 0 && rounds < MAX_RECLAIM_RETRIES {
+                    if self.should_reclaim_retry(
+                        ctx,
+                        &section,
+                        &ac,
+                        progress > 0,
+                        &mut no_progress_loops,
+                        reclaim,
+                    ) {
                         continue;
                     }
                     // check_retry_zonelist before __alloc_pages_may_oom.
@@ -211,25 +247,48 @@ impl<G: ZonelistGuard> Allocator<G> {
                         break 'nopage Pass::Restart;
                     }
                     self.hook(SlowpathPoint::MayOom);
-                    // __alloc_pages_may_oom: one last walk at the HIGH
-                    // watermark from the same preferred_zoneref, to catch a
+                    // __alloc_pages_may_oom.
+                    let Some(oom_lock) = self.oom.trylock() else {
+                        // "Somebody else is making progress for us": a
+                        // jiffy's sleep (outside a spinlock), then retry:
+                        // with progress, and no walk.
+                        let ((), changed) = section.around_reclaim(|| std::thread::sleep(JIFFY));
+                        if changed {
+                            break 'nopage Pass::Stale;
+                        }
+                        no_progress_loops = 0;
+                        continue;
+                    };
+                    // One last walk from the same preferred_zoneref, with
+                    // exactly ALLOC_WMARK_HIGH|ALLOC_CPUSET (no
+                    // ALLOC_HARDER, no ALLOC_NOFRAGMENT), to catch a
                     // parallel OOM kill.
                     ctx.stats.oom_checks += 1;
-                    let (page, seen) = walk(ctx, &ac, WMARK_HIGH);
+                    let oom_ac = AllocContext {
+                        harder: false,
+                        nofragment: false,
+                        ..ac
+                    };
+                    let (page, seen) = walk(ctx, &oom_ac, WMARK_HIGH);
                     if let Some(pfn) = page {
                         break 'nopage Pass::Got(pfn);
                     }
-                    // No kill for a request below ZONE_NORMAL, nor while
-                    // this allocation's victim is still exiting: no
-                    // progress, so nopage.
-                    if highest < ZoneType::Normal as usize || killed {
+                    // The OOM killer does not kill for a request below
+                    // ZONE_NORMAL (costly orders went to nopage above).
+                    if highest < ZoneType::Normal as usize {
                         break 'nopage Pass::NoPage;
                     }
-                    // out_of_memory: a task is killed; did_some_progress,
-                    // so retry:.
-                    self.account_kill(ctx, gfp, &ac, &seen);
-                    killed = true;
-                    rounds = 0;
+                    match self.oom.out_of_memory(&oom_lock, !(killed || waited)) {
+                        OomOutcome::Killed => {
+                            self.account_kill(ctx, &oom_ac, &seen);
+                            killed = true;
+                        }
+                        OomOutcome::VictimInFlight => waited = true,
+                        OomOutcome::Declined => break 'nopage Pass::NoPage,
+                    }
+                    drop(oom_lock);
+                    // did_some_progress: retry:.
+                    no_progress_loops = 0;
                 }
             };
             self.note_overlap(ctx, gen0);
@@ -250,6 +309,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                     retries += 1;
                     continue;
                 }
+                Pass::Abandoned => return None,
                 Pass::NoPage => {}
             }
             // nopage:
@@ -269,7 +329,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             }
             // Which zones could have served the allocation when the walk
             // ended (snapshot now, judged below).
-            let ok_at_fail = self.zones_above_min(&ac);
+            let ok_at_fail = self.zones_passing(&ac, WMARK_MIN);
             drop(section);
             self.account_failure(ctx, gfp, order, &visited, &ok_at_fail, gen_check);
             ctx.note_retries(retries);
@@ -294,6 +354,50 @@ impl<G: ZonelistGuard> Allocator<G> {
         }
     }
 
+    /// `should_reclaim_retry`: another round of reclaim while it makes
+    /// progress (a round without resets nothing), at most
+    /// MAX_RECLAIM_RETRIES rounds in a row without, and only while some
+    /// zone of the zonelist, walked from its first entry (not from
+    /// `preferred_zoneref`), would pass MIN counting its free and
+    /// reclaimable pages. Its sibling `should_compact_retry` is not
+    /// modelled (no compaction), nor `unreserve_highatomic_pageblock`
+    /// before OOM (no high-atomic reserve is ever set aside).
+    fn should_reclaim_retry<V: ZonelistView, R: Reclaim>(
+        &self,
+        ctx: &AllocCtx,
+        view: &V,
+        ac: &AllocContext,
+        did_some_progress: bool,
+        no_progress_loops: &mut u32,
+        reclaim: &R,
+    ) -> bool {
+        if did_some_progress && ac.order <= PCP_MAX_ORDER {
+            *no_progress_loops = 0;
+        } else {
+            *no_progress_loops += 1;
+        }
+        if *no_progress_loops > MAX_RECLAIM_RETRIES {
+            return false;
+        }
+        // for_each_zone_zonelist_nodemask from `_zonerefs[0]`.
+        let (mut idx, mut zref) = first_zones_zonelist(view, ctx.preferred_nid, ac.highest_zoneidx);
+        while let Some(zone_id) = zref.zone_id() {
+            let zone = &self.mm.zones[zone_id];
+            let available = zone.free_pages() + reclaim.reclaimable(self, zone_id);
+            if zone.watermark_ok_with(
+                ac.order,
+                zone.wmark(WMARK_MIN),
+                ac.highest_zoneidx,
+                ac.harder,
+                available,
+            ) {
+                return true;
+            }
+            (idx, zref) = next_zones_zonelist(view, ctx.preferred_nid, idx + 1, ac.highest_zoneidx);
+        }
+        false
+    }
+
     fn direct_reclaim<R: Reclaim>(&self, ctx: &mut AllocCtx, reclaim: &mut R) -> u32 {
         ctx.stats.reclaim_rounds += 1;
         busy_wait(Duration::from_nanos(self.cfg.reclaim_ns));
@@ -313,6 +417,9 @@ enum Pass {
     Stale,
     /// `goto nopage`.
     NoPage,
+    /// The run was torn down while the allocation looped: it returns
+    /// nothing and counts nothing.
+    Abandoned,
 }
 
 /// Burn `d` of CPU time (the direct-reclaim stand-in).

@@ -218,9 +218,23 @@ impl Zone {
         highest_zoneidx: usize,
         harder: bool,
     ) -> bool {
+        self.watermark_ok_with(order, mark, highest_zoneidx, harder, self.free_pages())
+    }
+
+    /// `__zone_watermark_ok` with `free_pages` given by the caller
+    /// (`should_reclaim_retry` adds the reclaimable pages).
+    #[inline]
+    pub fn watermark_ok_with(
+        &self,
+        order: u32,
+        mark: u64,
+        highest_zoneidx: usize,
+        harder: bool,
+        free_pages: u64,
+    ) -> bool {
         // __zone_watermark_unusable_free: high-atomic reserves (not for
         // ALLOC_HARDER) and free CMA pages (GFP_KERNEL has no ALLOC_CMA).
-        let free = self.free_pages() as i64;
+        let free = free_pages as i64;
         let mut unusable = self.vm.nr_free_cma_pages.load(Ordering::Relaxed) as i64;
         if !harder {
             unusable += self.vm.nr_reserved_highatomic.load(Ordering::Relaxed) as i64;

@@ -168,17 +168,33 @@ impl<T: ZonelistView + ?Sized> ZonelistView for &T {
 }
 
 /// `first_zones_zonelist`: the index of the first zoneref whose zone type is
-/// at most `highest_zoneidx` (or of the terminator), and the entry read there.
+/// at most `highest_zoneidx`, and the entry read there (the terminator,
+/// whose index is 0, if none).
 #[inline]
 pub fn first_zones_zonelist<V: ZonelistView>(
     view: &V,
     nid: usize,
     highest_zoneidx: usize,
 ) -> (usize, ZoneRef) {
-    let mut idx = 0;
+    next_zones_zonelist(view, nid, 0, highest_zoneidx)
+}
+
+/// `next_zones_zonelist` from index `idx`: entries are skipped by their
+/// zone type index alone, as the kernel's `__next_zones_zonelist` does, so
+/// a NULL zone word read beside a higher index (an entry torn by an
+/// in-place rewrite) is skipped too; the walk ends at a NULL only where
+/// the index passed. Each row's last entry is a terminator never written
+/// (index 0), so the loop ends inside the row.
+#[inline]
+pub fn next_zones_zonelist<V: ZonelistView>(
+    view: &V,
+    nid: usize,
+    mut idx: usize,
+    highest_zoneidx: usize,
+) -> (usize, ZoneRef) {
     loop {
         let z = view.zoneref(nid, idx);
-        if z.zone_id().is_none() || z.zone_idx() <= highest_zoneidx {
+        if z.zone_idx() <= highest_zoneidx {
             return (idx, z);
         }
         idx += 1;

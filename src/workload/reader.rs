@@ -121,6 +121,16 @@ impl Reclaim for Ring {
         self.clear_ahead = i - 1;
         freed
     }
+
+    fn reclaimable<G: ZonelistGuard>(&self, alloc: &Allocator<G>, zone_id: usize) -> u64 {
+        self.slots
+            .iter()
+            .filter(|&&s| s != EMPTY)
+            .map(|&s| Self::unpack(s))
+            .filter(|&(pfn, _)| alloc.mm.page_zone(pfn).id == zone_id)
+            .map(|(_, order)| 1u64 << order)
+            .sum()
+    }
 }
 
 /// A seeded xorshift64* generator: the allocation mix's, and the torture
