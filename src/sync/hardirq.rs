@@ -26,6 +26,17 @@
 //! count never reads it. Outside interrupt context a check is one
 //! thread-local load.
 //!
+//! PREEMPT_RT (`--rt`) threads device interrupts: the handler runs in a
+//! thread of higher priority on the same CPU, and a `spinlock_t`,
+//! `rwlock_t` or mutex it meets is a sleeping rt_mutex whose waiter boosts
+//! the holder. [`irq_enter_threaded`] models that context: a wait on a
+//! lock does not spin to the deadline but unwinds at once with an
+//! [`IrqBlocked`] payload (the handler sleeps; the interrupt model runs it
+//! again when the interrupted write section has ended, as the boosted
+//! writer would let it); a spin on an odd count still runs to the
+//! deadline (a FIFO thread spinning above the writer on its CPU never lets
+//! it run: a livelock the bound turns into a deadlock).
+//!
 //! Unwinding out of a wait must leave the model consistent: every bounded
 //! wait is at a point where the waiting code has changed nothing shared yet
 //! (a section begins before any page is taken; a zone lock is taken before
@@ -72,10 +83,19 @@ pub struct IrqDeadlock {
     pub wait: IrqWait,
 }
 
+/// The unwind payload of a threaded handler that blocked on a lock
+/// ([`irq_enter_threaded`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IrqBlocked {
+    pub wait: IrqWait,
+}
+
 thread_local! {
     /// When this thread's interrupt handler is declared deadlocked; `None`
     /// outside interrupt context.
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// The handler is a PREEMPT_RT interrupt thread: lock waits block.
+    static THREADED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Interrupt context on this thread until dropped (`irq_exit`).
@@ -83,6 +103,7 @@ thread_local! {
 #[derive(Debug)]
 pub struct HardIrq {
     prev: Option<Instant>,
+    prev_threaded: bool,
     /// The deadline is this thread's: the token must not move to another.
     _thread: PhantomData<*const ()>,
 }
@@ -90,9 +111,22 @@ pub struct HardIrq {
 /// `irq_enter`: this thread runs an interrupt handler whose waits may last
 /// `bound` in all before it is abandoned as a deadlock.
 pub fn irq_enter(bound: Duration) -> HardIrq {
+    enter(bound, false)
+}
+
+/// A PREEMPT_RT interrupt thread's context (see the module docs): as
+/// [`irq_enter`], but a wait on a lock unwinds at once with
+/// [`IrqBlocked`].
+pub fn irq_enter_threaded(bound: Duration) -> HardIrq {
+    enter(bound, true)
+}
+
+fn enter(bound: Duration, threaded: bool) -> HardIrq {
     let prev = DEADLINE.with(|d| d.replace(Some(Instant::now() + bound)));
+    let prev_threaded = THREADED.with(|t| t.replace(threaded));
     HardIrq {
         prev,
+        prev_threaded,
         _thread: PhantomData,
     }
 }
@@ -100,7 +134,13 @@ pub fn irq_enter(bound: Duration) -> HardIrq {
 impl Drop for HardIrq {
     fn drop(&mut self) {
         DEADLINE.with(|d| d.set(self.prev));
+        THREADED.with(|t| t.set(self.prev_threaded));
     }
+}
+
+/// In a threaded handler, whether a wait on `wait` blocks (a lock).
+fn blocks(wait: IrqWait) -> bool {
+    wait.on_lock() && THREADED.with(|t| t.get())
 }
 
 /// `in_hardirq()`.
@@ -108,12 +148,17 @@ pub fn in_hardirq() -> bool {
     DEADLINE.with(|d| d.get()).is_some()
 }
 
-/// In interrupt context, how long a wait may still last (zero once the
-/// deadline has passed); `None` outside it (wait as long as it takes).
+/// In interrupt context, how long a wait on a lock may still last (zero
+/// once the deadline has passed, and in a threaded handler, whose lock
+/// waits block at once); `None` outside it (wait as long as it takes).
 pub fn irq_time_left() -> Option<Duration> {
-    DEADLINE
+    let left = DEADLINE
         .with(|d| d.get())
-        .map(|t| t.saturating_duration_since(Instant::now()))
+        .map(|t| t.saturating_duration_since(Instant::now()));
+    match THREADED.with(|t| t.get()) {
+        true => left.map(|_| Duration::ZERO),
+        false => left,
+    }
 }
 
 /// One step of a wait loop waiting for `wait`: abandons the interrupt
@@ -121,17 +166,21 @@ pub fn irq_time_left() -> Option<Duration> {
 #[inline]
 pub fn irq_wait_check(wait: IrqWait) {
     if let Some(t) = DEADLINE.with(|d| d.get()) {
-        if Instant::now() >= t {
+        if blocks(wait) || Instant::now() >= t {
             irq_deadlock(wait);
         }
     }
 }
 
-/// Abandon the interrupt handler waiting for `wait` (see the module docs).
+/// Abandon the interrupt handler waiting for `wait` (see the module docs):
+/// a deadlock, or in a threaded handler waiting on a lock, a block.
 #[cold]
 #[inline(never)]
 pub fn irq_deadlock(wait: IrqWait) -> ! {
     debug_assert!(in_hardirq(), "irq_deadlock outside interrupt context");
+    if blocks(wait) {
+        std::panic::resume_unwind(Box::new(IrqBlocked { wait }))
+    }
     std::panic::resume_unwind(Box::new(IrqDeadlock { wait }))
 }
 
@@ -166,5 +215,28 @@ mod tests {
         let d = r.unwrap_err().downcast::<IrqDeadlock>().unwrap();
         assert_eq!(d.wait, IrqWait::RwLock);
         assert!(!in_hardirq(), "irq_exit ran while unwinding");
+    }
+
+    #[test]
+    fn a_threaded_handler_blocks_on_a_lock_at_once_but_spins_on_a_count() {
+        let r = std::panic::catch_unwind(|| {
+            let _irq = irq_enter_threaded(Duration::from_secs(60));
+            assert_eq!(irq_time_left(), Some(Duration::ZERO));
+            irq_wait_check(IrqWait::OddCount);
+            irq_wait_check(IrqWait::SpinLock);
+        });
+        let b = r.unwrap_err().downcast::<IrqBlocked>().unwrap();
+        assert_eq!(b.wait, IrqWait::SpinLock);
+        assert!(!in_hardirq());
+        let r = std::panic::catch_unwind(|| {
+            let _irq = irq_enter_threaded(Duration::ZERO);
+            irq_wait_check(IrqWait::OddCount);
+        });
+        assert!(r.unwrap_err().downcast::<IrqDeadlock>().is_ok());
+        let _irq = irq_enter(Duration::from_secs(60));
+        assert!(
+            irq_time_left().unwrap() > Duration::from_secs(59),
+            "not threaded"
+        );
     }
 }

@@ -29,6 +29,17 @@
 //! 3. Otherwise the handler runs at once, nested in the write section, on
 //!    the writer's own thread: one GFP_ATOMIC order-0 allocation on the
 //!    writer's CPU, freed again.
+//! 3a. Under `--rt` the handler is a PREEMPT_RT interrupt thread (forced
+//!    threading; `sync::hardirq::irq_enter_threaded`): it runs at once,
+//!    above the writer on its CPU, and where it meets a lock (a
+//!    `spinlock_t`, `rwlock_t` or mutex: rt_mutexes on RT) it sleeps and
+//!    boosts the holder: the model stops it there and runs it again when
+//!    the section ends, as a masked interrupt (`irq_deferred`, with its
+//!    delay; `irq_threaded` counts the threaded ones). A spin on an odd
+//!    count is still a deadlock: the thread never lets the writer it
+//!    preempted run. So `seqlock`, `seqlock-excl`, `seqcount-spinlock` and
+//!    `rwlock` defer under `--rt` where without it they deadlock on a
+//!    lock, and `seqcount` deadlocks either way.
 //! 4. The handler's waits are bounded ([`IRQ_DEADLOCK_BOUND`],
 //!    `sync::hardirq`): a wait that would outlast the bound is abandoned by
 //!    unwinding, caught here, and counted as a deadlock (`irq_deadlocks`;
@@ -43,14 +54,14 @@
 //! |---|---|---|---|
 //! | `none` | no | takes nothing | runs inline, completes |
 //! | `seqcount` | no | `read_seqbegin` spins on the odd count (`SeqCount::read_begin`, bounded) | deadlock (odd count) |
-//! | `seqlock` | irqsave (not under `--rt`) | — | deferred to the end of the section |
+//! | `seqlock` | irqsave (not under `--rt`) | — (`--rt`: waits on the seqlock's lock) | deferred to the end of the section (`--rt`: blocks, deferred) |
 //! | `seqlock-excl` | irqsave | would spin on the seqlock's spinlock (`SpinLock::lock_contended`, bounded) | deferred |
 //! | `seqbegin-or-lock` | irqsave | would spin on the odd count, or the lock on a locked pass (both bounded) | deferred |
-//! | `seqcount-spinlock` | no | spins on the odd count; with `--rt` waits on the associated lock (`SpinlockT::wait`, bounded) | deadlock (odd count; `--rt`: lock) |
+//! | `seqcount-spinlock` | no | spins on the odd count; with `--rt` waits on the associated lock (`SpinlockT::wait`) | deadlock (odd count); `--rt`: blocks, deferred |
 //! | `rcu`, `rcu-recheck` | no | arc-swap load of the published copy, never waits (the writer builds a private copy) | runs inline, completes |
 //! | `rcu-qsbr`, `rcu-qsbr-recheck` | no | marks its CPU and loads the published copy, never waits | runs inline, completes |
 //! | `latch` | no | reads the copy the writer is not rewriting, never waits | runs inline, completes |
-//! | `rwlock` | no | `read()` on the lock its own CPU holds for writing (`try_read`, then `try_read_for` the time left) | deadlock (lock) |
+//! | `rwlock` | no | `read()` on the lock its own CPU holds for writing (`try_read`, then `try_read_for` the time left) | deadlock (lock); `--rt`: blocks, deferred |
 //! | `seqlock-crate` | no | `SeqLock::read` loops inside the crate while a node's count is odd: no bound can be added | not run: `irq_unbounded` |
 //! | `epoch` | no | `epoch::pin` (reentrant), never waits | runs inline, completes |
 //! | `raw-seqcount` (example) | no | `raw_seqcount_begin` never waits; the walk sees the rewritten list; a walk that failed would restart while the count is odd (bounded) | runs inline, completes |
@@ -110,7 +121,7 @@
 use crate::alloc::{AllocCtx, Allocator, Gfp, NoReclaim, RebuildIrq};
 use crate::guard::ZonelistGuard;
 use crate::metrics::{Hist, HistSummary};
-use crate::sync::hardirq::{irq_enter, IrqDeadlock};
+use crate::sync::hardirq::{irq_enter, irq_enter_threaded, IrqBlocked, IrqDeadlock};
 use crossbeam_utils::CachePadded;
 use serde::{Deserialize, Serialize};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -130,8 +141,12 @@ pub struct IrqStats {
     pub irqs: u64,
     /// Handled at once, nested in the write section.
     pub irq_inline: u64,
-    /// Masked: handled after the write section.
+    /// Masked, or (`--rt`) a threaded handler blocked on a lock the writer
+    /// holds: handled after the write section.
     pub irq_deferred: u64,
+    /// (`--rt`) Handled in a PREEMPT_RT interrupt thread: of the inline
+    /// and deferred ones, those that ran threaded.
+    pub irq_threaded: u64,
     /// Deferral delays, raise to handler start, ns.
     pub irq_delay_ns: HistSummary,
     /// Handlers abandoned after [`IRQ_DEADLOCK_BOUND`]: the kernel would
@@ -211,13 +226,25 @@ impl Irq {
     }
 }
 
+/// How a handler run ended besides a page or none.
+enum Handled {
+    Done,
+    /// A threaded handler blocked on a lock (PREEMPT_RT): run it again
+    /// when the section ends.
+    Blocked,
+}
+
 impl IrqState {
     /// The handler: one GFP_ATOMIC order-0 allocation in interrupt context
-    /// (waits bounded), then its free.
-    fn handle<G: ZonelistGuard>(&mut self, alloc: &Allocator<G>) {
+    /// (waits bounded; `threaded`: as a PREEMPT_RT interrupt thread, whose
+    /// lock waits block), then its free.
+    fn handle<G: ZonelistGuard>(&mut self, alloc: &Allocator<G>, threaded: bool) -> Handled {
         let t = Instant::now();
         let got = {
-            let _hardirq = irq_enter(IRQ_DEADLOCK_BOUND);
+            let _hardirq = match threaded {
+                true => irq_enter_threaded(IRQ_DEADLOCK_BOUND),
+                false => irq_enter(IRQ_DEADLOCK_BOUND),
+            };
             let ctx = &mut self.ctx;
             // AssertUnwindSafe: an abandoned wait unwinds only from points
             // where nothing shared is half-changed (see the module docs);
@@ -240,10 +267,14 @@ impl IrqState {
                     }
                     self.deadlock_ns.record(t.elapsed().as_nanos() as u64);
                 }
-                // A real panic in the handler: not ours to swallow.
-                Err(other) => resume_unwind(other),
+                Err(other) => match other.downcast::<IrqBlocked>() {
+                    Ok(_) => return Handled::Blocked,
+                    // A real panic in the handler: not ours to swallow.
+                    Err(other) => resume_unwind(other),
+                },
             },
         }
+        Handled::Done
     }
 }
 
@@ -258,9 +289,22 @@ impl<G: ZonelistGuard> RebuildIrq<G> for Irq {
             st.counts.irq_deferred += 1;
         } else if G::READ_WAIT_UNBOUNDED {
             st.counts.irq_unbounded += 1;
+        } else if alloc.cfg.guard.rt {
+            // Forced interrupt threading: the handler's thread preempts
+            // the writer on its CPU; a lock the writer holds puts it to
+            // sleep (and boosts the writer) until the section ends.
+            st.counts.irq_threaded += 1;
+            let raised = Instant::now();
+            match st.handle(alloc, true) {
+                Handled::Done => st.counts.irq_inline += 1,
+                Handled::Blocked => {
+                    st.pending = Some(raised);
+                    st.counts.irq_deferred += 1;
+                }
+            }
         } else {
             st.counts.irq_inline += 1;
-            st.handle(alloc);
+            st.handle(alloc, false);
         }
     }
 
@@ -274,7 +318,9 @@ impl<G: ZonelistGuard> RebuildIrq<G> for Irq {
             // local_irq_restore: the pending interrupt is taken now.
             let delay = raised.elapsed().as_nanos() as u64;
             st.delay.record(delay);
-            st.handle(alloc);
+            // The section is over: what the handler could block on now is
+            // held elsewhere and released, so it waits (bounded) there.
+            st.handle(alloc, false);
         }
     }
 }

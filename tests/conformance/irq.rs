@@ -90,9 +90,9 @@ pub(crate) fn irq_run<G: ZonelistGuard>(expect: IrqExpect, rt: bool) {
         G::NAME
     );
     if deadlocks > 0 {
-        // On the count, except rwlock's (its lock) and PREEMPT_RT readers'
-        // (the associated mutex).
-        let on_lock = G::NAME == "rwlock" || rt;
+        // On the count, except rwlock's (its lock); under PREEMPT_RT a
+        // lock wait blocks instead, so what is left is a count.
+        let on_lock = G::NAME == "rwlock" && !rt;
         assert_eq!(
             irq.irq_deadlocks_on_lock,
             if on_lock { deadlocks } else { 0 },
@@ -112,4 +112,12 @@ pub(crate) fn irq_run<G: ZonelistGuard>(expect: IrqExpect, rt: bool) {
     if deferred > 0 {
         assert!(irq.irq_delay_ns.max > 0, "{}: {irq:?}", G::NAME);
     }
+    // Under --rt every handler that ran ran threaded.
+    let ran = irq.irq_inline + irq.irq_deferred;
+    assert_eq!(
+        irq.irq_threaded,
+        if rt { ran } else { 0 },
+        "{}: {irq:?}",
+        G::NAME
+    );
 }
