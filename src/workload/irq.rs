@@ -28,18 +28,18 @@
 //!    the raise to the handler's start is recorded (`irq_delay_ns`).
 //! 3. Otherwise the handler runs at once, nested in the write section, on
 //!    the writer's own thread: one GFP_ATOMIC order-0 allocation on the
-//!    writer's CPU, freed again.
-//! 3a. Under `--rt` the handler is a PREEMPT_RT interrupt thread (forced
-//!    threading; `sync::hardirq::irq_enter_threaded`): it runs at once,
-//!    above the writer on its CPU, and where it meets a lock (a
-//!    `spinlock_t`, `rwlock_t` or mutex: rt_mutexes on RT) it sleeps and
-//!    boosts the holder: the model stops it there and runs it again when
-//!    the section ends, as a masked interrupt (`irq_deferred`, with its
-//!    delay; `irq_threaded` counts the threaded ones). A spin on an odd
-//!    count is still a deadlock: the thread never lets the writer it
-//!    preempted run. So `seqlock`, `seqlock-excl`, `seqcount-spinlock` and
-//!    `rwlock` defer under `--rt` where without it they deadlock on a
-//!    lock, and `seqcount` deadlocks either way.
+//!    writer's CPU, freed again. Under `--rt` the handler is a PREEMPT_RT
+//!    interrupt thread (forced threading;
+//!    `sync::hardirq::irq_enter_threaded`): it runs at once, above the
+//!    writer on its CPU, and where it meets a lock (a `spinlock_t`,
+//!    `rwlock_t` or mutex: rt_mutexes on RT) it sleeps and boosts the
+//!    holder: the model stops it there and runs it again when the section
+//!    ends, as a masked interrupt (`irq_deferred`, with its delay;
+//!    `irq_threaded` counts the threaded ones). A spin on an odd count is
+//!    still a deadlock: the thread never lets the writer it preempted run.
+//!    So `seqlock`, `seqcount-spinlock` and `rwlock` defer under `--rt`
+//!    where without it they deadlock on a lock (`seqlock` masks only
+//!    without `--rt`), and `seqcount` deadlocks either way.
 //! 4. The handler's waits are bounded ([`IRQ_DEADLOCK_BOUND`],
 //!    `sync::hardirq`): a wait that would outlast the bound is abandoned by
 //!    unwinding, caught here, and counted as a deadlock (`irq_deadlocks`;
