@@ -913,3 +913,24 @@ fn the_preferred_slot_is_walked_unfiltered_and_can_hand_out_movable() {
     assert_eq!(a.mm.page_zone(page).id, movable);
     assert_eq!(ctx.stats.ineligible_allocs, 1, "{:?}", ctx.stats);
 }
+
+#[test]
+fn freeing_a_block_checks_every_tail_page_and_leaks_it_if_one_is_bad() {
+    // free_pages_prepare, order > 0: every tail page is checked and its
+    // CHECK_AT_PREP flags cleared; a tail in use (a stray reference here)
+    // makes the block bad: it is reported and not freed.
+    let a = alloc::<NoGuard>(small(0, 8, 4, 1), Scope::Slowpath);
+    let mut ctx = a.ctx(0);
+    let good = a
+        .alloc_pages(&mut ctx, Gfp::KERNEL, 2, &mut NoReclaim)
+        .expect("an order-2 block");
+    a.free_pages(&mut ctx, good, 2);
+    assert_eq!(ctx.stats.bad_pages, 0, "a clean block frees");
+    let pfn = a
+        .alloc_pages(&mut ctx, Gfp::KERNEL, 2, &mut NoReclaim)
+        .expect("an order-2 block");
+    a.mm.mem_map.page(pfn + 3).post_alloc_hook();
+    a.free_pages(&mut ctx, pfn, 2);
+    assert_eq!(ctx.stats.bad_pages, 1, "{:?}", ctx.stats);
+    assert_eq!(ctx.stats.frees, 1, "the bad block was not freed");
+}

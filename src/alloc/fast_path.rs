@@ -145,6 +145,16 @@ impl<G: ZonelistGuard> Allocator<G> {
         if !page.put_page_testzero() {
             return;
         }
+        // free_pages_prepare checks and clears every tail page of a block
+        // of order > 0 first; a bad one leaks the block (the run's page
+        // accounting then fails it).
+        let bad = (1..1u32 << order)
+            .filter(|&i| !self.mm.mem_map.page(pfn + i).free_tail_prepare())
+            .count();
+        if bad > 0 {
+            ctx.stats.bad_pages += bad as u64;
+            return;
+        }
         page.free_pages_prepare();
         ctx.stats.frees += 1;
         let zone = &self.mm.zones[page_zone_id(flags)];

@@ -227,6 +227,21 @@ impl Page {
         );
     }
 
+    /// A tail page's part of `free_pages_prepare` (order > 0):
+    /// `free_page_is_bad`, then `PAGE_FLAGS_CHECK_AT_PREP` cleared; false
+    /// (left alone) when it is bad.
+    #[inline]
+    pub fn free_tail_prepare(&self) -> bool {
+        if self.bad_reason(PAGE_FLAGS_CHECK_AT_PREP).is_some() {
+            return false;
+        }
+        // Relaxed: the block is still its freeing owner's alone.
+        let f = self.flags.load(Ordering::Relaxed);
+        self.flags
+            .store(f & !PAGE_FLAGS_CHECK_AT_PREP, Ordering::Relaxed);
+        true
+    }
+
     /// `set_pcppage_migratetype`.
     #[inline]
     pub fn set_pcppage_migratetype(&self, migratetype: u64) {

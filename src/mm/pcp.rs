@@ -12,7 +12,8 @@
 //! while `free_factor` is set drains everything (`free_high`).
 //!
 //! The per-page work of the order-0 paths is the kernel's (see
-//! `mm::page`, `mm::vmstat`): a refill checks each page (`check_new_page`),
+//! `mm::page`, `mm::vmstat`): a refill checks every page of each block
+//! (`check_new_pages`, tail pages included),
 //! an allocation counts PGALLOC and the NUMA events after the unlock, a
 //! free counts PGFREE, a drain checks each page (`free_page_is_bad`).
 //!
@@ -177,9 +178,10 @@ impl Mm {
         pcp.free_factor >>= 1;
         let o = order as usize;
         if pcp.lists[o].is_empty() {
-            // nr_pcp_alloc (v6.1): batch, scaled down for higher orders but
-            // never above 1 while the pageset is disabled (batch 1), so a
-            // disabled pageset holds nothing between lock holds.
+            // v6.1's inline batch formula (named nr_pcp_alloc since 6.7):
+            // batch, scaled down for higher orders but never above 1 while
+            // the pageset is disabled (batch 1), so a disabled pageset
+            // holds nothing between lock holds.
             let batch = if order == 0 || pcp.batch <= 1 {
                 pcp.batch
             } else {
@@ -193,11 +195,33 @@ impl Mm {
         Some(pfn)
     }
 
-    /// `rmqueue_buddy`.
+    /// `rmqueue_buddy`: a block from the buddy lists, checked after the
+    /// unlock (`check_new_pages`: a bad block is reported, leaked, and
+    /// another taken).
     #[cold]
     pub fn rmqueue_buddy(&self, zone: &Zone, order: u32) -> Option<Pfn> {
-        let mut area = zone.lock.lock();
-        self.buddy(zone).rmqueue_smallest(&mut area, order)
+        loop {
+            let pfn = {
+                let mut area = zone.lock.lock();
+                self.buddy(zone).rmqueue_smallest(&mut area, order)?
+            };
+            if !self.check_new_pages(pfn, order) {
+                return Some(pfn);
+            }
+            self.bad_page();
+        }
+    }
+
+    /// `check_new_pages`: whether any page of the block, head or tail, is
+    /// not in the state a free page must be in.
+    #[inline]
+    fn check_new_pages(&self, pfn: Pfn, order: u32) -> bool {
+        (0..1u32 << order).any(|i| {
+            self.mem_map
+                .page(pfn + i)
+                .bad_reason(PAGE_FLAGS_CHECK_AT_PREP)
+                .is_some()
+        })
     }
 
     /// `rmqueue_bulk`: take up to `count` blocks of `order` from buddy onto a
@@ -215,7 +239,8 @@ impl Mm {
             };
             let page = self.mem_map.page(pfn);
             page.set_pcppage_migratetype(0);
-            if page.bad_reason(PAGE_FLAGS_CHECK_AT_PREP).is_some() {
+            // check_pcp_refill: check_new_pages, every page of the block.
+            if self.check_new_pages(pfn, order) {
                 self.bad_page();
                 continue;
             }
