@@ -19,6 +19,20 @@
 //!   without __GFP_RETRY_MAYFAIL.
 //! * A failed allocation is classified after its section ended, without
 //!   taking any lock (`failure.rs`).
+//! * No page contents: `init_on_alloc` (off in v6.1's defconfig) would
+//!   clear every page after the walk, outside every guard's section; not
+//!   modelled.
+//! * `--rt` changes the guards' read sides and the interrupt model
+//!   (`workload::irq`), not the zone lock or the per-CPU lock: PREEMPT_RT
+//!   makes them sleeping rt_mutexes and pins with `migrate_disable`; here
+//!   they still spin (`sync::SpinLock`). Every guard pays them alike, on
+//!   the allocation and free paths, outside the zonelist read section.
+//! * NR_FREE_PAGES is one counter stored on every free-list change, in the
+//!   zone's read-mostly line with the watermarks (`mm::zone`); v6.1 counts
+//!   it in per-CPU diffs folded into `zone->vm_stat` past a threshold, on
+//!   a line of its own. The fast path's watermark check therefore misses
+//!   more often here than the kernel's, for every guard alike; not yet
+//!   modelled as the kernel lays it out.
 //!
 //! One idea per file: `config` (scope and times), `stats` (per-CPU
 //! counters), `freelist` (`get_page_from_freelist`), `fast_path`

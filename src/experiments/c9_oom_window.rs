@@ -3,7 +3,10 @@
 //! walk; it does not close it. That walk starts from the same
 //! `preferred_zoneref` over the same zonelists, and a rebuild landing after
 //! the check makes it miss a zone with memory: `out_of_memory()` kills a
-//! task with memory free (`alloc/slowpath.rs`). The deterministic case is
+//! task with memory free (`alloc/slowpath.rs`). A kill is false only if
+//! the missed zone would have passed that walk's own check (HIGH, without
+//! ALLOC_HARDER; `alloc/failure.rs`), and the OOM checks and kills are
+//! the kernel's: one `oom_lock`, one victim in flight (`alloc/oom.rs`). The deterministic case is
 //! a test of every guard (`tests/conformance/race.rs`); this claim counts
 //! how often it happens under C0's race load (hotplug at 2 kHz, high
 //! pressure, one reader per CPU), per million OOM checks, for the guard
@@ -45,7 +48,7 @@ impl Window {
             None => "no OOM check reached".to_string(),
         };
         format!(
-            "{}: {} OOM checks, {} kills, {} with an eligible zone above MIN missed: {rate}",
+            "{}: {} OOM checks, {} kills, {} with an eligible zone that would have passed the walk missed: {rate}",
             self.guard, self.checks, self.kills, self.false_kills
         )
     }
@@ -109,7 +112,7 @@ impl Experiment for C9 {
             )),
         };
         let rule = format!(
-            "supported if seqcount or seqlock has any OOM kill with an eligible zone above MIN missed by the walk (one such kill shows the window open); refuted if they have none and the 95% upper bound of their rate is below {SHUT_PER_MILLION} per million OOM checks; otherwise not settled"
+            "supported if seqcount or seqlock has any OOM kill with an eligible zone missed by the walk that would have passed its HIGH watermark check (one such kill shows the window open); refuted if they have none and the 95% upper bound of their rate is below {SHUT_PER_MILLION} per million OOM checks; otherwise not settled"
         );
         self.finding(numbers, verdict, rule)
     }

@@ -5,8 +5,12 @@
 //! order; fragmentation avoidance and fallback stealing are not modelled:
 //! they decide *which* page a zone returns, not which zones a zonelist walk
 //! visits); NR_FREE_PAGES is one atomic updated under the zone lock instead of
-//! per-CPU vmstat deltas folded in batches (readers see it a little more
-//! promptly than the kernel's would, the same for every guard); ZONE_DMA is
+//! per-CPU vmstat deltas folded in batches, and it shares the read-mostly
+//! line of the watermarks and `lowmem_reserve` (v6.1 keeps `vm_stat` after
+//! `ZONE_PADDING`): readers see it more promptly than the kernel's, and
+//! every watermark check after another CPU's buddy change misses on that
+//! line, where the kernel's misses only after a fold; the same for every
+//! guard (not yet laid out as the kernel does); ZONE_DMA is
 //! not modelled (configurations without CONFIG_ZONE_DMA, e.g. many arm64
 //! systems).
 
