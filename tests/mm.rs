@@ -324,6 +324,15 @@ fn race_on<G: ZonelistGuard>(
     gfp: Gfp,
     kernel: Kernel,
 ) -> (Option<Pfn>, zonebench::alloc::AllocStats) {
+    race_reclaiming::<G, _>(gfp, kernel, &mut NoReclaim)
+}
+
+/// [`race_on`] with direct reclaim by `reclaim`.
+fn race_reclaiming<G: ZonelistGuard, R: Reclaim>(
+    gfp: Gfp,
+    kernel: Kernel,
+    reclaim: &mut R,
+) -> (Option<Pfn>, zonebench::alloc::AllocStats) {
     // The report's layout: node 0 zonelist [MOVABLE, NORMAL].
     let mut a: Allocator<G> = Allocator::new(
         small(0, 8, 4, 2),
@@ -344,7 +353,7 @@ fn race_on<G: ZonelistGuard>(
     }));
     let _held = squeeze(&a, ZoneType::Normal);
     let mut ctx = a.ctx(0);
-    let page = a.alloc_pages(&mut ctx, gfp, 0, &mut NoReclaim);
+    let page = a.alloc_pages(&mut ctx, gfp, 0, reclaim);
     assert_eq!(a.rebuilds(), 1, "the hook offlined MOVABLE once");
     (page, ctx.stats)
 }
@@ -748,29 +757,11 @@ fn v6_1_retries_endlessly_behind_a_stale_preferred_zoneref_and_current_does_not(
     // time and 6.1 never reaches the check before OOM: the allocation
     // loops until the run is torn down, counting nothing. Since
     // e05741fb10c3 the check at retry: restarts at once.
-    for (kernel, limit) in [(Kernel::V6_1, 500), (Kernel::Current, 500)] {
-        let mut a: Allocator<Seqcount> = Allocator::new(
-            small(0, 8, 4, 2),
-            AllocConfig {
-                scope: Scope::Slowpath,
-                reclaim_ns: 0,
-                kernel,
-                ..AllocConfig::default()
-            },
-        );
-        let movable = a.mm.zone(0, ZoneType::Movable).id;
-        let fired = AtomicBool::new(false);
-        a.set_slowpath_hook(Box::new(move |a, point| {
-            if point == SlowpathPoint::Preferred && !fired.swap(true, Ordering::Relaxed) {
-                a.offline_pages(movable, &mut || false)
-                    .expect("movable is all free");
-            }
-        }));
-        let _held = squeeze(&a, ZoneType::Normal);
-        let mut ctx = a.ctx(0);
+    let limit = 500;
+    for kernel in [Kernel::V6_1, Kernel::Current] {
         let mut reclaim = EndlessReclaim { rounds: 0, limit };
-        let page = a.alloc_pages(&mut ctx, Gfp::KERNEL, 0, &mut reclaim);
-        let s = &ctx.stats;
+        let (page, stats) = race_reclaiming::<Seqcount, _>(Gfp::KERNEL, kernel, &mut reclaim);
+        let s = &stats;
         match kernel {
             Kernel::V6_1 => {
                 assert_eq!(page, None, "{s:?}");
