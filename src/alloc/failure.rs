@@ -68,7 +68,16 @@ impl<G: ZonelistGuard> Allocator<G> {
     pub(super) fn zones_passing(&self, ac: &AllocContext, wmark: usize) -> ZoneMask {
         let mut ok = ZoneMask::default();
         for z in self.mm.zones.iter() {
-            if z.watermark_ok(ac.order, z.wmark(wmark), ac.highest_zoneidx, ac.harder) {
+            // The exact count (the snapshot), not the folded one the walk
+            // read: this is the judgement, not the walk.
+            let free = z.free_pages();
+            if z.watermark_ok_with(
+                ac.order,
+                z.wmark(wmark),
+                ac.highest_zoneidx,
+                ac.harder,
+                free,
+            ) {
                 ok.visit(z.id);
             }
         }

@@ -27,12 +27,6 @@
 //!   makes them sleeping rt_mutexes and pins with `migrate_disable`; here
 //!   they still spin (`sync::SpinLock`). Every guard pays them alike, on
 //!   the allocation and free paths, outside the zonelist read section.
-//! * NR_FREE_PAGES is one counter stored on every free-list change, in the
-//!   zone's read-mostly line with the watermarks (`mm::zone`); v6.1 counts
-//!   it in per-CPU diffs folded into `zone->vm_stat` past a threshold, on
-//!   a line of its own. The fast path's watermark check therefore misses
-//!   more often here than the kernel's, for every guard alike; not yet
-//!   modelled as the kernel lays it out.
 //!
 //! One idea per file: `config` (scope and times), `stats` (per-CPU
 //! counters), `freelist` (`get_page_from_freelist`), `fast_path`

@@ -163,7 +163,7 @@ impl Mm {
             for zt in ZoneType::ALL {
                 let n = cfg.zone_pages(nid, zt);
                 let id = zones.len();
-                zones.push(Zone::new(id, nid, zt, pfn, n));
+                zones.push(Zone::new(id, nid, zt, pfn, n, cfg.nr_cpus));
                 zone_of.extend(std::iter::repeat_n((id as u16, false), n as usize));
                 pfn += n;
             }

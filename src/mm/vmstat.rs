@@ -8,10 +8,29 @@
 //! Each CPU's counters are its own (a thread is a CPU here, and only that
 //! thread writes them), so an add is a Relaxed load and store, the plain
 //! `add` the kernel's `raw_cpu_add` compiles to; readers sum after the
-//! threads are joined. NR_FREE_PAGES is not here: the model keeps it in
-//! the zone (`Zone::account_free`).
+//! threads are joined. NR_FREE_PAGES's per-CPU diffs live with the zone
+//! (`Zone::account_free`), found by [`this_cpu`].
 
 use crate::mm::zone::{Zone, MAX_NR_ZONES};
+use std::cell::Cell;
+
+thread_local! {
+    /// The simulated CPU this thread runs as (`smp_processor_id`).
+    static THIS_CPU: Cell<usize> = const { Cell::new(0) };
+}
+
+/// This thread runs as simulated CPU `cpu` from now on (a reader or the
+/// writer, at its start). Threads that never say run as CPU 0.
+pub fn set_this_cpu(cpu: usize) {
+    THIS_CPU.with(|c| c.set(cpu));
+}
+
+/// `smp_processor_id()`: the CPU whose per-CPU counters this thread's
+/// buddy changes count in.
+#[inline]
+pub fn this_cpu() -> usize {
+    THIS_CPU.with(|c| c.get())
+}
 use crate::primitive::sync::atomic::{AtomicU64, Ordering};
 
 /// `enum numa_stat_item`.

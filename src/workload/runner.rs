@@ -225,6 +225,7 @@ pub fn run_group(
                     if let Some(c) = core {
                         core_affinity::set_for_current(c);
                     }
+                    crate::mm::vmstat::set_this_cpu(i);
                     let mut states: Vec<Box<dyn ArmReader + '_>> =
                         arms.iter().map(|a| a.reader(i, ring_len)).collect();
                     let _ = tid.set(current_tid());
@@ -244,6 +245,7 @@ pub fn run_group(
         let writer = {
             let (baton, barrier, tid) = (&baton, &barrier, &writer_tid);
             s.spawn(move || {
+                crate::mm::vmstat::set_this_cpu(spec.writer_cpu());
                 let _ = tid.set(current_tid());
                 barrier.wait();
                 conduct(arms, spec, conductor, baton)
