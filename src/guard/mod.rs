@@ -143,6 +143,17 @@ pub trait ZonelistGuard: Send + Sync + Sized + 'static {
     /// the same allocation asked for a retry (`read_seqbegin_or_lock` takes
     /// the lock on such a pass).
     fn read_begin(&self, probe: &mut ReaderProbe, retry: bool) -> Self::Section<'_>;
+    /// A quiescent state of the reader's CPU (`probe.cpu`): it holds no
+    /// view or section of this guard, and nothing it read from one (the
+    /// kernel learns this at a context switch, or at `cond_resched()`,
+    /// whose `rcu_all_qs()` reports one on a kernel without PREEMPT_RCU).
+    /// The allocator announces one at the start of every allocation
+    /// (`Allocator::quiescent_state`); code that opens views or sections
+    /// outside an allocation announces one before its first, as a liburcu
+    /// reader registers. Only a guard whose read side leaves no trace
+    /// (`rcu-qsbr`) needs it; the default does nothing.
+    #[inline]
+    fn quiescent(&self, _probe: &mut ReaderProbe) {}
     /// `__build_all_zonelists`: run `build` (which rewrites every node's
     /// zonelist in the storage it is given) under the write protocol.
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists));

@@ -216,6 +216,12 @@ impl IrqState {
     /// (waits bounded), then its free.
     fn handle<G: ZonelistGuard>(&mut self, alloc: &Allocator<G>) {
         let t = Instant::now();
+        // The interrupted writer holds no zonelist section: a quiescent
+        // state of its CPU before the handler's (the writer's CPU passes
+        // them at its own context switches in the kernel). The handler
+        // enters the slowpath directly, not through `alloc_pages`, which
+        // would announce it.
+        alloc.quiescent_state(&mut self.ctx);
         let got = {
             let _hardirq = irq_enter(IRQ_DEADLOCK_BOUND);
             let ctx = &mut self.ctx;

@@ -18,6 +18,10 @@ fn section_keeps_snapshot<G: ZonelistGuard>() -> (bool, bool) {
     let a = allocator::<G>(Scope::Slowpath);
     let movable = a.mm.zone(0, ZoneType::Movable).id;
     let mut probe = ReaderProbe::default();
+    // Sections outside an allocation: the CPU's first quiescent state
+    // before them (rcu-qsbr's CPU comes online, so that the offline's
+    // rebuild holds the copy this section walks).
+    a.guard.quiescent(&mut probe);
     let section = a.guard.read_begin(&mut probe, false);
     let before = section.zoneref(0, 0);
     assert_eq!(before.zone_id(), Some(movable));
@@ -49,6 +53,8 @@ pub(crate) fn section_and_writer<G: ZonelistGuard>(hook: Hook) {
     use zonebench::guard::ReaderProbe;
     let a = Arc::new(allocator::<G>(Scope::Slowpath));
     let mut probe = ReaderProbe::default();
+    // As in section_keeps_snapshot.
+    a.guard.quiescent(&mut probe);
     let section = a.guard.read_begin(&mut probe, false);
     let writer = {
         let a = a.clone();
