@@ -12,9 +12,10 @@
 //! guide goes in its `examples:` group, which `--guards all` leaves out; see
 //! `raw_seqcount.rs`). The CLI, the runner and the tests pick it up from
 //! there. Sections the seqcount family shares live in
-//! `section.rs` and `seq_family.rs`; what a guard is given besides its
-//! zonelists (options, the reader's probe, the writer's context) in
-//! `probe.rs`.
+//! `section.rs` and `seq_family.rs`; what the kernel-RCU guards share (the
+//! expedited barrier, freeing a copy after its grace period) in
+//! `grace.rs`; what a guard is given besides its zonelists (options, the
+//! reader's probe, the writer's context) in `probe.rs`.
 //!
 //! ```
 //! use zonebench::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
@@ -70,6 +71,7 @@ pub mod seqlock;
 pub mod seqlock_crate;
 pub mod seqlock_excl;
 
+mod grace;
 mod probe;
 mod registry;
 mod section;
