@@ -260,6 +260,12 @@ models! {
     rcu_qsbr_two_sections: "rcu-qsbr", Snapshot, rebuilds: 2, sections: 2;
     // The contract broken on purpose: the poisoned copy must be seen.
     rcu_qsbr_quiescent_inside_a_section_is_caught: "rcu-qsbr", Torn, rebuilds: 2, qs_inside: true;
+    rcu_preempt: "rcu-preempt", Snapshot, rebuilds: 2;
+    rcu_preempt_late: "rcu-preempt", Snapshot, late: true, rebuilds: 2;
+    rcu_preempt_recheck: "rcu-preempt-recheck", Snapshot, rebuilds: 2;
+    // Two sections: the writer may find the CPU inside, ask for a
+    // quiescent state and see it reported by the next unlock.
+    rcu_preempt_two_sections: "rcu-preempt", Snapshot, rebuilds: 2, sections: 2;
     epoch: "epoch", Snapshot;
     seqlock_crate: "seqlock-crate", Snapshot;
     raw_seqcount: "raw-seqcount", Validated;

@@ -60,6 +60,8 @@ pub mod latch;
 pub mod none;
 pub mod raw_seqcount;
 pub mod rcu;
+pub mod rcu_preempt;
+pub mod rcu_preempt_recheck;
 pub mod rcu_qsbr;
 pub mod rcu_qsbr_recheck;
 pub mod rcu_recheck;

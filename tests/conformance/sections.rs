@@ -36,12 +36,22 @@ pub(crate) fn snapshot_expect<G: ZonelistGuard>(hook: Hook, expect: Expect) {
     let (kept, retry) = section_keeps_snapshot::<G>();
     let snapshot = matches!(
         G::NAME,
-        "rcu" | "rcu-recheck" | "rcu-qsbr" | "rcu-qsbr-recheck" | "epoch" | "seqlock-crate"
+        "rcu"
+            | "rcu-recheck"
+            | "rcu-qsbr"
+            | "rcu-qsbr-recheck"
+            | "rcu-preempt"
+            | "rcu-preempt-recheck"
+            | "epoch"
+            | "seqlock-crate"
     );
     assert_eq!(kept, snapshot, "{}", G::NAME);
     // Whoever walked a changed list, or promised a recheck, must say so.
     let must_retry = !snapshot && expect != Expect::FalseOom
-        || matches!(G::NAME, "rcu-recheck" | "rcu-qsbr-recheck");
+        || matches!(
+            G::NAME,
+            "rcu-recheck" | "rcu-qsbr-recheck" | "rcu-preempt-recheck"
+        );
     assert_eq!(retry, must_retry, "{}", G::NAME);
 }
 
