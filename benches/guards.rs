@@ -36,6 +36,9 @@ impl GuardVisitor for ReadSectionCase<'_, '_> {
     fn visit<G: ZonelistGuard>(self) {
         let alloc = small_allocator::<G>(1);
         let mut probe = ReaderProbe::default();
+        // The CPU's first quiescent state (rcu-qsbr: it comes online), as
+        // an allocation announces one before its sections.
+        alloc.guard.quiescent(&mut probe);
         let highest = Gfp::KERNEL.highest_zoneidx();
         self.0.bench_function(G::NAME, |b| {
             b.iter(|| {

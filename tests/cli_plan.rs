@@ -73,7 +73,7 @@ fn the_sweep_grows_with_the_machine_in_powers_of_two() {
     assert!(!big.contains("rd=3 "), "{big}");
     assert!(big.contains("(oversubscribed)"));
     // 12 reader counts x 3 writers x 2 scopes.
-    assert_eq!(number_after(&big, "cells:") as usize, 12 * 3 * 2 * 14);
+    assert_eq!(number_after(&big, "cells:") as usize, 12 * 3 * 2 * 16);
     let minutes = number_after(&big, "estimated time:") / 60.0;
     assert!(minutes <= 45.0, "a 1024-CPU sweep plans {minutes:.1} min");
     let here = dry_run(&["--sweep", "--cpus", "2"]);

@@ -13,12 +13,23 @@
 //!   `raw-seqcount`): a walk whose `need_retry` is false saw exactly the
 //!   old list or exactly the new one, never a torn or shifted one such as
 //!   [MOVABLE] alone;
-//! * snapshot guards (`rcu`, `rcu-recheck`, `epoch`, `seqlock-crate`): every
-//!   walk saw one complete list, whatever `need_retry` says;
+//! * snapshot guards (`rcu`, `rcu-recheck`, the kernel-RCU guards
+//!   `rcu-qsbr` and `rcu-preempt` and their recheck variants, `epoch`,
+//!   `seqlock-crate`): every walk saw one complete list, whatever
+//!   `need_retry` says;
 //! * broken guards (`none`, the hidden `seqcount-noretry`): loom must find a
 //!   walk that was torn and not flagged; the test fails if it finds none.
 //!
-//! Simplifications: one node, one writer, one rebuild, one section. The
+//! The reader announces a quiescent state before its section and after it
+//! (its allocation's entry, and the next one's: `rcu-qsbr` needs them,
+//! other guards ignore them); some kernel-RCU models make two allocations. The kernel-RCU guards free a replaced copy
+//! only at a later rebuild, so their models rebuild twice; under loom a
+//! freed copy is poisoned, every entry the terminator (`guard/grace.rs`),
+//! so a copy freed while the reader could still walk it shows up as a torn
+//! walk. A model that announces a quiescent state inside the section
+//! (breaking `rcu-qsbr`'s contract on purpose) must be caught that way.
+//!
+//! Simplifications: one node, one writer, one section (two in some models). The
 //! exploration is bounded to a few preemptions (`LOOM_MAX_PREEMPTIONS`
 //! overrides the bound), which is enough to tear a two-entry rewrite; loom
 //! checks the guards' own protocols, and under `--cfg loom` the third-party
@@ -85,6 +96,15 @@ struct Model {
     /// before another thread's load of it (tokio-rs/loom#392), so every
     /// other model's reader begins on the count before the rebuild.
     late: bool,
+    /// Rebuilds the writer makes (each as the offline leaves the list):
+    /// two let the kernel-RCU guards free the first one's old copy.
+    rebuilds: usize,
+    /// The reader announces a quiescent state inside its section, which
+    /// `rcu-qsbr`'s contract forbids: its copy may be freed under it.
+    qs_inside: bool,
+    /// Allocations the reader makes, one section each: two let an online
+    /// CPU's quiescent state race the rebuilds.
+    sections: usize,
 }
 
 impl GuardVisitor for Model {
@@ -105,41 +125,59 @@ impl Model {
         let opts = GuardOpts {
             rt: self.rt,
             cpus: 1,
+            // The kernel-RCU guards' default: no barrier from the writer
+            // (under loom there is no system call anyway).
+            rcu_expedited: false,
         };
         let guard = Arc::new(G::new(NODES, &opts, &build(&[NORMAL, MOVABLE])));
+        let rebuilds = self.rebuilds;
         let writer = {
             let guard = guard.clone();
             loom::thread::spawn(move || {
                 let irqs_disabled = AtomicBool::new(false);
-                guard.rebuild(&WriterCtx::new(&irqs_disabled), &build(&[NORMAL]));
+                for _ in 0..rebuilds {
+                    guard.rebuild(&WriterCtx::new(&irqs_disabled), &build(&[NORMAL]));
+                }
             })
         };
 
         if self.late {
             loom::thread::yield_now();
         }
-        let (seen, retry) = {
-            let section = guard.read_begin(&mut ReaderProbe::default(), self.retry);
+        let mut probe = ReaderProbe::default();
+        let mut walks = Vec::new();
+        for _ in 0..self.sections {
+            // The allocation's entry: a quiescent state (the first brings
+            // the CPU online).
+            guard.quiescent(&mut probe);
+            let section = guard.read_begin(&mut probe, self.retry);
+            if self.qs_inside {
+                guard.quiescent(&mut probe);
+            }
             // The last entry of a row is always the terminator.
             let seen: Vec<usize> = (0..NODES * MAX_NR_ZONES + 1)
                 .map_while(|idx| section.zoneref(0, idx).zone_id())
                 .collect();
-            (seen, section.need_retry())
-        };
+            walks.push((seen, section.need_retry()));
+        }
+        // The next allocation's entry.
+        guard.quiescent(&mut probe);
         writer.join().expect("the writer does not panic");
 
-        let whole = seen == OLD || seen == NEW;
-        match self.contract {
-            Contract::Validated | Contract::Torn => assert!(
-                retry || whole,
-                "{}: the walk saw {seen:?} (neither {OLD:?} nor {NEW:?}) and need_retry is false",
-                G::NAME
-            ),
-            Contract::Snapshot => assert!(
-                whole,
-                "{}: the walk saw {seen:?}, neither {OLD:?} nor {NEW:?} (need_retry: {retry})",
-                G::NAME
-            ),
+        for (seen, retry) in walks {
+            let whole = seen == OLD || seen == NEW;
+            match self.contract {
+                Contract::Validated | Contract::Torn => assert!(
+                    retry || whole,
+                    "{}: the walk saw {seen:?} (neither {OLD:?} nor {NEW:?}) and need_retry is false",
+                    G::NAME
+                ),
+                Contract::Snapshot => assert!(
+                    whole,
+                    "{}: the walk saw {seen:?}, neither {OLD:?} nor {NEW:?} (need_retry: {retry})",
+                    G::NAME
+                ),
+            }
         }
     }
 }
@@ -161,7 +199,7 @@ fn check(guard: &str, model: Model) {
 }
 
 macro_rules! models {
-    ($($test:ident: $guard:literal, $contract:ident $(, rt: $rt:literal)? $(, retry: $retry:literal)? $(, late: $late:literal)?;)*) => {
+    ($($test:ident: $guard:literal, $contract:ident $(, rt: $rt:literal)? $(, retry: $retry:literal)? $(, late: $late:literal)? $(, rebuilds: $rebuilds:literal)? $(, qs_inside: $qs_inside:literal)? $(, sections: $sections:literal)?;)*) => {
         /// Every guard name a model covers.
         const MODELLED: &[&str] = &[$($guard),*];
 
@@ -175,6 +213,9 @@ macro_rules! models {
                         rt: false $(|| $rt)?,
                         retry: false $(|| $retry)?,
                         late: false $(|| $late)?,
+                        rebuilds: 1 $(- 1 + $rebuilds)?,
+                        qs_inside: false $(|| $qs_inside)?,
+                        sections: 1 $(- 1 + $sections)?,
                     },
                 );
             }
@@ -211,8 +252,20 @@ models! {
     rwlock: "rwlock", Validated;
     rcu: "rcu", Snapshot;
     rcu_recheck: "rcu-recheck", Snapshot;
-    rcu_qsbr: "rcu-qsbr", Snapshot;
-    rcu_qsbr_recheck: "rcu-qsbr-recheck", Snapshot;
+    rcu_qsbr: "rcu-qsbr", Snapshot, rebuilds: 2;
+    rcu_qsbr_late: "rcu-qsbr", Snapshot, late: true, rebuilds: 2;
+    rcu_qsbr_recheck: "rcu-qsbr-recheck", Snapshot, rebuilds: 2;
+    // An online CPU's quiescent state between two sections, racing both
+    // rebuilds (the Acquire load of the grace-period number).
+    rcu_qsbr_two_sections: "rcu-qsbr", Snapshot, rebuilds: 2, sections: 2;
+    // The contract broken on purpose: the poisoned copy must be seen.
+    rcu_qsbr_quiescent_inside_a_section_is_caught: "rcu-qsbr", Torn, rebuilds: 2, qs_inside: true;
+    rcu_preempt: "rcu-preempt", Snapshot, rebuilds: 2;
+    rcu_preempt_late: "rcu-preempt", Snapshot, late: true, rebuilds: 2;
+    rcu_preempt_recheck: "rcu-preempt-recheck", Snapshot, rebuilds: 2;
+    // Two sections: the writer may find the CPU inside, ask for a
+    // quiescent state and see it reported by the next unlock.
+    rcu_preempt_two_sections: "rcu-preempt", Snapshot, rebuilds: 2, sections: 2;
     epoch: "epoch", Snapshot;
     seqlock_crate: "seqlock-crate", Snapshot;
     raw_seqcount: "raw-seqcount", Validated;

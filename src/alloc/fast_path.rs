@@ -33,6 +33,12 @@ impl<G: ZonelistGuard> Allocator<G> {
         order: u32,
         reclaim: &mut R,
     ) -> Option<Pfn> {
+        // Between two allocations the task holds no zonelist section: a
+        // quiescent state (on a kernel without PREEMPT_RCU, the one
+        // `rcu_all_qs()` reports from might_alloc's `cond_resched()` below;
+        // here for every allocation, atomic ones too, so a CPU is online
+        // before its first section). Nothing for most guards.
+        self.quiescent_state(ctx);
         // alloc_pages: the memory policy names the node (`policy_node`);
         // in interrupt context it is `default_policy`.
         ctx.preferred_nid = {

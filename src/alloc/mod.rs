@@ -162,6 +162,17 @@ impl<G: ZonelistGuard> Allocator<G> {
         self.slowpath_hook = Some(hook);
     }
 
+    /// A quiescent state of `ctx`'s CPU for the guard
+    /// ([`ZonelistGuard::quiescent`]): the CPU holds no read section and
+    /// nothing read in one. [`Allocator::alloc_pages`] announces one on
+    /// entry, so every allocation does; a caller that opens sections
+    /// without allocating (the interrupt model's handler, tests) calls it
+    /// before its first. Nothing for a guard whose read side leaves a trace.
+    #[inline]
+    pub fn quiescent_state(&self, ctx: &mut AllocCtx) {
+        self.guard.quiescent(&mut ctx.probe);
+    }
+
     /// A context for simulated CPU `cpu`.
     pub fn ctx(&self, cpu: usize) -> AllocCtx {
         assert!(cpu < self.mm.nr_cpus, "cpu {cpu} out of range");

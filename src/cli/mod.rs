@@ -147,27 +147,27 @@ fn list() {
         for g in guards {
             outln!(
                 o,
-                "{:<18} {:<8} {}",
+                "{:<20} {:<8} {}",
                 g.name,
                 if g.prevents_false_oom { "yes" } else { "no" },
                 g.models
             );
         }
     };
-    outln!(o, "{:<18} {:<8} models", "guard", "no-OOM?");
+    outln!(o, "{:<20} {:<8} models", "guard", "no-OOM?");
     rows(&mut o, guard::ALL);
     outln!(o);
     outln!(
         o,
-        "{:<18} {:<8} models (run by name only: not in --guards all)",
+        "{:<20} {:<8} models (run by name only: not in --guards all)",
         "example guard",
         "no-OOM?"
     );
     rows(&mut o, guard::EXAMPLES);
     outln!(o);
-    outln!(o, "{:<18} slowpath modelled (--kernel)", "kernel");
+    outln!(o, "{:<20} slowpath modelled (--kernel)", "kernel");
     for k in crate::alloc::Kernel::ALL {
-        outln!(o, "{:<18} {}", k.name(), k.describe());
+        outln!(o, "{:<20} {}", k.name(), k.describe());
     }
     emit(&o);
 }

@@ -1,13 +1,17 @@
 //! C5, RCU: "even if the zonelist itself is valid after an RCU update, the
-//! zones listed are not necessarily useful any more". Both flavours of RCU:
-//! `rcu-qsbr`, the kernel's read side, which the verdict rests on, and
-//! `rcu` (arc-swap), reported beside it (readers of either walk a
-//! published copy and never look again); `rcu-qsbr-recheck` (a generation
-//! check before failing: the cost of making it correct) and `seqcount` under the
-//! C0 hotplug load: false OOMs and visits to zones that had already left
-//! the zonelists. Then the writer's publish cost as readers grow:
-//! arc-swap's store walks every reader's debt slots; the kernel flavour's
-//! is a process-wide barrier.
+//! zones listed are not necessarily useful any more". Two flavours of RCU:
+//! `rcu-qsbr`, the kernel's read side without preemption (empty), which
+//! the verdict rests on, and `rcu` (arc-swap, the seed's userspace
+//! stand-in), reported beside it (readers of either walk a published copy
+//! and never look again; so do `rcu-preempt`'s, CONFIG_PREEMPT_RCU's read
+//! side, which walks the same snapshots and is left out here);
+//! `rcu-qsbr-recheck` (a generation check before failing: the cost of
+//! making it correct) and `seqcount` under the C0 hotplug load: false OOMs
+//! and visits to zones that had already left the zonelists. Then the
+//! writer's publish cost as readers grow: arc-swap's store walks every
+//! reader's debt slots; the kernel flavour's is an exchange, a fence and a
+//! scan of the per-CPU quiescent-state counters (no interrupt:
+//! `kfree_rcu()`; the `rcu_expedited` option adds a process-wide barrier).
 
 use super::c0_race::C0;
 use super::{per_sec, ratio, Cells, Experiment, Finding, Plan, Verdict};
@@ -93,7 +97,7 @@ impl Experiment for C5 {
             numbers.push(format!("{g} publish per rebuild: {}", publish.join(", ")));
         }
         numbers.push(
-            "the verdict rests on rcu-qsbr, the kernel's RCU read side; rcu (arc-swap) walks the same snapshots".to_string(),
+            "the verdict rests on rcu-qsbr, the kernel's RCU read side without preemption; rcu (arc-swap) and rcu-preempt (CONFIG_PREEMPT_RCU) walk the same snapshots".to_string(),
         );
         let (rcu_ooms, rcu_stale) = (stats[0].0, stats[0].1);
         let seq_stale = stats[2].1;

@@ -6,7 +6,8 @@
 //! writer, ranked. `none` has no read side at all: its figure is what the
 //! model and the machine allow, and a guard is flagged when it falls below
 //! 80% of it. The thread's "RCU" is judged by `rcu-qsbr`, the kernel's
-//! read side; `rcu` (arc-swap) is reported beside it.
+//! read side without preemption; `rcu-preempt` (CONFIG_PREEMPT_RCU's read
+//! side, a nesting count) and `rcu` (arc-swap) are reported beside it.
 
 use super::band::{describe, rate_per_round, side, Side};
 use super::{ratio, Cells, Experiment, Finding, Plan, Verdict};
@@ -22,8 +23,10 @@ fn spec(plan: &Plan, guard: &str, readers: usize) -> CellSpec {
 }
 
 /// The alternatives the thread discussed (beside the fix itself). Its RCU
-/// is the kernel's: `rcu-qsbr` speaks for it; `rcu` (arc-swap, whose every
-/// read writes a shared debt slot) is reported beside it, not judged.
+/// is the kernel's: `rcu-qsbr` (no preemption: an empty read side) speaks
+/// for it; `rcu-preempt` (CONFIG_PREEMPT_RCU) and `rcu` (arc-swap, whose
+/// every read writes a shared debt slot) are reported beside it, not
+/// judged.
 const THREAD: [&str; 5] = [
     "seqlock",
     "seqlock-excl",
@@ -34,6 +37,9 @@ const THREAD: [&str; 5] = [
 
 /// Reported, not judged: RCU as a Rust program pays for it.
 const ARC_SWAP_RCU: &str = "rcu";
+
+/// Reported, not judged: the kernel's RCU read side with preemption.
+const PREEMPT_RCU: &str = "rcu-preempt";
 
 impl Experiment for C7 {
     fn id(&self) -> &'static str {
@@ -134,6 +140,10 @@ impl Experiment for C7 {
         for g in THREAD {
             numbers.push(format!("{g} against none: {}", describe(of(g).as_ref())));
         }
+        numbers.push(format!(
+            "{PREEMPT_RCU} (CONFIG_PREEMPT_RCU's read side, reported only) against none: {}",
+            describe(of(PREEMPT_RCU).as_ref())
+        ));
         numbers.push(format!(
             "{ARC_SWAP_RCU} (arc-swap: not the kernel's RCU, reported only) against none: {}",
             describe(of(ARC_SWAP_RCU).as_ref())

@@ -12,9 +12,10 @@
 //! guide goes in its `examples:` group, which `--guards all` leaves out; see
 //! `raw_seqcount.rs`). The CLI, the runner and the tests pick it up from
 //! there. Sections the seqcount family shares live in
-//! `section.rs` and `seq_family.rs`; what a guard is given besides its
-//! zonelists (options, the reader's probe, the writer's context) in
-//! `probe.rs`.
+//! `section.rs` and `seq_family.rs`; what the kernel-RCU guards share (the
+//! expedited barrier, freeing a copy after its grace period) in
+//! `grace.rs`; what a guard is given besides its zonelists (options, the
+//! reader's probe, the writer's context) in `probe.rs`.
 //!
 //! ```
 //! use zonebench::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
@@ -59,6 +60,8 @@ pub mod latch;
 pub mod none;
 pub mod raw_seqcount;
 pub mod rcu;
+pub mod rcu_preempt;
+pub mod rcu_preempt_recheck;
 pub mod rcu_qsbr;
 pub mod rcu_qsbr_recheck;
 pub mod rcu_recheck;
@@ -70,6 +73,7 @@ pub mod seqlock;
 pub mod seqlock_crate;
 pub mod seqlock_excl;
 
+mod grace;
 mod probe;
 mod registry;
 mod section;
@@ -143,6 +147,17 @@ pub trait ZonelistGuard: Send + Sync + Sized + 'static {
     /// the same allocation asked for a retry (`read_seqbegin_or_lock` takes
     /// the lock on such a pass).
     fn read_begin(&self, probe: &mut ReaderProbe, retry: bool) -> Self::Section<'_>;
+    /// A quiescent state of the reader's CPU (`probe.cpu`): it holds no
+    /// view or section of this guard, and nothing it read from one (the
+    /// kernel learns this at a context switch, or at `cond_resched()`,
+    /// whose `rcu_all_qs()` reports one on a kernel without PREEMPT_RCU).
+    /// The allocator announces one at the start of every allocation
+    /// (`Allocator::quiescent_state`); code that opens views or sections
+    /// outside an allocation announces one before its first, as a liburcu
+    /// reader registers. Only a guard whose read side leaves no trace
+    /// (`rcu-qsbr`) needs it; the default does nothing.
+    #[inline]
+    fn quiescent(&self, _probe: &mut ReaderProbe) {}
     /// `__build_all_zonelists`: run `build` (which rewrites every node's
     /// zonelist in the storage it is given) under the write protocol.
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists));

@@ -14,6 +14,16 @@ pub struct GuardOpts {
     /// Simulated CPUs that may read (readers, the writer's CPU): guards
     /// with per-CPU read-side state size it by this (at least one).
     pub cpus: usize,
+    /// The kernel-RCU guards (`rcu-qsbr`, `rcu-preempt` and their recheck
+    /// variants) end every rebuild with `synchronize_rcu_expedited()`'s
+    /// cost on every reader CPU: a `membarrier(MEMBARRIER_CMD_PRIVATE_
+    /// EXPEDITED)`, which interrupts every CPU running a thread of the
+    /// process (the kernel's expedited grace period sends IPIs the same
+    /// way). Off by default: the kernel's `kfree_rcu()` sends none.
+    /// `rcu-preempt` readers then drop their own fence (the barrier orders
+    /// them); `rcu-qsbr` readers have nothing to drop and just pay the
+    /// interrupts. Other guards ignore it.
+    pub rcu_expedited: bool,
 }
 
 /// The reader, as its guard sees it: its simulated CPU, and the counters

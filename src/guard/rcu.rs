@@ -1,9 +1,14 @@
-//! `rcu`: RCU through `arc-swap`. The writer builds new zonelists off to the
-//! side and publishes them with one pointer swap (`rcu_assign_pointer`);
-//! readers load a guard for their whole section (`rcu_read_lock` +
-//! `rcu_dereference`) and never retry. The old zonelists are freed when the
-//! last reader holding them lets go (arc-swap's reference counting standing
-//! in for a grace period).
+//! `rcu`: RCU through `arc-swap`, the seed's userspace stand-in for RCU.
+//! It prices neither kernel: a reader pays arc-swap's debt slot on every
+//! load, where the kernel's read side is empty (`rcu-qsbr`, a kernel
+//! without preemption) or a per-task nesting count (`rcu-preempt`,
+//! CONFIG_PREEMPT_RCU). It stays as what a Rust user of the crate pays.
+//!
+//! The writer builds new zonelists off to the side and publishes them with
+//! one pointer swap (`rcu_assign_pointer`); readers load a guard for their
+//! whole section (`rcu_read_lock` + `rcu_dereference`) and never retry. The
+//! old zonelists are freed when the last reader holding them lets go
+//! (arc-swap's reference counting standing in for a grace period).
 //!
 //! Read protocol: `load()` at `zonelist_iter_begin`; walk that snapshot;
 //! `need_retry` is false. Write protocol: writers serialised by a mutex;
@@ -85,9 +90,9 @@ impl ReadSection for RcuSection<'_> {
 impl<const RECHECK: bool> ZonelistGuard for Rcu<RECHECK> {
     const NAME: &'static str = if RECHECK { "rcu-recheck" } else { "rcu" };
     const MODELS: &'static str = if RECHECK {
-        "RCU (arc-swap) + a generation check before OOM and failing"
+        "userspace RCU stand-in (arc-swap) + a generation check before OOM and failing"
     } else {
-        "RCU via arc-swap: copy, publish, readers never retry"
+        "userspace RCU stand-in (arc-swap): copy, publish, readers never retry"
     };
     const PREVENTS_FALSE_OOM: bool = RECHECK;
     type Fast<'a> = RcuView;

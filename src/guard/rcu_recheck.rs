@@ -1,5 +1,7 @@
-//! `rcu-recheck`: `rcu` plus a generation check where the kernel checks its
-//! cookie: before OOM and before failing. Not a kernel construct: a proposal
+//! `rcu-recheck`: `rcu` (the seed's userspace stand-in for RCU, arc-swap)
+//! plus a generation check where the kernel checks its cookie: before OOM
+//! and before failing; `rcu-qsbr-recheck` and `rcu-preempt-recheck` add the
+//! same check to the kernel's read sides. Not a kernel construct: a proposal
 //! the thread did not make, the cheapest way to make RCU correct here (an
 //! `rcu_read_lock` section plus the seqcount's retry discipline, without the
 //! in-place rewrite).

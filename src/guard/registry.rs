@@ -2,9 +2,9 @@
 //! `zonebench list` read. Adding a guard is one line in `guards!` below.
 
 use super::{
-    broken, delay, epoch, latch, none, raw_seqcount, rcu, rcu_qsbr, rcu_qsbr_recheck, rcu_recheck,
-    rwlock, seqbegin_or_lock, seqcount, seqcount_spinlock, seqlock, seqlock_crate, seqlock_excl,
-    ZonelistGuard,
+    broken, delay, epoch, latch, none, raw_seqcount, rcu, rcu_preempt, rcu_preempt_recheck,
+    rcu_qsbr, rcu_qsbr_recheck, rcu_recheck, rwlock, seqbegin_or_lock, seqcount, seqcount_spinlock,
+    seqlock, seqlock_crate, seqlock_excl, ZonelistGuard,
 };
 
 /// Static facts about a guard, for `zonebench list` and the results.
@@ -121,6 +121,8 @@ guards!(
     rcu_recheck::RcuRecheck,
     rcu_qsbr::RcuQsbr<false>,
     rcu_qsbr_recheck::RcuQsbrRecheck,
+    rcu_preempt::RcuPreempt<false>,
+    rcu_preempt_recheck::RcuPreemptRecheck,
     latch::Latch,
     rwlock::RwLockGuard,
     seqlock_crate::SeqlockCrate,

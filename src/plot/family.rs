@@ -12,7 +12,7 @@ pub(super) const MAX_SERIES: usize = 6;
 
 /// The families, in column order; a guard in none of them (a guard this
 /// build does not know) goes in a last column of its own.
-const FAMILIES: [(&str, &[&str]); 3] = [
+const FAMILIES: [(&str, &[&str]); 4] = [
     (
         "sequence counts",
         &[
@@ -25,15 +25,15 @@ const FAMILIES: [(&str, &[&str]); 3] = [
         ],
     ),
     (
-        "RCU and epochs",
+        "kernel RCU",
         &[
-            "rcu",
-            "rcu-recheck",
             "rcu-qsbr",
             "rcu-qsbr-recheck",
-            "epoch",
+            "rcu-preempt",
+            "rcu-preempt-recheck",
         ],
     ),
+    ("userspace RCU and epochs", &["rcu", "rcu-recheck", "epoch"]),
     (
         "the control and other designs",
         &["none", "latch", "rwlock", "seqlock-crate"],
@@ -150,7 +150,7 @@ mod tests {
             .map(|g| g.name.to_string())
             .collect();
         let cols = columns(&all);
-        assert_eq!(cols.len(), 3, "{cols:?}");
+        assert_eq!(cols.len(), 4, "{cols:?}");
         for c in &cols {
             assert!(c.guards.len() <= MAX_SERIES, "{c:?}");
             assert_eq!(c.guards[0], "seqcount", "the reference leads every column");
@@ -158,7 +158,7 @@ mod tests {
         // Every guard drawn, the reference once per column.
         for g in &all {
             let n = cols.iter().filter(|c| c.guards.contains(g)).count();
-            assert_eq!(n, if g == "seqcount" { 3 } else { 1 }, "{g}");
+            assert_eq!(n, if g == "seqcount" { 4 } else { 1 }, "{g}");
         }
         assert_eq!(cols[0].reference, None);
         assert_eq!(cols[1].reference.as_deref(), Some("seqcount"));

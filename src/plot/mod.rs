@@ -348,12 +348,13 @@ mod tests {
         let svg = std::fs::read_to_string(dir.0.join("latency-slowpath.svg")).unwrap();
         for family in [
             "sequence counts",
-            "RCU and epochs",
+            "kernel RCU",
+            "userspace RCU and epochs",
             "the control and other designs",
         ] {
             assert!(svg.contains(family), "{family}");
         }
-        assert_eq!(svg.matches("seqcount (reference)").count(), 2);
+        assert_eq!(svg.matches("seqcount (reference)").count(), 3);
         let svg = std::fs::read_to_string(dir.0.join("throughput-slowpath.svg")).unwrap();
         assert!(
             svg.contains("95% CI, 3 repeats"),

@@ -95,7 +95,7 @@ use Marker::{Circle, Cross, Diamond, Square, Triangle, TriangleDown};
 /// Every guard's own look, family by family (`family.rs`); `seqcount`,
 /// the reference drawn in every family's panel, is unlike every other
 /// guard in colour and the one solid line.
-pub(super) const LOOKS: [(&str, Look); 15] = [
+pub(super) const LOOKS: [(&str, Look); 17] = [
     // Sequence counts.
     ("seqcount", look(BLUE, Circle, Solid)),
     ("seqlock", look(ORANGE, Square, Long)),
@@ -103,11 +103,14 @@ pub(super) const LOOKS: [(&str, Look); 15] = [
     ("seqbegin-or-lock", look(PURPLE, Diamond, Dot)),
     ("seqcount-spinlock", look(SKY_BLUE, Cross, Long)),
     ("raw-seqcount", look(GREEN, TriangleDown, Short)),
-    // RCU and epochs.
-    ("rcu", look(GREEN, Square, Long)),
-    ("rcu-recheck", look(ORANGE, Triangle, Short)),
+    // Kernel RCU.
     ("rcu-qsbr", look(VERMILION, Diamond, Dot)),
     ("rcu-qsbr-recheck", look(PURPLE, Cross, Long)),
+    ("rcu-preempt", look(SKY_BLUE, Triangle, Short)),
+    ("rcu-preempt-recheck", look(ORANGE, Square, Dot)),
+    // Userspace RCU and epochs.
+    ("rcu", look(GREEN, Square, Long)),
+    ("rcu-recheck", look(ORANGE, Triangle, Short)),
     ("epoch", look(BLACK, TriangleDown, Short)),
     // The control and the other designs.
     ("none", look(BLACK, Square, Short)),

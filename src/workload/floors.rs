@@ -289,6 +289,9 @@ impl GuardVisitor for EmptySection {
     fn visit<G: ZonelistGuard>(self) -> f64 {
         let alloc = small_allocator::<G>(1);
         let mut probe = ReaderProbe::default();
+        // The reader's CPU passes its first quiescent state (rcu-qsbr: it
+        // comes online) before its first section, as an allocation would.
+        alloc.guard.quiescent(&mut probe);
         best_ns(|| {
             let section = alloc.guard.read_begin(&mut probe, false);
             black_box(&section);

@@ -59,7 +59,8 @@
 //! | `seqbegin-or-lock` | irqsave | would spin on the odd count, or the lock on a locked pass (both bounded) | deferred |
 //! | `seqcount-spinlock` | no | spins on the odd count; with `--rt` waits on the associated lock (`SpinlockT::wait`) | deadlock (odd count); `--rt`: blocks, deferred |
 //! | `rcu`, `rcu-recheck` | no | arc-swap load of the published copy, never waits (the writer builds a private copy) | runs inline, completes |
-//! | `rcu-qsbr`, `rcu-qsbr-recheck` | no | marks its CPU and loads the published copy, never waits | runs inline, completes |
+//! | `rcu-qsbr`, `rcu-qsbr-recheck` | no | loads the published copy (an empty read side), never waits | runs inline, completes |
+//! | `rcu-preempt`, `rcu-preempt-recheck` | no | raises its CPU's nesting count and loads the published copy, never waits | runs inline, completes |
 //! | `latch` | no | reads the copy the writer is not rewriting, never waits | runs inline, completes |
 //! | `rwlock` | no | `read()` on the lock its own CPU holds for writing (`try_read`, then `try_read_for` the time left) | deadlock (lock); `--rt`: blocks, deferred |
 //! | `seqlock-crate` | no | `SeqLock::read` loops inside the crate while a node's count is odd: no bound can be added | not run: `irq_unbounded` |
@@ -240,6 +241,12 @@ impl IrqState {
     /// lock waits block), then its free.
     fn handle<G: ZonelistGuard>(&mut self, alloc: &Allocator<G>, threaded: bool) -> Handled {
         let t = Instant::now();
+        // The interrupted writer holds no zonelist section: a quiescent
+        // state of its CPU before the handler's (the writer's CPU passes
+        // them at its own context switches in the kernel). The handler
+        // enters the slowpath directly, not through `alloc_pages`, which
+        // would announce it.
+        alloc.quiescent_state(&mut self.ctx);
         let got = {
             let _hardirq = match threaded {
                 true => irq_enter_threaded(IRQ_DEADLOCK_BOUND),

@@ -93,6 +93,8 @@ conformance! {
     rcu_recheck: zonebench::guard::rcu_recheck::RcuRecheck, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
     rcu_qsbr: zonebench::guard::rcu_qsbr::RcuQsbr<false>, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
     rcu_qsbr_recheck: zonebench::guard::rcu_qsbr_recheck::RcuQsbrRecheck, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
+    rcu_preempt: zonebench::guard::rcu_preempt::RcuPreempt<false>, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
+    rcu_preempt_recheck: zonebench::guard::rcu_preempt_recheck::RcuPreemptRecheck, Hook::Inline, Expect::Succeeds, IrqExpect::Inline;
     latch: zonebench::guard::latch::Latch, Hook::Inline, Expect::Retries, IrqExpect::Inline;
     rwlock: zonebench::guard::rwlock::RwLockGuard, Hook::Thread, Expect::Succeeds, IrqExpect::Deadlock;
     seqlock_crate: zonebench::guard::seqlock_crate::SeqlockCrate, Hook::Inline, Expect::Succeeds, IrqExpect::Unbounded;
@@ -160,6 +162,6 @@ fn irq_rt_plain_seqcount_still_deadlocks() {
 
 #[test]
 fn every_guard_is_instantiated_here() {
-    assert_eq!(zonebench::guard::ALL.len(), 14);
+    assert_eq!(zonebench::guard::ALL.len(), 16);
     assert_eq!(zonebench::guard::EXAMPLES.len(), 1);
 }

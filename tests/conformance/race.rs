@@ -170,7 +170,10 @@ pub(crate) fn online_race_expect<G: ZonelistGuard>(hook: Hook) {
         offline::<G>,
         online::<G>,
     );
-    let stale_snapshot = matches!(G::NAME, "rcu" | "rcu-qsbr" | "epoch" | "seqlock-crate");
+    let stale_snapshot = matches!(
+        G::NAME,
+        "rcu" | "rcu-qsbr" | "rcu-preempt" | "epoch" | "seqlock-crate"
+    );
     assert_eq!(
         stats.false_ooms,
         u64::from(stale_snapshot),
@@ -192,7 +195,10 @@ pub(crate) fn online_race_expect<G: ZonelistGuard>(hook: Hook) {
     );
     assert_eq!(
         stats.retries,
-        u64::from(matches!(G::NAME, "rcu-recheck" | "rcu-qsbr-recheck")),
+        u64::from(matches!(
+            G::NAME,
+            "rcu-recheck" | "rcu-qsbr-recheck" | "rcu-preempt-recheck"
+        )),
         "{}: {stats:?}",
         G::NAME
     );
