@@ -21,13 +21,18 @@
 //!   walk that was torn and not flagged; the test fails if it finds none.
 //!
 //! The reader announces a quiescent state before its section and after it
-//! (its allocation's entry, and the next one's: `rcu-qsbr` needs them,
-//! other guards ignore them); some kernel-RCU models make two allocations. The kernel-RCU guards free a replaced copy
-//! only at a later rebuild, so their models rebuild twice; under loom a
+//! (its allocation's entry, and the next one's: the kernel-RCU guards need
+//! them, other guards ignore them); some kernel-RCU models make two
+//! allocations. The kernel-RCU guards free a replaced copy only at a later
+//! rebuild, so their models rebuild twice; under loom a
 //! freed copy is poisoned, every entry the terminator (`guard/grace.rs`),
 //! so a copy freed while the reader could still walk it shows up as a torn
 //! walk. A model that announces a quiescent state inside the section
-//! (breaking `rcu-qsbr`'s contract on purpose) must be caught that way.
+//! (breaking `rcu-qsbr`'s contract on purpose) must be caught that way;
+//! the same model of `rcu-preempt`, whose quiescent state reports nothing
+//! while its nesting count is above zero, must pass. `rcu-preempt`'s
+//! reader has no fence: the models check that its grace periods end only
+//! through quiescent states reported at nesting zero.
 //!
 //! Simplifications: one node, one writer, one section (two in some models). The
 //! exploration is bounded to a few preemptions (`LOOM_MAX_PREEMPTIONS`
@@ -100,7 +105,8 @@ struct Model {
     /// two let the kernel-RCU guards free the first one's old copy.
     rebuilds: usize,
     /// The reader announces a quiescent state inside its section, which
-    /// `rcu-qsbr`'s contract forbids: its copy may be freed under it.
+    /// `rcu-qsbr`'s contract forbids (its copy may be freed under it) and
+    /// `rcu-preempt` turns into a request to its outermost unlock.
     qs_inside: bool,
     /// Allocations the reader makes, one section each: two let an online
     /// CPU's quiescent state race the rebuilds.
@@ -263,9 +269,12 @@ models! {
     rcu_preempt: "rcu-preempt", Snapshot, rebuilds: 2;
     rcu_preempt_late: "rcu-preempt", Snapshot, late: true, rebuilds: 2;
     rcu_preempt_recheck: "rcu-preempt-recheck", Snapshot, rebuilds: 2;
-    // Two sections: the writer may find the CPU inside, ask for a
-    // quiescent state and see it reported by the next unlock.
+    // Two sections: the second rebuild may find the CPU behind the first
+    // one's grace period, ask for a quiescent state and see it reported by
+    // the next outermost unlock.
     rcu_preempt_two_sections: "rcu-preempt", Snapshot, rebuilds: 2, sections: 2;
+    // The tick inside a section: no report there, a request to the unlock.
+    rcu_preempt_quiescent_inside_a_section: "rcu-preempt", Snapshot, rebuilds: 2, qs_inside: true;
     epoch: "epoch", Snapshot;
     seqlock_crate: "seqlock-crate", Snapshot;
     raw_seqcount: "raw-seqcount", Validated;

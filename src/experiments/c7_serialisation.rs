@@ -7,7 +7,8 @@
 //! model and the machine allow, and a guard is flagged when it falls below
 //! 80% of it. The thread's "RCU" is judged by `rcu-qsbr`, the kernel's
 //! read side without preemption; `rcu-preempt` (CONFIG_PREEMPT_RCU's read
-//! side, a nesting count) and `rcu` (arc-swap) are reported beside it.
+//! side, a per-CPU nesting count and no fence) and `rcu` (arc-swap) are
+//! reported beside it.
 
 use super::band::{describe, rate_per_round, side, Side};
 use super::{ratio, Cells, Experiment, Finding, Plan, Verdict};

@@ -13,9 +13,10 @@
 //! `raw_seqcount.rs`). The CLI, the runner and the tests pick it up from
 //! there. Sections the seqcount family shares live in
 //! `section.rs` and `seq_family.rs`; what the kernel-RCU guards share (the
-//! expedited barrier, freeing a copy after its grace period) in
-//! `grace.rs`; what a guard is given besides its zonelists (options, the
-//! reader's probe, the writer's context) in `probe.rs`.
+//! published copy, the grace-period counters, the writer and
+//! `kfree_rcu()`, the expedited barrier) in `grace.rs`; what a guard is
+//! given besides its zonelists (options, the reader's probe, the writer's
+//! context) in `probe.rs`.
 //!
 //! ```
 //! use zonebench::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
@@ -154,8 +155,10 @@ pub trait ZonelistGuard: Send + Sync + Sized + 'static {
     /// The allocator announces one at the start of every allocation
     /// (`Allocator::quiescent_state`); code that opens views or sections
     /// outside an allocation announces one before its first, as a liburcu
-    /// reader registers. Only a guard whose read side leaves no trace
-    /// (`rcu-qsbr`) needs it; the default does nothing.
+    /// reader registers. Only the kernel-RCU guards need it: `rcu-qsbr`,
+    /// whose read side leaves no trace, reports one; `rcu-preempt` reports
+    /// one when its nesting count is zero, as the kernel's tick does. The
+    /// default does nothing.
     #[inline]
     fn quiescent(&self, _probe: &mut ReaderProbe) {}
     /// `__build_all_zonelists`: run `build` (which rewrites every node's

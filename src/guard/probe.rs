@@ -19,10 +19,12 @@ pub struct GuardOpts {
     /// cost on every reader CPU: a `membarrier(MEMBARRIER_CMD_PRIVATE_
     /// EXPEDITED)`, which interrupts every CPU running a thread of the
     /// process (the kernel's expedited grace period sends IPIs the same
-    /// way). Off by default: the kernel's `kfree_rcu()` sends none.
-    /// `rcu-preempt` readers then drop their own fence (the barrier orders
-    /// them); `rcu-qsbr` readers have nothing to drop and just pay the
-    /// interrupts. Other guards ignore it.
+    /// way). Off by default: the kernel's `kfree_rcu()` sends none. It buys
+    /// nothing for correctness (neither flavour's reader has a fence for it
+    /// to replace: grace periods end through the readers' own quiescent
+    /// states) and frees nothing sooner (the interrupt reports no quiescent
+    /// state); it is the expedited primitive's price, paid by the readers'
+    /// CPUs. Other guards ignore it.
     pub rcu_expedited: bool,
 }
 

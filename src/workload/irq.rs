@@ -60,7 +60,7 @@
 //! | `seqcount-spinlock` | no | spins on the odd count; with `--rt` waits on the associated lock (`SpinlockT::wait`) | deadlock (odd count); `--rt`: blocks, deferred |
 //! | `rcu`, `rcu-recheck` | no | arc-swap load of the published copy, never waits (the writer builds a private copy) | runs inline, completes |
 //! | `rcu-qsbr`, `rcu-qsbr-recheck` | no | loads the published copy (an empty read side), never waits | runs inline, completes |
-//! | `rcu-preempt`, `rcu-preempt-recheck` | no | raises its CPU's nesting count and loads the published copy, never waits | runs inline, completes |
+//! | `rcu-preempt`, `rcu-preempt-recheck` | no | raises its CPU's nesting count (no fence) and loads the published copy, never waits | runs inline, completes |
 //! | `latch` | no | reads the copy the writer is not rewriting, never waits | runs inline, completes |
 //! | `rwlock` | no | `read()` on the lock its own CPU holds for writing (`try_read`, then `try_read_for` the time left) | deadlock (lock); `--rt`: blocks, deferred |
 //! | `seqlock-crate` | no | `SeqLock::read` loops inside the crate while a node's count is odd: no bound can be added | not run: `irq_unbounded` |
