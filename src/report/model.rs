@@ -44,7 +44,7 @@ impl SectionKey {
         let key = spec.key().without(&[Dim::Guard, Dim::Readers]);
         let s = key.spec();
         let setup = format!(
-            "nodes={} zones={}/{}/{}MiB reclaim={}us hold={}us rt={} pin={}{}{}{}",
+            "nodes={} zones={}/{}/{}MiB reclaim={}us hold={}us rt={} pin={}{}{}{}{}",
             s.nodes,
             s.dma32_mib,
             s.normal_mib,
@@ -54,6 +54,11 @@ impl SectionKey {
             on_off(s.rt),
             on_off(s.pin),
             if s.irq { " irq=on" } else { "" },
+            if s.rcu_expedited {
+                " rcu-expedited=on"
+            } else {
+                ""
+            },
             match s.printk {
                 Printk::None => String::new(),
                 p => format!(" printk={}", p.name()),

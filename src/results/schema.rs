@@ -155,6 +155,9 @@ pub struct RunConfig {
     /// `--irq`: the interrupt model ran (older files: it did not).
     #[serde(default)]
     pub irq: bool,
+    /// `--rcu-expedited` (older files: off).
+    #[serde(default)]
+    pub rcu_expedited: bool,
     /// `--printk` (older files: none).
     #[serde(default = "printk_none")]
     pub printk: String,
@@ -244,6 +247,7 @@ impl RunConfig {
             pin: first.pin,
             rt: first.rt,
             irq: specs.iter().any(|s| s.irq),
+            rcu_expedited: specs.iter().any(|s| s.rcu_expedited),
             printk: first.printk.name().to_string(),
             kernel: first.kernel.name().to_string(),
             seed: first.seed,

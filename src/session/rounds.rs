@@ -144,7 +144,12 @@ impl Group {
         if s.kernel != Kernel::V6_1 {
             label.push_str(&format!(" kernel={}", s.kernel.name()));
         }
-        for (on, name) in [(s.rt, "rt"), (s.irq, "irq"), (!s.pin, "unpinned")] {
+        for (on, name) in [
+            (s.rt, "rt"),
+            (s.irq, "irq"),
+            (s.rcu_expedited, "rcu-expedited"),
+            (!s.pin, "unpinned"),
+        ] {
             if on {
                 label.push(' ');
                 label.push_str(name);

@@ -133,6 +133,10 @@ pub struct CellSpec {
     /// interrupt on the writer's CPU inside its write section.
     #[serde(default)]
     pub irq: bool,
+    /// The RCU guards' writer pays `synchronize_rcu_expedited`'s cost on
+    /// every rebuild (a process-wide membarrier; older files: no).
+    #[serde(default)]
+    pub rcu_expedited: bool,
     /// `build_zonelists`' console output inside the write section (older
     /// files: none).
     #[serde(default)]
@@ -175,6 +179,7 @@ impl Default for CellSpec {
             pin: true,
             rt: false,
             irq: false,
+            rcu_expedited: false,
             printk: Printk::None,
             kernel: Kernel::V6_1,
             seed: 1,
@@ -277,6 +282,7 @@ impl CellSpec {
             scope: self.scope,
             guard: GuardOpts {
                 rt: self.rt,
+                rcu_expedited: self.rcu_expedited,
                 ..GuardOpts::default()
             },
             reclaim_ns: (self.reclaim_us * 1000.0) as u64,

@@ -84,6 +84,7 @@ pub fn random_cell(rng: &mut XorShift, guards: &[String], cpus: usize, index: us
         pin: true,
         rt: pick(rng, 4) == 0,
         irq,
+        rcu_expedited: pick(rng, 4) == 0,
         printk,
         kernel: Kernel::ALL[pick(rng, Kernel::ALL.len())],
         seed: rng.next_u64(),

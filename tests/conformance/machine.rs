@@ -46,6 +46,7 @@ pub(crate) fn cell(guard: &str, scope: Scope, writer: WriterMode) -> CellSpec {
         pin: false,
         rt: false,
         irq: false,
+        rcu_expedited: false,
         printk: Printk::None,
         kernel: Kernel::V6_1,
         seed: 7,

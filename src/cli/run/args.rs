@@ -116,8 +116,18 @@ pub struct RunArgs {
     /// seqbegin-or-lock) hold it until the section ends and report the
     /// delay; the others run it at once, and a handler that waits for its
     /// own writer is abandoned after 20 ms and reported as a DEADLOCK.
+    /// With --rt the handler is a PREEMPT_RT interrupt thread: one that
+    /// meets a lock its writer holds sleeps and runs after the section
+    /// (deferred); one spinning on an odd count still deadlocks.
     #[arg(long)]
     pub(super) irq: bool,
+    /// The RCU guards (rcu-qsbr, rcu-preempt and their -recheck variants)
+    /// end every rebuild with a process-wide memory barrier (membarrier
+    /// PRIVATE_EXPEDITED): the IPI to every CPU that
+    /// synchronize_rcu_expedited costs. Without it their writer is
+    /// kfree_rcu-like and interrupts no reader.
+    #[arg(long)]
+    pub(super) rcu_expedited: bool,
     /// build_zonelists' "Fallback order for Node" lines inside the write
     /// section, lengthening the window readers wait out: none; deferred
     /// (since 1007843a9190: stored only, 5 ns a character); console

@@ -124,6 +124,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         pin: !args.no_pin,
         rt: args.rt,
         irq: args.irq,
+        rcu_expedited: args.rcu_expedited,
         printk: args.printk.name().to_string(),
         kernel: args.kernel.name().to_string(),
         seed: args.seed,

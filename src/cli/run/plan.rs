@@ -44,6 +44,7 @@ pub(super) fn plan(
                             pin: config.pin,
                             rt: config.rt,
                             irq: config.irq,
+                            rcu_expedited: config.rcu_expedited,
                             printk: args.printk,
                             kernel: args.kernel,
                             seed: config.seed,
