@@ -757,7 +757,7 @@ fn v6_1_retries_endlessly_behind_a_stale_preferred_zoneref_and_current_does_not(
     // time and 6.1 never reaches the check before OOM: the allocation
     // loops until the run is torn down, counting nothing. Since
     // e05741fb10c3 the check at retry: restarts at once.
-    let limit = 500;
+    let limit = zonebench::alloc::LONG_RECLAIM + 10;
     for kernel in [Kernel::V6_1, Kernel::Current] {
         let mut reclaim = EndlessReclaim { rounds: 0, limit };
         let (page, stats) = race_reclaiming::<Seqcount, _>(Gfp::KERNEL, kernel, &mut reclaim);
@@ -766,6 +766,7 @@ fn v6_1_retries_endlessly_behind_a_stale_preferred_zoneref_and_current_does_not(
             Kernel::V6_1 => {
                 assert_eq!(page, None, "{s:?}");
                 assert_eq!(s.reclaim_rounds, limit, "looped until torn down: {s:?}");
+                assert_eq!(s.livelocked, 1, "{s:?}");
                 assert_eq!(
                     (s.false_ooms, s.true_ooms, s.oom_checks, s.retries),
                     (0, 0, 0, 0),
@@ -775,6 +776,7 @@ fn v6_1_retries_endlessly_behind_a_stale_preferred_zoneref_and_current_does_not(
             Kernel::Current => {
                 assert!(page.is_some(), "{s:?}");
                 assert_eq!((s.reclaim_rounds, s.retries), (0, 1), "{s:?}");
+                assert_eq!(s.livelocked + s.long_reclaims, 0, "{s:?}");
             }
         }
     }

@@ -49,7 +49,9 @@ pub use config::{AllocConfig, Kernel, Printk, Scope};
 pub use hotplug::HotplugError;
 pub use oom::{JIFFY, VICTIM_EXIT};
 pub use rebuild::{build_all_into, RebuildIrq, WriterTimes};
-pub use slowpath::{busy_wait, NoReclaim, Reclaim, MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX};
+pub use slowpath::{
+    busy_wait, NoReclaim, Reclaim, LONG_RECLAIM, MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX,
+};
 pub use stats::{AllocCtx, AllocStats, RETRY_BUCKETS};
 
 use crate::guard::{GuardOpts, ReaderProbe, ZonelistGuard};

@@ -67,6 +67,15 @@ use crate::primitive::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 pub const SWAP_CLUSTER_MAX: u32 = 32;
+/// An allocation with more rounds of direct reclaim than this is counted
+/// in `long_reclaims`. One whose walks reach a zone ends within
+/// MAX_RECLAIM_RETRIES rounds of its last progress, and each round of
+/// progress frees SWAP_CLUSTER_MAX pages where the walk can find them;
+/// 1000 rounds (125 MiB reclaimed for one allocation) is the mark of
+/// reclaim going where the walks never look: 6.1's endless retry behind
+/// a stale `preferred_zoneref`.
+pub const LONG_RECLAIM: u64 = 1000;
+
 /// `MAX_RECLAIM_RETRIES`: rounds of reclaim in a row without progress
 /// before `should_reclaim_retry` gives up.
 pub const MAX_RECLAIM_RETRIES: u32 = 16;
@@ -136,6 +145,13 @@ impl<G: ZonelistGuard> Allocator<G> {
     ) -> Option<Pfn> {
         // restart:
         let mut retries = 0u64;
+        // Rounds of direct reclaim in this allocation, over every pass.
+        let mut rounds = 0u64;
+        let pass_end = |ctx: &mut AllocCtx, rounds: u64| {
+            if rounds > LONG_RECLAIM {
+                ctx.stats.long_reclaims += 1;
+            }
+        };
         loop {
             ctx.stats.sections += 1;
             let section = self.guard.read_begin(&mut ctx.probe, retries > 0);
@@ -185,7 +201,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                         break 'nopage Pass::Restart;
                     }
                     // A run torn down while this allocation loops (the 6.1
-                    // endless retry): let go, counting nothing.
+                    // endless retry): let go, counted as livelocked.
                     // Relaxed: a flag polled once per round.
                     if self.abort_hold.load(Ordering::Relaxed) {
                         break 'nopage Pass::Abandoned;
@@ -208,6 +224,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                     // reclaim just put its pages) and walks again.
                     // A section holding a spinlock drops it for reclaim;
                     // what it walked is stale if a writer ran meanwhile.
+                    rounds += 1;
                     let (progress, changed) =
                         section.around_reclaim(|| self.direct_reclaim(ctx, reclaim));
                     if changed {
@@ -296,6 +313,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                 Pass::Got(pfn) => {
                     ctx.stats.allocs += 1;
                     ctx.note_retries(retries);
+                    pass_end(ctx, rounds);
                     return Some(pfn);
                 }
                 Pass::Restart => {
@@ -309,7 +327,13 @@ impl<G: ZonelistGuard> Allocator<G> {
                     retries += 1;
                     continue;
                 }
-                Pass::Abandoned => return None,
+                Pass::Abandoned => {
+                    if rounds > LONG_RECLAIM {
+                        ctx.stats.livelocked += 1;
+                    }
+                    pass_end(ctx, rounds);
+                    return None;
+                }
                 Pass::NoPage => {}
             }
             // nopage:
@@ -333,6 +357,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             drop(section);
             self.account_failure(ctx, gfp, order, &visited, &ok_at_fail, gen_check);
             ctx.note_retries(retries);
+            pass_end(ctx, rounds);
             return None;
         }
     }
@@ -418,7 +443,8 @@ enum Pass {
     /// `goto nopage`.
     NoPage,
     /// The run was torn down while the allocation looped: it returns
-    /// nothing and counts nothing.
+    /// nothing, counted only as a long retry (and `livelocked`) when it
+    /// had looped past LONG_RECLAIM rounds.
     Abandoned,
 }
 

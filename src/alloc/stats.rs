@@ -51,7 +51,8 @@ counters! {
     pub oom_checks: u64,
     /// Its walk failed and `out_of_memory` killed a task.
     pub oom_kills: u64,
-    /// Kills with an eligible zone above MIN that the walk missed.
+    /// Kills with an eligible zone missed by the walk that would have
+    /// passed its HIGH watermark check (`failure.rs`).
     pub false_oom_kills: u64,
     /// Zone visits on a zonelist older than the current one: the zone is
     /// empty and a rebuild has already dropped it.
@@ -65,6 +66,12 @@ counters! {
     /// Pages handed out from a zone above the request's `highest_zoneidx`
     /// (a walk that read a zone with another entry's index: `mm::zonelist`).
     pub ineligible_allocs: u64,
+    /// Allocations that made more than `LONG_RECLAIM` rounds of direct
+    /// reclaim (the 6.1 endless retry's mark: `alloc/slowpath.rs`).
+    pub long_reclaims: u64,
+    /// Long retries (`long_reclaims`) still looping in `retry:` when the
+    /// run was torn down: given up, counted nowhere else (a livelock).
+    pub livelocked: u64,
     }
 }
 

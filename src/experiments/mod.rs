@@ -15,6 +15,7 @@
 pub(crate) mod band;
 pub(crate) mod c0_race;
 pub(crate) mod c10_window_at_scale;
+pub(crate) mod c11_endless_retry;
 pub(crate) mod c1_seqlock_heavy;
 pub(crate) mod c2_irq;
 pub(crate) mod c3_excl_global_lock;
@@ -110,7 +111,7 @@ impl Plan {
 
 /// One claim of the thread as an experiment.
 pub(crate) trait Experiment {
-    /// `C0` .. `C10`.
+    /// `C0` .. `C11`.
     fn id(&self) -> &'static str;
     /// The sentence of the thread it tests, one line.
     fn claim(&self) -> &'static str;
@@ -146,6 +147,7 @@ pub(crate) fn all() -> Vec<Box<dyn Experiment>> {
         Box::new(c8_latch::C8),
         Box::new(c9_oom_window::C9),
         Box::new(c10_window_at_scale::C10),
+        Box::new(c11_endless_retry::C11),
     ]
 }
 

@@ -223,7 +223,8 @@ file_counters! {
         oom_checks,
         /// Its walk failed and a task was killed.
         oom_kills,
-        /// Kills with an eligible zone above MIN that the walk missed.
+        /// Kills with an eligible zone missed by the walk that would have
+        /// passed its HIGH watermark check.
         false_oom_kills,
         /// Zone visits on a zonelist a rebuild had already replaced.
         stale_zone_visits,
@@ -234,8 +235,14 @@ file_counters! {
         /// Pages handed out twice or freed while free (must be 0).
         bad_pages,
         /// Pages from a zone above the request's highest zone (a torn
-        /// zoneref; older files: 0).
+        /// zoneref or the unfiltered preferred slot; older files: 0).
         ineligible_allocs,
+        /// Allocations with more than LONG_RECLAIM rounds of direct
+        /// reclaim (older files: 0).
+        long_reclaims,
+        /// Long retries still looping when the run was torn down (a
+        /// livelock; older files: 0).
+        livelocked,
     }
 }
 
