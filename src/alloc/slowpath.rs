@@ -147,10 +147,11 @@ impl<G: ZonelistGuard> Allocator<G> {
         let mut retries = 0u64;
         // Rounds of direct reclaim in this allocation, over every pass.
         let mut rounds = 0u64;
+        // Counts a long reclaim and says whether this allocation was one.
         let pass_end = |ctx: &mut AllocCtx, rounds: u64| {
-            if rounds > LONG_RECLAIM {
-                ctx.stats.long_reclaims += 1;
-            }
+            let long = rounds > LONG_RECLAIM;
+            ctx.stats.long_reclaims += u64::from(long);
+            long
         };
         loop {
             ctx.stats.sections += 1;
@@ -313,7 +314,7 @@ impl<G: ZonelistGuard> Allocator<G> {
                 Pass::Got(pfn) => {
                     ctx.stats.allocs += 1;
                     ctx.note_retries(retries);
-                    pass_end(ctx, rounds);
+                    let _ = pass_end(ctx, rounds);
                     return Some(pfn);
                 }
                 Pass::Restart => {
@@ -328,10 +329,10 @@ impl<G: ZonelistGuard> Allocator<G> {
                     continue;
                 }
                 Pass::Abandoned => {
-                    if rounds > LONG_RECLAIM {
+                    // A long retry still looping at teardown: a livelock.
+                    if pass_end(ctx, rounds) {
                         ctx.stats.livelocked += 1;
                     }
-                    pass_end(ctx, rounds);
                     return None;
                 }
                 Pass::NoPage => {}
@@ -357,7 +358,7 @@ impl<G: ZonelistGuard> Allocator<G> {
             drop(section);
             self.account_failure(ctx, gfp, order, &visited, &ok_at_fail, gen_check);
             ctx.note_retries(retries);
-            pass_end(ctx, rounds);
+            let _ = pass_end(ctx, rounds);
             return None;
         }
     }
