@@ -98,6 +98,38 @@ enum Cmd {
 
 use crate::session::emit;
 
+/// Whether `flag` (`--guards`, `-g`, an old spelling too) is a flag of
+/// `zonebench run` whose value is the next word: how the contention bench
+/// tells a value from criterion's name filters. `--flag=value` and `-gX`
+/// carry their value already.
+pub fn run_flag_takes_value(flag: &str) -> bool {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let Some(run) = cmd.find_subcommand("run") else {
+        return false;
+    };
+    let named = |a: &clap::Arg| match (flag.strip_prefix("--"), flag.strip_prefix('-')) {
+        (Some(long), _) => {
+            a.get_long() == Some(long) || a.get_all_aliases().unwrap_or_default().contains(&long)
+        }
+        (None, Some(short)) => {
+            let mut chars = short.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => {
+                    a.get_short() == Some(c)
+                        || a.get_all_short_aliases().unwrap_or_default().contains(&c)
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    let takes = run
+        .get_arguments()
+        .any(|a| named(a) && a.get_action().takes_values());
+    takes
+}
+
 /// Bad input: one line on stderr, exit status 2.
 pub(crate) fn usage_error(msg: &str) -> ExitCode {
     eprintln!("zonebench: error: {msg}");

@@ -111,10 +111,25 @@ fn old_spellings_parse_as_the_new_ones() {
                 "x.json",
                 "--quick",
             ],
-            vec!["run", "-g", "seqcount,rcu", "-r", "1,2", "-o", "x.json", "-q"],
+            vec![
+                "run",
+                "-g",
+                "seqcount,rcu",
+                "-r",
+                "1,2",
+                "-o",
+                "x.json",
+                "-q",
+            ],
         ),
         (
-            vec!["run", "--scope", "slowpath,every-alloc", "--writer", "none,hotplug"],
+            vec![
+                "run",
+                "--scope",
+                "slowpath,every-alloc",
+                "--writer",
+                "none,hotplug",
+            ],
             vec![
                 "run",
                 "--scope",
@@ -136,7 +151,9 @@ fn old_spellings_parse_as_the_new_ones() {
             vec!["review", "--guard", "seqcount"],
         ),
         (
-            vec!["review", "--guards", "seqcount", "--quick", "--out", "r.json"],
+            vec![
+                "review", "--guards", "seqcount", "--quick", "--out", "r.json",
+            ],
             vec!["review", "-g", "seqcount", "-q", "-o", "r.json"],
         ),
         (
@@ -162,7 +179,9 @@ fn old_spellings_parse_as_the_new_ones() {
         ),
         (
             vec!["compare", "a.json", "b.json", "--guards", "rcu"],
-            vec!["compare", "a.json", "b.json", "-g", "rcu", "--format", "text"],
+            vec![
+                "compare", "a.json", "b.json", "-g", "rcu", "--format", "text",
+            ],
         ),
         (
             vec!["claims", "--quick", "--out", "c.json"],
@@ -249,7 +268,15 @@ fn completions_cover_the_subcommands_and_flags() {
         let mut out = Vec::new();
         clap_complete::generate(shell, &mut Cli::command(), "zonebench", &mut out);
         let text = String::from_utf8(out).unwrap();
-        for word in ["run", "review", "torture", "guards", "rounds", "budget", "every-alloc"] {
+        for word in [
+            "run",
+            "review",
+            "torture",
+            "guards",
+            "rounds",
+            "budget",
+            "every-alloc",
+        ] {
             assert!(text.contains(word), "{shell:?} completions lack {word}");
         }
     }
@@ -265,5 +292,45 @@ fn the_manual_page_covers_the_subcommands() {
     assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
     for word in ["zonebench", "run", "review", "torture", "selfcheck"] {
         assert!(page.contains(word), "the page lacks {word}");
+    }
+}
+
+/// The contention bench tells `run`'s values from criterion's filters.
+#[test]
+fn run_flags_that_take_a_value_are_known_by_every_name() {
+    use super::run_flag_takes_value as takes;
+    for flag in [
+        "--guards",
+        "-g",
+        "--readers",
+        "-r",
+        "--out",
+        "-o",
+        "--rounds",
+        "--repeats",
+        "--min-rounds",
+        "--max-repeats",
+        "--reclaim-us",
+        "--reclaim",
+        "--budget",
+        "--plots",
+    ] {
+        assert!(takes(flag), "{flag}");
+    }
+    for flag in [
+        "--quick",
+        "-q",
+        "--rt",
+        "--irq",
+        "--solo",
+        "--no-plots",
+        "--dry-run",
+        "--guards=all",
+        "-gall",
+        "seqcount",
+        "--nosuch",
+        "-",
+    ] {
+        assert!(!takes(flag), "{flag}");
     }
 }

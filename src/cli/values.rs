@@ -35,10 +35,7 @@ mod tests {
     fn the_spellings_are_the_models() {
         assert_eq!(Kernel::from_str("6.1", true), Ok(Kernel::V6_1));
         assert_eq!(Kernel::from_str("Current", true), Ok(Kernel::Current));
-        assert_eq!(
-            Scope::from_str("every-alloc", true),
-            Ok(Scope::EveryAlloc)
-        );
+        assert_eq!(Scope::from_str("every-alloc", true), Ok(Scope::EveryAlloc));
         assert_eq!(Scope::from_str("slowpath", true), Ok(Scope::Slowpath));
         assert_eq!(
             WriterMode::from_str("hotplug", true),

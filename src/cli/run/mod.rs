@@ -8,6 +8,7 @@ mod tables;
 pub use args::RunArgs;
 
 use super::env::{cancel_on_ctrl_c, cores, outputs};
+use super::parse::dedup;
 use super::progress::Progress;
 use super::usage_error;
 use crate::alloc::Scope;
@@ -24,7 +25,6 @@ use crate::workload::logical_cpus;
 use crate::workload::plan::{estimate, fit, sweep_readers, Estimate, MAX_PLANNED_CPUS};
 use crate::workload::rounds::Rounds;
 use crate::workload::spec::{Pressure, WriterMode};
-use super::parse::dedup;
 use args::{timing, DEFAULT_OUT};
 use std::fmt::Write as _;
 use std::path::PathBuf;
