@@ -43,7 +43,7 @@ pub(super) struct ClaimsArgs {
     /// Draw no plots, whatever --out is.
     #[arg(long, conflicts_with = "plots")]
     no_plots: bool,
-    /// Seed of the readers' allocation mix (repeat r uses seed + r).
+    /// Seed of the readers' allocation mix (round r uses seed + r).
     #[arg(long, default_value = "1")]
     seed: u64,
     /// Measure a disturbed or stalled repeat again up to N times.

@@ -47,7 +47,7 @@ pub(super) struct ReviewArgs {
     no_plots: bool,
     #[arg(long, help = FORCE_HELP)]
     force: bool,
-    /// Seed of the readers' allocation mix (repeat r uses seed + r).
+    /// Seed of the readers' allocation mix (round r uses seed + r).
     #[arg(long, default_value = "1")]
     seed: u64,
     /// Do not pin reader threads to cores.

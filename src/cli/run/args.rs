@@ -61,7 +61,7 @@ pub struct RunArgs {
     /// Add rounds until every guard's ratio to the baseline is known to
     /// within +-PCT percent (95% interval), up to --max-rounds rounds and
     /// the time budget [default: none; --sweep: 2].
-    #[arg(long, value_parser = parse_ci_target, allow_hyphen_values = true)]
+    #[arg(long, value_name = "PCT", value_parser = parse_ci_target, allow_hyphen_values = true)]
     pub(super) ci_target: Option<f64>,
     /// With --ci-target: the most rounds of any cell. (Formerly
     /// --max-repeats.)
@@ -84,7 +84,7 @@ pub struct RunArgs {
     /// Plan for a machine of N CPUs: the default reader count and the
     /// sweep's reader counts (1, 2, 4, ... N, and 2N) follow it
     /// [default: this machine's logical CPUs].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_PLANNED_CPUS as i64), allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_PLANNED_CPUS as i64), allow_hyphen_values = true)]
     pub(super) cpus: Option<u32>,
     /// Print the cells, their count and the estimated time, and exit
     /// without measuring anything or writing any file.
