@@ -46,7 +46,8 @@ pub(super) fn man(args: ManArgs) -> ExitCode {
         },
     };
     let mut out = Vec::new();
-    match clap_mangen::Man::new(page).render(&mut out) {
+    let man = clap_mangen::Man::new(page).source(concat!("zonebench ", env!("CARGO_PKG_VERSION")));
+    match man.render(&mut out) {
         Ok(()) => {
             emit(&String::from_utf8_lossy(&out));
             ExitCode::SUCCESS
