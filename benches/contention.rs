@@ -67,7 +67,11 @@ fn main() -> ExitCode {
             if a != "--bench" {
                 skipped.push(a);
             }
-        } else if !a.starts_with('-') && !passed.last().is_some_and(|p| takes_value(p)) {
+        } else if !a.starts_with('-')
+            && !passed
+                .last()
+                .is_some_and(|p| zonebench::cli::run_flag_takes_value(p))
+        {
             // A criterion name filter: not for the sweep.
             skipped.push(a);
         } else {
@@ -98,12 +102,4 @@ fn main() -> ExitCode {
     }
     argv.extend(passed);
     zonebench::cli::main(argv)
-}
-
-/// Flags of `zonebench run` that take a value (so the next word is not a
-/// criterion filter).
-fn takes_value(flag: &str) -> bool {
-    flag.starts_with("--")
-        && !flag.contains('=')
-        && !matches!(flag, "--rt" | "--no-pin" | "--sweep" | "--quick")
 }

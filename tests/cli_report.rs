@@ -80,6 +80,28 @@ fn compare_a_file_with_itself_changes_nothing() {
     assert!(changes > 20, "{text}");
 }
 
+/// `compare --format markdown`: the same comparison as GitHub tables.
+#[test]
+fn compare_renders_markdown() {
+    let f = small_results();
+    let f = f.to_str().unwrap();
+    let md = String::from_utf8(run_ok(&["compare", f, f, "--format", "markdown"]).stdout).unwrap();
+    let text = String::from_utf8(run_ok(&["compare", f, f, "--format", "text"]).stdout).unwrap();
+    assert_eq!(
+        text,
+        String::from_utf8(run_ok(&["compare", f, f]).stdout).unwrap(),
+        "text is the default"
+    );
+    assert!(md.lines().any(|l| l.starts_with("| ")), "{md}");
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("|--") || l.starts_with("| --") || l.starts_with("|:")),
+        "{md}"
+    );
+    assert!(md.contains("Hmean") && md.contains("seqcount"), "{md}");
+    assert_ne!(md, text);
+}
+
 /// `report --plots DIR` draws PNG and SVG.
 #[test]
 fn report_draws_plots() {

@@ -13,7 +13,7 @@ fn review_of_the_example_guard_is_an_email_ready_summary() {
     let out_path = tmp("review.json");
     let out = run_ok(&[
         "review",
-        "--guards",
+        "--guard",
         "raw-seqcount",
         "--baseline",
         "seqlock",

@@ -17,7 +17,7 @@ fn rt_is_a_stated_no_op_for_guards_without_an_rt_read_side() {
         "--rt",
         "--readers",
         "1",
-        "--repeats",
+        "--rounds",
         "1",
         "--duration",
         "0.1",
@@ -49,7 +49,7 @@ fn a_short_run_writes_results() {
             "rebuild",
             "--writer-rate",
             "2000",
-            "--repeats",
+            "--rounds",
             "1",
         ],
     );
@@ -87,7 +87,7 @@ fn irq_is_recorded_and_deadlocks_are_reported() {
         "--writer-rate",
         "200",
         "--irq",
-        "--repeats",
+        "--rounds",
         "1",
         "--duration",
         "0.2",
@@ -155,7 +155,7 @@ fn results_carry_every_metric() {
             "rebuild",
             "--writer-rate",
             "1000",
-            "--repeats",
+            "--rounds",
             "2",
         ],
     );
@@ -269,7 +269,7 @@ fn results_round_trip_through_the_loader() {
             "seqcount,rcu",
             "--readers",
             "1",
-            "--repeats",
+            "--rounds",
             "2",
         ],
     );
@@ -309,7 +309,7 @@ fn retries_and_reader_stalls_are_measured() {
             "32",
             "--scope",
             "every-alloc",
-            "--repeats",
+            "--rounds",
             "1",
         ],
     );

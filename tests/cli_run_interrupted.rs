@@ -20,7 +20,7 @@ fn ctrl_c_keeps_finished_cells_and_marks_the_file_partial() {
             "1",
             "--warmup",
             "0",
-            "--repeats",
+            "--rounds",
             "1",
         ])
         .args(["--out", out_path.to_str().unwrap()])
@@ -63,7 +63,7 @@ fn a_closed_stdout_loses_nothing() {
             "0.1",
             "--warmup",
             "0",
-            "--repeats",
+            "--rounds",
             "1",
             "--out",
         ])

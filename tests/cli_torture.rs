@@ -9,7 +9,7 @@ use common::{run_ok, zonebench};
 /// default duration, naming the seed to replay.
 #[test]
 fn torture_passes_the_guards_and_catches_a_broken_one() {
-    let out = run_ok(&["torture", "--duration", "4", "--seed", "11"]);
+    let out = run_ok(&["torture", "--budget", "4s", "--seed", "11"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("SUCCESS") && text.contains("seed 11"),

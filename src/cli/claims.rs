@@ -2,50 +2,48 @@
 //! each claim with its numbers and verdict, save the cells and the findings
 //! as a results file (so `report` and `compare` work on it) and its plots.
 
-use super::env::{cancel_on_ctrl_c, experiment_file, plots_out, results_out};
+use super::env::{cancel_on_ctrl_c, experiment_file, outputs};
 use super::progress::Progress;
 use super::{emit, usage_error};
 use crate::experiments::{all, judge_all, plan_cells, Plan};
-use crate::report::{render_claims_markdown, render_claims_text};
+use crate::report::{render_claims_markdown, render_claims_text, DocFormat};
 use crate::results::io::load;
 use crate::results::schema::RepeatSummary;
 use crate::session::Session;
 use crate::workload::logical_cpus;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-#[derive(Clone, Copy, ValueEnum)]
-pub(super) enum ClaimsFormat {
-    /// Plain ASCII, 80 columns.
-    Text,
-    /// For the README.
-    Markdown,
-}
-
-#[derive(Args)]
+#[derive(Args, Debug)]
 pub(super) struct ClaimsArgs {
     /// Print the verdicts saved in a claims results file again, measuring
     /// nothing (with --format; the measuring options do not apply).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "out", "plots", "force", "seed", "max_reruns", "no_pin"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "out", "plots", "no_plots", "force", "seed", "max_reruns", "no_pin"])]
     from: Option<PathBuf>,
     /// 6 rounds of short cells (about a minute on 2 CPUs) instead of at
     /// least 8 rounds, more until every compared ratio is known to +-2%
     /// (at most about 6 minutes).
-    #[arg(long)]
+    #[arg(short = 'q', long)]
     quick: bool,
     #[arg(long, value_enum, default_value = "text")]
-    format: ClaimsFormat,
+    format: DocFormat,
     /// Results file to write; - writes the results to stdout, once, at the
     /// end (the claims then go to stderr).
-    #[arg(long, default_value = DEFAULT_OUT)]
+    #[arg(short = 'o', long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     #[arg(long, help = super::env::FORCE_HELP)]
     force: bool,
-    /// Where to draw the plots of the claims' cells.
-    #[arg(long, default_value = "plots/claims/latest")]
-    plots: PathBuf,
-    /// Seed of the readers' allocation mix (repeat r uses seed + r).
+    /// Draw the plots of the claims' cells (PNG and SVG) into DIR.
+    /// Without --plots or --no-plots they are drawn exactly when the
+    /// results go to the default --out (results/latest-claims.json): into
+    /// plots/claims/latest.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
+    /// Draw no plots, whatever --out is.
+    #[arg(long, conflicts_with = "plots")]
+    no_plots: bool,
+    /// Seed of the readers' allocation mix (round r uses seed + r).
     #[arg(long, default_value = "1")]
     seed: u64,
     /// Measure a disturbed or stalled repeat again up to N times.
@@ -57,16 +55,22 @@ pub(super) struct ClaimsArgs {
 }
 
 const DEFAULT_OUT: &str = "results/latest-claims.json";
+const DEFAULT_PLOTS: &str = "plots/claims/latest";
 
 pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
     if let Some(from) = &args.from {
         return saved(from, args.format);
     }
     let cancel = cancel_on_ctrl_c();
-    let out = match results_out(&args.out, DEFAULT_OUT, args.force)
-        .and_then(|(out, _)| plots_out(Some(&args.plots)).map(|()| out))
-    {
-        Ok(out) => out,
+    let (out, plots) = match outputs(
+        &args.out,
+        DEFAULT_OUT,
+        args.force,
+        args.plots.as_deref(),
+        args.no_plots,
+        DEFAULT_PLOTS,
+    ) {
+        Ok(o) => (o.out, o.plots),
         Err(e) => return usage_error(&e),
     };
     let cpus = logical_cpus();
@@ -88,21 +92,21 @@ pub(super) fn claims(args: ClaimsArgs) -> ExitCode {
     } else {
         file.claims = judge_all(&experiments, &file.cells, &plan);
         table = match args.format {
-            ClaimsFormat::Text => render_claims_text(&file.claims),
-            ClaimsFormat::Markdown => render_claims_markdown(&file.claims),
+            DocFormat::Text => render_claims_text(&file.claims),
+            DocFormat::Markdown => render_claims_markdown(&file.claims),
         };
     }
     session.finish(
         &table,
         None,
-        Some(&args.plots),
+        plots.as_deref(),
         specs.len() * plan.rounds.min,
     )
 }
 
 /// `claims --from FILE`: the saved findings, rendered as a live run
 /// renders them.
-fn saved(path: &Path, format: ClaimsFormat) -> ExitCode {
+fn saved(path: &Path, format: DocFormat) -> ExitCode {
     let file = match load(path) {
         Ok(f) => f,
         Err(e) => return usage_error(&e),
@@ -114,8 +118,8 @@ fn saved(path: &Path, format: ClaimsFormat) -> ExitCode {
         ));
     }
     emit(&match format {
-        ClaimsFormat::Text => render_claims_text(&file.claims),
-        ClaimsFormat::Markdown => render_claims_markdown(&file.claims),
+        DocFormat::Text => render_claims_text(&file.claims),
+        DocFormat::Markdown => render_claims_markdown(&file.claims),
     });
     ExitCode::SUCCESS
 }

@@ -9,7 +9,7 @@ use crate::workload::cancel::Cancel;
 use crate::workload::ceiling::{self, ceiling_slice};
 use crate::workload::floors::Floors;
 use crate::workload::spec::CellSpec;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Route Ctrl-C to a cancellation token: the cell being measured stops,
@@ -55,10 +55,43 @@ pub(super) fn results_out(out: &Path, default: &str, force: bool) -> Result<(Out
     check_out(out, force).map(|o| (o, is_default))
 }
 
-/// Check before measuring that plots can be drawn into `dir` (made if
-/// missing).
-pub(super) fn plots_out(dir: Option<&Path>) -> Result<(), String> {
-    dir.map_or(Ok(()), check_plot_dir)
+/// Where a measuring command's results and plots go, checked before
+/// anything is measured.
+#[derive(Debug)]
+pub(super) struct Outputs {
+    pub out: Out,
+    /// Whether `out` is the command's default results file.
+    pub default_out: bool,
+    pub plots: Option<PathBuf>,
+}
+
+/// The results file as [`results_out`] checks it, and the plots by one
+/// rule for every measuring command: `--plots DIR` (`plots`) draws into
+/// DIR; `--no-plots` (`no_plots`) draws none; otherwise they go to the
+/// command's `default_plots` exactly when the results go to its default
+/// file. The plots' directory is checked too (and made if missing).
+pub(super) fn outputs(
+    out: &Path,
+    default: &str,
+    force: bool,
+    plots: Option<&Path>,
+    no_plots: bool,
+    default_plots: &str,
+) -> Result<Outputs, String> {
+    let (out, default_out) = results_out(out, default, force)?;
+    let plots = match (plots, no_plots) {
+        (_, true) => None,
+        (Some(dir), false) => Some(dir.to_path_buf()),
+        (None, false) => default_out.then(|| PathBuf::from(default_plots)),
+    };
+    if let Some(dir) = &plots {
+        check_plot_dir(dir)?;
+    }
+    Ok(Outputs {
+        out,
+        default_out,
+        plots,
+    })
 }
 
 /// What `claims` and `review` share before measuring: `specs` pinned (or

@@ -17,13 +17,19 @@ macro_rules! outln {
 
 mod claims;
 mod env;
+mod error;
 mod parse;
 mod progress;
 mod report;
 mod review;
 mod run;
 mod selfcheck;
+mod shell;
+#[cfg(test)]
+mod tests;
+mod time;
 mod torture;
+mod values;
 
 use crate::guard;
 use clap::{Parser, Subcommand};
@@ -35,7 +41,7 @@ pub use run::RunArgs;
 /// The exit statuses, shown under every `--help`.
 const EXIT_STATUS: &str = "Exit status: 0 success; 1 a failed check (an invariant broken, a torture finding, selfcheck clearly above its nominal rate, results not written after measuring); 2 bad input (one line on stderr, nothing measured or on disk lost); 130 interrupted by Ctrl-C (finished cells kept, the file marked partial).";
 
-#[derive(Parser)]
+#[derive(Parser, Debug)]
 #[command(
     name = "zonebench",
     version = env!("ZONEBENCH_VERSION_LINE"),
@@ -47,7 +53,7 @@ struct Cli {
     cmd: Cmd,
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Debug)]
 enum Cmd {
     /// List the guards: name, what it models, whether it prevents the false OOM.
     #[command(after_help = EXIT_STATUS)]
@@ -66,12 +72,13 @@ enum Cmd {
     /// numbers, and a verdict computed by a stated rule.
     #[command(after_help = EXIT_STATUS)]
     Claims(claims::ClaimsArgs),
-    /// Random cells checked one by one, in the manner of locktorture.
     /// A guard of yours against a baseline (seqlock): the cells that matter
     /// for a zonelist guard, and one 80-column summary (machine, command,
     /// table, correctness, verdicts) to paste under a patch.
     #[command(after_help = EXIT_STATUS)]
     Review(review::ReviewArgs),
+    /// Random cells checked one by one for --budget, in the manner of
+    /// locktorture; exit 1 with the seed to replay on the first failure.
     #[command(after_help = EXIT_STATUS)]
     Torture(torture::TortureArgs),
     /// The A/A test: one guard as two arms through the same machinery;
@@ -79,9 +86,49 @@ enum Cmd {
     /// (exit 1 if clearly above it).
     #[command(after_help = EXIT_STATUS)]
     Selfcheck(selfcheck::SelfcheckArgs),
+    /// Shell completions for zonebench, on stdout (e.g. `zonebench
+    /// completions bash > /etc/bash_completion.d/zonebench`).
+    #[command(after_help = EXIT_STATUS)]
+    Completions(shell::CompletionsArgs),
+    /// The manual page of zonebench, or of one subcommand, in roff on
+    /// stdout (`zonebench man | man -l -`).
+    #[command(after_help = EXIT_STATUS)]
+    Man(shell::ManArgs),
 }
 
 use crate::session::emit;
+
+/// Whether `flag` (`--guards`, `-g`, an old spelling too) is a flag of
+/// `zonebench run` whose value is the next word: how the contention bench
+/// tells a value from criterion's name filters. `--flag=value` and `-gX`
+/// carry their value already.
+pub fn run_flag_takes_value(flag: &str) -> bool {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let Some(run) = cmd.find_subcommand("run") else {
+        return false;
+    };
+    let named = |a: &clap::Arg| match (flag.strip_prefix("--"), flag.strip_prefix('-')) {
+        (Some(long), _) => {
+            a.get_long() == Some(long) || a.get_all_aliases().unwrap_or_default().contains(&long)
+        }
+        (None, Some(short)) => {
+            let mut chars = short.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => {
+                    a.get_short() == Some(c)
+                        || a.get_all_short_aliases().unwrap_or_default().contains(&c)
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    let takes = run
+        .get_arguments()
+        .any(|a| named(a) && a.get_action().takes_values());
+    takes
+}
 
 /// Bad input: one line on stderr, exit status 2.
 pub(crate) fn usage_error(msg: &str) -> ExitCode {
@@ -107,22 +154,7 @@ where
                 eprint!("{e}");
                 return ExitCode::from(2);
             }
-            // clap's message up to its usage block, on one line (a list of
-            // missing arguments comes on the lines after the first).
-            let text = e.to_string();
-            let message: Vec<&str> = text
-                .lines()
-                .map(str::trim)
-                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
-                .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
-                .collect();
-            let message = message.join(" ");
-            let message = message.trim_start_matches("error: ");
-            return usage_error(if message.is_empty() {
-                "invalid arguments"
-            } else {
-                message
-            });
+            return usage_error(&error::one_line(&e));
         }
     };
     match cli.cmd {
@@ -137,6 +169,8 @@ where
         Cmd::Review(args) => review::review(args),
         Cmd::Torture(args) => torture::torture(args),
         Cmd::Selfcheck(args) => selfcheck::selfcheck(args),
+        Cmd::Completions(args) => shell::completions(args),
+        Cmd::Man(args) => shell::man(args),
     }
 }
 

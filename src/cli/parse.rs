@@ -1,10 +1,11 @@
 //! Value parsers for the CLI: every bad value becomes a one-line message
-//! naming the flag's quantity, the allowed range and what was given.
+//! naming the flag's quantity, the allowed range and what was given. The
+//! enumerated flags are clap `ValueEnum`s (`values.rs`); the time flags
+//! share one parser (`time.rs`), their ranges stated here.
 
-use crate::alloc::{Kernel, Printk, Scope};
+use super::time::{Time, Unit};
 use crate::guard;
 use crate::workload::plan::MAX_PLANNED_CPUS;
-use crate::workload::spec::{by_name, Pressure, WriterMode};
 
 /// A comma-separated list of guard names (a newtype so clap takes it as one value).
 #[derive(Clone, Debug)]
@@ -40,19 +41,99 @@ pub(super) fn checked(
     Ok(v)
 }
 
-pub(super) fn parse_duration(s: &str) -> Result<f64, String> {
-    checked(
-        s,
-        "duration",
-        |v| v > 0.0 && v <= 86_400.0,
-        "(0, 86400] seconds",
-    )
-}
+/// Measured time of one guard per round (a slice); bare number: seconds.
+const DURATION: Time = Time {
+    what: "duration",
+    bare: Unit::Secs,
+    min: 0.0,
+    open: true,
+    max: 86_400.0,
+};
 
 /// At least 1 ms: delay-2pct tells another arm's phase from its own
 /// reader's work by a gap of a millisecond (`guard/delay.rs`).
+const PHASE: Time = Time {
+    what: "phase",
+    bare: Unit::Millis,
+    min: 1.0,
+    open: false,
+    max: 1000.0,
+};
+
+/// `run --budget`, the whole run's time; bare number: minutes.
+const RUN_BUDGET: Time = Time {
+    what: "budget",
+    bare: Unit::Mins,
+    min: 0.0,
+    open: true,
+    max: 30.0 * 1440.0,
+};
+
+/// `torture --budget`, the whole run's time; bare number: seconds.
+const TORTURE_BUDGET: Time = Time {
+    what: "budget",
+    ..DURATION
+};
+
+const WARMUP: Time = Time {
+    what: "warmup",
+    bare: Unit::Secs,
+    min: 0.0,
+    open: false,
+    max: 3600.0,
+};
+
+const RECLAIM: Time = Time {
+    what: "reclaim time",
+    bare: Unit::Micros,
+    min: 0.0,
+    open: false,
+    max: 1_000_000.0,
+};
+
+const HOLD: Time = Time {
+    what: "writer hold",
+    ..RECLAIM
+};
+
+const WATCHDOG: Time = Time {
+    what: "watchdog",
+    bare: Unit::Secs,
+    min: 0.0,
+    open: true,
+    max: 3600.0,
+};
+
+pub(super) fn parse_duration(s: &str) -> Result<f64, String> {
+    DURATION.parse(s)
+}
+
 pub(super) fn parse_phase(s: &str) -> Result<f64, String> {
-    checked(s, "phase", |v| (1.0..=1000.0).contains(&v), "[1, 1000] ms")
+    PHASE.parse(s)
+}
+
+pub(super) fn parse_budget(s: &str) -> Result<f64, String> {
+    RUN_BUDGET.parse(s)
+}
+
+pub(super) fn parse_torture_budget(s: &str) -> Result<f64, String> {
+    TORTURE_BUDGET.parse(s)
+}
+
+pub(super) fn parse_warmup(s: &str) -> Result<f64, String> {
+    WARMUP.parse(s)
+}
+
+pub(super) fn parse_reclaim(s: &str) -> Result<f64, String> {
+    RECLAIM.parse(s)
+}
+
+pub(super) fn parse_hold(s: &str) -> Result<f64, String> {
+    HOLD.parse(s)
+}
+
+pub(super) fn parse_watchdog(s: &str) -> Result<f64, String> {
+    WATCHDOG.parse(s)
 }
 
 pub(super) fn parse_ci_target(s: &str) -> Result<f64, String> {
@@ -64,57 +145,12 @@ pub(super) fn parse_ci_target(s: &str) -> Result<f64, String> {
     )
 }
 
-pub(super) fn parse_budget(s: &str) -> Result<f64, String> {
-    checked(
-        s,
-        "budget",
-        |v| v > 0.0 && v <= 30.0 * 1440.0,
-        "(0, 43200] minutes",
-    )
-}
-
-pub(super) fn parse_warmup(s: &str) -> Result<f64, String> {
-    checked(
-        s,
-        "warmup",
-        |v| (0.0..=3600.0).contains(&v),
-        "[0, 3600] seconds",
-    )
-}
-
 pub(super) fn parse_rate(s: &str) -> Result<f64, String> {
     checked(
         s,
         "writer rate",
         |v| v > 0.0 && v <= 1_000_000.0,
         "(0, 1000000] Hz",
-    )
-}
-
-pub(super) fn parse_reclaim(s: &str) -> Result<f64, String> {
-    checked(
-        s,
-        "reclaim time",
-        |v| (0.0..=1_000_000.0).contains(&v),
-        "[0, 1000000] us",
-    )
-}
-
-pub(super) fn parse_hold(s: &str) -> Result<f64, String> {
-    checked(
-        s,
-        "writer hold",
-        |v| (0.0..=1_000_000.0).contains(&v),
-        "[0, 1000000] us",
-    )
-}
-
-pub(super) fn parse_watchdog(s: &str) -> Result<f64, String> {
-    checked(
-        s,
-        "watchdog",
-        |v| v > 0.0 && v <= 3600.0,
-        "(0, 3600] seconds",
     )
 }
 
@@ -194,56 +230,16 @@ pub(super) fn list<T>(
         .collect()
 }
 
-/// A comma-separated list of scopes.
-#[derive(Clone, Debug)]
-pub(super) struct ScopeList(pub Vec<Scope>);
-
-/// A comma-separated list of writer modes.
-#[derive(Clone, Debug)]
-pub(super) struct WriterList(pub Vec<WriterMode>);
-
 /// A comma-separated list of writer rates, Hz.
 #[derive(Clone, Debug)]
 pub(super) struct RateList(pub Vec<f64>);
-
-fn named<T: Copy>(
-    t: &str,
-    what: &str,
-    all: &[T],
-    name: fn(T) -> &'static str,
-) -> Result<T, String> {
-    by_name(t, all, name).map_err(|known| format!("unknown {what} '{t}' (known: {known})"))
-}
-
-pub(super) fn parse_scopes(s: &str) -> Result<ScopeList, String> {
-    list(s, "scope", |t| named(t, "scope", &Scope::ALL, Scope::name)).map(|v| ScopeList(dedup(v)))
-}
-
-pub(super) fn parse_writers(s: &str) -> Result<WriterList, String> {
-    list(s, "writer", |t| {
-        named(t, "writer", &WriterMode::ALL, WriterMode::name)
-    })
-    .map(|v| WriterList(dedup(v)))
-}
-
-pub(super) fn parse_pressure(s: &str) -> Result<Pressure, String> {
-    named(s.trim(), "pressure", &Pressure::ALL, Pressure::name)
-}
-
-pub(super) fn parse_printk(s: &str) -> Result<Printk, String> {
-    named(s.trim(), "printk", &Printk::ALL, Printk::name)
-}
-
-pub(super) fn parse_kernel(s: &str) -> Result<Kernel, String> {
-    named(s.trim(), "kernel", &Kernel::ALL, Kernel::name)
-}
 
 pub(super) fn parse_rates(s: &str) -> Result<RateList, String> {
     list(s, "writer rate", parse_rate).map(|v| RateList(dedup(v)))
 }
 
 /// Keep the first of equal items, in order.
-fn dedup<T: PartialEq>(v: Vec<T>) -> Vec<T> {
+pub(super) fn dedup<T: PartialEq>(v: Vec<T>) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(v.len());
     for x in v {
         if !out.contains(&x) {

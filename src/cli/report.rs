@@ -7,7 +7,9 @@ use super::env::FORCE_PAGE_HELP;
 use super::{emit, usage_error};
 use crate::metrics::family::Correction;
 use crate::report::html::{self, check_page};
-use crate::report::{compare_files, report as table, CellFilter, Format, Marking, ReportOpts};
+use crate::report::{
+    compare_files, report as table, CellFilter, DocFormat, Format, Marking, ReportOpts,
+};
 use crate::results::io::{check_dir, load};
 use crate::session::draw;
 use clap::Args;
@@ -15,7 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// What both commands take: which guard is the baseline, which cells.
-#[derive(Args)]
+#[derive(Args, Debug)]
 pub(super) struct SelectArgs {
     /// The guard the others are compared with [default: seqcount if the
     /// file has it, else its first guard].
@@ -27,7 +29,7 @@ pub(super) struct SelectArgs {
     /// Only these guards' columns, comma-separated (e.g. seqlock,mine: the
     /// two columns of a patch review); the baseline, unless --baseline,
     /// is seqcount if listed, else the first.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(short = 'g', long, value_delimiter = ',')]
     guards: Vec<String>,
     /// The practical threshold, percent: a change is marked only beyond it
     /// (and only where its interval excludes 0 and its corrected p < 0.05).
@@ -64,7 +66,7 @@ fn parse_cells(s: &str) -> Result<CellFilter, String> {
     CellFilter::parse(s).map_err(|e| e.to_string())
 }
 
-#[derive(Args)]
+#[derive(Args, Debug)]
 pub(super) struct ReportArgs {
     /// A results file written by `zonebench run` (or `cargo bench`).
     file: PathBuf,
@@ -89,7 +91,7 @@ pub(super) struct ReportArgs {
     force: bool,
 }
 
-#[derive(Args)]
+#[derive(Args, Debug)]
 pub(super) struct CompareArgs {
     /// The results file before (the baseline kernel, machine A).
     base: PathBuf,
@@ -97,6 +99,9 @@ pub(super) struct CompareArgs {
     new: PathBuf,
     #[command(flatten)]
     select: SelectArgs,
+    /// text: 80 columns; markdown: for GitHub.
+    #[arg(long, value_enum, default_value = "text")]
+    format: DocFormat,
 }
 
 pub(super) fn report(args: ReportArgs) -> ExitCode {
@@ -132,7 +137,7 @@ pub(super) fn report(args: ReportArgs) -> ExitCode {
 }
 
 pub(super) fn compare(args: CompareArgs) -> ExitCode {
-    match compare_files(&args.base, &args.new, &args.select.opts()) {
+    match compare_files(&args.base, &args.new, &args.select.opts(), args.format) {
         Ok(text) => {
             emit(&text);
             ExitCode::SUCCESS

@@ -37,19 +37,27 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Args)]
+#[derive(Args, Debug)]
 pub(super) struct SelfcheckArgs {
     /// The guard both arms run.
-    #[arg(long, default_value = "seqcount", value_parser = super::parse::parse_guard)]
+    #[arg(short = 'g', long, default_value = "seqcount", value_parser = super::parse::parse_guard)]
     guard: String,
     /// Rounds of every cell [default: 10; --quick: 8; --known: 20].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=1000), allow_hyphen_values = true)]
-    repeats: Option<u32>,
-    /// Measured seconds per cell and round [default: 0.2; --quick: 0.1].
-    #[arg(long, value_parser = super::parse::parse_duration, allow_hyphen_values = true)]
+    /// (Formerly --repeats.)
+    #[arg(
+        long,
+        value_name = "N",
+        alias = "repeats",
+        value_parser = clap::value_parser!(u32).range(2..=1000),
+        allow_hyphen_values = true
+    )]
+    rounds: Option<u32>,
+    /// Measured time of each arm per cell and round, a slice: 200ms, 1s
+    /// ..., a bare number is seconds [default: 200ms; --quick: 100ms].
+    #[arg(long, value_name = "TIME", value_parser = super::parse::parse_duration, allow_hyphen_values = true)]
     duration: Option<f64>,
     /// Fewer, shorter rounds: about 20 s on 2 CPUs.
-    #[arg(long)]
+    #[arg(short = 'q', long)]
     quick: bool,
     /// Measure a known effect instead of none: delay-2pct (2% slower by
     /// construction) against none at one reader; it must be marked and
@@ -58,7 +66,7 @@ pub(super) struct SelfcheckArgs {
     known: bool,
     /// Results file to write; - writes the results to stdout, once, at the
     /// end (the report then goes to stderr).
-    #[arg(long, default_value = DEFAULT_OUT)]
+    #[arg(short = 'o', long, default_value = DEFAULT_OUT)]
     out: PathBuf,
     #[arg(long, help = super::env::FORCE_HELP)]
     force: bool,
@@ -79,9 +87,9 @@ pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
     };
     let cpus = logical_cpus();
     let (rounds, duration_s) = match (args.quick, args.known) {
-        (true, _) => (args.repeats.unwrap_or(8), args.duration.unwrap_or(0.1)),
-        (false, true) => (args.repeats.unwrap_or(20), args.duration.unwrap_or(0.2)),
-        (false, false) => (args.repeats.unwrap_or(10), args.duration.unwrap_or(0.2)),
+        (true, _) => (args.rounds.unwrap_or(8), args.duration.unwrap_or(0.1)),
+        (false, true) => (args.rounds.unwrap_or(20), args.duration.unwrap_or(0.2)),
+        (false, false) => (args.rounds.unwrap_or(10), args.duration.unwrap_or(0.2)),
     };
     let arms = if args.known {
         [NONE.to_string(), KNOWN.to_string()]

@@ -1,9 +1,9 @@
-//! `zonebench torture`: random cells for `--duration` seconds, each checked
+//! `zonebench torture`: random cells for `--budget`, each checked
 //! (see `crate::workload::torture`); a summary in locktorture's manner;
 //! exit 1 with the seed and the failing cell on the first failure.
 
 use super::env::{cancel_on_ctrl_c, cores};
-use super::parse::{list, parse_duration};
+use super::parse::{list, parse_torture_budget};
 use super::{emit, usage_error};
 use crate::guard;
 use crate::results::torture::{failures, Totals};
@@ -16,21 +16,29 @@ use clap::Args;
 use std::process::ExitCode;
 use std::time::Instant;
 
-#[derive(Args)]
+#[derive(Args, Debug)]
 pub(super) struct TortureArgs {
-    /// Seconds of random cells.
-    #[arg(long, default_value = "60", value_parser = parse_duration, allow_hyphen_values = true)]
-    duration: f64,
+    /// The whole run's time, spent on random cells: 20s, 5min ..., a bare
+    /// number is seconds. (Formerly --duration.)
+    #[arg(
+        long,
+        value_name = "TIME",
+        default_value = "60s",
+        alias = "duration",
+        value_parser = parse_torture_budget,
+        allow_hyphen_values = true
+    )]
+    budget: f64,
     /// Seed of the cell sequence [default: from the clock; printed, so a
     /// failure can be replayed].
     #[arg(long)]
     seed: Option<u64>,
     /// Guards to draw from, comma-separated, or "all".
-    #[arg(long, default_value = "all", value_parser = parse_torture_guards)]
+    #[arg(short = 'g', long, default_value = "all", value_parser = parse_torture_guards)]
     guards: TortureGuards,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(super) struct TortureGuards(Vec<String>);
 
 /// Guard names, hidden test guards (`seqcount-noretry`) and example
@@ -59,14 +67,14 @@ pub(super) fn torture(args: TortureArgs) -> ExitCode {
     let cores = cores(true);
     eprintln!(
         "zonebench torture: seed {seed}, {} s, guards {}",
-        args.duration,
+        args.budget,
         args.guards.0.join(",")
     );
     let mut rng = XorShift::new(seed);
     let mut totals = Totals::default();
     let start = Instant::now();
     let mut i = 0;
-    while start.elapsed().as_secs_f64() < args.duration {
+    while start.elapsed().as_secs_f64() < args.budget {
         if cancel.is_cancelled() {
             eprintln!("zonebench torture: interrupted");
             emit(&totals.summary(seed, start.elapsed().as_secs_f64()));

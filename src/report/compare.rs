@@ -29,7 +29,7 @@ use super::document::{
 use super::metric::{mark, Change};
 use super::model::{Report, Section};
 use super::Marking;
-use super::{text, ReportError, ReportOpts};
+use super::{text, DocFormat, ReportError, ReportOpts};
 use crate::results::ResultsFile;
 use std::path::Path;
 
@@ -39,6 +39,7 @@ pub(crate) fn compare_files(
     base: &Path,
     new: &Path,
     opts: &ReportOpts,
+    format: DocFormat,
 ) -> Result<String, ReportError> {
     let b = crate::results::io::load(base).map_err(ReportError::Load)?;
     let n = crate::results::io::load(new).map_err(ReportError::Load)?;
@@ -49,7 +50,10 @@ pub(crate) fn compare_files(
         &new.display().to_string(),
         opts,
     )?;
-    Ok(text::render(&doc))
+    Ok(match format {
+        DocFormat::Text => text::render(&doc),
+        DocFormat::Markdown => super::markdown::render(&doc),
+    })
 }
 
 /// The comparison laid out, for [`text::render`] or

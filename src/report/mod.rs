@@ -83,6 +83,16 @@ pub(crate) enum Format {
     Csv,
 }
 
+/// The output formats of a document that has no csv form (`compare`,
+/// `claims`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DocFormat {
+    /// Plain ASCII, 80 columns.
+    Text,
+    /// GitHub markdown (for the README, a pull request, an issue).
+    Markdown,
+}
+
 /// One output format of a report (as hyperfine's `Exporter`).
 trait Exporter {
     fn export(&self, report: &Report) -> String;

@@ -67,7 +67,7 @@ pub(crate) fn file(cells: Vec<CellResult>) -> ResultsFile {
             rustc_version: "rustc 1.85.0".into(),
             start_time: "2025-01-01T00:00:00Z".into(),
             command:
-                "zonebench run --guards seqcount,rcu --readers 1,2 --repeats 3 --out results/x.json"
+                "zonebench run --guards seqcount,rcu --readers 1,2 --rounds 3 --out results/x.json"
                     .into(),
             partial: false,
             reruns: 0,

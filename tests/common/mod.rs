@@ -61,7 +61,7 @@ pub(crate) fn small_results() -> PathBuf {
                 "seqcount,rcu,seqlock-excl",
                 "--readers",
                 "1,2",
-                "--repeats",
+                "--rounds",
                 "6",
             ],
         );

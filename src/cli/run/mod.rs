@@ -7,7 +7,8 @@ mod tables;
 
 pub use args::RunArgs;
 
-use super::env::{cancel_on_ctrl_c, cores, plots_out, results_out};
+use super::env::{cancel_on_ctrl_c, cores, outputs};
+use super::parse::dedup;
 use super::progress::Progress;
 use super::usage_error;
 use crate::alloc::Scope;
@@ -24,7 +25,7 @@ use crate::workload::logical_cpus;
 use crate::workload::plan::{estimate, fit, sweep_readers, Estimate, MAX_PLANNED_CPUS};
 use crate::workload::rounds::Rounds;
 use crate::workload::spec::{Pressure, WriterMode};
-use args::timing;
+use args::{timing, DEFAULT_OUT};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,15 +44,15 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         (None, true) => sweep_readers(cpus),
         (None, false) => vec![cpus],
     };
-    let scopes = match (&args.scope, args.sweep) {
-        (Some(s), _) => s.0.clone(),
-        (None, true) => vec![Scope::Slowpath, Scope::EveryAlloc],
-        (None, false) => vec![Scope::Slowpath],
+    let scopes = match (args.scope.is_empty(), args.sweep) {
+        (false, _) => dedup(args.scope.clone()),
+        (true, true) => vec![Scope::Slowpath, Scope::EveryAlloc],
+        (true, false) => vec![Scope::Slowpath],
     };
-    let writers = match (&args.writer, args.sweep) {
-        (Some(w), _) => w.0.clone(),
-        (None, true) => vec![WriterMode::None, WriterMode::Rebuild, WriterMode::Hotplug],
-        (None, false) => vec![WriterMode::Rebuild],
+    let writers = match (args.writer.is_empty(), args.sweep) {
+        (false, _) => dedup(args.writer.clone()),
+        (true, true) => vec![WriterMode::None, WriterMode::Rebuild, WriterMode::Hotplug],
+        (true, false) => vec![WriterMode::Rebuild],
     };
     let guards = &args.guards.0;
     if args.rt {
@@ -119,7 +120,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
             None if args.sweep => "low; hotplug high".to_string(),
             None => Pressure::Low.name().to_string(),
         },
-        reclaim_us: args.reclaim_us,
+        reclaim_us: args.reclaim,
         writer_hold_us: args.writer_hold,
         pin: !args.no_pin,
         rt: args.rt,
@@ -158,19 +159,18 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
         emit(&dry_run(&config, &specs, &rounds, &estimate, cpus, &memory));
         return ExitCode::SUCCESS;
     }
-    let (out, default_out) = match results_out(&args.out, DEFAULT_OUT, args.force) {
-        Ok(d) => d,
+    let (out, default_out, plots) = match outputs(
+        &args.out,
+        DEFAULT_OUT,
+        args.force,
+        args.plots.as_deref(),
+        args.no_plots,
+        DEFAULT_PLOTS,
+    ) {
+        Ok(o) => (o.out, o.default_out, o.plots),
         Err(e) => return usage_error(&e),
     };
-    let plots = match (&args.plots, args.sweep && default_out) {
-        (Some(dir), _) => Some(dir.clone()),
-        (None, true) => Some(PathBuf::from("plots/latest")),
-        (None, false) => None,
-    };
-    if let Err(e) = plots_out(plots.as_deref()) {
-        return usage_error(&e);
-    }
-    // The sweep's own plots (`cargo bench`'s) come with their page.
+    // The default plots (`cargo bench`'s) come with their page.
     let page = match (&plots, args.plots.is_none()) {
         (Some(dir), true) => match check_page(dir, args.force) {
             Ok(_) => Some(dir),
@@ -266,7 +266,8 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     )
 }
 
-const DEFAULT_OUT: &str = "results/latest.json";
+/// Where the plots of a run to the default --out go, with their page.
+const DEFAULT_PLOTS: &str = "plots/latest";
 
 /// The phase of a round's interleaved guards (`None`: `--solo`).
 fn phase_of(args: &RunArgs) -> Option<std::time::Duration> {
@@ -411,6 +412,12 @@ fn dry_run(
         None => String::new(),
     };
     outln!(o, "rounds: at least {} per cell{adaptive}", rounds.min);
+    outln!(
+        o,
+        "slice: {} s measured per guard and round, after {} s of warm-up",
+        config.duration_s,
+        config.warmup_s
+    );
     outln!(o, "memory: {memory} (at most half of what is available)");
     outln!(
         o,
