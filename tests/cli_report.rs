@@ -22,8 +22,12 @@ fn report_formats() {
         "{strict}"
     );
     assert!(
-        text.contains("Wilcoxon's signed-rank test"),
+        text.contains("Wilcoxon's signed-rank p < 0.05"),
         "no test named in the footer:\n{text}"
+    );
+    assert!(
+        text.trim_end().ends_with("method: docs/methodology.md"),
+        "the footer points at the method:\n{text}"
     );
     for line in text.lines() {
         assert!(
