@@ -7,8 +7,8 @@
 //! none, or one this build does not know, goes in a last column of its
 //! own.
 
-use super::palette::{looks_in, Look};
-use crate::guard::{default_baseline, find_any, Family};
+use super::palette::{looks_in, stated, Look};
+use crate::guard::{default_baseline, Family};
 
 /// The most guard lines one panel draws.
 pub(super) const MAX_SERIES: usize = 6;
@@ -72,7 +72,7 @@ pub(super) fn columns(guards: &[String]) -> Vec<Column> {
     }
     let reference = default_baseline(guards).map(str::to_string);
     let family_of = |g: &str| {
-        let family = find_any(g).and_then(|g| g.look).map(|l| l.family);
+        let family = stated(g).map(|l| l.family);
         Family::ALL
             .iter()
             .position(|&f| Some(f) == family)

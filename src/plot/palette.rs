@@ -75,11 +75,16 @@ pub(super) struct Look {
 
 use Dash::{Dot, Long, Short};
 
-/// The guard's own look, as its registry entry states it
-/// (`ZonelistGuard::LOOK`); a guard without one, or a name this build
-/// does not know, gets none.
+/// The look `guard` states in its registry entry (`ZonelistGuard::LOOK`):
+/// its family and drawing; none for a guard without one, or a name this
+/// build does not know.
+pub(super) fn stated(guard: &str) -> Option<crate::guard::Look> {
+    find_any(guard).and_then(|g| g.look)
+}
+
+/// The guard's own look in pixels (see [`stated`]).
 fn own(guard: &str) -> Option<Look> {
-    find_any(guard).and_then(|g| g.look).map(|l| Look {
+    stated(guard).map(|l| Look {
         colour: rgb(l.hue),
         marker: l.marker,
         dash: l.dash,
