@@ -21,8 +21,10 @@
 //! The private ones (metrics, experiments, report, plot) are reached
 //! through the command line.
 //!
-//! To add a guard: one file under `src/guard/` and one line in the
-//! registry (`src/guard/registry.rs`); see the [`guard`] module docs.
+//! To add a guard: one file under `src/guard/` (its `pub mod` line in
+//! `src/guard/mod.rs`) and one line in the registry
+//! (`src/guard/registry.rs`); its name, family and look live there, and
+//! no other layer names it. See the [`guard`] module docs.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 

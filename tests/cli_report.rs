@@ -22,8 +22,12 @@ fn report_formats() {
         "{strict}"
     );
     assert!(
-        text.contains("Wilcoxon's signed-rank test"),
+        text.contains("Wilcoxon's signed-rank p < 0.05"),
         "no test named in the footer:\n{text}"
+    );
+    assert!(
+        text.trim_end().ends_with("method: docs/methodology.md"),
+        "the footer points at the method:\n{text}"
     );
     for line in text.lines() {
         assert!(
@@ -47,7 +51,7 @@ fn report_formats() {
     assert!(!csv.contains('\r'), "CR in the CSV");
     assert!(csv.ends_with('\n'));
     let last = |line: &str| line.rsplit(',').next().unwrap().to_string();
-    assert_eq!(last(csv.lines().next().unwrap()), "significant");
+    assert_eq!(last(csv.lines().next().unwrap()), "paired_value");
     let seq = String::from_utf8(
         run_ok(&["report", f, "--baseline", "rcu", "--cells", "readers=2"]).stdout,
     )

@@ -3,10 +3,11 @@
 //! section, the writer-stall threshold.
 
 use crate::guard::GuardOpts;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Where a guard's read section applies (`--scope`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scope {
     /// Upstream: a section spans the slowpath; the fast path walks unchecked.
@@ -33,7 +34,7 @@ impl Scope {
 /// message's characters, each line with the 15-character timestamp of
 /// CONFIG_PRINTK_TIME, at a stated cost per character. It lengthens the
 /// odd-count window readers wait out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Printk {
     /// No cost (the model before this option; a kernel without NUMA).
@@ -88,7 +89,7 @@ impl Printk {
 
 /// Which kernel's `__alloc_pages_slowpath` the model follows, where the
 /// difference changes what is measured.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Kernel {
     /// v6.1 with the 2022 fix (3d36424b3b58), as the thread reviewed it:
     /// `check_retry_zonelist()` before OOM and at `nopage:` only. v6.6's

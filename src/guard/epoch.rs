@@ -22,6 +22,7 @@
 //! `AtomicPtr` that keeps this guard's own orderings (reclamation never runs
 //! in a model), and the writers' mutex by loom's (`crate::primitive`).
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::epoch::{self, Atomic, Owned};
@@ -69,6 +70,12 @@ impl ReadSection for EpochSection<'_> {
 impl ZonelistGuard for Epoch {
     const NAME: &'static str = "epoch";
     const MODELS: &'static str = "crossbeam-epoch: pin, swap, defer_destroy (call_rcu)";
+    const LOOK: Option<Look> = Some(Look::new(
+        Family::UserspaceRcu,
+        Hue::Black,
+        Marker::TriangleDown,
+        Dash::Short,
+    ));
     const PREVENTS_FALSE_OOM: bool = false;
     type Fast<'a> = EpochSection<'a>;
     type Section<'a> = EpochSection<'a>;

@@ -17,6 +17,7 @@
 //! page from a real zone that passed its watermark, which is what the
 //! allocator's cookie discipline accepts too.
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
 use crate::sync::{SeqCount, SpinLock};
@@ -32,6 +33,12 @@ pub struct Latch {
 impl ZonelistGuard for Latch {
     const NAME: &'static str = "latch";
     const MODELS: &'static str = "seqcount_latch_t: two copies, readers never spin";
+    const LOOK: Option<Look> = Some(Look::new(
+        Family::Others,
+        Hue::Vermilion,
+        Marker::Triangle,
+        Dash::Long,
+    ));
     const PREVENTS_FALSE_OOM: bool = true;
     type Fast<'a> = &'a Zonelists;
     type Section<'a> = SeqSection<'a>;

@@ -5,21 +5,28 @@
 //!
 //! # Adding a guard
 //!
-//! Write `src/guard/<name>.rs` with a type implementing [`ZonelistGuard`]
-//! (module docs: the kernel construct, the read protocol, the write protocol,
-//! what is simplified), declare it below (`pub mod <name>;`), then add the
-//! type to the `guards!` list in `registry.rs` (an example for the README's
-//! guide goes in its `examples:` group, which `--guards all` leaves out; see
-//! `raw_seqcount.rs`). The CLI, the runner and the tests pick it up from
-//! there. Sections the seqcount family shares live in
+//! One file and one line: write `src/guard/<name>.rs` with a type
+//! implementing [`ZonelistGuard`] (module docs: the kernel construct, the
+//! read protocol, the write protocol, what is simplified; its
+//! [`ZonelistGuard::LOOK`]: the family, colour, marker and dash its series
+//! are drawn with), declare the file below (`pub mod <name>;`), and add
+//! the type to the `guards!` list in `registry.rs` (an example for the
+//! README's guide goes in its `examples:` group, which `--guards all`
+//! leaves out; see `raw_seqcount.rs`). The CLI, the runner, the reports,
+//! the plots and the tests pick it up from there: no other file names a
+//! guard (`tests/guard_one_place.rs` checks that the report and plot
+//! layers do not, and takes `raw-seqcount` through `list`, `run`,
+//! `report` and `--plots` on its registry line alone). Sections the
+//! seqcount family shares live in
 //! `section.rs` and `seq_family.rs`; what the kernel-RCU guards share (the
 //! published copy, the grace-period counters, the writer and
 //! `kfree_rcu()`, the expedited barrier) in `grace.rs`; what a guard is
 //! given besides its zonelists (options, the reader's probe, the writer's
-//! context) in `probe.rs`.
+//! context) in `probe.rs`; how a guard is drawn in `look.rs`.
 //!
 //! ```
-//! use zonebench::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
+//! use zonebench::guard::{Dash, Family, GuardOpts, Hue, Look, Marker};
+//! use zonebench::guard::{ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 //! use zonebench::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 //! use parking_lot::Mutex;
 //!
@@ -36,6 +43,8 @@
 //!     const NAME: &'static str = "biglock";
 //!     const MODELS: &'static str = "a global allocator mutex";
 //!     const PREVENTS_FALSE_OOM: bool = true;
+//!     const LOOK: Option<Look> =
+//!         Some(Look::new(Family::Others, Hue::Green, Marker::Circle, Dash::Dot));
 //!     type Fast<'a> = Held<'a>;
 //!     type Section<'a> = Held<'a>;
 //!     fn new(nodes: usize, _: &GuardOpts, build: &dyn Fn(&Zonelists)) -> Self {
@@ -58,6 +67,7 @@ pub mod broken;
 pub mod delay;
 pub mod epoch;
 pub mod latch;
+pub mod look;
 pub mod none;
 pub mod raw_seqcount;
 pub mod rcu;
@@ -80,6 +90,7 @@ mod registry;
 mod section;
 mod seq_family;
 
+pub use look::{Dash, Family, Hue, Look, Marker};
 pub use probe::{GuardOpts, IrqSave, ReaderProbe, WriterCtx};
 pub use registry::{
     default_baseline, dispatch, find, find_any, guard_of, GuardInfo, GuardVisitor, ALL, ARM,
@@ -117,6 +128,10 @@ pub trait ZonelistGuard: Send + Sync + Sized + 'static {
     const MODELS: &'static str;
     /// Whether it is expected to prevent the spurious OOM of the 2022 race.
     const PREVENTS_FALSE_OOM: bool;
+    /// How its series are drawn: its family's column, colour, marker and
+    /// dash ([`look`]). `None`: in a last column of "other guards", with
+    /// the first colour and marker its panel has free.
+    const LOOK: Option<Look> = None;
 
     /// What the allocation fast path walks (upstream: the zonelists with no
     /// protection at all; guards whose data must be pinned to be read at all,

@@ -11,6 +11,7 @@
 //! Relaxed atomic loads (the same instructions), so the race is defined
 //! behaviour in Rust without changing what a racing reader can observe.
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::sync::SpinLock;
@@ -44,6 +45,12 @@ impl ReadSection for Unprotected<'_> {
 impl ZonelistGuard for NoGuard {
     const NAME: &'static str = "none";
     const MODELS: &'static str = "v4.14-v6.0: writers under a static spinlock, readers unprotected";
+    const LOOK: Option<Look> = Some(Look::new(
+        Family::Others,
+        Hue::Black,
+        Marker::Square,
+        Dash::Short,
+    ));
     const PREVENTS_FALSE_OOM: bool = false;
     type Fast<'a> = &'a Zonelists;
     type Section<'a> = Unprotected<'a>;

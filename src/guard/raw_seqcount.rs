@@ -34,6 +34,7 @@
 //! section; readers never spin at begin, but a failing walk restarts, and
 //! keeps restarting, for as long as the writer is off its CPU.
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::seqcount::SeqcountWrite;
 use crate::guard::{
     GuardOpts, ReaderProbe, SeqSection, SeqWriteSide, SeqZonelists, WriterCtx, ZonelistGuard,
@@ -49,6 +50,12 @@ impl ZonelistGuard for RawSeqcount {
     const NAME: &'static str = "raw-seqcount";
     const MODELS: &'static str =
         "seqcount with raw_seqcount_begin: no wait at begin, retry instead (example)";
+    const LOOK: Option<Look> = Some(Look::new(
+        Family::SequenceCounts,
+        Hue::Green,
+        Marker::TriangleDown,
+        Dash::Short,
+    ));
     /// The retry check still happens at `check_retry_zonelist`.
     const PREVENTS_FALSE_OOM: bool = true;
     /// As `seqcount`: the writer's `spinlock_t` sleeps under `--rt`.

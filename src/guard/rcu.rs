@@ -35,6 +35,7 @@
 //! contract (`crate::primitive`), so loom checks this guard's protocol
 //! (build aside, publish, bump the generation), not arc-swap's internals.
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::sync::atomic::{AtomicU64, Ordering};
@@ -93,6 +94,21 @@ impl<const RECHECK: bool> ZonelistGuard for Rcu<RECHECK> {
         "userspace RCU stand-in (arc-swap) + a generation check before OOM and failing"
     } else {
         "userspace RCU stand-in (arc-swap): copy, publish, readers never retry"
+    };
+    const LOOK: Option<Look> = if RECHECK {
+        Some(Look::new(
+            Family::UserspaceRcu,
+            Hue::Orange,
+            Marker::Triangle,
+            Dash::Short,
+        ))
+    } else {
+        Some(Look::new(
+            Family::UserspaceRcu,
+            Hue::Green,
+            Marker::Square,
+            Dash::Long,
+        ))
     };
     const PREVENTS_FALSE_OOM: bool = RECHECK;
     type Fast<'a> = RcuView;

@@ -89,6 +89,7 @@
 //! quiescent state inside a section, which must be safe.
 
 use super::grace::{Grace, RcuView};
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
 use crate::primitive::sync::atomic::{AtomicU32, Ordering};
@@ -220,6 +221,21 @@ impl<const RECHECK: bool> ZonelistGuard for RcuPreempt<RECHECK> {
         "kernel RCU with CONFIG_PREEMPT_RCU + a generation check before OOM and failing"
     } else {
         "kernel RCU with CONFIG_PREEMPT_RCU: per-task nesting count, rcu_read_unlock_special, kfree_rcu"
+    };
+    const LOOK: Option<Look> = if RECHECK {
+        Some(Look::new(
+            Family::KernelRcu,
+            Hue::Orange,
+            Marker::Square,
+            Dash::Dot,
+        ))
+    } else {
+        Some(Look::new(
+            Family::KernelRcu,
+            Hue::SkyBlue,
+            Marker::Triangle,
+            Dash::Short,
+        ))
     };
     const PREVENTS_FALSE_OOM: bool = RECHECK;
     type Fast<'a> = PreemptSection<'a>;

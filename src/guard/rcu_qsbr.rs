@@ -57,6 +57,7 @@
 //! quiescent state inside a section must be caught.
 
 use super::grace::{Grace, RcuView};
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{GuardOpts, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
 
@@ -80,6 +81,21 @@ impl<const RECHECK: bool> ZonelistGuard for RcuQsbr<RECHECK> {
         "kernel RCU without preemption (QSBR) + a generation check before OOM and failing"
     } else {
         "kernel RCU without preemption (QSBR): empty read side, quiescent state per allocation, kfree_rcu"
+    };
+    const LOOK: Option<Look> = if RECHECK {
+        Some(Look::new(
+            Family::KernelRcu,
+            Hue::Purple,
+            Marker::Cross,
+            Dash::Long,
+        ))
+    } else {
+        Some(Look::new(
+            Family::KernelRcu,
+            Hue::Vermilion,
+            Marker::Diamond,
+            Dash::Dot,
+        ))
     };
     const PREVENTS_FALSE_OOM: bool = RECHECK;
     type Fast<'a> = QsbrView<'a>;

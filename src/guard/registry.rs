@@ -1,10 +1,11 @@
-//! Every guard by name: the one list the CLI, the runner, the tests and
-//! `zonebench list` read. Adding a guard is one line in `guards!` below.
+//! Every guard by name: the one list the CLI, the runner, the reports, the
+//! plots, the tests and `zonebench list` read. Adding a guard is one line
+//! in `guards!` below (and its file; see the module docs of `guard`).
 
 use super::{
     broken, delay, epoch, latch, none, raw_seqcount, rcu, rcu_preempt, rcu_preempt_recheck,
     rcu_qsbr, rcu_qsbr_recheck, rcu_recheck, rwlock, seqbegin_or_lock, seqcount, seqcount_spinlock,
-    seqlock, seqlock_crate, seqlock_excl, ZonelistGuard,
+    seqlock, seqlock_crate, seqlock_excl, Look, ZonelistGuard,
 };
 
 /// Static facts about a guard, for `zonebench list` and the results.
@@ -16,6 +17,8 @@ pub struct GuardInfo {
     pub honours_rt: bool,
     /// The most nodes it supports (`ZonelistGuard::MAX_NODES`).
     pub max_nodes: usize,
+    /// How it is drawn (`ZonelistGuard::LOOK`).
+    pub look: Option<Look>,
 }
 
 const fn info<G: ZonelistGuard>() -> GuardInfo {
@@ -25,6 +28,7 @@ const fn info<G: ZonelistGuard>() -> GuardInfo {
         prevents_false_oom: G::PREVENTS_FALSE_OOM,
         honours_rt: G::HONOURS_RT,
         max_nodes: G::MAX_NODES,
+        look: G::LOOK,
     }
 }
 

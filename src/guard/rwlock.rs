@@ -18,6 +18,7 @@
 //! (`crate::primitive`), so loom checks this guard's protocol, not the
 //! crate's internals.
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{GuardOpts, LockedSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
 use crate::primitive::{RwLock, RwLockReadGuard};
@@ -54,6 +55,12 @@ impl RwLockGuard {
 impl ZonelistGuard for RwLockGuard {
     const NAME: &'static str = "rwlock";
     const MODELS: &'static str = "parking_lot::RwLock held for the section";
+    const LOOK: Option<Look> = Some(Look::new(
+        Family::Others,
+        Hue::Purple,
+        Marker::Diamond,
+        Dash::Dot,
+    ));
     const PREVENTS_FALSE_OOM: bool = true;
     type Fast<'a> = &'a Zonelists;
     type Section<'a> = LockedSection<'a, RwLockReadGuard<'a, ()>>;

@@ -4,7 +4,7 @@
 //! reuse its state.
 
 use super::section::{rt_read_begin, ExclSection, SeqSection};
-use super::{GuardOpts, ReaderProbe, WriterCtx, ZonelistGuard};
+use super::{GuardOpts, Look, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
 use crate::sync::{SeqCount, SpinlockT};
 use crossbeam_utils::CachePadded;
@@ -112,6 +112,8 @@ impl SeqZonelists {
 pub trait SeqWriteSide: Send + Sync + 'static {
     const NAME: &'static str;
     const MODELS: &'static str;
+    /// How it is drawn (`ZonelistGuard::LOOK`).
+    const LOOK: Look;
     /// The count has an associated lock (a `seqlock_t`; not a bare
     /// `seqcount_t`): under `--rt` readers wait on it instead of spinning.
     const RT_READS_LOCK: bool;
@@ -127,6 +129,7 @@ pub struct SeqFamily<W>(SeqZonelists, PhantomData<W>);
 impl<W: SeqWriteSide> ZonelistGuard for SeqFamily<W> {
     const NAME: &'static str = W::NAME;
     const MODELS: &'static str = W::MODELS;
+    const LOOK: Option<Look> = Some(W::LOOK);
     const PREVENTS_FALSE_OOM: bool = true;
     /// Both kinds change under `--rt`: the writer's `spinlock_t` sleeps,
     /// and readers either wait on it or spin without yielding.

@@ -15,6 +15,7 @@
 //! per-CPU drain, which sleep, and restarts if a writer ran meanwhile
 //! (`ExclSection`, as `seqlock-excl`).
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{
     ExclSection, GuardOpts, ReadSection, ReaderProbe, SeqSection, SeqZonelists, WriterCtx,
     ZonelistGuard,
@@ -64,6 +65,12 @@ impl ReadSection for OrLockSection<'_> {
 impl ZonelistGuard for SeqbeginOrLock {
     const NAME: &'static str = "seqbegin-or-lock";
     const MODELS: &'static str = "read_seqbegin_or_lock: lockless pass, then a locked retry";
+    const LOOK: Option<Look> = Some(Look::new(
+        Family::SequenceCounts,
+        Hue::Purple,
+        Marker::Diamond,
+        Dash::Dot,
+    ));
     const PREVENTS_FALSE_OOM: bool = true;
     const HONOURS_RT: bool = true;
     type Fast<'a> = &'a Zonelists;

@@ -24,6 +24,7 @@
 //! readers burning their CPU for as long as the writer is off it (C6 holds
 //! the writer in its section and oversubscribes the readers).
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{SeqFamily, SeqWriteSide, SeqZonelists, WriterCtx};
 use crate::mm::zonelist::Zonelists;
 
@@ -34,6 +35,12 @@ pub struct SeqcountWrite;
 impl SeqWriteSide for SeqcountWrite {
     const NAME: &'static str = "seqcount";
     const MODELS: &'static str = "seqcount_t + static spinlock (the v1 fix in the thread)";
+    const LOOK: Look = Look::new(
+        Family::SequenceCounts,
+        Hue::Blue,
+        Marker::Circle,
+        Dash::Solid,
+    );
     /// A bare seqcount_t: no lock for RT readers to wait on.
     const RT_READS_LOCK: bool = false;
 

@@ -19,6 +19,7 @@
 //! is replaced by a stand-in with the same contract (`crate::primitive`),
 //! so the `--rt` read side can wait on it in a model.
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{rt_read_begin, GuardOpts, ReaderProbe, SeqSection, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
 use crate::sync::{SeqCount, SpinlockT, SpinlockTGuard};
@@ -46,6 +47,12 @@ impl SeqcountSpinlock {
 impl ZonelistGuard for SeqcountSpinlock {
     const NAME: &'static str = "seqcount-spinlock";
     const MODELS: &'static str = "seqcount_spinlock_t; --rt: readers wait on the lock, not spin";
+    const LOOK: Option<Look> = Some(Look::new(
+        Family::SequenceCounts,
+        Hue::SkyBlue,
+        Marker::Cross,
+        Dash::Long,
+    ));
     const PREVENTS_FALSE_OOM: bool = true;
     const HONOURS_RT: bool = true;
     type Fast<'a> = &'a Zonelists;

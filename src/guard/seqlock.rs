@@ -24,6 +24,7 @@
 //! price of masking), where `seqcount`'s handler deadlocks on the odd count.
 //! `printk_deferred_enter` has no counterpart (no console here).
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{SeqFamily, SeqWriteSide, SeqZonelists, WriterCtx};
 use crate::mm::zonelist::Zonelists;
 
@@ -35,6 +36,12 @@ impl SeqWriteSide for SeqLockWrite {
     const NAME: &'static str = "seqlock";
     const MODELS: &'static str =
         "seqlock_t (the upstream fix, 3d36424b3b58), write_seqlock_irqsave (4d1139baae8b)";
+    const LOOK: Look = Look::new(
+        Family::SequenceCounts,
+        Hue::Orange,
+        Marker::Square,
+        Dash::Long,
+    );
     const RT_READS_LOCK: bool = true;
 
     fn write(zonelists: &SeqZonelists, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists)) {

@@ -36,6 +36,7 @@
 //! loom checks this guard's protocol (copy a row, walk the copy, publish
 //! node by node), not the crate's internals.
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{GuardOpts, ReadSection, ReaderProbe, WriterCtx, ZonelistGuard};
 use crate::mm::zone::MAX_NR_ZONES;
 use crate::mm::zonelist::{ZoneRef, ZonelistView, Zonelists};
@@ -125,6 +126,12 @@ fn fill<const N: usize>(row: &mut [u32; N], zonelists: &Zonelists, nid: usize) {
 impl ZonelistGuard for SeqlockCrate {
     const NAME: &'static str = "seqlock-crate";
     const MODELS: &'static str = "the seqlock crate's SeqLock<T: Copy>: copy out, walk the copy";
+    const LOOK: Option<Look> = Some(Look::new(
+        Family::Others,
+        Hue::Orange,
+        Marker::Cross,
+        Dash::Long,
+    ));
     const PREVENTS_FALSE_OOM: bool = false;
     /// `SeqLock::read` yields and retries while a write is in progress,
     /// with no bound the model can add.

@@ -16,6 +16,7 @@
 //! around reclaim, takes it again, and restarts the allocation if a writer
 //! ran meanwhile (`ExclSection`), as a kernel conversion would have to.
 
+use crate::guard::look::{Dash, Family, Hue, Look, Marker};
 use crate::guard::{ExclSection, GuardOpts, ReaderProbe, SeqZonelists, WriterCtx, ZonelistGuard};
 use crate::mm::zonelist::Zonelists;
 
@@ -25,6 +26,12 @@ pub struct SeqlockExcl(SeqZonelists);
 impl ZonelistGuard for SeqlockExcl {
     const NAME: &'static str = "seqlock-excl";
     const MODELS: &'static str = "read_seqlock_excl: readers hold the seqlock's spinlock";
+    const LOOK: Option<Look> = Some(Look::new(
+        Family::SequenceCounts,
+        Hue::Vermilion,
+        Marker::Triangle,
+        Dash::Short,
+    ));
     const PREVENTS_FALSE_OOM: bool = true;
     const HONOURS_RT: bool = true;
     type Fast<'a> = &'a Zonelists;

@@ -32,11 +32,11 @@ pub(crate) enum Correction {
 }
 
 impl Correction {
-    /// How the footers name it.
+    /// How the reports' legends name it (over the table's comparisons).
     pub(crate) fn describe(self) -> &'static str {
         match self {
-            Correction::Holm => "Holm-corrected over the table's comparisons",
-            Correction::Bh => "Benjamini-Hochberg-corrected over the table's comparisons",
+            Correction::Holm => "Holm-corrected",
+            Correction::Bh => "Benjamini-Hochberg-corrected",
         }
     }
 

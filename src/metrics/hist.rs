@@ -5,6 +5,7 @@
 use base64::Engine;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Largest value tracked: one hour in nanoseconds (larger values saturate).
@@ -20,7 +21,7 @@ impl Default for Hist {
 }
 
 /// p50/p90/p99/p99.9/max/mean of a histogram, nanoseconds.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct HistSummary {
     pub count: u64,
     pub p50: u64,

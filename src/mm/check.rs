@@ -10,9 +10,10 @@
 use crate::mm::page::{Pfn, MAX_ORDER, PG_ALLOCATED, PG_BUDDY, PG_ISOLATED, PG_OFFLINE, PG_PCP};
 use crate::mm::pcp::NR_PCP_LISTS;
 use crate::mm::Mm;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Default, Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Default, Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct PageAccount {
     pub total: u64,
     pub free: u64,

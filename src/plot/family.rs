@@ -2,43 +2,16 @@
 //! draws them together; a figure of more is drawn as small multiples, one
 //! column per family of guards, each with the reference guard (the one
 //! every other is compared with, `seqcount` where the file has it) drawn
-//! beside the family so the columns read against one line.
+//! beside the family so the columns read against one line. A guard's
+//! family is its registry entry's (`ZonelistGuard::LOOK`); a guard with
+//! none, or one this build does not know, goes in a last column of its
+//! own.
 
-use super::palette::{looks_in, Look};
-use crate::guard::default_baseline;
+use super::palette::{looks_in, stated, Look};
+use crate::guard::{default_baseline, Family};
 
 /// The most guard lines one panel draws.
 pub(super) const MAX_SERIES: usize = 6;
-
-/// The families, in column order; a guard in none of them (a guard this
-/// build does not know) goes in a last column of its own.
-const FAMILIES: [(&str, &[&str]); 4] = [
-    (
-        "sequence counts",
-        &[
-            "seqcount",
-            "seqlock",
-            "seqlock-excl",
-            "seqbegin-or-lock",
-            "seqcount-spinlock",
-            "raw-seqcount",
-        ],
-    ),
-    (
-        "kernel RCU",
-        &[
-            "rcu-qsbr",
-            "rcu-qsbr-recheck",
-            "rcu-preempt",
-            "rcu-preempt-recheck",
-        ],
-    ),
-    ("userspace RCU and epochs", &["rcu", "rcu-recheck", "epoch"]),
-    (
-        "the control and other designs",
-        &["none", "latch", "rwlock", "seqlock-crate"],
-    ),
-];
 
 const OTHERS: &str = "other guards";
 
@@ -99,14 +72,15 @@ pub(super) fn columns(guards: &[String]) -> Vec<Column> {
     }
     let reference = default_baseline(guards).map(str::to_string);
     let family_of = |g: &str| {
-        FAMILIES
+        let family = stated(g).map(|l| l.family);
+        Family::ALL
             .iter()
-            .position(|(_, members)| members.contains(&g))
-            .unwrap_or(FAMILIES.len())
+            .position(|&f| Some(f) == family)
+            .unwrap_or(Family::ALL.len())
     };
     let mut out = Vec::new();
-    for f in 0..=FAMILIES.len() {
-        let name = FAMILIES.get(f).map_or(OTHERS, |(n, _)| n);
+    for f in 0..=Family::ALL.len() {
+        let name = Family::ALL.get(f).map_or(OTHERS, |f| f.title());
         let members: Vec<&String> = guards.iter().filter(|g| family_of(g) == f).collect();
         // With the reference beside it, a family keeps MAX_SERIES lines.
         let outside = reference.as_ref().filter(|r| family_of(r) != f);

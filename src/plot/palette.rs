@@ -3,10 +3,11 @@
 //! every series in a panel can be told apart by any one of the three,
 //! also in greyscale.
 //!
-//! Each guard has its own look ([`LOOKS`]), chosen so that the guards of
-//! one family (`family.rs`), with the reference guard beside them, differ
-//! in colour and in marker; `seqcount`, the reference, alone is blue and
-//! solid. A guard keeps its look wherever the panel allows: a panel that
+//! Each guard states its own look beside its name (`ZonelistGuard::LOOK`,
+//! `guard::look`: a hue, a marker and a dash, chosen so that the guards of
+//! one family, with the reference guard beside them, differ in colour and
+//! in marker; the reference alone is blue and solid); this module maps it
+//! to pixels and names no guard. A guard keeps its look wherever the panel allows: a panel that
 //! mixes families can hold two guards of one colour or marker, and
 //! [`looks_in`] then gives the later one the first colour (or marker) the
 //! panel has not used, never the reference's blue. Bars, which name their
@@ -29,16 +30,8 @@ pub(super) const PURPLE: RGBColor = RGBColor(204, 121, 167);
 /// reference's blue.
 const SPARE: [RGBColor; 6] = [ORANGE, VERMILION, PURPLE, SKY_BLUE, GREEN, BLACK];
 
-/// A point marker's shape.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Marker {
-    Circle,
-    Square,
-    Triangle,
-    Diamond,
-    Cross,
-    TriangleDown,
-}
+use crate::guard::{find_any, Hue};
+pub(super) use crate::guard::{Dash, Marker};
 
 const MARKERS: [Marker; 6] = [
     Marker::Circle,
@@ -49,27 +42,26 @@ const MARKERS: [Marker; 6] = [
     Marker::TriangleDown,
 ];
 
-/// A line's dash pattern.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Dash {
-    Solid,
-    /// 10 px on, 5 off.
-    Long,
-    /// 5 on, 4 off.
-    Short,
-    /// 2 on, 3 off.
-    Dot,
+/// A hue's colour.
+fn rgb(hue: Hue) -> RGBColor {
+    match hue {
+        Hue::Blue => BLUE,
+        Hue::Orange => ORANGE,
+        Hue::Vermilion => VERMILION,
+        Hue::Purple => PURPLE,
+        Hue::SkyBlue => SKY_BLUE,
+        Hue::Green => GREEN,
+        Hue::Black => BLACK,
+    }
 }
 
-impl Dash {
-    /// (on, off) in pixels; `None` for a solid line.
-    pub(super) fn pattern(self) -> Option<(u32, u32)> {
-        match self {
-            Dash::Solid => None,
-            Dash::Long => Some((10, 5)),
-            Dash::Short => Some((5, 4)),
-            Dash::Dot => Some((2, 3)),
-        }
+/// A dash's (on, off) in pixels; `None` for a solid line.
+pub(super) fn dash_pattern(dash: Dash) -> Option<(u32, u32)> {
+    match dash {
+        Dash::Solid => None,
+        Dash::Long => Some((10, 5)),
+        Dash::Short => Some((5, 4)),
+        Dash::Dot => Some((2, 3)),
     }
 }
 
@@ -81,47 +73,22 @@ pub(super) struct Look {
     pub(super) dash: Dash,
 }
 
-const fn look(colour: RGBColor, marker: Marker, dash: Dash) -> Look {
-    Look {
-        colour,
-        marker,
-        dash,
-    }
+use Dash::{Dot, Long, Short};
+
+/// The look `guard` states in its registry entry (`ZonelistGuard::LOOK`):
+/// its family and drawing; none for a guard without one, or a name this
+/// build does not know.
+pub(super) fn stated(guard: &str) -> Option<crate::guard::Look> {
+    find_any(guard).and_then(|g| g.look)
 }
 
-use Dash::{Dot, Long, Short, Solid};
-use Marker::{Circle, Cross, Diamond, Square, Triangle, TriangleDown};
-
-/// Every guard's own look, family by family (`family.rs`); `seqcount`,
-/// the reference drawn in every family's panel, is unlike every other
-/// guard in colour and the one solid line.
-pub(super) const LOOKS: [(&str, Look); 17] = [
-    // Sequence counts.
-    ("seqcount", look(BLUE, Circle, Solid)),
-    ("seqlock", look(ORANGE, Square, Long)),
-    ("seqlock-excl", look(VERMILION, Triangle, Short)),
-    ("seqbegin-or-lock", look(PURPLE, Diamond, Dot)),
-    ("seqcount-spinlock", look(SKY_BLUE, Cross, Long)),
-    ("raw-seqcount", look(GREEN, TriangleDown, Short)),
-    // Kernel RCU.
-    ("rcu-qsbr", look(VERMILION, Diamond, Dot)),
-    ("rcu-qsbr-recheck", look(PURPLE, Cross, Long)),
-    ("rcu-preempt", look(SKY_BLUE, Triangle, Short)),
-    ("rcu-preempt-recheck", look(ORANGE, Square, Dot)),
-    // Userspace RCU and epochs.
-    ("rcu", look(GREEN, Square, Long)),
-    ("rcu-recheck", look(ORANGE, Triangle, Short)),
-    ("epoch", look(BLACK, TriangleDown, Short)),
-    // The control and the other designs.
-    ("none", look(BLACK, Square, Short)),
-    ("latch", look(VERMILION, Triangle, Long)),
-    ("rwlock", look(PURPLE, Diamond, Dot)),
-    ("seqlock-crate", look(ORANGE, Cross, Long)),
-];
-
-/// The guard's own look; a name this build does not know gets none.
+/// The guard's own look in pixels (see [`stated`]).
 fn own(guard: &str) -> Option<Look> {
-    LOOKS.iter().find(|(n, _)| *n == guard).map(|&(_, l)| l)
+    stated(guard).map(|l| Look {
+        colour: rgb(l.hue),
+        marker: l.marker,
+        dash: l.dash,
+    })
 }
 
 /// The looks of the guards drawn together in one panel, in their order:
@@ -180,26 +147,25 @@ pub(super) fn bar_colours<S: AsRef<str>>(guards: &[S]) -> Vec<RGBColor> {
 mod tests {
     use super::*;
 
+    /// The registered guards that state a look, in registry order.
+    fn drawn() -> Vec<&'static str> {
+        let g = crate::guard::ALL.iter().chain(crate::guard::EXAMPLES);
+        g.filter(|g| g.look.is_some()).map(|g| g.name).collect()
+    }
+
     #[test]
-    fn every_guard_has_a_look_from_the_palette() {
-        for g in crate::guard::ALL.iter().chain(crate::guard::EXAMPLES) {
-            let l = own(g.name).unwrap_or_else(|| panic!("{} has no look", g.name));
-            assert!(l.colour == BLUE || SPARE.contains(&l.colour), "{}", g.name);
-        }
-        for (i, (a, _)) in LOOKS.iter().enumerate() {
-            assert!(LOOKS[i + 1..].iter().all(|(b, _)| a != b), "{a} twice");
-        }
-        // The reference's colour, and its solid line, are its own.
-        let seqcount = own("seqcount").unwrap();
-        assert_eq!(seqcount.dash, Solid);
-        for (name, l) in &LOOKS[1..] {
-            assert!(l.colour != seqcount.colour && l.dash != Solid, "{name}");
+    fn the_reference_alone_is_blue_and_solid() {
+        let reference = own("seqcount").unwrap();
+        assert_eq!((reference.colour, reference.dash), (BLUE, Dash::Solid));
+        for g in drawn().into_iter().filter(|g| *g != "seqcount") {
+            let l = own(g).unwrap();
+            assert!(l.colour != BLUE && l.dash != Dash::Solid, "{g}");
         }
     }
 
     #[test]
     fn a_panel_of_up_to_six_never_repeats_a_colour_or_a_marker() {
-        let all: Vec<&str> = LOOKS.iter().map(|(n, _)| *n).collect();
+        let all = drawn();
         // Any six in a row of the list, families mixed, and unknown names.
         for w in all
             .windows(6)

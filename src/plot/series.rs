@@ -3,7 +3,7 @@
 //! legend key that shows the same line, marker or whisker outside the
 //! data.
 
-use super::palette::{Dash, Look, Marker};
+use super::palette::{dash_pattern, Dash, Look, Marker};
 use super::DrawError;
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
@@ -126,7 +126,7 @@ where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
     let style = colour.stroke_width(width);
-    match dash.pattern() {
+    match dash_pattern(dash) {
         None => chart.draw_series(LineSeries::new(pts.iter().copied(), style))?,
         Some((on, off)) => {
             chart.draw_series(DashedLineSeries::new(pts.iter().copied(), on, off, style))?
@@ -285,7 +285,7 @@ pub(super) fn draw_key<DB: DrawingBackend>(
     let seg = |colour: RGBColor, width: u32, dash: Dash| -> Result<(), DrawError> {
         let style = colour.stroke_width(width);
         let ends = [(x, y), (x + KEY_W - 6, y)];
-        match dash.pattern() {
+        match dash_pattern(dash) {
             None => area.draw(&PathElement::new(ends, style))?,
             Some((on, off)) => area.draw(&DashedPathElement::new(ends, on, off, style))?,
         }

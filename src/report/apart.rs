@@ -154,6 +154,7 @@ mod tests {
     fn summary(v: &[f64], probe: f64) -> Summary {
         Summary {
             value: mean(v),
+            paired: None,
             samples: v.to_vec(),
             rounds: (0..v.len()).collect(),
             probes: vec![Some((probe, probe)); v.len()],

@@ -23,7 +23,7 @@
 
 use super::apart;
 use super::document::{
-    footer, machine_lines, mde_note, modes_line, repeats_text, split_note, unpaired_test, Column,
+    footer, machine_lines, mde_note, modes_line, repeats_text, split_note, unpaired_legend, Column,
     ColumnGroup, Document, Table, TableCell, TableRow,
 };
 use super::metric::{mark, Change};
@@ -208,10 +208,7 @@ pub(super) fn compare_document(
         header,
         tables,
         lists,
-        footer: footer(
-            "(x.xx%) is the change of new against base for the same guard and cell, positive = better (the sign is inverted for lower-is-better metrics).",
-            unpaired_test(opts.marking, &guards[0]),
-        ),
+        footer: footer(unpaired_legend(opts.marking)),
     })
 }
 
@@ -292,11 +289,11 @@ fn side_by_side(
                         };
                         [
                             TableCell {
-                                value: old.map(|s| s.value),
+                                value: old.map(|s| s.shown()),
                                 change: None,
                             },
                             TableCell {
-                                value: now.map(|s| s.value),
+                                value: now.map(|s| s.shown()),
                                 change,
                             },
                         ]

@@ -96,7 +96,7 @@ impl Report {
                                     let summary =
                                         section.group(g, readers).and_then(|c| c.get(metric));
                                     TableCell {
-                                        value: summary.map(|s| s.value),
+                                        value: summary.map(|s| s.shown()),
                                         change: summary
                                             .and_then(|_| section.change(g, readers, metric)),
                                     }
@@ -166,10 +166,7 @@ impl Report {
             header,
             tables,
             lists: Vec::new(),
-            footer: footer(
-                "(x.xx%) is the change against the baseline guard's value at the same cell, positive = better (the sign is inverted for lower-is-better metrics).",
-                paired_test(self.marking),
-            ),
+            footer: footer(paired_legend(self.marking)),
         }
     }
 }
@@ -272,29 +269,35 @@ pub(super) fn machine_lines(meta: &Meta) -> Vec<(String, String)> {
     lines
 }
 
-/// The footer shared by reports and comparisons; `change` says what the
-/// percentages are against, `test` how they were tested and marked.
-pub(super) fn footer(change: &str, test: String) -> Vec<String> {
-    vec![
-        "Each value combines the repeats of its cell, measured after their warm-up, by the harmonic mean (Hmean) or the arithmetic mean (Amean). Times in ns (allocation latency as the caller sees it, sampled); allocs/s over all readers; ns/alloc = nanoseconds per allocation on each reader (readers / allocs/s), the baseline's mean and, for every other guard, that times its paired ratio: the difference of two columns is a guard's cost per allocation in ns, measured in the same rounds, which carries to a kernel whose allocation costs more or less than the model's (the percentage alone does not); retries/M = restarts per million read sections; writer-stall = the longest lock wait plus the longest critical section of one rebuild in the repeat; false-ooms/M and stale/M = allocations that failed with free memory, and walks that touched a depopulated zone, per million allocations; false-kills/M (hotplug writer) = tasks OOM-killed with a free zone the last walk missed, per million OOM checks. '-' = no value or no percentage (zero baseline).".into(),
-        change.into(),
-        test,
-    ]
+/// Where the method behind every number of a report is written.
+pub(super) const METHOD: &str = "method: docs/methodology.md";
+
+/// The footer shared by reports and comparisons: one line of legend
+/// (`legend`, from [`paired_legend`] or [`unpaired_legend`]) and where the
+/// method is written.
+pub(super) fn footer(legend: String) -> Vec<String> {
+    vec![legend, METHOD.into()]
 }
 
-/// How a report's changes were tested (rounds paired within one file).
-pub(super) fn paired_test(marking: Marking) -> String {
-    format!(
-        "Changes are paired within rounds. In a round every guard of the cell runs at once, the active one switched every few milliseconds in shuffled blocks; a guard's change in the round is the median over its blocks of its allocs/s divided by the baseline's in the same block (other metrics: its value over the baseline's in the round; rounds measured one guard after another, as files before 0.9 were, pair their values and leave out a round split by a mode change of the machine). The change shown is the Hodges-Lehmann estimate over the rounds, so whatever the machine does moves both alike and one wild round moves little; the shown values' own ratio can differ. *x.xx%* instead of (x.xx%) marks a change beyond the practical threshold of {}%, whose 95% interval (the signed-rank test inverted; in the markdown and csv reports) excludes 0, and whose p (Wilcoxon's signed-rank test) is below 0.05, {}. With 5 rounds or fewer no signed-rank p reaches 0.05, so nothing is marked; a value that is 0 in some round is not tested.",
-        marking.threshold_pct,
-        marking.correction.describe()
+/// The legend of a report's marks: changes paired within rounds.
+pub(super) fn paired_legend(marking: Marking) -> String {
+    legend(
+        "change against the baseline",
+        "Wilcoxon's signed-rank",
+        marking,
     )
 }
 
-/// How a comparison's changes were tested (two files, measured apart).
-pub(super) fn unpaired_test(marking: Marking, reference: &str) -> String {
+/// The legend of a comparison's marks: two files measured apart.
+pub(super) fn unpaired_legend(marking: Marking) -> String {
+    legend("change of new against base", "Welch's", marking)
+}
+
+/// `(x.xx%)` is `change`; what a `*x.xx%*` mark needs: the threshold, the
+/// interval, the `test`'s p, the correction.
+fn legend(change: &str, test: &str, marking: Marking) -> String {
     format!(
-        "base and new were measured apart, and the machine may have changed between them: a guard's change is the change of its ratio to {reference} (each file's rounds paired, rounds split by a mode change of the machine left out), tested by Welch's t-test on the two files' log ratios; {reference}'s own change is tested by Welch's t-test on the values of the cells that ran in the mode of the machine both files ran in most, and not at all when they share none. *x.xx%* instead of (x.xx%) marks a change beyond the practical threshold of {}%, whose 95% interval (Welch's) excludes 0, and whose p is below 0.05, {}; never with fewer than 2 repeats a side.",
+        "(x.xx%): {change}, positive = better; *x.xx%*: beyond the threshold of {}%, 95% interval excluding 0 and {test} p < 0.05, {}.",
         marking.threshold_pct,
         marking.correction.describe()
     )

@@ -188,7 +188,14 @@ fn per_million(events: u64, allocs: u64) -> f64 {
 /// values it came from, with each one's round (the cell's `repeat`).
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct Summary {
+    /// `samples` combined as the metric's [`Aggregate`] says.
     pub value: f64,
+    /// ns/alloc of a guard other than the baseline: the baseline's
+    /// `value` times the guard's paired ratio (its change), so that the
+    /// difference of two columns is a guard's cost per allocation measured
+    /// in the same rounds (set by the report's model); what the tables
+    /// show in place of `value`. `None` elsewhere.
+    pub paired: Option<f64>,
     pub samples: Vec<f64>,
     /// `rounds[i]` is the round (`repeat`) `samples[i]` was measured in,
     /// `probes[i]` the machine probes around its cell that pairing heeds
@@ -204,14 +211,14 @@ pub(super) struct Summary {
 }
 
 impl Summary {
-    /// Over `cells`; a stalled repeat counts in totals and maxima only
-    /// (as in `results/repeats.rs`).
+    /// Over `cells`, less stalled repeats: every metric is a mean, and a
+    /// stalled repeat is never averaged in (as in `results/repeats.rs`).
     pub(super) fn of(metric: Metric, cells: &[&CellResult]) -> Summary {
-        let averaged = matches!(metric.aggregate(), Aggregate::Hmean | Aggregate::Amean);
-        let kept: Vec<&&CellResult> = cells.iter().filter(|c| !(averaged && c.stalled)).collect();
+        let kept: Vec<&&CellResult> = cells.iter().filter(|c| !c.stalled).collect();
         let samples: Vec<f64> = kept.iter().map(|c| metric.sample(c)).collect();
         Summary {
             value: metric.aggregate().combine(&samples),
+            paired: None,
             samples,
             rounds: kept.iter().map(|c| c.spec.repeat).collect(),
             probes: kept.iter().map(|c| c.probes()).collect(),
@@ -229,6 +236,7 @@ impl Summary {
         let samples: Vec<f64> = idx.iter().map(|&i| self.samples[i]).collect();
         Summary {
             value: metric.aggregate().combine(&samples),
+            paired: None,
             samples,
             rounds: idx.iter().map(|&i| self.rounds[i]).collect(),
             probes: idx.iter().map(|&i| self.probes[i]).collect(),
@@ -241,6 +249,12 @@ impl Summary {
                 .map(|&i| self.blocks.get(i).cloned().flatten())
                 .collect(),
         }
+    }
+
+    /// The value the tables show: [`Summary::paired`] where there is one,
+    /// else [`Summary::value`].
+    pub(super) fn shown(&self) -> f64 {
+        self.paired.unwrap_or(self.value)
     }
 
     /// The samples with their rounds and probes.
@@ -261,7 +275,7 @@ impl Summary {
 pub(super) struct Change {
     /// Change in percent of the baseline, positive = better (for
     /// lower-is-better metrics the sign is inverted). Measured in the same
-    /// rounds: the geometric mean of the per-round ratios
+    /// rounds: the Hodges-Lehmann estimate of the per-round ratios
     /// (`metrics/paired.rs`); otherwise the ratio of the two values shown.
     /// `None` where the baseline is 0 (or not finite) and the value
     /// differs from it: no percentage exists. Equal values are 0%.
@@ -311,7 +325,7 @@ impl Change {
     /// The two values' percentage, untested (the baseline against
     /// itself).
     pub(super) fn plain(metric: Metric, base: &Summary, new: &Summary) -> Change {
-        let (b, n) = (base.value, new.value);
+        let (b, n) = (base.shown(), new.shown());
         let pct = if b == n {
             Some(0.0)
         } else if b == 0.0 || !b.is_finite() || !n.is_finite() {
@@ -396,6 +410,7 @@ mod tests {
     fn rounds(v: &[f64]) -> Summary {
         Summary {
             value: mean(v),
+            paired: None,
             samples: v.to_vec(),
             rounds: (0..v.len()).collect(),
             probes: vec![None; v.len()],
@@ -443,6 +458,7 @@ mod tests {
         // faster in every round. Samples arrive out of order.
         let base = Summary {
             value: 0.0,
+            paired: None,
             samples: vec![100.0, 100.0, 50.0, 50.0, 100.0, 50.0],
             rounds: vec![0, 1, 2, 3, 4, 5],
             probes: vec![None; 6],
@@ -451,6 +467,7 @@ mod tests {
         };
         let new = Summary {
             value: 0.0,
+            paired: None,
             samples: vec![55.0, 110.0, 110.0, 55.0, 110.0, 55.0],
             rounds: vec![5, 4, 0, 2, 1, 3],
             probes: vec![None; 6],

@@ -12,16 +12,24 @@
 //!    and cell groups with the same scope, writer, rate, pressure and setup
 //!    into *sections*, one table each in the output.
 //! 2. `metric.rs`: per cell group and metric, the repeats combined
-//!    (harmonic mean for rates, arithmetic mean for times, maximum for
-//!    worst cases, sum for event counts), the per-repeat values kept for
-//!    the significance test; and a value's change against the baseline's:
-//!    in percent, signed so that positive is better, and whether it is
-//!    significant ([`crate::metrics::stats::welch`], Welch's t-test at 95%
-//!    on the per-repeat values; never with fewer than 2 repeats a side).
+//!    (harmonic mean for rates, arithmetic mean for everything else;
+//!    stalled repeats left out), the per-repeat values kept with their
+//!    rounds; and a value's change against the baseline's, in percent,
+//!    signed so that positive is better: measured in the same rounds, the
+//!    Hodges-Lehmann estimate of the per-round ratios (per block of an
+//!    interleaved round), its 95% interval the signed-rank test inverted,
+//!    its p Wilcoxon's signed-rank test (`metrics/paired.rs`); a table's
+//!    p-values corrected together, Benjamini-Hochberg or Holm
+//!    (`metrics/family.rs`), and a change marked only where the corrected
+//!    p is below 0.05, the interval excludes 0 and the change passes the
+//!    practical threshold ([`Marking`]). `compare` weighs two files
+//!    measured apart by Welch's t-test instead (`apart.rs`).
 //! 3. `document.rs`: the report laid out as a format-neutral document of
 //!    tables, which `text.rs` (80 columns, ASCII, wrapped by `wrap.rs`) and
-//!    `markdown.rs` render; `csv.rs` writes the model itself, one row per
-//!    cell group and metric. `compare.rs` builds a document from two files.
+//!    `markdown.rs` render, each table followed by its notes and the
+//!    document by one line of legend and where the method is written
+//!    (`docs/methodology.md`); `csv.rs` writes the model itself, one row
+//!    per cell group and metric. `compare.rs` builds a document from two files.
 //! 4. `filter.rs`: `--cells` ([`CellFilter`]); `number.rs`: how numbers
 //!    and percentages are written; `error.rs`: [`ReportError`].
 //!

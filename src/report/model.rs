@@ -203,9 +203,10 @@ impl Section {
     }
 
     /// ns/alloc is shown as the baseline's mean times each guard's paired
-    /// ratio, so that the difference of two columns is a guard's cost per
-    /// allocation measured in the same rounds; the plain means would mix
-    /// the machine's fast and slow modes into it.
+    /// ratio ([`Summary::paired`]), so that the difference of two columns
+    /// is a guard's cost per allocation measured in the same rounds; the
+    /// plain means would mix the machine's fast and slow modes into it.
+    /// The summary's `value` stays the mean of its samples.
     fn pair_ns_per_alloc(&mut self, baseline: &str, changes: &[(String, usize, Metric, Change)]) {
         for (guard, readers, metric, change) in changes {
             if *metric != Metric::NsPerAlloc || guard == baseline {
@@ -226,7 +227,7 @@ impl Section {
                     .find(|(m, _)| *m == Metric::NsPerAlloc)
                 {
                     // pct is positive when the guard is faster (fewer ns).
-                    s.value = base * (1.0 - pct / 100.0);
+                    s.paired = Some(base * (1.0 - pct / 100.0));
                 }
             }
         }
@@ -258,7 +259,6 @@ impl Section {
             .filter(|m| m.applies(self.key.spec().writer))
     }
 
-    /// Caveats about the section's cells, one sentence each.
     /// Each guard's scaling from 1 to N readers (Hmean allocs/s at N over
     /// that at 1) as a fraction of the machine's ceiling at N, for every N
     /// the ceiling was measured at: what its sharing costs, the machine's
@@ -300,6 +300,7 @@ impl Section {
         })
     }
 
+    /// Caveats about the section's cells, one sentence each.
     pub(super) fn notes(&self, logical_cpus: usize) -> Vec<String> {
         let mut notes = Vec::new();
         let over: Vec<String> = self

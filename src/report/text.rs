@@ -2,7 +2,7 @@
 //! of mmtests' compare-kernels.
 //!
 //! ```text
-//! scope=slowpath writer=rebuild@1000Hz pressure=low
+//! scope=slowpath writer=synthetic rebuild@1000Hz pressure=low
 //!                                seqcount                rcu       seqlock-excl
 //! Hmean allocs/s-1     10374193 (  0.00%)  8135316 *-21.58%* 11293155 (  8.86%)
 //! Amean lat-p50-1         10.33 (  0.00%)    20.00 *-93.55%*    13.33 (-29.03%)
@@ -247,8 +247,9 @@ mod tests {
         }
         assert!(t.contains("Hmean allocs/s-1"));
         assert!(t.contains("Amean writer-stall-2"));
-        assert!(t.contains("Wilcoxon's signed-rank test"));
+        assert!(t.contains("Wilcoxon's signed-rank p < 0.05"));
         assert!(t.contains("Benjamini-Hochberg-corrected"));
+        assert!(t.trim_end().ends_with(super::super::document::METHOD));
         assert!(t.contains("command: zonebench run --guards seqcount,rcu"));
         assert!(t.contains("machine: Test CPU @ 1.00GHz, 2 logical CPUs; kernel 6.6.0-test"));
     }

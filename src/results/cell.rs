@@ -13,9 +13,10 @@ use crate::mm::check::PageAccount;
 use crate::workload::runner::Measurement;
 use crate::workload::spec::{CellSpec, WriterMode};
 use crate::workload::writer::WriterStats;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct CellResult {
     #[serde(flatten)]
     pub spec: CellSpec,
@@ -97,7 +98,7 @@ pub struct CellResult {
 
 /// A cell measured interleaved with the other guards of its group: every
 /// guard resident at once, the active one switched every phase.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct InterleaveRecord {
     /// Guards (arms) in the group, this one included.
     pub arms: usize,
@@ -173,7 +174,7 @@ impl CellResult {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Stall {
     pub total: u64,
     pub max: u64,
@@ -199,7 +200,7 @@ macro_rules! file_counters {
 file_counters! {
     /// The allocation counters of a cell, all readers, as the file names
     /// them (keys at the top level of the cell).
-    #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+    #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
     #[serde(default)]
     pub struct Counters from AllocStats {
         allocs,

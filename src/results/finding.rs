@@ -1,10 +1,11 @@
 //! What `zonebench claims` saves of each claim: its numbers, its verdict,
 //! and the rule that gave it (`src/experiments/` computes them).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A claim's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case", tag = "verdict", content = "reason")]
 pub enum Verdict {
     Supported,
@@ -25,7 +26,7 @@ impl Verdict {
 
 /// What an experiment found: its key numbers, the verdict, and the rule
 /// that gave it (with the measured values filled in).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     pub id: String,
     /// The thread's sentence, as one line.

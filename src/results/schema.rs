@@ -6,11 +6,12 @@ use crate::workload::ceiling::CeilingPoint;
 use crate::workload::floors::{Floors, RebuildCost};
 use crate::workload::rounds::Rounds;
 use crate::workload::spec::{CellSpec, WriterMode};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA: &str = "zonebench/1";
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Meta {
     pub zonebench_version: String,
     pub git_revision: String,
@@ -121,7 +122,7 @@ fn rfc3339_now() -> String {
 }
 
 /// What `zonebench run` was asked to do.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct RunConfig {
     pub guards: Vec<String>,
     pub scopes: Vec<String>,
@@ -175,7 +176,7 @@ pub struct RunConfig {
 
 /// How a run's plan was sized: for how many CPUs, within what budget, what
 /// the budget cut, and what it was expected to cost (`workload::plan`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct PlanInfo {
     /// `--cpus`: the CPU count the plan was made for (`None`: this
     /// machine's).
@@ -259,7 +260,7 @@ impl RunConfig {
 }
 
 /// One cell (guard x scope x writer x rate x readers) over its repeats.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct RepeatSummary {
     pub guard: String,
     pub scope: String,
@@ -333,7 +334,7 @@ impl RepeatSummary {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct ResultsFile {
     pub schema: String,
     pub meta: Meta,
@@ -367,7 +368,7 @@ pub struct ResultsFile {
 
 /// How many rounds one group of compared cells (the same cell but the
 /// guard) got, and why no more.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct GroupRounds {
     /// The group's cell without guard: `slowpath rd=2 writer=rebuild@1000Hz
     /// pressure=low` (and `hold=200us`, `rt`, `irq`, `unpinned` where they apply).

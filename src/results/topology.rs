@@ -4,13 +4,14 @@
 //! difference is stated); each field is `None` where the machine does not
 //! expose it (a VM often shows no cpufreq at all).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 const CPU: &str = "/sys/devices/system/cpu";
 const NODE: &str = "/sys/devices/system/node";
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Topology {
     /// Hardware threads per core (2 with SMT on), from cpu0's siblings.
     pub threads_per_core: Option<usize>,

@@ -20,13 +20,14 @@ use crate::guard::none::NoGuard;
 use crate::metrics::stats::median;
 use crate::mm::MmConfig;
 use crate::workload::floors::order0_round_trip;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 /// The ceiling at one thread count.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct CeilingPoint {
     pub readers: usize,
     /// Round trips per second of all N threads, and of one thread (the

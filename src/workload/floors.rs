@@ -12,11 +12,12 @@ use crate::mm::MmConfig;
 use crate::primitive::sync::atomic::AtomicBool;
 use crate::sync::{SeqCount, SpinLock};
 use crate::workload::spec::CellSpec;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 use std::time::Instant;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Floors {
     /// `read_seqcount_begin` + `read_seqcount_retry`, uncontended.
     pub seqcount_read_pair_ns: f64,
@@ -303,7 +304,7 @@ impl GuardVisitor for EmptySection {
 /// One guard's `build_all_zonelists`, uncontended, on `nodes` simulated
 /// nodes: the zonelists hold `nodes` x zones entries per node, so the
 /// rebuild grows with nodes squared.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct RebuildCost {
     pub guard: String,
     pub nodes: usize,

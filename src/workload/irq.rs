@@ -124,6 +124,7 @@ use crate::guard::ZonelistGuard;
 use crate::metrics::{Hist, HistSummary};
 use crate::sync::hardirq::{irq_enter, irq_enter_threaded, IrqBlocked, IrqDeadlock};
 use crossbeam_utils::CachePadded;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
@@ -135,7 +136,7 @@ use std::time::{Duration, Instant};
 pub const IRQ_DEADLOCK_BOUND: Duration = Duration::from_millis(20);
 
 /// What the interrupts of one cell did (the writer's `irq*` keys).
-#[derive(Default, Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Default, Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(default)]
 pub struct IrqStats {
     /// Interrupts raised, one per rebuild: inline + deferred + unbounded.

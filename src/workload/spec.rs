@@ -3,6 +3,7 @@
 use crate::alloc::{AllocConfig, Kernel, Printk, Scope};
 use crate::guard::GuardOpts;
 use crate::mm::MmConfig;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ pub fn by_name<T: Copy>(value: &str, all: &[T], name: fn(T) -> &'static str) -> 
         .ok_or_else(|| all.iter().map(|&v| name(v)).collect::<Vec<_>>().join(", "))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum WriterMode {
     /// No writer: the read side alone.
@@ -70,7 +71,7 @@ impl WriterMode {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Pressure {
     /// Readers hold a quarter of memory: allocations stay in the fast path.
@@ -100,7 +101,7 @@ impl Pressure {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct CellSpec {
     pub guard: String,
     pub scope: Scope,

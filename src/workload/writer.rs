@@ -12,6 +12,7 @@ use crate::primitive::sync::atomic::{AtomicU64, Ordering};
 use crate::workload::conductor::Baton;
 use crate::workload::irq::IrqStats;
 use crate::workload::spec::{CellSpec, WriterMode};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 /// up with EBUSY (and the run reports it).
 pub const MIGRATE_TIMEOUT: Duration = Duration::from_secs(2);
 
-#[derive(Default, Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Default, Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct WriterStats {
     /// Zonelist rebuilds (both modes).
     pub rebuilds: u64,
