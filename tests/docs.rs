@@ -104,9 +104,7 @@ fn blocks(path: &Path, text: &str) -> Vec<Block> {
             );
             let spec = rest
                 .strip_suffix("-->")
-                .unwrap_or_else(|| {
-                    panic!("{}:{}: the marker must end in -->", rel(path), i + 1)
-                })
+                .unwrap_or_else(|| panic!("{}:{}: the marker must end in -->", rel(path), i + 1))
                 .trim()
                 .to_string();
             open = Some((i + 1, spec, offset + line.len()));
@@ -159,7 +157,9 @@ fn expected(spec: &str) -> Result<String, String> {
         None => Ok(format!("```\n{stdout}\n```\n")),
         Some(f) => match f.split_whitespace().collect::<Vec<_>>()[..] {
             ["verdicts", link] if markdown => verdicts(stdout, link),
-            _ => Err(format!("unknown filter `{f}` (only `verdicts LINK`, on markdown)")),
+            _ => Err(format!(
+                "unknown filter `{f}` (only `verdicts LINK`, on markdown)"
+            )),
         },
     }
 }
