@@ -4,8 +4,9 @@
 //! its own CPU, a per-task nesting count, which that CPU's quiescent-state
 //! reports consult. No other CPU reads it.
 //!
-//! Read protocol: `rcu_read_lock()` is `__rcu_read_lock()`
-//! (`kernel/rcu/tree_plugin.h`): `rcu_preempt_read_enter()` increments
+//! Read protocol: `rcu_read_lock()` calls `__rcu_read_lock()`
+//! (`kernel/rcu/tree_plugin.h`, out of line: a call and a return here
+//! too, as for `__rcu_read_unlock()`): `rcu_preempt_read_enter()` increments
 //! `current->rcu_read_lock_nesting` (a load and a store, no atomic
 //! read-modify-write: only the task writes it), then `barrier()`, a
 //! compiler barrier. Here the count is per CPU (the model runs one reader
@@ -18,7 +19,11 @@
 //! `#[inline(never)]`): it clears the request and reports a quiescent
 //! state. No fence, no atomic read-modify-write, and the writer reads none
 //! of it: a section costs a load and a store on lock, a load, a store and a
-//! load of the special word on unlock, all on the CPU's own line.
+//! load of the special word on unlock, all on the CPU's own line, and two
+//! calls. So priced, an uncontended section costs more than `seqcount`'s
+//! (two inline loads): the calls, and a count whose load waits for the
+//! previous section's store (the `read_section` criterion benchmark,
+//! benches/guards.rs).
 //! `need_retry` is false (`rcu-preempt-recheck` adds the generation check
 //! of `rcu-recheck`).
 //!
@@ -147,20 +152,37 @@ impl ReadSection for PreemptSection<'_> {
 }
 
 impl Drop for PreemptSection<'_> {
-    /// `__rcu_read_unlock()`.
+    /// `rcu_read_unlock()`.
     #[inline]
     fn drop(&mut self) {
-        let task = self.task;
-        // Relaxed load and store: only this CPU reads or writes its count
-        // (one thread per CPU), and no other CPU's safety rests on it.
-        let nesting = task.nesting.load(Ordering::Relaxed) - 1;
-        task.nesting.store(nesting, Ordering::Relaxed);
-        // barrier(): "critical section before exit code".
-        compiler_fence(Ordering::SeqCst);
-        // Relaxed: a request, which orders nothing (see the module docs).
-        if nesting == 0 && task.special.load(Ordering::Relaxed) != 0 {
-            rcu_read_unlock_special(task, self.grace, self.cpu);
-        }
+        __rcu_read_unlock(self.task, self.grace, self.cpu);
+    }
+}
+
+/// `__rcu_read_lock()`: out of line, as the kernel has it (a function of
+/// `kernel/rcu/tree_plugin.h`, exported, that the inline `rcu_read_lock()`
+/// calls), so a section pays two calls as well as the count.
+#[inline(never)]
+fn __rcu_read_lock(task: &RcuTask) {
+    // Relaxed load and store: only this CPU reads or writes its count (one
+    // thread per CPU), and no other CPU's safety rests on it.
+    let nesting = task.nesting.load(Ordering::Relaxed);
+    task.nesting.store(nesting + 1, Ordering::Relaxed);
+    // barrier(): "critical section after entry code".
+    compiler_fence(Ordering::SeqCst);
+}
+
+/// `__rcu_read_unlock()`: out of line, as the kernel has it.
+#[inline(never)]
+fn __rcu_read_unlock(task: &RcuTask, grace: &Grace, cpu: usize) {
+    // Relaxed load and store: as in `__rcu_read_lock`.
+    let nesting = task.nesting.load(Ordering::Relaxed) - 1;
+    task.nesting.store(nesting, Ordering::Relaxed);
+    // barrier(): "critical section before exit code".
+    compiler_fence(Ordering::SeqCst);
+    // Relaxed: a request, which orders nothing (see the module docs).
+    if nesting == 0 && task.special.load(Ordering::Relaxed) != 0 {
+        rcu_read_unlock_special(task, grace, cpu);
     }
 }
 
@@ -183,11 +205,7 @@ impl<const RECHECK: bool> RcuPreempt<RECHECK> {
     #[inline]
     fn rcu_read_lock(&self, probe: &ReaderProbe, recheck: bool) -> PreemptSection<'_> {
         let task = &*self.tasks[probe.cpu];
-        // Relaxed load and store: as in the unlock (PreemptSection::drop).
-        let nesting = task.nesting.load(Ordering::Relaxed);
-        task.nesting.store(nesting + 1, Ordering::Relaxed);
-        // barrier(): "critical section after entry code".
-        compiler_fence(Ordering::SeqCst);
+        __rcu_read_lock(task);
         PreemptSection {
             // This CPU reports no quiescent state until the count is back
             // at 0, which is this section's drop at the earliest (the
