@@ -1,6 +1,7 @@
 //! One round of a session: its cells measured (together, or one alone),
 //! measured again while they come out disturbed or stalled (up to the
-//! session's re-runs), and what the user is told about them.
+//! session's re-runs) unless an allocation livelocked, and what the user
+//! is told about them.
 
 use super::{Observer, Session};
 use crate::results::CellResult;
@@ -38,6 +39,17 @@ impl Session {
             }
             if self.cancel.is_cancelled() {
                 return Ok(None);
+            }
+            // A round in which an allocation was still in a long retry
+            // when the run was torn down (6.1's endless retry, C11) is
+            // kept whatever else happened: its stall is the finding, and
+            // measuring it again would keep only the tries in which the
+            // retry began late enough to go unseen.
+            if let Some(guard) = livelocked(&cells) {
+                for c in cells.iter_mut().filter(|c| c.stalled) {
+                    c.stall_report.push(livelock_line(&guard));
+                }
+                break cells;
             }
             let why = cells.iter().find_map(|cell| {
                 cell.disturbed_why.clone().or_else(|| {
@@ -83,6 +95,23 @@ impl Session {
     }
 }
 
+/// The guard of the first cell of a round whose allocation was still in a
+/// long retry at teardown (`livelocked`), if any.
+fn livelocked(cells: &[CellResult]) -> Option<String> {
+    cells
+        .iter()
+        .find(|c| c.stats.livelocked > 0)
+        .map(|c| c.spec.guard.clone())
+}
+
+/// What a stalled cell of a livelocked round says.
+fn livelock_line(guard: &str) -> String {
+    format!(
+        "LIVELOCK: an allocation of {guard} was still retrying direct reclaim at teardown, over {} rounds (6.1's endless retry behind a stale preferred_zoneref; --kernel current ends it): kept, not measured again",
+        crate::alloc::LONG_RECLAIM
+    )
+}
+
 /// The guards of a round, comma-separated.
 fn guards(specs: &[CellSpec]) -> String {
     specs
@@ -112,4 +141,32 @@ fn deadlock_line(c: &CellResult) -> Option<String> {
         irq.irqs,
         IRQ_DEADLOCK_BOUND.as_millis()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::fixture::cell;
+
+    #[test]
+    fn a_round_with_a_livelocked_allocation_names_its_guard() {
+        let mut cells = vec![
+            cell("seqlock", 2, 0, 1e6, 10),
+            cell("seqcount", 2, 0, 1e6, 10),
+        ];
+        assert_eq!(livelocked(&cells), None);
+        cells[1].stats.long_reclaims = 1;
+        assert_eq!(
+            livelocked(&cells),
+            None,
+            "a long retry that ended is no livelock"
+        );
+        cells[1].stats.livelocked = 1;
+        assert_eq!(livelocked(&cells).as_deref(), Some("seqcount"));
+        let line = livelock_line("seqcount");
+        assert!(
+            line.contains("seqcount") && line.contains("--kernel current"),
+            "{line}"
+        );
+    }
 }
