@@ -150,6 +150,28 @@ mod tests {
     }
 
     #[test]
+    fn a_cell_whose_every_repeat_stalled_has_no_mean_and_its_file_loads() {
+        use crate::results::fixture::{cell, file};
+        use crate::results::schema::RepeatSummary;
+        let mut cells = vec![
+            cell("seqcount", 2, 0, 1e6, 10),
+            cell("seqcount", 2, 1, 1e6, 10),
+        ];
+        for c in &mut cells {
+            c.stalled = true;
+        }
+        let mut f = file(cells);
+        f.summary = RepeatSummary::of(&f.cells);
+        assert_eq!(f.summary[0].allocs_per_sec_hmean, None);
+        assert_eq!(f.summary[0].lat_p50_mean, None);
+        let path = std::env::temp_dir().join(format!("zb-stalled-{}.json", std::process::id()));
+        crate::results::io::save(&path, &f).unwrap();
+        let back = crate::results::io::load(&path);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(back.unwrap().summary, f.summary);
+    }
+
+    #[test]
     fn a_rate_interval_holds_its_harmonic_mean_and_needs_two_repeats() {
         let cell = |rate: f64| CellResult {
             allocs_per_sec: rate,

@@ -269,14 +269,16 @@ pub struct RepeatSummary {
     pub writer_rate_hz: f64,
     pub readers: usize,
     pub repeats: usize,
-    /// Harmonic mean of the repeats' allocs/s, and the 95% CI half-width
-    /// of their arithmetic mean (Student's t; null with one repeat).
-    pub allocs_per_sec_hmean: f64,
+    /// Harmonic mean of the repeats' allocs/s (null when every repeat
+    /// stalled: a livelocked cell), and the 95% CI half-width of their
+    /// arithmetic mean (Student's t; null with one repeat).
+    pub allocs_per_sec_hmean: Option<f64>,
     pub allocs_per_sec_ci95: Option<f64>,
-    /// Mean of the repeats' p50 allocation latency, ns, its 95% CI
-    /// half-width, and that half-width as a percentage of the mean (the
-    /// repeatability of the latency figure on this machine).
-    pub lat_p50_mean: f64,
+    /// Mean of the repeats' p50 allocation latency, ns (null when every
+    /// repeat stalled), its 95% CI half-width, and that half-width as a
+    /// percentage of the mean (the repeatability of the latency figure on
+    /// this machine).
+    pub lat_p50_mean: Option<f64>,
     pub lat_p50_ci95: Option<f64>,
     pub lat_p50_ci95_pct: Option<f64>,
 }
@@ -311,7 +313,10 @@ impl RepeatSummary {
                 let rates = group.values(|c| c.allocs_per_sec);
                 let p50 = group.values(|c| c.read_latency_ns.p50 as f64);
                 let ci = |xs: &[f64]| Some(ci95_half_width(xs)).filter(|v| v.is_finite());
-                let lat_p50_mean = group.mean(|c| c.read_latency_ns.p50 as f64);
+                // Stalled repeats are never averaged in: a cell whose
+                // every repeat stalled has no mean.
+                let finite = |v: f64| Some(v).filter(|v| v.is_finite());
+                let lat_p50_mean = finite(group.mean(|c| c.read_latency_ns.p50 as f64));
                 let lat_p50_ci95 = ci(&p50);
                 let spec = k.spec();
                 RepeatSummary {
@@ -321,13 +326,13 @@ impl RepeatSummary {
                     writer_rate_hz: spec.writer_rate_hz,
                     readers: spec.readers,
                     repeats: group.len(),
-                    allocs_per_sec_hmean: group.allocs_per_sec(),
+                    allocs_per_sec_hmean: finite(group.allocs_per_sec()),
                     allocs_per_sec_ci95: ci(&rates),
                     lat_p50_mean,
                     lat_p50_ci95,
                     lat_p50_ci95_pct: lat_p50_ci95
-                        .filter(|_| lat_p50_mean > 0.0)
-                        .map(|h| 100.0 * h / lat_p50_mean),
+                        .zip(lat_p50_mean.filter(|m| *m > 0.0))
+                        .map(|(h, m)| 100.0 * h / m),
                 }
             })
             .collect()

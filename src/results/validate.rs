@@ -75,10 +75,9 @@ pub fn validate(file: &ResultsFile) -> Result<(), String> {
         }
     }
     for (i, s) in file.summary.iter().enumerate() {
-        non_negative(
-            &format!("summary[{i}].allocs_per_sec_hmean"),
-            s.allocs_per_sec_hmean,
-        )?;
+        if let Some(v) = s.allocs_per_sec_hmean {
+            non_negative(&format!("summary[{i}].allocs_per_sec_hmean"), v)?;
+        }
         if s.readers == 0 {
             return Err(format!("summary[{i}].readers: 0 (at least 1)"));
         }
