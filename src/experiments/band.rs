@@ -5,7 +5,7 @@
 //! by round: `metrics/paired.rs`) with two thresholds, one for each
 //! verdict, set apart: C3, for one, says "supported" only when the whole
 //! interval of seqlock-excl's share of seqcount's throughput lies below
-//! 0.6, "refuted" only when it lies wholly above 0.9, and "not settled"
+//! 0.75 (on 2 CPUs), "refuted" only when it lies wholly above 0.9, and "not settled"
 //! otherwise (an interval that reaches into the band between, or across
 //! a threshold). Noise can then move a verdict between "not settled" and
 //! one of the others, but never from "supported" to "refuted": that takes

@@ -93,8 +93,8 @@ mod seq_family;
 pub use look::{Dash, Family, Hue, Look, Marker};
 pub use probe::{GuardOpts, IrqSave, ReaderProbe, WriterCtx};
 pub use registry::{
-    default_baseline, dispatch, find, find_any, guard_of, GuardInfo, GuardVisitor, ALL, ARM,
-    CALIBRATION, EXAMPLES, HARNESS, HIDDEN,
+    arm_of, default_baseline, dispatch, find, find_any, guard_of, GuardInfo, GuardVisitor, ALL,
+    ARM, CALIBRATION, EXAMPLES, HARNESS, HIDDEN,
 };
 pub use section::{rt_read_begin, ExclSection, LockedSection, SeqSection};
 pub use seq_family::{SeqFamily, SeqWriteSide, SeqZonelists};

@@ -26,6 +26,11 @@ pub struct GuardOpts {
     /// state); it is the expedited primitive's price, paid by the readers'
     /// CPUs. Other guards ignore it.
     pub rcu_expedited: bool,
+    /// The calibration guard's effect switched off: the arm
+    /// `delay-2pct#off` (see [`crate::guard::delay::OFF`]), `selfcheck
+    /// --known`'s baseline, runs the same code with its waits skipped, so
+    /// the two arms differ by the waits alone. Other guards ignore it.
+    pub effect_off: bool,
 }
 
 /// The reader, as its guard sees it: its simulated CPU, and the counters

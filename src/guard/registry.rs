@@ -43,6 +43,11 @@ pub fn guard_of(name: &str) -> &str {
     name.split(ARM).next().unwrap_or(name)
 }
 
+/// The arm's label of `name` (`a` of `seqcount#a`), if it names an arm.
+pub fn arm_of(name: &str) -> Option<&str> {
+    name.split_once(ARM).map(|(_, arm)| arm)
+}
+
 /// The guard every other is compared with, of `guards`: `seqcount` if it
 /// is there (the v1 patch of the 2022 thread, the reference the other
 /// guards were argued against), else the first. `None` for no guards.

@@ -284,6 +284,7 @@ impl CellSpec {
             guard: GuardOpts {
                 rt: self.rt,
                 rcu_expedited: self.rcu_expedited,
+                effect_off: crate::guard::arm_of(&self.guard) == Some(crate::guard::delay::OFF),
                 ..GuardOpts::default()
             },
             reclaim_ns: (self.reclaim_us * 1000.0) as u64,
