@@ -82,8 +82,8 @@ impl Experiment for C3 {
 
 /// Excl's share of seqcount's throughput with `n` readers below which it
 /// is called a global lock: halfway between what one would leave, 1/n (n
-/// readers doing one reader's work, where seqcount's scale), and no harm,
-/// 1. 0.75 at 2 readers. (Until 0.9 the line was a fixed 0.6, a guess
+/// readers doing one reader's work, where seqcount's scale), and no
+/// harm, 1; at 2 readers, 0.75. (Until 0.9 the line was a fixed 0.6, a guess
 /// that the 2-vCPU development machine straddled: 0.585x, 0.593x,
 /// supported in one run of three.)
 fn collapse(n: usize) -> f64 {
