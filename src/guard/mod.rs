@@ -176,6 +176,15 @@ pub trait ZonelistGuard: Send + Sync + Sized + 'static {
     /// default does nothing.
     #[inline]
     fn quiescent(&self, _probe: &mut ReaderProbe) {}
+    /// The calibration guard's known effect (`delay-2pct`, see [`delay`]):
+    /// of every this many allocations a reader makes in the guard's
+    /// phases, one is made and not counted in the phase's rate. 0, the
+    /// default and every kernel guard's: all count. Asked once per phase,
+    /// never per allocation.
+    #[inline]
+    fn uncounted_one_in(&self) -> u64 {
+        0
+    }
     /// `__build_all_zonelists`: run `build` (which rewrites every node's
     /// zonelist in the storage it is given) under the write protocol.
     fn rebuild(&self, writer: &WriterCtx<'_>, build: &dyn Fn(&Zonelists));

@@ -47,12 +47,6 @@ pub struct ReaderProbe {
     /// Sections that took a lock because a lockless pass had to retry
     /// (`read_seqbegin_or_lock`).
     pub locked_passes: u64,
-    /// Views of the zonelists, for a guard that acts every so many of
-    /// them (the calibration guard `delay-2pct`; no kernel guard counts
-    /// them). Kept here, in the reader's own context, because a counter
-    /// of the guard's would cost its reader a load and a store on a line
-    /// of its own per view: more than the effect's tolerance.
-    pub views: u64,
 }
 
 impl ReaderProbe {

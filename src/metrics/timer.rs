@@ -34,12 +34,6 @@ impl Stamp {
     pub(crate) fn ticks(self) -> u64 {
         self.0
     }
-
-    /// A stamp kept by [`Stamp::ticks`].
-    #[inline]
-    pub(crate) fn from_ticks(ticks: u64) -> Stamp {
-        Stamp(ticks)
-    }
 }
 
 struct Clock {
