@@ -200,8 +200,9 @@ pub struct RunArgs {
     /// spent (flags given explicitly override these defaults).
     #[arg(long)]
     pub(super) sweep: bool,
-    /// Two rounds of very short cells: a smoke run, too short to test any
-    /// change (explicit flags still win).
+    /// Two rounds of very short cells, and a sweep's rebuild curve up to
+    /// 512 nodes: a smoke run, too short to test any change (explicit
+    /// flags still win).
     #[arg(short = 'q', long)]
     pub(super) quick: bool,
     /// Draw the plots (PNG and SVG) into DIR after the run. Without

@@ -20,7 +20,7 @@ use crate::results::schema::{PlanInfo, RepeatSummary, RunConfig};
 use crate::results::{Meta, ResultsFile};
 use crate::session::{emit, Session};
 use crate::workload::ceiling::{self, ceiling_slice};
-use crate::workload::floors::{rebuild_cost, rebuild_cost_estimate_s, Floors, REBUILD_NODES};
+use crate::workload::floors::{rebuild_cost, rebuild_cost_estimate_s, rebuild_nodes, Floors};
 use crate::workload::logical_cpus;
 use crate::workload::plan::{estimate, fit, sweep_readers, Estimate, MAX_PLANNED_CPUS};
 use crate::workload::rounds::Rounds;
@@ -210,7 +210,7 @@ pub(super) fn run(args: RunArgs) -> ExitCode {
     // The write side alone, against simulated nodes (plot 6): a sweep's
     // extra, a few seconds.
     if file.config.sweep && !file.meta.partial {
-        file.rebuild_cost = rebuild_cost(&file.config.guards, &REBUILD_NODES);
+        file.rebuild_cost = rebuild_cost(&file.config.guards, rebuild_nodes(file.config.quick));
     }
     file.summary = RepeatSummary::of(&file.cells);
     // A sweep's cells are too many to list: the review table stands for
@@ -340,7 +340,7 @@ fn extras_s(config: &RunConfig) -> f64 {
     let floors = Floors::measure_estimate_s(config.guards.len())
         + ceiling::estimate_s(&config.readers, ceiling_slice(config.quick));
     if config.sweep {
-        floors + rebuild_cost_estimate_s(config.guards.len(), &REBUILD_NODES) + PLOTS_S
+        floors + rebuild_cost_estimate_s(config.guards.len(), rebuild_nodes(config.quick)) + PLOTS_S
     } else {
         floors
     }
