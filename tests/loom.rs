@@ -134,6 +134,7 @@ impl Model {
             // The kernel-RCU guards' default: no barrier from the writer
             // (under loom there is no system call anyway).
             rcu_expedited: false,
+            ..GuardOpts::default()
         };
         let guard = Arc::new(G::new(NODES, &opts, &build(&[NORMAL, MOVABLE])));
         let rebuilds = self.rebuilds;
