@@ -26,7 +26,7 @@ use super::document::{
     footer, machine_lines, mde_note, modes_line, repeats_text, split_note, unpaired_legend, Column,
     ColumnGroup, Document, Table, TableCell, TableRow,
 };
-use super::metric::{mark, Change};
+use super::metric::{mark, Change, Metric};
 use super::model::{Report, Section};
 use super::Marking;
 use super::{text, DocFormat, ReportError, ReportOpts};
@@ -168,7 +168,8 @@ pub(super) fn compare_document(
             lists.push((format!("Only in {name} (not compared):"), only));
         }
     }
-    let differences = measured_differently(base, new);
+    let mut differences = measured_differently(base, new);
+    differences.extend(speed_apart(&b, &n, &first));
     if !differences.is_empty() {
         lists.push((
             "Warning: the two files were not measured alike; a change may come from this, not from the patch:".into(),
@@ -251,6 +252,48 @@ fn measured_differently(base: &ResultsFile, new: &ResultsFile) -> Vec<String> {
         format!("{}, {} logical CPUs", n.cpu_model, n.logical_cpus),
     );
     out
+}
+
+/// How far apart the two files' speeds may be before the comparison says
+/// so, as a fraction.
+const SPEED_APART: f64 = 0.10;
+
+/// The line saying the machine ran at another speed in one file: `guard`'s
+/// rate in `new` over `base`, median over the cell groups both hold, when
+/// it is more than [`SPEED_APART`] from 1. Guards' ratios are not immune
+/// to it: one whose read side costs a fixed few nanoseconds is a larger
+/// share of a faster allocation (on the development machine, rcu's share
+/// at one reader went from -4.1% to -7.1% when the host ran a third
+/// faster: docs/reference-machine-2026-12.md).
+fn speed_apart(b: &Report, n: &Report, guard: &str) -> Option<String> {
+    let mut ratios = Vec::new();
+    for bs in &b.sections {
+        let Some(ns) = n.sections.iter().find(|s| s.key == bs.key) else {
+            continue;
+        };
+        for &r in &bs.readers {
+            let rate = |s: &Section| {
+                s.group(guard, r)
+                    .and_then(|g| g.get(Metric::AllocsPerSec))
+                    .map(|v| v.value)
+                    .filter(|v| *v > 0.0 && v.is_finite())
+            };
+            if let (Some(x), Some(y)) = (rate(bs), rate(ns)) {
+                ratios.push(y / x);
+            }
+        }
+    }
+    if ratios.is_empty() {
+        return None;
+    }
+    ratios.sort_by(f64::total_cmp);
+    let m = ratios[ratios.len() / 2];
+    ((m - 1.0).abs() > SPEED_APART).then(|| {
+        format!(
+            "speed: {guard} ran at {m:.2}x its base rate in new (median of {} cell groups); a guard that costs a fixed few ns is a larger share of a faster allocation, so every change here carries the machine's speed as well as the patch",
+            ratios.len()
+        )
+    })
 }
 
 /// One shared section: per guard a `base` and a `new` column.
@@ -426,6 +469,28 @@ mod tests {
         assert!(warning.contains("6.6.0-other (new)"), "{warning}");
         assert!(!warning.contains("timer"), "{warning}");
         assert_fits(&t);
+    }
+
+    #[test]
+    fn a_machine_that_ran_at_another_speed_is_named() {
+        let f = all_guards();
+        let scaled = |k: f64| {
+            let mut g = f.clone();
+            for c in &mut g.cells {
+                c.allocs_per_sec *= k;
+            }
+            g
+        };
+        let t = compare(&f, &scaled(1.4), &ReportOpts::default()).unwrap();
+        assert!(t.contains("measured differently: speed"), "{t}");
+        let warning = t.split("Warning:").nth(1).expect("a warning");
+        assert!(warning.contains("1.40x its base rate"), "{warning}");
+        assert_fits(&t);
+        let slower = compare(&f, &scaled(0.8), &ReportOpts::default()).unwrap();
+        assert!(slower.contains("0.80x its base rate"), "{slower}");
+        // Within a tenth: the same speed, nothing said.
+        let near = compare(&f, &scaled(1.05), &ReportOpts::default()).unwrap();
+        assert!(!near.contains("speed"), "{near}");
     }
 
     #[test]
