@@ -120,14 +120,14 @@ pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
     } else {
         &[Scope::Slowpath, Scope::EveryAlloc]
     };
+    let default = CellSpec::default();
+    let (normal_mib, movable_mib) = match args.known {
+        true => KNOWN_MODEL,
+        false => (default.normal_mib, default.movable_mib),
+    };
     for &scope in scopes {
         for &r in &readers {
             for arm in &arms {
-                let default = CellSpec::default();
-                let (normal_mib, movable_mib) = match args.known {
-                    true => KNOWN_MODEL,
-                    false => (default.normal_mib, default.movable_mib),
-                };
                 specs.push(CellSpec {
                     guard: arm.clone(),
                     normal_mib,
@@ -138,7 +138,7 @@ pub(super) fn selfcheck(args: SelfcheckArgs) -> ExitCode {
                     writer_rate_hz: 1000.0,
                     duration_s,
                     warmup_s: 0.05,
-                    ..default
+                    ..default.clone()
                 });
             }
         }

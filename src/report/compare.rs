@@ -26,7 +26,7 @@ use super::document::{
     footer, machine_lines, mde_note, modes_line, repeats_text, split_note, unpaired_legend, Column,
     ColumnGroup, Document, Table, TableCell, TableRow,
 };
-use super::metric::{mark, Change, Metric};
+use super::metric::{mark, Change};
 use super::model::{Report, Section};
 use super::Marking;
 use super::{text, DocFormat, ReportError, ReportOpts};
@@ -272,12 +272,7 @@ fn speed_apart(b: &Report, n: &Report, guard: &str) -> Option<String> {
             continue;
         };
         for &r in &bs.readers {
-            let rate = |s: &Section| {
-                s.group(guard, r)
-                    .and_then(|g| g.get(Metric::AllocsPerSec))
-                    .map(|v| v.value)
-                    .filter(|v| *v > 0.0 && v.is_finite())
-            };
+            let rate = |s: &Section| s.rate(guard, r).filter(|v| *v > 0.0 && v.is_finite());
             if let (Some(x), Some(y)) = (rate(bs), rate(ns)) {
                 ratios.push(y / x);
             }

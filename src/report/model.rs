@@ -248,6 +248,14 @@ impl Section {
             .find(|g| g.guard == guard && g.readers == readers)
     }
 
+    /// `guard`'s allocations per second with `readers` readers, as its
+    /// table row shows it.
+    pub(super) fn rate(&self, guard: &str, readers: usize) -> Option<f64> {
+        self.group(guard, readers)
+            .and_then(|c| c.get(Metric::AllocsPerSec))
+            .map(|s| s.value)
+    }
+
     pub(super) fn has_guard(&self, guard: &str) -> bool {
         self.groups.iter().any(|g| g.guard == guard)
     }
@@ -268,11 +276,6 @@ impl Section {
         guards: &[&String],
         ceiling: &[CeilingPoint],
     ) -> Option<String> {
-        let rate = |g: &str, r: usize| {
-            self.group(g, r)
-                .and_then(|c| c.get(Metric::AllocsPerSec))
-                .map(|s| s.value)
-        };
         let mut parts = Vec::new();
         for &n in self.readers.iter().filter(|&&n| n > 1) {
             let Some(top) = ceiling::at(ceiling, n) else {
@@ -281,7 +284,7 @@ impl Section {
             let figures: Vec<String> = guards
                 .iter()
                 .filter_map(|g| {
-                    let x = rate(g, n)? / rate(g, 1)?;
+                    let x = self.rate(g, n)? / self.rate(g, 1)?;
                     x.is_finite().then(|| format!("{g} {:.2}", x / top))
                 })
                 .collect();

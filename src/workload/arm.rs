@@ -315,7 +315,8 @@ impl<G: ZonelistGuard> ArmReader for ReaderArm<'_, G> {
         *done += n;
         // The calibration guard's known effect: one allocation in so many
         // is work the phase's rate does not count (see `guard/delay.rs`).
-        let counted = |n: u64| match alloc.guard.uncounted_one_in() {
+        let one_in = alloc.guard.uncounted_one_in();
+        let counted = |n: u64| match one_in {
             0 => n,
             k => n - n / k,
         };
