@@ -68,12 +68,15 @@ pub(crate) fn side(p: Option<&Paired>, low: f64, high: f64) -> Side {
 pub(crate) fn describe(p: Option<&Paired>) -> String {
     match p {
         Some(p) => format!(
-            "{:.3}x [{:.3}, {:.3}] over {} rounds, detectable {:.1}%",
+            "{:.3}x [{:.3}, {:.3}] over {} rounds, {}",
             p.ratio,
             p.ci.0,
             p.ci.1,
             p.rounds,
-            p.mde * 100.0
+            match p.mde.is_finite() {
+                true => format!("detectable {:.1}%", p.mde * 100.0),
+                false => "too few rounds to detect any change".to_string(),
+            }
         ),
         None => "no interval (fewer than two rounds measured both)".to_string(),
     }

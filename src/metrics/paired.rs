@@ -44,13 +44,22 @@
 //!    standard deviation where `d` is normal): the rank test's power rests
 //!    on the bulk, so one outlying round must not make it claim it could
 //!    find nothing. A comparison that finds nothing finds "no difference
-//!    larger than this".
+//!    larger than this". Below [`FEWEST_MARKABLE`] rounds the rank test
+//!    can mark nothing, so the effect it could detect is infinite, and the
+//!    tables say so rather than quote the t-test's figure.
 
 use super::stats::t_quantile;
 use std::sync::Arc;
 
 /// Rounds up to which the signed-rank distribution is enumerated exactly.
 pub(crate) const EXACT_MAX: usize = 50;
+
+/// The fewest rounds at which the signed-rank test can reach p < 0.05:
+/// with `n` untied rounds all on one side, the two-sided p is `2 / 2^n`,
+/// 0.0625 at 5 rounds and 0.031 at 6. With fewer, no change can be
+/// marked whatever its size, and the minimum detectable effect is
+/// infinite (a budget may cut a group to [`crate::workload::plan::MIN_ROUNDS`]).
+pub(crate) const FEWEST_MARKABLE: usize = 6;
 
 /// How far apart two probes of the machine may be and still show one mode:
 /// on the development machine the two modes differ about sixfold (a
@@ -183,8 +192,8 @@ pub(crate) struct Paired {
     /// Two-sided p of the signed-rank test that the ratio is 1.
     pub p: f64,
     /// Minimum detectable effect at 80% power, 5% level: a fraction
-    /// (0.03 = a 3% change in either direction). Infinite with 2 rounds
-    /// whose ratios differ a lot; NaN with fewer than 2.
+    /// (0.03 = a 3% change in either direction). Infinite below
+    /// [`FEWEST_MARKABLE`] rounds, where the rank test can mark nothing.
     pub mde: f64,
 }
 
@@ -205,7 +214,10 @@ impl Paired {
             ratio: centre.exp(),
             ci: (lo.exp(), hi.exp()),
             p: signed_rank_p(&d),
-            mde: (t * robust_sd(&d) / (n as f64).sqrt()).exp_m1(),
+            mde: match n < FEWEST_MARKABLE {
+                true => f64::INFINITY,
+                false => (t * robust_sd(&d) / (n as f64).sqrt()).exp_m1(),
+            },
         })
     }
 
@@ -483,7 +495,7 @@ mod tests {
     fn the_effect_is_the_centre_of_the_log_ratios() {
         let p = Paired::of_ratios(&[2.0, 0.5, 1.0]).unwrap();
         assert!((p.ratio - 1.0).abs() < 1e-12);
-        let p = Paired::of_ratios(&[1.1, 1.1, 1.1, 1.1]).unwrap();
+        let p = Paired::of_ratios(&[1.1; FEWEST_MARKABLE]).unwrap();
         assert!((p.pct() - 10.0).abs() < 1e-9);
         // No spread: the interval is the point, nothing is left undetectable.
         assert!((p.ci.0 - 1.1).abs() < 1e-12 && (p.ci.1 - 1.1).abs() < 1e-12);
@@ -491,6 +503,18 @@ mod tests {
         assert!(Paired::of_ratios(&[1.0]).is_none());
         assert!(Paired::of_ratios(&[1.0, 0.0]).is_none());
         assert!(Paired::of_ratios(&[1.0, f64::INFINITY]).is_none());
+    }
+
+    #[test]
+    fn below_the_fewest_markable_rounds_nothing_is_detectable() {
+        // Distinct ratios, all above 1: the most extreme the test can see.
+        let rounds = |n: usize| (1..=n).map(|i| 1.0 + i as f64 / 100.0).collect::<Vec<_>>();
+        let short = Paired::of_ratios(&rounds(FEWEST_MARKABLE - 1)).unwrap();
+        assert!(short.p >= 0.05, "{}", short.p);
+        assert!(short.mde.is_infinite());
+        let enough = Paired::of_ratios(&rounds(FEWEST_MARKABLE)).unwrap();
+        assert!(enough.p < 0.05, "{}", enough.p);
+        assert!(enough.mde.is_finite());
     }
 
     #[test]

@@ -327,6 +327,7 @@ mod tests {
         let mut checked = 0;
         for dir in [
             "reference-2cpu-epyc",
+            "reference-16cpu-xeon",
             "claims/reference-2cpu-epyc",
             "review/reference-2cpu-epyc",
         ] {

@@ -348,12 +348,14 @@ impl Lines {
                 [(left, 0.0), (n as f64 - 0.5, self.top)],
                 SHADE.mix(0.18).filled(),
             )])?;
+            // Anchored at the plot's right edge: the shaded band may be
+            // one category wide, narrower than the note.
             let note = font(NOTE_PX)
                 .color(&MUTED)
-                .pos(Pos::new(HPos::Left, VPos::Top));
+                .pos(Pos::new(HPos::Right, VPos::Top));
             ch.draw_series([Text::new(
-                format!(" oversubscribed: > {} CPUs", self.logical_cpus),
-                (left, self.top),
+                format!("oversubscribed: > {} CPUs ", self.logical_cpus),
+                (n as f64 - 0.5, self.top),
                 note,
             )])?;
         }

@@ -8,7 +8,7 @@ use super::metric::Change;
 use super::model::Report;
 use super::number::{fmt_pct, fmt_value};
 use super::Marking;
-use crate::metrics::paired::MODE_SPREAD;
+use crate::metrics::paired::{FEWEST_MARKABLE, MODE_SPREAD};
 use crate::results::cell::InterleaveRecord;
 use crate::results::Meta;
 use crate::workload::arm::REFILL_ALLOCS;
@@ -304,26 +304,42 @@ fn legend(change: &str, test: &str, marking: Marking) -> String {
 }
 
 /// The table's note on what it could have found: the minimum detectable
-/// effect of its unmarked tested changes (`None` when there are none).
+/// effect of its unmarked tested changes, and how many of them rest on
+/// too few rounds for the signed-rank test to mark anything (`None` when
+/// there are no unmarked tested changes).
 pub(super) fn mde_note(rows: &[TableRow]) -> Option<String> {
-    let mut mdes: Vec<f64> = rows
+    let unmarked: Vec<Change> = rows
         .iter()
         .flat_map(|r| &r.cells)
         .filter_map(|c| c.change)
         .filter(|c| !c.significant && !c.p.is_nan())
+        .collect();
+    let too_few = |c: &Change| c.n < FEWEST_MARKABLE && c.mde.is_some_and(f64::is_infinite);
+    let short = unmarked.iter().filter(|c| too_few(c)).count();
+    let mut mdes: Vec<f64> = unmarked
+        .iter()
+        .filter(|c| !too_few(c))
         .filter_map(|c| c.mde)
         .collect();
-    if mdes.is_empty() {
-        return None;
-    }
     mdes.sort_by(f64::total_cmp);
-    let median = mdes[mdes.len() / 2];
-    let worst = mdes[mdes.len() - 1];
-    Some(format!(
-        "unmarked changes: a difference of {}% (median; {}% at worst) would have been found with 80% power; smaller ones could hide in them.",
-        fmt_mde(median),
-        fmt_mde(worst)
-    ))
+    let found = (!mdes.is_empty()).then(|| {
+        format!(
+            "a difference of {}% (median; {}% at worst) would have been found with 80% power; smaller ones could hide in them",
+            fmt_mde(mdes[mdes.len() / 2]),
+            fmt_mde(mdes[mdes.len() - 1])
+        )
+    });
+    let few = (short > 0).then(|| {
+        format!(
+            "{short} rest on fewer than {FEWEST_MARKABLE} rounds, too few for the signed-rank test to mark any change however large: read their intervals (from the lowest round's ratio to the highest)"
+        )
+    });
+    match (found, few) {
+        (None, None) => None,
+        (Some(f), None) => Some(format!("unmarked changes: {f}.")),
+        (None, Some(s)) => Some(format!("unmarked changes: all {s}.")),
+        (Some(f), Some(s)) => Some(format!("unmarked changes: {s}; of the others, {f}.")),
+    }
 }
 
 /// The table's note on rounds its paired changes left out (`None` for
@@ -354,6 +370,43 @@ fn fmt_mde(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mde_note_says_when_too_few_rounds_can_mark_nothing() {
+        let change = |n: usize, mde: f64| Change {
+            pct: Some(-50.0),
+            ci: Some((-60.0, -40.0)),
+            mde: Some(mde),
+            n,
+            split: 0,
+            p: 0.125,
+            p_adjusted: 0.125,
+            significant: false,
+        };
+        let row = |changes: &[Change]| TableRow {
+            label: "Hmean allocs/s-16".into(),
+            integral: false,
+            cells: changes
+                .iter()
+                .map(|c| TableCell {
+                    value: Some(1.0),
+                    change: Some(*c),
+                })
+                .collect(),
+        };
+        let short = mde_note(&[row(&[change(4, f64::INFINITY), change(3, f64::INFINITY)])]);
+        let short = short.unwrap();
+        assert!(
+            short.contains("all 2 rest on fewer than 6 rounds"),
+            "{short}"
+        );
+        assert!(!short.contains("80% power"), "{short}");
+        let mixed = mde_note(&[row(&[change(4, f64::INFINITY), change(8, 3.0)])]).unwrap();
+        assert!(mixed.contains("1 rest on fewer than 6 rounds"), "{mixed}");
+        assert!(mixed.contains("a difference of 3.00%"), "{mixed}");
+        let enough = mde_note(&[row(&[change(8, 3.0)])]).unwrap();
+        assert!(!enough.contains("fewer than"), "{enough}");
+    }
 
     #[test]
     fn the_probes_say_whether_cells_ran_in_two_modes() {

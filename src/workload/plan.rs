@@ -14,6 +14,7 @@
 //! and the elapsed time side by side in the results file, so the model can
 //! be checked against every run.
 
+use crate::metrics::paired::FEWEST_MARKABLE;
 use crate::workload::floors::rebuild_s;
 use crate::workload::rounds::Rounds;
 use crate::workload::spec::CellSpec;
@@ -34,7 +35,9 @@ pub const THREAD_OVERHEAD_S: f64 = 60e-6;
 /// (reference sweep: 77 of 1568, 5%).
 pub const RERUN_SHARE: f64 = 0.06;
 /// The fewest rounds a budget may cut a group to: with fewer, a paired
-/// ratio's interval is too wide to settle anything.
+/// ratio's interval is too wide to settle anything. Below
+/// [`crate::metrics::paired::FEWEST_MARKABLE`] (6) the tables mark nothing
+/// and say so; the plan says so when it cuts that far.
 pub const MIN_ROUNDS: usize = 3;
 
 /// The sweep's reader counts on a machine of `cpus` CPUs: 1, 2, 4, ...
@@ -162,8 +165,14 @@ pub fn fit(
     }
     let mut trimmed = Vec::new();
     if rounds.min < asked {
+        let unmarkable = match rounds.min < FEWEST_MARKABLE {
+            true => format!(
+                "; a group that gets fewer than {FEWEST_MARKABLE} rounds can mark no change: read its intervals"
+            ),
+            false => String::new(),
+        };
         trimmed.push(format!(
-            "least rounds per cell cut from {asked} to {}",
+            "least rounds per cell cut from {asked} to {}{unmarkable}",
             rounds.min
         ));
     }
