@@ -6,9 +6,10 @@
 
 use super::metric::Change;
 use super::model::Report;
+use super::modes::{middle, mode_note};
 use super::number::{fmt_pct, fmt_value};
 use super::Marking;
-use crate::metrics::paired::{FEWEST_MARKABLE, MODE_SPREAD};
+use crate::metrics::paired::FEWEST_MARKABLE;
 use crate::results::cell::InterleaveRecord;
 use crate::results::Meta;
 use crate::workload::arm::REFILL_ALLOCS;
@@ -109,6 +110,12 @@ impl Report {
                 notes.extend(section.scaling_note(&guards, &self.ceiling));
                 notes.extend(split_note(&rows));
                 notes.extend(mde_note(&rows));
+                notes.extend(mode_note(
+                    section,
+                    &self.baseline,
+                    &guards,
+                    middle(&self.probes),
+                ));
                 if !section.has_guard(&self.baseline) {
                     notes.insert(
                         0,
@@ -180,8 +187,8 @@ pub(super) fn repeats_text((lo, hi): (usize, usize)) -> String {
 }
 
 /// What the cells' machine probes say (`None` without probes): their
-/// range, and where the slowest is over [`MODE_SPREAD`] times the fastest,
-/// how many cells ran in the slow mode (above the geometric middle).
+/// range, and where they show two modes ([`middle`]), how many cells ran
+/// in the slow one.
 pub(super) fn modes_line(probes: &[f64]) -> Option<String> {
     let lo = probes.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = probes.iter().copied().fold(0.0, f64::max);
@@ -191,13 +198,12 @@ pub(super) fn modes_line(probes: &[f64]) -> Option<String> {
     let range = format!(
         "cache-line round trip between the reader CPUs {lo:.0}-{hi:.0} ns before each cell"
     );
-    if hi <= MODE_SPREAD * lo {
+    let Some(middle) = middle(probes) else {
         return Some(format!("{range}: one mode"));
-    }
-    let middle = (lo * hi).sqrt();
+    };
     let slow = probes.iter().filter(|&&p| p > middle).count();
     Some(format!(
-        "{range}: TWO MODES, {slow} of {} cells in the slow one; the paired changes hold across them, the absolute values mix them",
+        "{range}: TWO MODES, {slow} of {} cells in the slow one; the absolute values mix them, and so may the changes of guards that share cache lines between readers (a table's note compares the modes)",
         probes.len()
     ))
 }

@@ -49,6 +49,7 @@ pub(crate) mod html;
 mod markdown;
 mod metric;
 mod model;
+mod modes;
 mod number;
 mod review;
 mod text;
