@@ -30,6 +30,7 @@ use super::metric::{mark, Change};
 use super::model::{Report, Section};
 use super::Marking;
 use super::{text, DocFormat, ReportError, ReportOpts};
+use crate::metrics::paired::MODE_SPREAD;
 use crate::results::ResultsFile;
 use std::path::Path;
 
@@ -170,6 +171,7 @@ pub(super) fn compare_document(
     }
     let mut differences = measured_differently(base, new);
     differences.extend(speed_apart(&b, &n, &first));
+    differences.extend(placement_apart(&b.probes, &n.probes));
     if !differences.is_empty() {
         lists.push((
             "Warning: the two files were not measured alike; a change may come from this, not from the patch:".into(),
@@ -287,6 +289,28 @@ fn speed_apart(b: &Report, n: &Report, guard: &str) -> Option<String> {
         format!(
             "speed: {guard} ran at {m:.2}x its base rate in new (median of {} cell groups); a guard that costs a fixed few ns is a larger share of a faster allocation, so every change here carries the machine's speed as well as the patch",
             ratios.len()
+        )
+    })
+}
+
+/// The line saying the reader CPUs sat apart differently in the two files:
+/// the median machine probe (a cache-line round trip between the first
+/// two reader CPUs, `workload/pingpong.rs`) of one more than
+/// [`MODE_SPREAD`] times the other's. A guard whose readers write a shared
+/// line pays that round trip per section: on the development machine
+/// `rwlock` cost 107-110 ns per allocation at two readers with probes of
+/// about 400 ns and 39-72 ns with probes of about 47
+/// (docs/reference-machine-2026-12.md).
+fn placement_apart(base: &[f64], new: &[f64]) -> Option<String> {
+    let median = |v: &[f64]| -> Option<f64> {
+        let mut v: Vec<f64> = v.iter().copied().filter(|x| *x > 0.0).collect();
+        v.sort_by(f64::total_cmp);
+        (!v.is_empty()).then(|| v[v.len() / 2])
+    };
+    let (b, n) = (median(base)?, median(new)?);
+    (b.max(n) > MODE_SPREAD * b.min(n)).then(|| {
+        format!(
+            "placement: a cache-line round trip between the reader CPUs took {b:.0} ns (base) vs {n:.0} ns (new), median of the probes; a guard whose readers share a written line pays it on every section, so its changes at several readers carry the placement as well as the patch"
         )
     })
 }
@@ -503,6 +527,27 @@ mod tests {
             t.contains("new machine state") && t.contains("TWO MODES"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn reader_cpus_placed_apart_differently_are_named() {
+        let probed = |ns: f64| {
+            let mut g = all_guards();
+            for c in &mut g.cells {
+                c.probe_rtt_ns = Some(ns);
+                c.probe_end_ns = Some(ns);
+            }
+            g
+        };
+        let t = compare(&probed(47.0), &probed(400.0), &ReportOpts::default()).unwrap();
+        assert!(t.contains("measured differently: placement"), "{t}");
+        assert!(
+            t.contains("took 47 ns (base)") && t.contains("400 ns (new)"),
+            "{t}"
+        );
+        assert_fits(&t);
+        let same = compare(&probed(47.0), &probed(120.0), &ReportOpts::default()).unwrap();
+        assert!(!same.contains("placement"), "{same}");
     }
 
     #[test]
