@@ -167,7 +167,7 @@ pub fn fit(
     if rounds.min < asked {
         let unmarkable = match rounds.min < FEWEST_MARKABLE {
             true => format!(
-                "; a group that gets fewer than {FEWEST_MARKABLE} rounds can mark no change: read its intervals"
+                "; a group that gets fewer than {FEWEST_MARKABLE} rounds can mark no change, and its intervals are the range of its rounds (75% at 3)"
             ),
             false => String::new(),
         };
