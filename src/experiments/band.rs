@@ -73,9 +73,10 @@ pub(crate) fn describe(p: Option<&Paired>) -> String {
             p.ci.0,
             p.ci.1,
             p.rounds,
-            match p.mde.is_finite() {
-                true => format!("detectable {:.1}%", p.mde * 100.0),
-                false => "too few rounds to detect any change".to_string(),
+            match p.mde {
+                m if m.is_finite() => format!("detectable {:.1}%", m * 100.0),
+                m if m.is_nan() => "every round's ratio exactly 1".to_string(),
+                _ => "too few rounds to detect any change".to_string(),
             }
         ),
         None => "no interval (fewer than two rounds measured both)".to_string(),

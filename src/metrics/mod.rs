@@ -7,6 +7,7 @@
 pub(crate) mod family;
 pub(crate) mod hist;
 pub(crate) mod paired;
+pub(crate) mod rank_power;
 pub(crate) mod stats;
 pub(crate) mod timer;
 

@@ -40,18 +40,24 @@
 //!    assumes only that `d` is symmetric about its centre; with 5 rounds
 //!    or fewer no two-sided p can fall below 0.0625, and the tables say so
 //!    by marking nothing.
-//! 5. The minimum detectable effect: the change a paired t-test on `d`
-//!    would find with 80% power at the 5% level, given the rounds' spread,
-//!    `(t(0.975, n-1) + t(0.8, n-1)) * s / sqrt(n)`, as a fraction, with
-//!    `s` the spread of the bulk of the rounds, `1.4826 * MAD(d)` (the
-//!    standard deviation where `d` is normal): the rank test's power rests
-//!    on the bulk, so one outlying round must not make it claim it could
-//!    find nothing. A comparison that finds nothing finds "no difference
-//!    larger than this". Below [`FEWEST_MARKABLE`] rounds the rank test
-//!    can mark nothing, so the effect it could detect is infinite, and the
-//!    tables say so rather than quote the t-test's figure.
+//! 5. The minimum detectable effect: the change the signed-rank test of
+//!    step 4 would find with 80% power at the 5% level, given the rounds'
+//!    spread, `k(n) * s` as a fraction, with `k(n)` the shift in standard
+//!    deviations at which the test has that power with `n` normal rounds
+//!    (`metrics/rank_power.rs`: 1.79 at 6 rounds, where the t-test's
+//!    formula says 1.43) and `s` the spread of the bulk of the rounds,
+//!    `1.4826 * MAD(d)` (the standard deviation where `d` is normal): the
+//!    rank test's power rests on the bulk, so one outlying round must not
+//!    make it claim it could find nothing. A comparison that finds nothing
+//!    finds "no difference larger than this". `n` counts the rounds the
+//!    test keeps (a ratio of exactly 1 is dropped); below
+//!    [`FEWEST_MARKABLE`] of them the test can mark nothing, so the effect
+//!    it could detect is infinite, and the tables say so. Where every
+//!    round's ratio is exactly 1 (a quantised metric that never moved)
+//!    there is none (NaN): the rounds say nothing of what would have
+//!    been found.
 
-use super::stats::t_quantile;
+use super::rank_power::mde_in_sd;
 use std::sync::Arc;
 
 /// Rounds up to which the signed-rank distribution is enumerated exactly.
@@ -63,6 +69,13 @@ pub(crate) const EXACT_MAX: usize = 50;
 /// marked whatever its size, and the minimum detectable effect is
 /// infinite (a budget may cut a group to [`crate::workload::plan::MIN_ROUNDS`]).
 pub(crate) const FEWEST_MARKABLE: usize = 6;
+
+/// How often the range of `n` rounds (the interval below
+/// [`FEWEST_MARKABLE`] rounds and at it) holds the centre of their
+/// distribution: `1 - 2^(1-n)`, 0.75 at 3 rounds, 0.969 at 6.
+pub(crate) fn range_coverage(n: usize) -> f64 {
+    1.0 - 0.5f64.powi(n as i32 - 1)
+}
 
 /// How far apart two probes of the machine may be and still show one mode:
 /// on the development machine the two modes differ about sixfold (a
@@ -194,9 +207,10 @@ pub(crate) struct Paired {
     pub ci: (f64, f64),
     /// Two-sided p of the signed-rank test that the ratio is 1.
     pub p: f64,
-    /// Minimum detectable effect at 80% power, 5% level: a fraction
-    /// (0.03 = a 3% change in either direction). Infinite below
-    /// [`FEWEST_MARKABLE`] rounds, where the rank test can mark nothing.
+    /// Minimum detectable effect of the signed-rank test at 80% power, 5%
+    /// level: a fraction (0.03 = a 3% change in either direction).
+    /// Infinite below [`FEWEST_MARKABLE`] tested rounds, where the test can
+    /// mark nothing; NaN where every ratio is exactly 1.
     pub mde: f64,
 }
 
@@ -211,15 +225,16 @@ impl Paired {
         let d: Vec<f64> = ratios.iter().map(|r| r.ln()).collect();
         let n = d.len();
         let (centre, (lo, hi)) = hodges_lehmann(&d);
-        let t = t_quantile(0.975, (n - 1) as f64) + t_quantile(0.8, (n - 1) as f64);
+        // The test drops rounds whose ratio is exactly 1.
+        let tested = d.iter().filter(|x| **x != 0.0).count();
         Some(Paired {
             rounds: n,
             ratio: centre.exp(),
             ci: (lo.exp(), hi.exp()),
             p: signed_rank_p(&d),
-            mde: match n < FEWEST_MARKABLE {
-                true => f64::INFINITY,
-                false => (t * robust_sd(&d) / (n as f64).sqrt()).exp_m1(),
+            mde: match tested {
+                0 => f64::NAN,
+                t => (mde_in_sd(t) * robust_sd(&d)).exp_m1(),
             },
         })
     }
@@ -262,7 +277,7 @@ fn hodges_lehmann(d: &[f64]) -> (f64, (f64, f64)) {
 /// is that rare (then the interval is the range: 96.9% at six rounds,
 /// under 95% with fewer, `1 - 2^(1-n)`). Exact up
 /// to [`EXACT_MAX`], normal with continuity correction beyond.
-fn signed_rank_critical(n: usize) -> usize {
+pub(super) fn signed_rank_critical(n: usize) -> usize {
     let total = n * (n + 1) / 2;
     if n > EXACT_MAX {
         use statrs::distribution::{ContinuousCDF, Normal};
@@ -587,8 +602,8 @@ mod tests {
             / runs as f64;
         assert!(false_pos <= 0.08, "false positives {false_pos}");
         // An effect the size of the expected MDE is found about 80% of
-        // the time (the signed-rank test is ~95% as efficient as t).
-        let mde = (t_quantile(0.975, 14.0) + t_quantile(0.8, 14.0)) * sd / 15f64.sqrt();
+        // the time.
+        let mde = mde_in_sd(15) * sd;
         let mut mdes = Vec::new();
         let found = (0..runs)
             .filter(|_| {

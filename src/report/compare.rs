@@ -31,6 +31,7 @@ use super::model::{Report, Section};
 use super::Marking;
 use super::{text, DocFormat, ReportError, ReportOpts};
 use crate::metrics::paired::MODE_SPREAD;
+use crate::metrics::stats::median;
 use crate::results::ResultsFile;
 use std::path::Path;
 
@@ -302,12 +303,11 @@ fn speed_apart(b: &Report, n: &Report, guard: &str) -> Option<String> {
 /// about 400 ns and 39-72 ns with probes of about 47
 /// (docs/reference-machine-2026-12.md).
 fn placement_apart(base: &[f64], new: &[f64]) -> Option<String> {
-    let median = |v: &[f64]| -> Option<f64> {
-        let mut v: Vec<f64> = v.iter().copied().filter(|x| *x > 0.0).collect();
-        v.sort_by(f64::total_cmp);
-        (!v.is_empty()).then(|| v[v.len() / 2])
+    let probe = |v: &[f64]| -> Option<f64> {
+        let v: Vec<f64> = v.iter().copied().filter(|x| *x > 0.0).collect();
+        (!v.is_empty()).then(|| median(&v))
     };
-    let (b, n) = (median(base)?, median(new)?);
+    let (b, n) = (probe(base)?, probe(new)?);
     (b.max(n) > MODE_SPREAD * b.min(n)).then(|| {
         format!(
             "placement: a cache-line round trip between the reader CPUs took {b:.0} ns (base) vs {n:.0} ns (new), median of the probes; a guard whose readers share a written line pays it on every section, so its changes at several readers carry the placement as well as the patch"

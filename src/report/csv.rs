@@ -100,6 +100,10 @@ fn number(x: f64) -> String {
     if x.is_finite() {
         let x = if x == 0.0 { 0.0 } else { x };
         x.to_string()
+    } else if x.is_infinite() {
+        // An unbounded figure (a detectable effect with too few rounds),
+        // not a missing one.
+        if x > 0.0 { "inf" } else { "-inf" }.to_string()
     } else {
         String::new()
     }

@@ -9,7 +9,7 @@ use super::model::Report;
 use super::modes::{middle, mode_note};
 use super::number::{fmt_pct, fmt_value};
 use super::Marking;
-use crate::metrics::paired::FEWEST_MARKABLE;
+use crate::metrics::paired::{range_coverage, FEWEST_MARKABLE};
 use crate::results::cell::InterleaveRecord;
 use crate::results::Meta;
 use crate::workload::arm::REFILL_ALLOCS;
@@ -311,17 +311,22 @@ fn legend(change: &str, test: &str, marking: Marking) -> String {
 
 /// The table's note on what it could have found: the minimum detectable
 /// effect of its unmarked tested changes, and how many of them rest on
-/// too few rounds for the signed-rank test to mark anything (`None` when
-/// there are no unmarked tested changes).
+/// too few rounds for the signed-rank test to mark anything, with how
+/// often their intervals (the range of the rounds) hold the centre.
+/// Changes with no detectable effect to quote (every round's ratio exactly
+/// 1: `metrics/paired.rs`) are left out. `None` when nothing is left.
 pub(super) fn mde_note(rows: &[TableRow]) -> Option<String> {
     let unmarked: Vec<Change> = rows
         .iter()
         .flat_map(|r| &r.cells)
         .filter_map(|c| c.change)
         .filter(|c| !c.significant && !c.p.is_nan())
+        .filter(|c| c.mde.is_some_and(|m| !m.is_nan()))
         .collect();
-    let too_few = |c: &Change| c.n < FEWEST_MARKABLE && c.mde.is_some_and(f64::is_infinite);
-    let short = unmarked.iter().filter(|c| too_few(c)).count();
+    // Infinite: fewer than FEWEST_MARKABLE rounds whose ratio is not
+    // exactly 1, all the test keeps (`metrics/paired.rs`).
+    let too_few = |c: &Change| c.mde.is_some_and(f64::is_infinite);
+    let short: Vec<&Change> = unmarked.iter().filter(|c| too_few(c)).collect();
     let mut mdes: Vec<f64> = unmarked
         .iter()
         .filter(|c| !too_few(c))
@@ -335,16 +340,38 @@ pub(super) fn mde_note(rows: &[TableRow]) -> Option<String> {
             fmt_mde(mdes[mdes.len() - 1])
         )
     });
-    let few = (short > 0).then(|| {
+    let few = (!short.is_empty()).then(|| {
+        let verb = if short.len() == 1 { "rests" } else { "rest" };
+        // Those with fewer rounds in all have the range for an interval.
+        let ranged: Vec<usize> = short
+            .iter()
+            .map(|c| c.n)
+            .filter(|&n| n < FEWEST_MARKABLE)
+            .collect();
+        let coverage = |n: usize| format!("{:.1}% with {n} rounds", 100.0 * range_coverage(n));
+        let held = match (ranged.iter().min(), ranged.iter().max()) {
+            (Some(&lo), Some(&hi)) => format!(
+                "; where they have fewer rounds in all, their intervals run from the lowest round's ratio to the highest, which holds the centre less often than 95% ({})",
+                match lo == hi {
+                    true => coverage(lo),
+                    false => format!("{} to {}", coverage(lo), coverage(hi)),
+                }
+            ),
+            _ => String::new(),
+        };
         format!(
-            "{short} rest on fewer than {FEWEST_MARKABLE} rounds, too few for the signed-rank test to mark any change however large; their intervals run from the lowest round's ratio to the highest, which holds the centre less often than 95% (75% with 3 rounds, 87.5% with 4, 93.8% with 5)"
+            "{verb} on fewer than {FEWEST_MARKABLE} rounds whose ratio is not exactly 1 (the signed-rank test drops those), too few to mark any change however large{held}"
         )
     });
     match (found, few) {
         (None, None) => None,
         (Some(f), None) => Some(format!("unmarked changes: {f}.")),
-        (None, Some(s)) => Some(format!("unmarked changes: all {s}.")),
-        (Some(f), Some(s)) => Some(format!("unmarked changes: {s}; of the others, {f}.")),
+        (None, Some(s)) if short.len() == 1 => Some(format!("the unmarked change {s}.")),
+        (None, Some(s)) => Some(format!("unmarked changes: all {} {s}.", short.len())),
+        (Some(f), Some(s)) => Some(format!(
+            "unmarked changes: {} {s}; of the others, {f}.",
+            short.len()
+        )),
     }
 }
 
@@ -408,7 +435,7 @@ mod tests {
         );
         assert!(!short.contains("80% power"), "{short}");
         let mixed = mde_note(&[row(&[change(4, f64::INFINITY), change(8, 3.0)])]).unwrap();
-        assert!(mixed.contains("1 rest on fewer than 6 rounds"), "{mixed}");
+        assert!(mixed.contains("1 rests on fewer than 6 rounds"), "{mixed}");
         assert!(mixed.contains("a difference of 3.00%"), "{mixed}");
         let enough = mde_note(&[row(&[change(8, 3.0)])]).unwrap();
         assert!(!enough.contains("fewer than"), "{enough}");

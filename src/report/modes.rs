@@ -3,22 +3,27 @@
 //! Every round is preceded and followed by a probe of the cache-line round
 //! trip between the reader CPUs (`workload/pingpong.rs`). On a shared host
 //! the probes fall into two modes, the vCPUs on cores that share a cache
-//! or on cores that do not (about 50 and 400 ns on the development
-//! machine). A guard whose read side writes a line the readers share
-//! (`rwlock`'s reader count, the userspace RCU's reference counts) pays
-//! that round trip on every section, so its change at several readers is a
-//! different number in each mode: on the development machine `rwlock` at
-//! two readers read -37% in the far mode and -22% or -45% in the near one
-//! (docs/reference-machine-2026-12.md). A run whose rounds span both modes
-//! would show their mixture in its table; this note gives the change in
-//! each mode wherever the two intervals do not meet, and says so where
-//! they agree.
+//! or on cores that do not (about 47 and 400 ns on the development
+//! machine in December 2026). A guard whose read side writes a line the
+//! readers share (`rwlock`'s reader count, the userspace RCU's reference
+//! counts) pays that round trip on every section, so its change at
+//! several readers is a different number in each mode: on the
+//! development machine `rwlock` at two readers cost 107-110 ns per
+//! allocation in the far mode and 39-72 ns in the near one, its ratio
+//! -36.6% to -41.0% and -22% to -51% (docs/reference-machine-2026-12.md;
+//! the near mode holds more than one state of the host, which the probes
+//! do not tell apart). A run whose rounds span both modes shows their
+//! mixture in its table; this note gives the change in each mode wherever
+//! the two intervals do not meet, says so where none differs, and counts
+//! the changes it could not compare.
 //!
-//! The rounds are classified by the geometric mean of their two probes
-//! against the middle of the file's probe range ([`middle`]), the line
-//! `modes_line` in `document.rs` counts cells by. A mode needs two rounds
-//! for an interval; the statistics are those of the table
-//! (`metrics/paired.rs`).
+//! A round is in the slow mode when the geometric mean of its two probes
+//! lies above the middle of the file's probe range ([`middle`]), and in
+//! neither when its two probes differ by more than [`MODE_SPREAD`] (the
+//! host moved during it). `modes_line` in `document.rs` counts cells by
+//! their first probe against the same middle. The statistics are those of
+//! the table (`metrics/paired.rs`), one interval per mode, not corrected
+//! for the table's many comparisons.
 
 use super::metric::Metric;
 use super::model::Section;
@@ -34,16 +39,19 @@ pub(super) fn middle(probes: &[f64]) -> Option<f64> {
 }
 
 /// Whether a round ran in the slow mode: the geometric mean of its probes
-/// (before and after, `Summary::modes`) above `middle` (`None` without
-/// probes).
+/// (before and after, `Summary::modes`) above `middle`; `None` without
+/// probes, or where they differ by more than [`MODE_SPREAD`] (the host
+/// changed mode during the round, which then belongs to neither).
 fn slow(probes: Option<(f64, f64)>, middle: f64) -> Option<bool> {
     probes
         .filter(|(a, b)| *a > 0.0 && *b > 0.0)
+        .filter(|(a, b)| a.max(*b) <= MODE_SPREAD * a.min(*b))
         .map(|(a, b)| (a * b).sqrt() > middle)
 }
 
 /// `guard`'s throughput change against `baseline` at `readers`, over the
-/// rounds of one mode (`None` with fewer than two such rounds).
+/// rounds of one mode: the pairs there, and the change (`None` with fewer
+/// than two).
 fn in_mode(
     section: &Section,
     baseline: &str,
@@ -51,7 +59,7 @@ fn in_mode(
     readers: usize,
     middle: f64,
     want_slow: bool,
-) -> Option<Paired> {
+) -> (usize, Option<Paired>) {
     let rounds = |g: &str| -> Option<Vec<Sample>> {
         let summary = section.group(g, readers)?.get(Metric::AllocsPerSec)?;
         Some(
@@ -64,8 +72,11 @@ fn in_mode(
                 .collect(),
         )
     };
-    let pairs = pair(&rounds(guard)?, &rounds(baseline)?);
-    Paired::of_ratios(&pairs.ratios)
+    let (Some(new), Some(base)) = (rounds(guard), rounds(baseline)) else {
+        return (0, None);
+    };
+    let pairs = pair(&new, &base);
+    (pairs.ratios.len(), Paired::of_ratios(&pairs.ratios))
 }
 
 /// `-37.0% [-38.2, -36.1] (5 rounds)`.
@@ -79,13 +90,13 @@ fn describe(p: &Paired) -> String {
 }
 
 /// The section's note on changes that differ between the host's modes.
-/// A guard and reader count whose rounds ran in both modes are compared
+/// A guard and reader count with paired rounds in both modes is compared
 /// where each mode holds [`FEWEST_MARKABLE`] rounds or more (with fewer,
-/// the interval is the range of the rounds, which covers the centre with
-/// less than 95%: 50% with two): the change of allocs/s in each mode is
-/// given where their 95% intervals do not meet, and one sentence says so
-/// where none differs. The others that span both modes are counted.
-/// `None` when no comparison spans both modes.
+/// the interval is the range of the rounds, which holds the centre less
+/// often than 95%: half the time with two): the change of allocs/s in
+/// each mode is given where their intervals do not meet, and one sentence
+/// says so where none differs. The others with rounds in both modes are
+/// counted. `None` when no change has rounds in both.
 pub(super) fn mode_note(
     section: &Section,
     baseline: &str,
@@ -97,47 +108,56 @@ pub(super) fn mode_note(
     let mut apart = Vec::new();
     for g in guards.iter().filter(|g| g.as_str() != baseline) {
         for &r in &section.readers {
-            let near = in_mode(section, baseline, g, r, middle, false);
-            let far = in_mode(section, baseline, g, r, middle, true);
-            let (Some(near), Some(far)) = (near, far) else {
+            let (n_fast, fast) = in_mode(section, baseline, g, r, middle, false);
+            let (n_slow, slow) = in_mode(section, baseline, g, r, middle, true);
+            if n_fast == 0 || n_slow == 0 {
+                continue;
+            }
+            let (Some(fast), Some(slow)) = (fast, slow) else {
+                too_few += 1;
                 continue;
             };
-            if near.rounds.min(far.rounds) < FEWEST_MARKABLE {
+            if fast.rounds.min(slow.rounds) < FEWEST_MARKABLE {
                 too_few += 1;
                 continue;
             }
             compared += 1;
-            if near.ci.1 < far.ci.0 || far.ci.1 < near.ci.0 {
+            if fast.ci.1 < slow.ci.0 || slow.ci.1 < fast.ci.0 {
                 apart.push(format!(
                     "{g} at {r} readers {} in the fast mode, {} in the slow",
-                    describe(&near),
-                    describe(&far)
+                    describe(&fast),
+                    describe(&slow)
                 ));
             }
         }
     }
-    let count = |n: usize| match n {
+    let changes = |n: usize| match n {
         1 => "1 change".to_string(),
         n => format!("{n} changes"),
     };
     let verdict = match (compared, apart.is_empty()) {
         (0, _) => None,
+        (1, true) => Some(format!(
+            "the 1 change with {FEWEST_MARKABLE} rounds or more in each mode does not differ clearly between them (its two 95% intervals meet)"
+        )),
         (n, true) => Some(format!(
-            "none of the {} with {FEWEST_MARKABLE} rounds or more in each mode differs clearly between them (each pair of 95% intervals meets)",
-            count(n)
+            "none of the {n} changes with {FEWEST_MARKABLE} rounds or more in each mode differs clearly between them (each pair of 95% intervals meets)"
         )),
         (n, false) => Some(format!(
-            "of the {} with {FEWEST_MARKABLE} rounds or more in each, these differ between the modes (95% intervals apart), so the table's figure mixes two machines: {}",
-            count(n),
+            "of the {} with {FEWEST_MARKABLE} rounds or more in each, these differ between the modes (95% intervals apart, not corrected for the table's many comparisons): {}",
+            changes(n),
             apart.join("; ")
         )),
     };
-    let rest = (too_few > 0).then(|| {
-        format!(
-            "{} had fewer than {FEWEST_MARKABLE} rounds in one mode and are not compared (their figures may mix the modes)",
-            count(too_few)
-        )
-    });
+    let rest = match too_few {
+        0 => None,
+        1 => Some(format!(
+            "1 change had fewer than {FEWEST_MARKABLE} rounds in one mode and is not compared (its figure may mix the modes)"
+        )),
+        n => Some(format!(
+            "{n} changes had fewer than {FEWEST_MARKABLE} rounds in one mode and are not compared (their figures may mix the modes)"
+        )),
+    };
     let body = match (verdict, rest) {
         (None, None) => return None,
         (Some(v), None) => v,
@@ -194,7 +214,10 @@ mod tests {
         assert!(t.contains("rwlock at 2 readers -21.9%"), "{t}");
         assert!(t.contains("(6 rounds) in the fast mode, -36.9%"), "{t}");
         let t = two_modes(12, 6, 0.7, 0.7);
-        assert!(t.contains("none of the 1 change with 6 rounds"), "{t}");
+        assert!(
+            t.contains("the 1 change with 6 rounds or more in each mode does not differ"),
+            "{t}"
+        );
         // Two rounds in one mode: their range covers the centre half the
         // time, so no comparison is made.
         let t = two_modes(8, 2, 0.63, 0.78);
@@ -214,5 +237,7 @@ mod tests {
         assert_eq!(slow(Some((400.0, 420.0)), m), Some(true));
         assert_eq!(slow(Some((45.0, 60.0)), m), Some(false));
         assert_eq!(slow(None, m), None);
+        // The host moved during the round: neither mode.
+        assert_eq!(slow(Some((372.0, 47.0)), m), None);
     }
 }

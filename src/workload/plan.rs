@@ -14,7 +14,7 @@
 //! and the elapsed time side by side in the results file, so the model can
 //! be checked against every run.
 
-use crate::metrics::paired::FEWEST_MARKABLE;
+use crate::metrics::paired::{range_coverage, FEWEST_MARKABLE};
 use crate::workload::floors::rebuild_s;
 use crate::workload::rounds::Rounds;
 use crate::workload::spec::CellSpec;
@@ -167,7 +167,9 @@ pub fn fit(
     if rounds.min < asked {
         let unmarkable = match rounds.min < FEWEST_MARKABLE {
             true => format!(
-                "; a group that gets fewer than {FEWEST_MARKABLE} rounds can mark no change, and its intervals are the range of its rounds (75% at 3)"
+                "; a group that gets fewer than {FEWEST_MARKABLE} rounds can mark no change, and its intervals are the range of its rounds, which holds the centre {:.1}% of the time at {}",
+                100.0 * range_coverage(rounds.min),
+                rounds.min
             ),
             false => String::new(),
         };
@@ -203,6 +205,22 @@ fn join(v: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_budget_that_cuts_below_six_rounds_says_what_that_costs() {
+        let cells = vec![CellSpec::default(); 40];
+        let rounds = Rounds::fixed(6);
+        let per_round = estimate(&cells, &rounds, 0.0).least_s / 6.0;
+        let fitted = fit(cells, rounds, per_round * 4.5, 0.0, 2).unwrap();
+        assert_eq!(fitted.rounds.min, 4);
+        let line = &fitted.trimmed[0];
+        assert!(
+            line.starts_with("least rounds per cell cut from 6 to 4"),
+            "{line}"
+        );
+        assert!(line.contains("mark no change"), "{line}");
+        assert!(line.contains("87.5% of the time at 4"), "{line}");
+    }
 
     #[test]
     fn sweep_readers_are_powers_of_two_then_the_count_and_twice_it() {
