@@ -84,6 +84,30 @@ pub(crate) fn range_coverage(n: usize) -> f64 {
 /// one 400-525 ns).
 pub(crate) const MODE_SPREAD: f64 = 3.0;
 
+/// Whether two probe readings (ns) lie in one mode of the machine: the
+/// larger within [`MODE_SPREAD`] times the smaller.
+pub(crate) fn one_mode(x: f64, y: f64) -> bool {
+    x.max(y) <= MODE_SPREAD * x.min(y)
+}
+
+/// A round's (or cell's) probe level: the geometric mean of its probes
+/// before and after, where they show one mode (`None` without probes, or
+/// where the machine changed mode in between).
+pub(crate) fn mode_level(probes: Option<(f64, f64)>) -> Option<f64> {
+    probes
+        .filter(|&(x, y)| x > 0.0 && y > 0.0 && one_mode(x, y))
+        .map(|(x, y)| (x * y).sqrt())
+}
+
+/// The level that separates the machine's two modes, the geometric middle
+/// of `levels`' range, where they span more than one ([`one_mode`]);
+/// `None` where they show one mode or there are none.
+pub(crate) fn mode_split(levels: &[f64]) -> Option<f64> {
+    let lo = levels.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = levels.iter().copied().fold(0.0, f64::max);
+    (lo.is_finite() && lo > 0.0 && !one_mode(lo, hi)).then(|| (lo * hi).sqrt())
+}
+
 /// Whether two cells, with their machine probes before and after
 /// (`results::CellResult::probes`), ran in the same mode of the machine,
 /// so that their ratio measures the guards rather than the machine: each
@@ -91,10 +115,9 @@ pub(crate) const MODE_SPREAD: f64 = 3.0;
 /// it was the same one. Cells without probes (unpinned, one CPU, older
 /// files) cannot be told apart and count as alike.
 pub(crate) fn same_mode(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> bool {
-    let within = |x: f64, y: f64| x.max(y) <= MODE_SPREAD * x.min(y);
     match (a, b) {
         (Some((a0, a1)), Some((b0, b1))) => {
-            within(a0, a1) && within(b0, b1) && within((a0 * a1).sqrt(), (b0 * b1).sqrt())
+            one_mode(a0, a1) && one_mode(b0, b1) && one_mode((a0 * a1).sqrt(), (b0 * b1).sqrt())
         }
         _ => true,
     }

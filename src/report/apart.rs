@@ -17,7 +17,7 @@
 //!   when the files share no mode, untested, and the table says so.
 
 use super::metric::{Change, Metric, Summary};
-use crate::metrics::paired::{pair, MODE_SPREAD};
+use crate::metrics::paired::{mode_level, mode_split, pair};
 use crate::metrics::stats::{mean, t_quantile, welch};
 
 /// `new`'s change against `base`, each relative to its file's reference
@@ -122,23 +122,22 @@ pub(super) fn absolute(metric: Metric, base: &Summary, new: &Summary) -> Change 
 
 /// The samples of `a` and `b` from the mode of the machine both ran in
 /// most: modes are told apart where the steady probes (each cell's two
-/// within [`MODE_SPREAD`]) spread wider than that, at their geometric
+/// within [`crate::metrics::paired::MODE_SPREAD`]) spread wider than that, at their geometric
 /// middle.
 /// Both unchanged when either has no probes (nothing to tell modes by);
 /// `None` when no mode holds two samples of each.
 fn shared_mode(metric: Metric, a: &Summary, b: &Summary) -> Option<(Summary, Summary)> {
-    let level = |p: &Option<(f64, f64)>| {
-        p.filter(|(x, y)| x.max(*y) <= MODE_SPREAD * x.min(*y))
-            .map(|(x, y)| (x * y).sqrt())
-    };
     if a.modes.iter().all(Option::is_none) || b.modes.iter().all(Option::is_none) {
         return Some((a.clone(), b.clone()));
     }
-    let levels: Vec<f64> = a.modes.iter().chain(&b.modes).filter_map(level).collect();
-    let lo = levels.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = levels.iter().copied().fold(0.0, f64::max);
-    let split = (hi > MODE_SPREAD * lo).then(|| (lo * hi).sqrt());
-    let mode = |p: &Option<(f64, f64)>| level(p).map(|l| split.is_some_and(|s| l > s));
+    let levels: Vec<f64> = a
+        .modes
+        .iter()
+        .chain(&b.modes)
+        .filter_map(|p| mode_level(*p))
+        .collect();
+    let split = mode_split(&levels);
+    let mode = |p: &Option<(f64, f64)>| mode_level(*p).map(|l| split.is_some_and(|s| l > s));
     let keep = |s: &Summary, m: bool| s.only(metric, |i| mode(&s.modes[i]) == Some(m));
     [false, true]
         .into_iter()

@@ -30,7 +30,7 @@ use super::metric::{mark, Change};
 use super::model::{Report, Section};
 use super::Marking;
 use super::{text, DocFormat, ReportError, ReportOpts};
-use crate::metrics::paired::MODE_SPREAD;
+use crate::metrics::paired::one_mode;
 use crate::metrics::stats::median;
 use crate::results::ResultsFile;
 use std::path::Path;
@@ -308,7 +308,7 @@ fn placement_apart(base: &[f64], new: &[f64]) -> Option<String> {
         (!v.is_empty()).then(|| median(&v))
     };
     let (b, n) = (probe(base)?, probe(new)?);
-    (b.max(n) > MODE_SPREAD * b.min(n)).then(|| {
+    (!one_mode(b, n)).then(|| {
         format!(
             "placement: a cache-line round trip between the reader CPUs took {b:.0} ns (base) vs {n:.0} ns (new), median of the probes; a guard whose readers share a written line pays it on every section, so its changes at several readers carry the placement as well as the patch"
         )

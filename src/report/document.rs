@@ -6,10 +6,10 @@
 
 use super::metric::Change;
 use super::model::Report;
-use super::modes::{middle, mode_note};
+use super::modes::mode_note;
 use super::number::{fmt_pct, fmt_value};
 use super::Marking;
-use crate::metrics::paired::{range_coverage, FEWEST_MARKABLE};
+use crate::metrics::paired::{mode_split, range_coverage, FEWEST_MARKABLE};
 use crate::results::cell::InterleaveRecord;
 use crate::results::Meta;
 use crate::workload::arm::REFILL_ALLOCS;
@@ -114,7 +114,7 @@ impl Report {
                     section,
                     &self.baseline,
                     &guards,
-                    middle(&self.probes),
+                    mode_split(&self.probes),
                 ));
                 if !section.has_guard(&self.baseline) {
                     notes.insert(
@@ -187,7 +187,7 @@ pub(super) fn repeats_text((lo, hi): (usize, usize)) -> String {
 }
 
 /// What the cells' machine probes say (`None` without probes): their
-/// range, and where they show two modes ([`middle`]), how many cells ran
+/// range, and where they show two modes (`mode_split`), how many cells ran
 /// in the slow one.
 pub(super) fn modes_line(probes: &[f64]) -> Option<String> {
     let lo = probes.iter().copied().fold(f64::INFINITY, f64::min);
@@ -198,7 +198,7 @@ pub(super) fn modes_line(probes: &[f64]) -> Option<String> {
     let range = format!(
         "cache-line round trip between the reader CPUs {lo:.0}-{hi:.0} ns before each cell"
     );
-    let Some(middle) = middle(probes) else {
+    let Some(middle) = mode_split(probes) else {
         return Some(format!("{range}: one mode"));
     };
     let slow = probes.iter().filter(|&&p| p > middle).count();
@@ -325,13 +325,10 @@ pub(super) fn mde_note(rows: &[TableRow]) -> Option<String> {
         .collect();
     // Infinite: fewer than FEWEST_MARKABLE rounds whose ratio is not
     // exactly 1, all the test keeps (`metrics/paired.rs`).
-    let too_few = |c: &Change| c.mde.is_some_and(f64::is_infinite);
-    let short: Vec<&Change> = unmarked.iter().filter(|c| too_few(c)).collect();
-    let mut mdes: Vec<f64> = unmarked
+    let (short, others): (Vec<&Change>, Vec<&Change>) = unmarked
         .iter()
-        .filter(|c| !too_few(c))
-        .filter_map(|c| c.mde)
-        .collect();
+        .partition(|c| c.mde.is_some_and(f64::is_infinite));
+    let mut mdes: Vec<f64> = others.iter().filter_map(|c| c.mde).collect();
     mdes.sort_by(f64::total_cmp);
     let found = (!mdes.is_empty()).then(|| {
         format!(

@@ -18,8 +18,8 @@
 //! the changes it could not compare.
 //!
 //! A round is in the slow mode when the geometric mean of its two probes
-//! lies above the middle of the file's probe range ([`middle`]), and in
-//! neither when its two probes differ by more than [`MODE_SPREAD`] (the
+//! lies above the middle of the file's probe range (`mode_split`), and in
+//! neither when its two probes differ by more than [`MODE_SPREAD`](crate::metrics::paired::MODE_SPREAD) (the
 //! host moved during it). `modes_line` in `document.rs` counts cells by
 //! their first probe against the same middle. The statistics are those of
 //! the table (`metrics/paired.rs`), one interval per mode, not corrected
@@ -27,39 +27,25 @@
 
 use super::metric::Metric;
 use super::model::Section;
-use crate::metrics::paired::{pair, Paired, Sample, FEWEST_MARKABLE, MODE_SPREAD};
+use crate::metrics::paired::{mode_level, pair, Paired, Sample, FEWEST_MARKABLE};
 
-/// The probe value that separates the two modes (the geometric middle of
-/// the probes' range), or `None` when the probes show one mode (the
-/// slowest within [`MODE_SPREAD`] of the fastest) or there are none.
-pub(super) fn middle(probes: &[f64]) -> Option<f64> {
-    let lo = probes.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = probes.iter().copied().fold(0.0, f64::max);
-    (lo.is_finite() && lo > 0.0 && hi > MODE_SPREAD * lo).then(|| (lo * hi).sqrt())
-}
-
-/// Whether a round ran in the slow mode: the geometric mean of its probes
-/// (before and after, `Summary::modes`) above `middle`; `None` without
-/// probes, or where they differ by more than [`MODE_SPREAD`] (the host
-/// changed mode during the round, which then belongs to neither).
+/// Whether a round ran in the slow mode: its probe level above `middle`;
+/// `None` without probes, or where its two probes show the host changed
+/// mode during the round, which then belongs to neither (`mode_level`).
 fn slow(probes: Option<(f64, f64)>, middle: f64) -> Option<bool> {
-    probes
-        .filter(|(a, b)| *a > 0.0 && *b > 0.0)
-        .filter(|(a, b)| a.max(*b) <= MODE_SPREAD * a.min(*b))
-        .map(|(a, b)| (a * b).sqrt() > middle)
+    mode_level(probes).map(|l| l > middle)
 }
 
-/// `guard`'s throughput change against `baseline` at `readers`, over the
-/// rounds of one mode: the pairs there, and the change (`None` with fewer
-/// than two).
-fn in_mode(
+/// `guard`'s per-round throughput ratios to `baseline` at `readers`,
+/// paired as the table pairs them, over the rounds of one mode.
+fn ratios_in_mode(
     section: &Section,
     baseline: &str,
     guard: &str,
     readers: usize,
     middle: f64,
     want_slow: bool,
-) -> (usize, Option<Paired>) {
+) -> Vec<f64> {
     let rounds = |g: &str| -> Option<Vec<Sample>> {
         let summary = section.group(g, readers)?.get(Metric::AllocsPerSec)?;
         Some(
@@ -72,11 +58,10 @@ fn in_mode(
                 .collect(),
         )
     };
-    let (Some(new), Some(base)) = (rounds(guard), rounds(baseline)) else {
-        return (0, None);
-    };
-    let pairs = pair(&new, &base);
-    (pairs.ratios.len(), Paired::of_ratios(&pairs.ratios))
+    match (rounds(guard), rounds(baseline)) {
+        (Some(new), Some(base)) => pair(&new, &base).ratios,
+        _ => Vec::new(),
+    }
 }
 
 /// `-37.0% [-38.2, -36.1] (5 rounds)`.
@@ -108,19 +93,20 @@ pub(super) fn mode_note(
     let mut apart = Vec::new();
     for g in guards.iter().filter(|g| g.as_str() != baseline) {
         for &r in &section.readers {
-            let (n_fast, fast) = in_mode(section, baseline, g, r, middle, false);
-            let (n_slow, slow) = in_mode(section, baseline, g, r, middle, true);
-            if n_fast == 0 || n_slow == 0 {
-                continue;
+            let fast = ratios_in_mode(section, baseline, g, r, middle, false);
+            let slow = ratios_in_mode(section, baseline, g, r, middle, true);
+            match fast.len().min(slow.len()) {
+                0 => continue,
+                n if n < FEWEST_MARKABLE => {
+                    too_few += 1;
+                    continue;
+                }
+                _ => {}
             }
-            let (Some(fast), Some(slow)) = (fast, slow) else {
-                too_few += 1;
+            let (Some(fast), Some(slow)) = (Paired::of_ratios(&fast), Paired::of_ratios(&slow))
+            else {
                 continue;
             };
-            if fast.rounds.min(slow.rounds) < FEWEST_MARKABLE {
-                too_few += 1;
-                continue;
-            }
             compared += 1;
             if fast.ci.1 < slow.ci.0 || slow.ci.1 < fast.ci.0 {
                 apart.push(format!(
@@ -173,6 +159,7 @@ pub(super) fn mode_note(
 mod tests {
     use super::super::{report, Format, ReportOpts};
     use super::*;
+    use crate::metrics::paired::mode_split;
     use crate::results::fixture::{cell, file};
 
     /// `rounds` rounds of seqcount and rwlock at 2 readers, the first
@@ -230,9 +217,9 @@ mod tests {
 
     #[test]
     fn the_modes_split_at_the_geometric_middle_only_when_far_apart() {
-        assert_eq!(middle(&[]), None);
-        assert_eq!(middle(&[50.0, 60.0, 140.0]), None);
-        let m = middle(&[50.0, 400.0, 450.0]).unwrap();
+        assert_eq!(mode_split(&[]), None);
+        assert_eq!(mode_split(&[50.0, 60.0, 140.0]), None);
+        let m = mode_split(&[50.0, 400.0, 450.0]).unwrap();
         assert!((m - 150.0).abs() < 1e-9, "{m}");
         assert_eq!(slow(Some((400.0, 420.0)), m), Some(true));
         assert_eq!(slow(Some((45.0, 60.0)), m), Some(false));
