@@ -42,8 +42,7 @@ pub(crate) fn mde_in_sd(n: usize) -> f64 {
         return f64::INFINITY;
     }
     if n > SIMULATED_MAX {
-        let t = t_quantile(0.975, (n - 1) as f64) + t_quantile(0.8, (n - 1) as f64);
-        return t / (n as f64).sqrt() / (3.0 / std::f64::consts::PI).sqrt();
+        return t_test_in_sd(n) / (3.0 / std::f64::consts::PI).sqrt();
     }
     static CACHE: OnceLock<Mutex<HashMap<usize, f64>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
@@ -53,6 +52,12 @@ pub(crate) fn mde_in_sd(n: usize) -> f64 {
     let k = simulate(n);
     cache.lock().expect("not poisoned").insert(n, k);
     k
+}
+
+/// The paired t-test's 80%-power shift at the 5% level for `n` rounds, in
+/// standard deviations: `(t(0.975, n-1) + t(0.8, n-1)) / sqrt(n)`.
+fn t_test_in_sd(n: usize) -> f64 {
+    (t_quantile(0.975, (n - 1) as f64) + t_quantile(0.8, (n - 1) as f64)) / (n as f64).sqrt()
 }
 
 /// The 80% point for `n` rounds, by bisection over the shift.
@@ -102,10 +107,7 @@ mod tests {
 
     #[test]
     fn the_rank_test_needs_more_than_the_t_test_with_few_rounds() {
-        let t = |n: usize| {
-            (t_quantile(0.975, (n - 1) as f64) + t_quantile(0.8, (n - 1) as f64))
-                / (n as f64).sqrt()
-        };
+        let t = t_test_in_sd;
         assert!(mde_in_sd(5).is_infinite());
         // Six rounds: only all on one side rejects, so the 80% point is
         // where a round is positive with probability 0.8^(1/6): 1.79 sd.

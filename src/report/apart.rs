@@ -121,9 +121,9 @@ pub(super) fn absolute(metric: Metric, base: &Summary, new: &Summary) -> Change 
 }
 
 /// The samples of `a` and `b` from the mode of the machine both ran in
-/// most: modes are told apart where the steady probes (each cell's two
-/// within [`crate::metrics::paired::MODE_SPREAD`]) spread wider than that, at their geometric
-/// middle.
+/// most: modes are told apart where the steady probes (each cell's two in
+/// one mode, `mode_level`) spread wider than one mode, at their geometric
+/// middle (`mode_split`).
 /// Both unchanged when either has no probes (nothing to tell modes by);
 /// `None` when no mode holds two samples of each.
 fn shared_mode(metric: Metric, a: &Summary, b: &Summary) -> Option<(Summary, Summary)> {

@@ -284,8 +284,7 @@ fn speed_apart(b: &Report, n: &Report, guard: &str) -> Option<String> {
     if ratios.is_empty() {
         return None;
     }
-    ratios.sort_by(f64::total_cmp);
-    let m = ratios[ratios.len() / 2];
+    let m = median(&ratios);
     ((m - 1.0).abs() > SPEED_APART).then(|| {
         format!(
             "speed: {guard} ran at {m:.2}x its base rate in new (median of {} cell groups); a guard that costs a fixed few ns is a larger share of a faster allocation, so every change here carries the machine's speed as well as the patch",
@@ -297,7 +296,8 @@ fn speed_apart(b: &Report, n: &Report, guard: &str) -> Option<String> {
 /// The line saying the reader CPUs sat apart differently in the two files:
 /// the median machine probe (a cache-line round trip between the first
 /// two reader CPUs, `workload/pingpong.rs`) of one more than
-/// [`MODE_SPREAD`] times the other's. A guard whose readers write a shared
+/// [`MODE_SPREAD`](crate::metrics::paired::MODE_SPREAD) times the
+/// other's (`one_mode`). A guard whose readers write a shared
 /// line pays that round trip per section: on the development machine
 /// `rwlock` cost 107-110 ns per allocation at two readers with probes of
 /// about 400 ns and 39-72 ns with probes of about 47

@@ -19,8 +19,8 @@
 //!
 //! A round is in the slow mode when the geometric mean of its two probes
 //! lies above the middle of the file's probe range (`mode_split`), and in
-//! neither when its two probes differ by more than [`MODE_SPREAD`](crate::metrics::paired::MODE_SPREAD) (the
-//! host moved during it). `modes_line` in `document.rs` counts cells by
+//! neither when its two probes show two modes (`mode_level`: the host
+//! moved during it). `modes_line` in `document.rs` counts cells by
 //! their first probe against the same middle. The statistics are those of
 //! the table (`metrics/paired.rs`), one interval per mode, not corrected
 //! for the table's many comparisons.
